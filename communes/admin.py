@@ -1,0 +1,19 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Commune, Contact
+
+
+@admin.register(Commune)
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ["name", "insee_code", "population", "postcodes"]
+    search_fields = ["name", "insee_code", "postcodes"]
+
+
+@admin.register(Contact)
+class ContactAdmin(SimpleHistoryAdmin):
+    list_display = ["last_name", "first_name", "organisation", "category", "commune", "consent_to_share"]
+    list_filter = ["category", "consent_to_share", "commune"]
+    search_fields = ["last_name", "first_name", "organisation", "email"]
+    list_select_related = ["commune"]
+    autocomplete_fields = ["commune"]

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "communes"
+
+urlpatterns = [
+    path("communes/", views.CommuneListView.as_view(), name="list"),
+    path("communes/<str:insee_code>/", views.commune_detail, name="detail"),
+    path("contacts/", views.ContactListView.as_view(), name="contact_list"),
+    path("contacts/nouveau/", views.contact_create, name="contact_create"),
+    path("contacts/<int:pk>/modifier/", views.contact_update, name="contact_update"),
+]

@@ -1,0 +1,3 @@
+from .programme import Programme
+
+__all__ = ["Programme"]

@@ -1,0 +1,47 @@
+"""Who may do what: the portal's role rules, one small function each.
+
+Reads outside a user's scope answer 404 (views fetch through `Model.objects.visible_to(user)`);
+writes without the right answer 403 (views call the functions below and raise PermissionDenied).
+"""
+
+from django.core.exceptions import PermissionDenied
+
+
+def is_team(user) -> bool:
+    """GBM officers and consultants run the programme and see every commune."""
+    return bool(user.is_authenticated and user.is_team)
+
+
+def is_gbm(user) -> bool:
+    """GBM project officers steer the programme: they validate and decide."""
+    return bool(user.is_authenticated and user.is_gbm)
+
+
+def is_elu(user) -> bool:
+    return bool(user.is_authenticated and user.is_elu)
+
+
+def can_see_all_communes(user) -> bool:
+    """GBM officers and consultants see every commune; an élu sees only their own."""
+    return is_team(user)
+
+
+def can_manage_contacts(user) -> bool:
+    """The contact directory (personal data) is for GBM officers and consultants only."""
+    return is_team(user)
+
+
+def can_write_field_work(user) -> bool:
+    """GBM officers and consultants write meetings, diagnostics, plans, workshops, steps and time."""
+    return is_team(user)
+
+
+def can_validate(user) -> bool:
+    """Only GBM officers validate deliverables and themes and decide support requests."""
+    return is_gbm(user)
+
+
+def require(allowed: bool) -> None:
+    """Raise 403 unless the rule allowed the write."""
+    if not allowed:
+        raise PermissionDenied

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PatPortalConfig(AppConfig):
+    name = "pat_portal"
+    verbose_name = "Portail PAT"

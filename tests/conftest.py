@@ -1,0 +1,56 @@
+import pytest
+
+from tests.factories import CommuneFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def commune(db):
+    return CommuneFactory(insee_code="25014", name="Amagney", population=934)
+
+
+@pytest.fixture
+def other_commune(db):
+    return CommuneFactory(insee_code="25200", name="Devecey", population=1296)
+
+
+@pytest.fixture
+def gbm_officer(db):
+    return UserFactory(username="gbm", gbm=True)
+
+
+@pytest.fixture
+def consultant(db):
+    return UserFactory(username="consultant", consultant=True)
+
+
+@pytest.fixture
+def elu(commune):
+    return UserFactory(username="elu", elu=True, commune=commune)
+
+
+@pytest.fixture
+def elu_other_commune(other_commune):
+    return UserFactory(username="elu_other", elu=True, commune=other_commune)
+
+
+@pytest.fixture
+def client_for(client):
+    """Log the test client in as the given user (None: stay anonymous) and return it."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+def assert_redirects_to_login(response):
+    assert response.status_code == 302
+    assert response.url.startswith("/connexion/")

@@ -1,0 +1,19 @@
+import pytest
+
+from tests.factories import ProgrammeFactory
+
+
+@pytest.mark.django_db
+def test_dashboard_shows_programme_targets_from_data(client, gbm_officer):
+    ProgrammeFactory(target_workshops_min=2, target_workshops_max=6)
+    client.force_login(gbm_officer)
+    content = client.get("/").content.decode()
+    assert "2 à 6 ateliers de partage" in content
+
+
+@pytest.mark.django_db
+def test_elu_is_redirected_to_their_commune(client, elu):
+    client.force_login(elu)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.url == f"/communes/{elu.commune.insee_code}/"

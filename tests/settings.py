@@ -1,0 +1,13 @@
+"""Settings for the test suite: the project's settings with a test secret and fast password hashing."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else-0123456789")
+
+from pat_portal.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+SECURE_SSL_REDIRECT = False
+AXES_ENABLED = os.environ.get("TEST_AXES_ENABLED", "1") == "1"
