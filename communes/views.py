@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django_filters.views import FilterView
 
-from pat_portal import access
+from pat_portal import access, hub
 
 from .filters import CommuneFilter, ContactFilter
 from .forms import ContactForm
@@ -23,7 +23,12 @@ class CommuneListView(FilterView):
 @login_required
 def commune_detail(request, insee_code):
     commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
-    return render(request, "communes/commune_detail.html", {"commune": commune})
+    context = {
+        "commune": commune,
+        "sections": hub.sections_for(commune, request.user),
+        "events": hub.events_for(commune, request.user),
+    }
+    return render(request, "communes/commune_detail.html", context)
 
 
 class ContactListView(FilterView):

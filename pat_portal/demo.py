@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from communes.models import Commune, Contact
 from missions.models import Programme
@@ -156,13 +157,15 @@ def seed_base(context: DemoContext) -> None:
     seed_contacts(context.today)
 
 
-# Each step takes the DemoContext; mission modules append theirs.
-DEMO_STEPS = [seed_base]
+# Dotted paths of the demo steps, in order; each takes the DemoContext. Each app adds its own line.
+DEMO_STEPS = [
+    "pat_portal.demo.seed_base",
+]
 
 
 def seed_demo() -> DemoContext:
     today = timezone.localdate()
     context = DemoContext(programme=seed_programme(today), users=seed_users(), today=today)
-    for step in DEMO_STEPS:
-        step(context)
+    for dotted_path in DEMO_STEPS:
+        import_string(dotted_path)(context)
     return context

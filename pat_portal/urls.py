@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import deliverable_views, views
 from .forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
@@ -32,6 +32,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
     *auth_patterns,
+    path("livrables/", deliverable_views.awaiting, name="deliverable_list"),
+    path("livrables/soumettre/<str:kind>/<int:pk>/", deliverable_views.submit, name="deliverable_submit"),
+    path("livrables/<int:pk>/", deliverable_views.subject_page, name="deliverable_subject"),
+    path("livrables/<int:pk>/valider/", deliverable_views.validate, name="deliverable_validate"),
+    path("livrables/<int:pk>/renvoyer/", deliverable_views.send_back, name="deliverable_return"),
+    path("livrables/<int:pk>/pdf/", deliverable_views.frozen_pdf, name="deliverable_pdf"),
     path("", include("communes.urls")),
+    path("", include("missions.urls")),
+    path("", include("ateliers.urls")),
     path("admin/", admin.site.urls),
 ]

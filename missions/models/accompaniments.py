@@ -1,0 +1,90 @@
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class AccompanimentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """GBM officers and consultants see every accompaniment; an élu only their commune's."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_team:
+            return self
+        if user.is_elu:
+            return self.filter(commune_id=user.commune_id)
+        return self.none()
+
+
+class Accompaniment(models.Model):
+    """Mission 1: one commune accompanied in one programme, from identification to closure."""
+
+    class Cohort(models.TextChoices):
+        NEW = "nouvelle", "Nouvelle commune"
+        CONTINUING = "deja_engagee", "Commune déjà engagée"
+        EXTRA = "supplementaire", "Commune supplémentaire (bon de commande)"
+
+    class Phase(models.TextChoices):
+        IDENTIFIED = "identifiee", "Identifiée"
+        DIAGNOSTIC = "diagnostic", "Diagnostic"
+        ACTION_PLAN = "plan_actions", "Plan d'actions"
+        IMPLEMENTATION = "mise_en_oeuvre", "Mise en œuvre"
+        CLOSED = "cloturee", "Clôturée"
+
+    programme = models.ForeignKey(
+        "missions.Programme", verbose_name="programme", on_delete=models.PROTECT, related_name="accompaniments"
+    )
+    commune = models.ForeignKey(
+        "communes.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="accompaniments"
+    )
+    cohort = models.CharField("cohorte", max_length=20, choices=Cohort.choices)
+    phase = models.CharField("phase", max_length=20, choices=Phase.choices, default=Phase.IDENTIFIED)
+    lead_consultant = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="consultant·e référent·e",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_accompaniments",
+        limit_choices_to={"role": "consultant", "is_active": True},
+    )
+    gbm_referent = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="référent·e GBM",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referent_accompaniments",
+        limit_choices_to={"role": "gbm", "is_active": True},
+    )
+    elected_referent = models.ForeignKey(
+        "communes.Contact",
+        verbose_name="élu·e référent·e",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referent_accompaniments",
+    )
+    started_on = models.DateField("début de l'accompagnement", default=timezone.localdate)
+    closed_on = models.DateField("clôture", null=True, blank=True)
+    notes = models.TextField("notes", blank=True)
+
+    history = HistoricalRecords()
+    objects = AccompanimentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "accompagnement communal"
+        verbose_name_plural = "accompagnements communaux"
+        ordering = ["commune__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "commune"], name="accompaniment_unique_per_programme")
+        ]
+        indexes = [
+            models.Index(fields=["cohort"], name="accompaniment_cohort_idx"),
+            models.Index(fields=["phase"], name="accompaniment_phase_idx"),
+        ]
+
+    def __str__(self):
+        return f"Accompagnement de {self.commune}"
+
+    def get_absolute_url(self):
+        return self.commune.get_absolute_url()

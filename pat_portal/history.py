@@ -1,0 +1,77 @@
+"""Readable change history from django-simple-history: who changed what, when, field by field."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    date: object
+    user: object
+    action: str
+    object_label: str
+    changes: list[Change] = field(default_factory=list)
+
+
+ACTIONS = {"+": "Création", "~": "Modification", "-": "Suppression"}
+IGNORED_FIELDS = {"lock_version", "updated_at", "created_at"}
+
+
+def _display(record, field_name: str) -> str:
+    model_field = record.instance_type._meta.get_field(field_name)
+    value = getattr(record, model_field.attname, None)
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    text = str(value)
+    return text if len(text) <= 300 else text[:297] + "…"
+
+
+def history_entries(records) -> list[HistoryEntry]:
+    """Entries newest first from historical records of one or several rows.
+
+    `records` is a queryset of historical rows (e.g. `diagnostic.history.all()`); pass it with
+    `select_related("history_user")`. Records are paired in memory: no query per entry.
+    """
+    records = list(records.order_by("history_date", "history_id"))
+    previous_by_object = {}
+    entries = []
+    for record in records:
+        previous = previous_by_object.get(record.id)
+        changes = []
+        if previous is not None and record.history_type == "~":
+            delta = record.diff_against(previous, foreign_keys_are_objs=False)
+            for change in delta.changes:
+                if change.field in IGNORED_FIELDS:
+                    continue
+                model_field = record.instance_type._meta.get_field(change.field)
+                changes.append(
+                    Change(
+                        label=str(model_field.verbose_name).capitalize(),
+                        old=_display(previous, change.field),
+                        new=_display(record, change.field),
+                    )
+                )
+        previous_by_object[record.id] = record
+        if record.history_type == "~" and previous is not None and not changes:
+            continue
+        entries.append(
+            HistoryEntry(
+                date=record.history_date,
+                user=record.history_user,
+                action=ACTIONS.get(record.history_type, record.history_type),
+                object_label=f"{record.instance_type._meta.verbose_name.capitalize()} « {record.instance} »",
+                changes=changes,
+            )
+        )
+    entries.reverse()
+    return entries

@@ -1,0 +1,64 @@
+"""The commune hub is assembled from sections and timeline events that each app contributes.
+
+In an app's AppConfig.ready():
+
+    hub.register_section(order, provider)   # provider(commune, user) -> HubSection | None
+    hub.register_events(provider)           # provider(commune, user) -> list[TimelineEvent]
+
+Providers respect what `user` may see and run a fixed number of queries whatever the data.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    date: datetime.date | datetime.datetime
+    category: str  # short French label: "Réunion", "Diagnostic", "Plan d'actions"…
+    title: str
+    url: str = ""
+    detail: str = ""
+
+    @property
+    def sort_key(self) -> datetime.datetime:
+        if isinstance(self.date, datetime.datetime):
+            value = timezone.localtime(self.date) if timezone.is_aware(self.date) else self.date
+            return value.replace(tzinfo=None)
+        return datetime.datetime.combine(self.date, datetime.time.min)
+
+
+@dataclass
+class HubSection:
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    anchor: str = ""
+
+
+_sections: list[tuple[int, Callable]] = []
+_event_providers: list[Callable] = []
+
+
+def register_section(order: int, provider: Callable) -> None:
+    if all(existing is not provider for _order, existing in _sections):
+        _sections.append((order, provider))
+        _sections.sort(key=lambda item: item[0])
+
+
+def register_events(provider: Callable) -> None:
+    if provider not in _event_providers:
+        _event_providers.append(provider)
+
+
+def sections_for(commune, user) -> list[HubSection]:
+    return [section for _order, provider in _sections if (section := provider(commune, user)) is not None]
+
+
+def events_for(commune, user, limit: int = 60) -> list[TimelineEvent]:
+    events = [event for provider in _event_providers for event in provider(commune, user)]
+    events.sort(key=lambda event: event.sort_key, reverse=True)
+    return events[:limit]
