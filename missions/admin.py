@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Programme
+from .models import Accompaniment, Programme
 
 
 @admin.register(Programme)
@@ -26,3 +26,15 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         ("Mission 2 : ateliers de partage", {"fields": ["target_workshops_min", "target_workshops_max"]}),
         ("Mission 3 : projets locaux", {"fields": ["target_local_projects_min", "target_local_projects_max"]}),
     ]
+
+
+@admin.register(Accompaniment)
+class AccompanimentAdmin(SimpleHistoryAdmin):
+    list_display = ["commune", "programme", "cohort", "phase", "lead_consultant", "started_on"]
+    list_filter = ["cohort", "phase", "programme"]
+    search_fields = ["commune__name", "commune__insee_code"]
+    list_select_related = ["commune", "programme", "lead_consultant"]
+    autocomplete_fields = ["commune", "elected_referent"]
+
+
+# Admin modules of other areas register themselves on import (one line each).
