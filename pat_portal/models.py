@@ -122,6 +122,9 @@ class DeliverableSubject(models.Model):
     def check_submittable(self) -> None:
         """Raise WorkflowError with a French message when the content cannot be submitted yet."""
 
+    def check_validatable(self) -> None:
+        """Raise WorkflowError with a French message when GBM cannot validate yet (e.g. awaiting approval)."""
+
     # State -----------------------------------------------------------------------------------------
     @property
     def is_visible_to_elus(self) -> bool:

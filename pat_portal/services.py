@@ -76,6 +76,7 @@ def _locked_submitted(deliverable: Deliverable, by: User) -> tuple[Deliverable, 
 def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
     """A GBM officer validates a submitted deliverable: its PDF/A is rendered once and frozen with its hash."""
     deliverable, subject = _locked_submitted(deliverable, by)
+    subject.check_validatable()
     deliverable.status = Deliverable.Status.VALIDATED
     deliverable.reviewed_by = by
     deliverable.reviewed_at = timezone.now()

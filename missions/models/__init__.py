@@ -1,4 +1,5 @@
 from .accompaniments import Accompaniment
+from .action_plans import Action, ActionPlan, FundingSource, Indicator, IndicatorValue, ProgressNote
 from .choices import ActionTheme
 from .diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from .meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
@@ -7,6 +8,12 @@ from .programme import Programme
 __all__ = [
     "HEADCOUNT_FIELDS",
     "Accompaniment",
+    "Action",
+    "ActionPlan",
+    "FundingSource",
+    "Indicator",
+    "IndicatorValue",
+    "ProgressNote",
     "ActionLead",
     "ActionTheme",
     "Diagnostic",
