@@ -169,6 +169,7 @@ def _stored(name, content) -> FieldFile:
     return FieldFile(instance=None, field=field, name=stored_name)
 
 
+@pytest.mark.django_db  # closing a response sends request_finished, which touches the connection
 def test_attachment_response_headers():
     response = attachment_response(_stored("ressources/abc/Fiche <action>.pdf", PDF))
     assert response["Content-Type"] == "application/pdf"
@@ -180,6 +181,7 @@ def test_attachment_response_headers():
     response.close()
 
 
+@pytest.mark.django_db
 def test_attachment_response_for_unknown_extension_is_octet_stream_and_missing_file_is_404():
     response = attachment_response(_stored("ressources/abc/notes.txt", b"hello"))
     assert response["Content-Type"] == "application/octet-stream"
