@@ -4,6 +4,13 @@ from django.db.models import Q
 from .models import Commune, Contact
 
 
+def _accompaniment():
+    # The communes app does not import missions at module level (missions depends on communes).
+    from django.apps import apps
+
+    return apps.get_model("missions", "Accompaniment")
+
+
 class CommuneFilter(django_filters.FilterSet):
     class PopulationBracket:
         CHOICES = [
@@ -20,6 +27,12 @@ class CommuneFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(label="Nom", method="filter_name")
     population = django_filters.ChoiceFilter(
         label="Population", choices=PopulationBracket.CHOICES, method="filter_population", empty_label="Toutes"
+    )
+    cohort = django_filters.ChoiceFilter(
+        label="Cohorte", choices=lambda: _accompaniment().Cohort.choices, method="filter_cohort", empty_label="Toutes"
+    )
+    phase = django_filters.ChoiceFilter(
+        label="Phase", choices=lambda: _accompaniment().Phase.choices, method="filter_phase", empty_label="Toutes"
     )
     ordering = django_filters.OrderingFilter(
         label="Trier par",
@@ -38,6 +51,12 @@ class CommuneFilter(django_filters.FilterSet):
 
     def filter_population(self, queryset, name, value):
         return queryset.filter(self.PopulationBracket.LOOKUPS[value])
+
+    def filter_cohort(self, queryset, name, value):
+        return queryset.filter(accompaniments__cohort=value).distinct()
+
+    def filter_phase(self, queryset, name, value):
+        return queryset.filter(accompaniments__phase=value).distinct()
 
 
 class ContactFilter(django_filters.FilterSet):

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class MissionsConfig(AppConfig):
     name = "missions"
     verbose_name = "Missions 1 et 3, budget"
+
+    def ready(self):
+        from pat_portal import hub
+
+        from . import hub as mission_hub
+
+        # Mission 1
+        hub.register_section(10, mission_hub.accompaniment_section)
+        hub.register_section(20, mission_hub.meetings_section)
+        hub.register_events(mission_hub.mission1_events)

@@ -45,3 +45,13 @@ def require(allowed: bool) -> None:
     """Raise 403 unless the rule allowed the write."""
     if not allowed:
         raise PermissionDenied
+
+
+def can_enrol_commune(user) -> bool:
+    """A GBM officer puts a commune into the programme (Mission 1)."""
+    return is_gbm(user)
+
+
+def can_see_internal_notes(user) -> bool:
+    """Meetings' internal notes are for GBM officers and consultants, never for élus."""
+    return is_team(user)

@@ -160,6 +160,8 @@ def seed_base(context: DemoContext) -> None:
 # Dotted paths of the demo steps, in order; each takes the DemoContext. Each app adds its own line.
 DEMO_STEPS = [
     "pat_portal.demo.seed_base",
+    "missions.demo.seed_mission1",
+    "ateliers.demo.seed",
 ]
 
 

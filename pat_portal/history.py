@@ -36,17 +36,20 @@ def _display(record, field_name: str) -> str:
     return text if len(text) <= 300 else text[:297] + "…"
 
 
-def history_entries(records) -> list[HistoryEntry]:
-    """Entries newest first from historical records of one or several rows.
+def history_entries(*querysets, limit: int = 200) -> list[HistoryEntry]:
+    """Entries newest first from historical records of one or several rows, of one or several models.
 
-    `records` is a queryset of historical rows (e.g. `diagnostic.history.all()`); pass it with
-    `select_related("history_user")`. Records are paired in memory: no query per entry.
+    Each argument is a queryset of historical rows (e.g. `diagnostic.history.all()`,
+    `Stake.history.filter(diagnostic=…)`); users are fetched with them. Records are paired in memory:
+    one query per queryset, none per entry.
     """
-    records = list(records.order_by("history_date", "history_id"))
+    records = [record for queryset in querysets for record in queryset.select_related("history_user")]
+    records.sort(key=lambda record: (record.history_date, record.history_id))
     previous_by_object = {}
     entries = []
     for record in records:
-        previous = previous_by_object.get(record.id)
+        key = (record.instance_type, record.id)
+        previous = previous_by_object.get(key)
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, foreign_keys_are_objs=False)
@@ -61,7 +64,7 @@ def history_entries(records) -> list[HistoryEntry]:
                         new=_display(record, change.field),
                     )
                 )
-        previous_by_object[record.id] = record
+        previous_by_object[key] = record
         if record.history_type == "~" and previous is not None and not changes:
             continue
         entries.append(
@@ -74,4 +77,4 @@ def history_entries(records) -> list[HistoryEntry]:
             )
         )
     entries.reverse()
-    return entries
+    return entries[:limit]

@@ -125,6 +125,9 @@ class DeliverableSubject(models.Model):
     def check_validatable(self) -> None:
         """Raise WorkflowError with a French message when GBM cannot validate yet (e.g. awaiting approval)."""
 
+    def after_validation(self) -> None:
+        """Called inside the validation transaction, e.g. to move the accompaniment to its next phase."""
+
     # State -----------------------------------------------------------------------------------------
     @property
     def is_visible_to_elus(self) -> bool:

@@ -36,7 +36,7 @@ def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> 
     html = render_to_string(template_name, {"archival": archival, **context})
     document = HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=_static_url_fetcher)
     options = {"pdf_variant": ARCHIVAL_VARIANT} if archival else {}
-    return document.write_pdf(**options, uncompressed_pdf=False, metadata=True)
+    return document.write_pdf(**options)
 
 
 def pdf_response(pdf: bytes, filename: str, *, inline: bool = True):

@@ -87,6 +87,7 @@ def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
     deliverable.save()
     subject.workflow_status = WorkflowStatus.VALIDATED
     subject.save(update_fields=["workflow_status"])
+    subject.after_validation()
     return deliverable
 
 

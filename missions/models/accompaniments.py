@@ -88,3 +88,13 @@ class Accompaniment(models.Model):
 
     def get_absolute_url(self):
         return self.commune.get_absolute_url()
+
+    PHASE_ORDER = [Phase.IDENTIFIED, Phase.DIAGNOSTIC, Phase.ACTION_PLAN, Phase.IMPLEMENTATION, Phase.CLOSED]
+
+    def advance_to(self, phase: str) -> bool:
+        """Move forward to `phase` if the accompaniment is behind it (never backwards); True if it moved."""
+        if self.PHASE_ORDER.index(phase) > self.PHASE_ORDER.index(self.phase):
+            self.phase = phase
+            self.save(update_fields=["phase"])
+            return True
+        return False

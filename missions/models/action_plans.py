@@ -89,6 +89,9 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         if not self.actions.exists():
             raise WorkflowError("Un plan d'actions vide ne peut pas être soumis : ajoutez au moins une action.")
 
+    def after_validation(self) -> None:
+        self.accompaniment.advance_to(self.accompaniment.Phase.IMPLEMENTATION)
+
     def check_validatable(self) -> None:
         from pat_portal.services import WorkflowError
 

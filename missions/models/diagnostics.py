@@ -60,6 +60,9 @@ class Diagnostic(VersionedModel, DeliverableSubject):
 
         return render_diagnostic_pdf(self, deliverable=deliverable)
 
+    def after_validation(self) -> None:
+        self.accompaniment.advance_to(self.accompaniment.Phase.ACTION_PLAN)
+
     def check_submittable(self) -> None:
         from pat_portal.services import WorkflowError
 

@@ -1,9 +1,31 @@
-from django.http import Http404
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from communes.models import Commune
+from pat_portal import access
+
+from ..forms.mission1 import AccompanimentForm
+from ..models import Accompaniment
 
 
 def accompaniment_create(request):
-    raise Http404
+    access.require(access.can_enrol_commune(request.user))
+    commune = Commune.objects.filter(insee_code=request.GET.get("commune", "")).first()
+    form = AccompanimentForm(request.POST or None, user=request.user, initial={"commune": commune})
+    if request.method == "POST" and form.is_valid():
+        accompaniment = form.save()
+        messages.success(request, f"{accompaniment.commune} entre dans le programme.")
+        return redirect(accompaniment.commune)
+    return render(request, "missions/accompaniment_form.html", {"form": form, "title": "Inscrire une commune"})
 
 
 def accompaniment_update(request, pk):
-    raise Http404
+    accompaniment = get_object_or_404(Accompaniment.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_write_field_work(request.user))
+    form = AccompanimentForm(request.POST or None, instance=accompaniment, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Accompagnement mis à jour.")
+        return redirect(accompaniment.commune)
+    title = f"Accompagnement de {accompaniment.commune}"
+    return render(request, "missions/accompaniment_form.html", {"form": form, "title": title})

@@ -1,17 +1,100 @@
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from communes.models import Commune
+from pat_portal import access
+from pat_portal.history import history_entries
+from pat_portal.pdf import pdf_response
+
+from ..forms.mission1 import ActionLeadFormSet, DiagnosticForm, SharedFindingFormSet, StakeFormSet
+from ..models import Accompaniment, ActionLead, Diagnostic, SharedFinding, Stake
+from ..services.diagnostics import render_diagnostic_pdf, save_diagnostic, stakeholder_coverage
+
+
+def _accompaniment(request, insee_code) -> Accompaniment:
+    """The commune's latest accompaniment, fetched within what the user may see."""
+    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    accompaniment = (
+        Accompaniment.objects.visible_to(request.user)
+        .filter(commune=commune)
+        .select_related("commune", "programme")
+        .order_by("-programme__start_date")
+        .first()
+    )
+    if accompaniment is None:
+        raise Http404("Cette commune n'est pas accompagnée.")
+    return accompaniment
+
+
+def _diagnostic(request, insee_code) -> Diagnostic:
+    accompaniment = _accompaniment(request, insee_code)
+    return get_object_or_404(
+        Diagnostic.objects.visible_to(request.user).select_related("accompaniment__commune"),
+        accompaniment=accompaniment,
+    )
 
 
 def diagnostic_detail(request, insee_code):
-    raise Http404
+    accompaniment = _accompaniment(request, insee_code)
+    diagnostic = (
+        Diagnostic.objects.visible_to(request.user)
+        .prefetch_related("stakes", "findings", "action_leads__resource_people")
+        .filter(accompaniment=accompaniment)
+        .first()
+    )
+    if diagnostic is None and not request.user.is_team:
+        raise Http404("Aucun diagnostic transmis pour cette commune.")
+    context = {
+        "accompaniment": accompaniment,
+        "commune": accompaniment.commune,
+        "diagnostic": diagnostic,
+        "meetings": accompaniment.meetings.order_by("-starts_at"),
+        "coverage": stakeholder_coverage(accompaniment) if request.user.is_team else None,
+        "can_edit": access.can_write_field_work(request.user),
+    }
+    return render(request, "missions/diagnostic_detail.html", context)
 
 
 def diagnostic_update(request, insee_code):
-    raise Http404
+    accompaniment = _accompaniment(request, insee_code)
+    access.require(access.can_write_field_work(request.user))
+    diagnostic = Diagnostic.objects.filter(accompaniment=accompaniment).first() or Diagnostic(
+        accompaniment=accompaniment
+    )
+    data = request.POST or None
+    form = DiagnosticForm(data, instance=diagnostic)
+    formsets = [
+        StakeFormSet(data, instance=diagnostic, prefix="enjeux"),
+        SharedFindingFormSet(data, instance=diagnostic, prefix="constats"),
+        ActionLeadFormSet(data, instance=diagnostic, prefix="pistes"),
+    ]
+    if request.method == "POST":
+        valid = form.is_valid() & all([formset.is_valid() for formset in formsets])  # noqa: C419 (validate every formset)
+        if valid and save_diagnostic(form=form, formsets=formsets, by=request.user):
+            messages.success(request, "Diagnostic enregistré.")
+            return redirect("missions:diagnostic", insee_code=insee_code)
+    context = {"accompaniment": accompaniment, "commune": accompaniment.commune, "form": form, "formsets": formsets}
+    return render(request, "missions/diagnostic_form.html", context)
 
 
 def diagnostic_pdf(request, insee_code):
-    raise Http404
+    diagnostic = _diagnostic(request, insee_code)
+    pdf = render_diagnostic_pdf(diagnostic)
+    return pdf_response(pdf, f"synthese-diagnostic-{diagnostic.accompaniment.commune.insee_code}.pdf")
 
 
 def diagnostic_history(request, insee_code):
-    raise Http404
+    diagnostic = _diagnostic(request, insee_code)
+    access.require(access.is_team(request.user))
+    entries = history_entries(
+        diagnostic.history.all(),
+        Stake.history.filter(diagnostic_id=diagnostic.pk),
+        SharedFinding.history.filter(diagnostic_id=diagnostic.pk),
+        ActionLead.history.filter(diagnostic_id=diagnostic.pk),
+    )
+    return render(
+        request,
+        "missions/history.html",
+        {"title": str(diagnostic), "entries": entries, "back_url": diagnostic.get_absolute_url()},
+    )

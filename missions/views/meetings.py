@@ -1,19 +1,74 @@
-from django.http import Http404
-from django.views.generic import ListView
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django_filters.views import FilterView
+
+from pat_portal import access
+
+from ..filters.meetings import MeetingFilter
+from ..forms.mission1 import MeetingForm
+from ..models import Accompaniment, Meeting, MeetingParticipant
+from ..services.meetings import save_meeting
 
 
-class MeetingListView(ListView):
-    def get(self, request, *args, **kwargs):
-        raise Http404
+class MeetingListView(FilterView):
+    filterset_class = MeetingFilter
+    template_name = "missions/meeting_list.html"
+    paginate_by = 30
+    context_object_name = "meetings"
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
+
+    def get_queryset(self):
+        return (
+            Meeting.objects.visible_to(self.request.user)
+            .select_related("commune", "created_by")
+            .annotate(
+                present_count=Count(
+                    "participations", filter=Q(participations__attendance=MeetingParticipant.Attendance.PRESENT)
+                )
+            )
+            .order_by("-starts_at")
+        )
 
 
 def meeting_create(request):
-    raise Http404
+    access.require(access.can_write_field_work(request.user))
+    initial = {}
+    accompaniment = Accompaniment.objects.filter(pk=request.GET.get("accompagnement") or None).first()
+    if accompaniment:
+        initial = {"accompaniment": accompaniment, "commune": accompaniment.commune}
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        meeting = save_meeting(form=form, by=request.user)
+        messages.success(request, "Réunion enregistrée.")
+        return redirect(meeting)
+    return render(request, "missions/meeting_form.html", {"form": form, "title": "Nouvelle réunion"})
 
 
 def meeting_detail(request, pk):
-    raise Http404
+    meeting = get_object_or_404(
+        Meeting.objects.visible_to(request.user).select_related("commune", "accompaniment", "created_by"), pk=pk
+    )
+    participations = meeting.participations.select_related("contact", "contact__commune").order_by(
+        "attendance", "contact__last_name"
+    )
+    context = {
+        "meeting": meeting,
+        "participations": participations,
+        "show_internal": access.can_see_internal_notes(request.user),
+        "can_edit": access.can_write_field_work(request.user),
+    }
+    return render(request, "missions/meeting_detail.html", context)
 
 
 def meeting_update(request, pk):
-    raise Http404
+    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_write_field_work(request.user))
+    form = MeetingForm(request.POST or None, instance=meeting)
+    if request.method == "POST" and form.is_valid():
+        save_meeting(form=form, by=request.user)
+        messages.success(request, "Réunion modifiée.")
+        return redirect(meeting)
+    return render(request, "missions/meeting_form.html", {"form": form, "title": f"Modifier : {meeting}"})
