@@ -1,6 +1,8 @@
 from django.urls import path
 
 from .views import accompaniments, diagnostics, meetings
+from .views import orders as order_views
+from .views import time as time_views
 
 app_name = "missions"
 
@@ -18,4 +20,20 @@ urlpatterns = [
     path(
         "communes/<str:insee_code>/diagnostic/historique/", diagnostics.diagnostic_history, name="diagnostic_history"
     ),
+    # Order forms, budget and time (issue 7)
+    path("bons-de-commande/", order_views.OrderFormListView.as_view(), name="order_form_list"),
+    path("bons-de-commande/budget/", order_views.budget, name="order_form_budget"),
+    path("bons-de-commande/export.<str:fmt>", order_views.order_form_export, name="order_form_export"),
+    path("bons-de-commande/lignes/export.<str:fmt>", order_views.order_line_export, name="order_line_export"),
+    path("bons-de-commande/<int:pk>/", order_views.order_form_detail, name="order_form_detail"),
+    path("bons-de-commande/<int:pk>/pdf/", order_views.order_form_pdf, name="order_form_pdf"),
+    path("bons-de-commande/<int:pk>/bon-signe/", order_views.order_form_scan, name="order_form_scan"),
+    path("temps/", time_views.TimeEntryListView.as_view(), name="time_list"),
+    path("temps/nouveau/", time_views.time_entry_create, name="time_create"),
+    path("temps/semaine/", time_views.time_week, name="time_week"),
+    path("temps/export.<str:fmt>", time_views.time_export, name="time_export"),
+    path("temps/<int:pk>/modifier/", time_views.time_entry_update, name="time_update"),
+    path("temps/<int:pk>/supprimer/", time_views.time_entry_delete, name="time_delete"),
+    path("temps/mois/<int:year>-<int:month>/verrouiller/", time_views.time_month_lock, name="time_month_lock"),
+    path("temps/mois/<int:year>-<int:month>/deverrouiller/", time_views.time_month_unlock, name="time_month_unlock"),
 ]

@@ -55,3 +55,28 @@ def can_enrol_commune(user) -> bool:
 def can_see_internal_notes(user) -> bool:
     """Meetings' internal notes are for GBM officers and consultants, never for élus."""
     return is_team(user)
+
+
+def can_read_order_forms(user) -> bool:
+    """GBM officers and consultants read order forms, prices, budget and time; élus never see any of it."""
+    return is_team(user)
+
+
+def can_manage_order_forms(user) -> bool:
+    """Order forms are written by GBM officers (in the Django admin); a superuser may also undo a status."""
+    return bool(user.is_authenticated and (user.is_gbm or user.is_superuser))
+
+
+def can_log_time(user) -> bool:
+    """Consultants log their time; GBM officers may log or correct it on a consultant's behalf."""
+    return is_team(user)
+
+
+def can_edit_time_entry(user, entry) -> bool:
+    """A consultant edits only their own time entries; a GBM officer may correct anyone's."""
+    return is_gbm(user) or (user.is_authenticated and user.is_consultant and entry.consultant_id == user.pk)
+
+
+def can_lock_time(user) -> bool:
+    """Only GBM officers lock (and unlock) a month of time entries."""
+    return is_gbm(user)

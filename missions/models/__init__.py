@@ -3,7 +3,9 @@ from .action_plans import Action, ActionPlan, FundingSource, Indicator, Indicato
 from .choices import ActionTheme
 from .diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from .meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
+from .orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate
 from .programme import Programme
+from .time import TimeEntry, TimeMonthLock
 
 __all__ = [
     "HEADCOUNT_FIELDS",
@@ -22,4 +24,11 @@ __all__ = [
     "Programme",
     "SharedFinding",
     "Stake",
+    "Mission",
+    "OrderForm",
+    "OrderFormStatusChange",
+    "OrderLine",
+    "VatRate",
+    "TimeEntry",
+    "TimeMonthLock",
 ]

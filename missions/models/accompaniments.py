@@ -67,6 +67,16 @@ class Accompaniment(models.Model):
     started_on = models.DateField("début de l'accompagnement", default=timezone.localdate)
     closed_on = models.DateField("clôture", null=True, blank=True)
     notes = models.TextField("notes", blank=True)
+    order_form = models.ForeignKey(
+        "missions.OrderForm",
+        verbose_name="bon de commande",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accompaniments",
+        limit_choices_to={"mission": 1},
+        help_text="Obligatoire pour une commune supplémentaire : le bon de commande de Mission 1 de cette commune.",
+    )
 
     history = HistoricalRecords()
     objects = AccompanimentQuerySet.as_manager()
@@ -88,6 +98,12 @@ class Accompaniment(models.Model):
 
     def get_absolute_url(self):
         return self.commune.get_absolute_url()
+
+    def clean(self):
+        super().clean()
+        from .orders import check_extra_commune_order_form
+
+        check_extra_commune_order_form(self)
 
     PHASE_ORDER = [Phase.IDENTIFIED, Phase.DIAGNOSTIC, Phase.ACTION_PLAN, Phase.IMPLEMENTATION, Phase.CLOSED]
 

@@ -1,0 +1,80 @@
+"""Filters of the order-form list and of the time entries list (django-filter)."""
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Q
+
+from communes.models import Commune
+from pat_portal.models import User
+
+from ..forms.time import activity_choices
+from ..models import Mission, OrderForm, TimeEntry
+
+MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class OrderFormFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Recherche", method="filter_search")
+    status = django_filters.ChoiceFilter(label="Statut", choices=OrderForm.Status.choices, empty_label="Tous")
+    mission = django_filters.ChoiceFilter(label="Mission", choices=Mission.choices, empty_label="Toutes")
+    commune = django_filters.ModelChoiceFilter(
+        label="Commune",
+        queryset=Commune.objects.filter(order_forms__isnull=False).distinct().only("id", "name"),
+        empty_label="Toutes",
+    )
+    year = django_filters.NumberFilter(
+        label="Année",
+        field_name="issued_on",
+        lookup_expr="year",
+        widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}),
+    )
+
+    class Meta:
+        model = OrderForm
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(number__icontains=term) | Q(object__icontains=term) | Q(commune__name__icontains=term)
+            )
+        return queryset
+
+
+class TimeEntryFilter(django_filters.FilterSet):
+    month = django_filters.CharFilter(
+        label="Mois",
+        method="filter_month",
+        validators=[RegexValidator(MONTH_REGEX, "Indiquez un mois au format AAAA-MM, par exemple 2026-11.")],
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}),
+    )
+    consultant = django_filters.ModelChoiceFilter(
+        label="Consultant·e", queryset=User.objects.consultants(), empty_label="Tout le monde"
+    )
+    order_form = django_filters.ModelChoiceFilter(
+        label="Bon de commande",
+        field_name="order_line__order_form",
+        queryset=OrderForm.objects.none(),
+        empty_label="Tous",
+    )
+    activity = django_filters.ChoiceFilter(label="Activité", method="filter_activity", empty_label="Toutes")
+
+    class Meta:
+        model = TimeEntry
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["order_form"].queryset = OrderForm.objects.visible_to(user).only("id", "number", "object")
+        self.filters["activity"].extra["choices"] = activity_choices(user)
+
+    def filter_month(self, queryset, name, value):
+        year, month = (int(part) for part in value.split("-"))
+        return queryset.filter(date__year=year, date__month=month)
+
+    def filter_activity(self, queryset, name, value):
+        kind, _, pk = value.partition(":")
+        if kind == TimeEntry.Activity.ACCOMPANIMENT:
+            return queryset.filter(accompaniment_id=int(pk))
+        return queryset.filter(accompaniment__isnull=True)

@@ -1,0 +1,198 @@
+"""Time spent by the contractor's consultants, in half-days, against an activity and an order line.
+
+A month locked by GBM refuses every change to its entries (creation, correction, deletion).
+"""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
+from simple_history.models import HistoricalRecords
+
+MAX_HALF_DAYS_PER_ENTRY = 2
+
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_label(month: datetime.date) -> str:
+    """'novembre 2026'."""
+    return date_format(month, "F Y")
+
+
+class TimeLockedError(Exception):
+    """A change to an entry of a month that GBM locked; the message is French and shown to the user."""
+
+
+class TimeMonthLockQuerySet(models.QuerySet):
+    def locked_months(self, months) -> set[datetime.date]:
+        """The months among `months` (first days) that are locked: one query."""
+        return set(self.filter(month__in=list(months)).values_list("month", flat=True))
+
+    def is_locked(self, day: datetime.date) -> bool:
+        return self.filter(month=first_of_month(day)).exists()
+
+
+class TimeMonthLock(models.Model):
+    """A month of time entries closed by GBM (e.g. once invoiced): its entries can no longer change."""
+
+    month = models.DateField("mois", unique=True, help_text="Premier jour du mois verrouillé.")
+    locked_by = models.ForeignKey("pat_portal.User", verbose_name="verrouillé par", on_delete=models.PROTECT)
+    locked_at = models.DateTimeField("verrouillé le", default=timezone.now)
+
+    history = HistoricalRecords()
+    objects = TimeMonthLockQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "mois verrouillé"
+        verbose_name_plural = "mois verrouillés"
+        ordering = ["-month"]
+
+    def __str__(self):
+        return month_label(self.month)
+
+    def clean(self):
+        if self.month and self.month.day != 1:
+            self.month = first_of_month(self.month)
+
+
+def locked_message(day: datetime.date) -> str:
+    return (
+        f"Le mois de {month_label(day)} est verrouillé par GBM : ses saisies de temps ne peuvent plus être "
+        "créées, modifiées ni supprimées."
+    )
+
+
+class TimeEntryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """GBM officers and consultants see every entry (the budget is shared); élus see no time at all."""
+        if user.is_authenticated and user.is_team:
+            return self
+        return self.none()
+
+    def with_related(self):
+        return self.select_related(
+            "consultant", "accompaniment__commune", "order_line__order_form", "order_line__order_form__commune"
+        )
+
+
+class TimeEntry(models.Model):
+    """Half-days a consultant spent on one day, for one activity, charged to one order line."""
+
+    class Activity(models.TextChoices):
+        GENERAL = "general", "Travail général sur le programme"
+        ACCOMPANIMENT = "accompagnement", "Accompagnement communal"
+
+    consultant = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="consultant·e",
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+        limit_choices_to={"role": "consultant"},
+    )
+    date = models.DateField("date")
+    half_days = models.PositiveSmallIntegerField(
+        "demi-journées",
+        validators=[
+            MinValueValidator(1, "Saisissez au moins une demi-journée."),
+            MaxValueValidator(MAX_HALF_DAYS_PER_ENTRY, "Une journée compte au plus deux demi-journées."),
+        ],
+    )
+    accompaniment = models.ForeignKey(
+        "missions.Accompaniment",
+        verbose_name="accompagnement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
+    order_line = models.ForeignKey(
+        "missions.OrderLine",
+        verbose_name="ligne de bon de commande",
+        on_delete=models.PROTECT,
+        related_name="time_entries",
+    )
+    comment = models.CharField("précision", max_length=300, blank=True)
+    created_at = models.DateTimeField("saisi le", auto_now_add=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    history = HistoricalRecords()
+    objects = TimeEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "saisie de temps"
+        verbose_name_plural = "saisies de temps"
+        ordering = ["-date", "consultant__last_name", "pk"]
+        indexes = [
+            models.Index(fields=["consultant", "date"], name="time_entry_consultant_idx"),
+            models.Index(fields=["date"], name="time_entry_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.consultant} · {self.date:%d/%m/%Y} · {self.half_days} demi-journée(s)"
+
+    # Activity --------------------------------------------------------------------------------------
+    @property
+    def activity(self) -> str:
+        if self.accompaniment_id:
+            return self.Activity.ACCOMPANIMENT
+        return self.Activity.GENERAL
+
+    @property
+    def activity_key(self) -> str:
+        """A stable key of the activity ('general', 'accompagnement:12'), used by forms and the week grid."""
+        if self.accompaniment_id:
+            return f"{self.Activity.ACCOMPANIMENT}:{self.accompaniment_id}"
+        return self.Activity.GENERAL
+
+    @property
+    def activity_label(self) -> str:
+        if self.accompaniment_id:
+            return f"Accompagnement — {self.accompaniment.commune}"
+        return self.Activity.GENERAL.label
+
+    def set_activity(self, key: str) -> None:
+        """Point the entry at the activity named by `key` (see `activity_key`)."""
+        kind, _, pk = key.partition(":")
+        self.accompaniment_id = int(pk) if kind == self.Activity.ACCOMPANIMENT else None
+
+    # Rules -----------------------------------------------------------------------------------------
+    @property
+    def valued_amount(self):
+        """The time valued at its order line's unit price excl. VAT (exact: whole half-days × cents)."""
+        return self.half_days * self.order_line.unit_price
+
+    def check_editable(self, *, original_date: datetime.date | None = None) -> None:
+        """Raise TimeLockedError when the entry's month (or the month it is moved from) is locked."""
+        for day in {self.date, original_date} - {None}:
+            if TimeMonthLock.objects.is_locked(day):
+                raise TimeLockedError(locked_message(day))
+
+    def clean(self):
+        errors = {}
+        if self.date and self.date > timezone.localdate():
+            errors["date"] = "On ne saisit pas de temps à l'avance : choisissez une date passée ou aujourd'hui."
+        if self.order_line_id:
+            line = self.order_line
+            if not line.is_half_days:
+                errors["order_line"] = "Le temps se saisit sur une ligne en demi-journées, pas sur un forfait."
+            elif line.order_form.is_draft:
+                errors["order_line"] = "Ce bon de commande n'est pas encore émis : on ne peut pas y imputer de temps."
+        if self.consultant_id and self.date and self.order_line_id:
+            duplicates = TimeEntry.objects.filter(
+                consultant_id=self.consultant_id,
+                date=self.date,
+                order_line_id=self.order_line_id,
+                accompaniment_id=self.accompaniment_id,
+            ).exclude(pk=self.pk)
+            if duplicates.exists():
+                errors.setdefault(
+                    "date",
+                    "Une saisie existe déjà ce jour-là pour cette activité et cette ligne : modifiez-la plutôt.",
+                )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,181 @@
+"""Budget: what GBM ordered against what the contractor consumed, per order line, order form and mission.
+
+- Ordered: the lines of the order form (half-days and amount excl. VAT, each line rounded to the cent).
+- Consumed: the time logged against a half-day line, valued at that line's unit price; a flat-priced line
+  (forfait) is consumed in full once its order form is executed (exécuté, facturé, payé), since no time is
+  logged against it.
+- Remaining: ordered − consumed. A warning at 80 % of the amount, an alert past 100 %.
+
+Every function here runs a fixed number of queries whatever the number of rows: the consumed half-days of
+all the lines come from one grouped query (integers, summed exactly by the database), and the money is
+computed in Python with `Decimal`.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import IntegerField, Prefetch, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
+
+from ..models import Mission, OrderForm, OrderLine, Programme
+from ..models.orders import ZERO, round_cents
+
+NO_HALF_DAYS = Decimal("0")
+WARNING_RATE = Decimal("80")
+ALERT_RATE = Decimal("100")
+
+
+@dataclass
+class BudgetFigures:
+    """Ordered, consumed and remaining, in half-days and in euros excl. VAT."""
+
+    ordered_half_days: Decimal = NO_HALF_DAYS
+    ordered_amount: Decimal = ZERO
+    consumed_half_days: Decimal = NO_HALF_DAYS
+    consumed_amount: Decimal = ZERO
+
+    def __add__(self, other: "BudgetFigures") -> "BudgetFigures":
+        return BudgetFigures(
+            ordered_half_days=self.ordered_half_days + other.ordered_half_days,
+            ordered_amount=self.ordered_amount + other.ordered_amount,
+            consumed_half_days=self.consumed_half_days + other.consumed_half_days,
+            consumed_amount=self.consumed_amount + other.consumed_amount,
+        )
+
+    @property
+    def remaining_half_days(self) -> Decimal:
+        return self.ordered_half_days - self.consumed_half_days
+
+    @property
+    def remaining_amount(self) -> Decimal:
+        return self.ordered_amount - self.consumed_amount
+
+    @property
+    def consumed_rate(self) -> Decimal | None:
+        """Consumed amount as a percentage of the ordered amount (one decimal); None when nothing is ordered."""
+        if not self.ordered_amount:
+            return None
+        return (self.consumed_amount * 100 / self.ordered_amount).quantize(Decimal("0.1"))
+
+    @property
+    def level(self) -> str:
+        """'ok', 'warning' (80 % consumed or more) or 'alert' (more than 100 % consumed), on exact amounts."""
+        if not self.ordered_amount:
+            return "alert" if self.consumed_amount > 0 else "ok"
+        consumed = self.consumed_amount * 100
+        if consumed > ALERT_RATE * self.ordered_amount:
+            return "alert"
+        if consumed >= WARNING_RATE * self.ordered_amount:
+            return "warning"
+        return "ok"
+
+    @property
+    def level_label(self) -> str:
+        return {"ok": "", "warning": "Attention : 80 % consommés", "alert": "Dépassement : plus de 100 % consommés"}[
+            self.level
+        ]
+
+    @property
+    def progress_value(self) -> int:
+        """The consumed rate capped to 0–100, for a <progress> bar."""
+        rate = self.consumed_rate
+        if rate is None:
+            return 100 if self.consumed_amount > 0 else 0
+        return int(min(max(rate, Decimal(0)), Decimal(100)))
+
+
+@dataclass
+class LineBudget:
+    line: OrderLine
+    figures: BudgetFigures
+
+
+@dataclass
+class OrderFormBudget:
+    order_form: OrderForm
+    lines: list[LineBudget]
+    figures: BudgetFigures
+
+
+@dataclass
+class MissionBudget:
+    mission: int
+    label: str
+    order_forms: list[OrderFormBudget] = field(default_factory=list)
+    figures: BudgetFigures = field(default_factory=BudgetFigures)
+
+
+@dataclass
+class ProgrammeBudget:
+    programme: Programme | None
+    missions: list[MissionBudget]
+    figures: BudgetFigures
+
+
+def lines_with_consumption(queryset: QuerySet | None = None) -> QuerySet:
+    """Order lines annotated with `consumed_half_days` (the sum of their time entries; 0 when none)."""
+    queryset = OrderLine.objects.all() if queryset is None else queryset
+    return queryset.annotate(
+        consumed_half_days=Coalesce(Sum("time_entries__half_days"), Value(0), output_field=IntegerField())
+    ).order_by("position", "pk")
+
+
+def with_budget(order_forms: QuerySet) -> QuerySet:
+    """Prefetch the lines of the order forms with their consumption: one more query for any number of forms."""
+    return order_forms.prefetch_related(Prefetch("lines", queryset=lines_with_consumption()))
+
+
+def line_figures(line: OrderLine, *, order_form: OrderForm | None = None) -> BudgetFigures:
+    """Ordered and consumed figures of one line (needs `consumed_half_days`, see `lines_with_consumption`)."""
+    order_form = order_form or line.order_form
+    ordered_amount = line.amount_excl_vat
+    if line.is_half_days:
+        consumed_half_days = Decimal(getattr(line, "consumed_half_days", 0) or 0)
+        return BudgetFigures(
+            ordered_half_days=Decimal(line.quantity),
+            ordered_amount=ordered_amount,
+            consumed_half_days=consumed_half_days,
+            consumed_amount=round_cents(consumed_half_days * Decimal(line.unit_price)),
+        )
+    return BudgetFigures(
+        ordered_amount=ordered_amount, consumed_amount=ordered_amount if order_form.is_executed else ZERO
+    )
+
+
+def order_form_budget(order_form: OrderForm) -> OrderFormBudget:
+    """The budget of one order form. Its lines should come from `with_budget` (else: one query for them)."""
+    lines = list(order_form.lines.all())
+    if lines and not hasattr(lines[0], "consumed_half_days"):
+        lines = list(lines_with_consumption(order_form.lines.all()))
+    line_budgets = [LineBudget(line=line, figures=line_figures(line, order_form=order_form)) for line in lines]
+    figures = sum((item.figures for item in line_budgets), BudgetFigures())
+    return OrderFormBudget(order_form=order_form, lines=line_budgets, figures=figures)
+
+
+def order_form_budgets(order_forms: Iterable[OrderForm]) -> list[OrderFormBudget]:
+    return [order_form_budget(order_form) for order_form in order_forms]
+
+
+def budget_by_mission(order_forms: Iterable[OrderForm]) -> list[MissionBudget]:
+    """Group order-form budgets by mission (every mission listed, even with nothing ordered)."""
+    missions = {value: MissionBudget(mission=value, label=label) for value, label in Mission.choices}
+    for item in order_form_budgets(order_forms):
+        mission = missions[item.order_form.mission]
+        mission.order_forms.append(item)
+        mission.figures = mission.figures + item.figures
+    return list(missions.values())
+
+
+def programme_budget(*, programme: Programme | None, user=None) -> ProgrammeBudget:
+    """Ordered vs consumed for a programme, per mission and in total: what the dashboard shows. Two queries.
+
+    Draft order forms commit nothing and are left out. With `user`, only the order forms they may see count.
+    """
+    order_forms = OrderForm.objects.ordered().select_related("commune", "programme")
+    if user is not None:
+        order_forms = order_forms.filter(pk__in=OrderForm.objects.visible_to(user).values("pk"))
+    order_forms = order_forms.filter(programme=programme) if programme is not None else order_forms.none()
+    missions = budget_by_mission(with_budget(order_forms.order_by("mission", "issued_on", "number")))
+    figures = sum((mission.figures for mission in missions), BudgetFigures())
+    return ProgrammeBudget(programme=programme, missions=missions, figures=figures)
