@@ -80,3 +80,37 @@ def can_edit_time_entry(user, entry) -> bool:
 def can_lock_time(user) -> bool:
     """Only GBM officers lock (and unlock) a month of time entries."""
     return is_gbm(user)
+
+
+def can_propose_theme(user) -> bool:
+    """GBM officers and consultants propose workshop themes (often drawn from the communes' action plans)."""
+    return is_team(user)
+
+
+def can_review_theme(user) -> bool:
+    """Only GBM officers validate or reject a proposed workshop theme."""
+    return is_gbm(user)
+
+
+def can_register_for_workshop(user, commune) -> bool:
+    """The team registers anyone for a workshop; an élu registers only people of their own commune."""
+    if is_team(user):
+        return True
+    return is_elu(user) and commune is not None and commune.pk == user.commune_id
+
+
+def can_manage_registration(user, registration) -> bool:
+    """The team manages every registration; an élu those of their own commune's people (consent, withdrawal)."""
+    if is_team(user):
+        return True
+    return is_elu(user) and registration.commune_id is not None and registration.commune_id == user.commune_id
+
+
+def can_see_contact_details(user, registration) -> bool:
+    """A participant's e-mail and phone: the team always; anyone else only if the person consents to share them."""
+    return is_team(user) or (user.is_authenticated and registration.consent_to_share)
+
+
+def can_see_workshop_contact_list(user, *, commune_took_part: bool) -> bool:
+    """A workshop's consented contact list is shared with the team and the élus whose commune took part."""
+    return is_team(user) or (is_elu(user) and commune_took_part)

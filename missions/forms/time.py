@@ -156,6 +156,11 @@ class WeekRowForm(forms.Form):
 
 
 class BaseWeekFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        # Every row is read, even one equal to what was shown: the grid is the whole week, and an unread row
+        # would count as emptied (its entries deleted).
+        return {**super().get_form_kwargs(index), "empty_permitted": False}
+
     def clean(self):
         super().clean()
         if any(self.errors):

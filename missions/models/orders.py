@@ -201,11 +201,12 @@ class OrderForm(VersionedModel):
             allowed = list(self.STATUS_ORDER[:position]) + allowed
         return allowed
 
-    def check_status_change(self, new_status: str, *, by, reason: str = "") -> None:
+    def check_status_change(self, new_status: str, *, by, reason: str = "", check_lines: bool = True) -> None:
         """Raise StatusTransitionError (French) unless `by` may move the order form from its status to `new_status`.
 
         Statuses follow each other in order (brouillon → émis → notifié → exécuté → facturé → payé), one step at
-        a time; going back is reserved to a superuser, who must give the reason.
+        a time; going back is reserved to a superuser, who must give the reason. An order form is issued only with
+        lines (`check_lines=False` when the lines are being saved in the same form and were checked there).
         """
         from pat_portal import access
 
@@ -222,7 +223,7 @@ class OrderForm(VersionedModel):
                 f"Impossible de passer de « {labels[self.status]} » à « {labels[new_status]} » : "
                 f"l'étape suivante est « {labels[self.STATUS_ORDER[current + 1]]} » (les étapes se suivent)."
             )
-        if new_status == self.Status.ISSUED and not (self.pk and self.lines.exists()):
+        if check_lines and new_status == self.Status.ISSUED and not (self.pk and self.lines.exists()):
             raise StatusTransitionError("Un bon de commande doit comporter au moins une ligne pour être émis.")
         if target < current:
             if not by.is_superuser:

@@ -1,0 +1,387 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout, Submit
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from communes.models import Commune, Contact
+from missions.models import Action, Programme
+from pat_portal.concurrency import VersionedModelForm
+from pat_portal.uploads import UploadField
+
+from .models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def _helper(*layout, submit: str = "Enregistrer", form_tag: bool = True) -> FormHelper:
+    helper = FormHelper()
+    helper.form_tag = form_tag
+    helper.layout = Layout(*layout, Submit("submit", submit)) if submit else Layout(*layout)
+    return helper
+
+
+class ActionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, action):
+        return f"{action.plan.accompaniment.commune.name} — {action.title} ({action.get_theme_display()})"
+
+
+class ThemeForm(VersionedModelForm):
+    class Meta:
+        model = Theme
+        fields = ["title", "description", "action_theme", "actions"]
+        field_classes = {"actions": ActionChoiceField}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "actions": forms.SelectMultiple(attrs={"size": 8}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action_theme"].choices = [("", "— Aucun —"), *self.fields["action_theme"].choices[1:]]
+        self.fields["actions"].queryset = (
+            Action.objects.select_related("plan__accompaniment__commune")
+            .exclude(status="abandonnee")
+            .order_by("plan__accompaniment__commune__name", "title")
+        )
+        self.fields["actions"].help_text = "Facultatif. Maintenez Ctrl (ou Cmd) pour en choisir plusieurs. " + str(
+            self.fields["actions"].help_text
+        )
+        self.helper = _helper(
+            "title", "description", Fieldset("D'où vient ce thème ?", "action_theme", "actions"), "lock_version"
+        )
+
+
+class ThemeReviewForm(forms.Form):
+    VALIDATE = "valider"
+    REJECT = "refuser"
+
+    decision = forms.ChoiceField(
+        label="Décision",
+        choices=[(VALIDATE, "Valider le thème"), (REJECT, "Refuser le thème")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choisissez de valider ou de refuser le thème."},
+    )
+    comment = forms.CharField(
+        label="Commentaire",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Obligatoire pour un refus : il est montré à l'équipe qui a proposé le thème.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("decision", "comment", submit="Enregistrer la décision")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.REJECT and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "Indiquez pourquoi le thème est refusé.")
+        return cleaned
+
+
+class WorkshopForm(VersionedModelForm):
+    class Meta:
+        model = Workshop
+        fields = [
+            "programme",
+            "title",
+            "theme",
+            "format",
+            "starts_at",
+            "ends_at",
+            "place",
+            "capacity",
+            "agenda",
+            "visits",
+        ]
+        widgets = {
+            "starts_at": DATETIME_WIDGET,
+            "ends_at": DATETIME_WIDGET,
+            "agenda": forms.Textarea(attrs={"rows": 5}),
+            "visits": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        themes = Theme.objects.validated()
+        if self.instance.pk:
+            # The theme already chosen stays selectable (validated themes never change status).
+            themes = Theme.objects.filter(Q(status=Theme.Status.VALIDATED) | Q(pk=self.instance.theme_id))
+        self.fields["theme"].queryset = themes.order_by("title")
+        self.fields["theme"].empty_label = "— Choisir un thème validé —"
+        self.fields["programme"].queryset = Programme.objects.order_by("-start_date")
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("programme", Programme.objects.current())
+        for name in ("starts_at", "ends_at"):
+            self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
+        self.helper = _helper(
+            Fieldset("L'atelier", "programme", "title", "theme", "format", "capacity"),
+            Fieldset("Date et lieu", "starts_at", "ends_at", "place"),
+            Fieldset("Contenu", "agenda", "visits"),
+            "lock_version",
+            submit="",
+            form_tag=False,
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at < starts_at:
+            self.add_error("ends_at", "La fin de l'atelier ne peut pas précéder son début.")
+        return cleaned
+
+
+class TestimonyForm(forms.ModelForm):
+    class Meta:
+        model = Testimony
+        fields = ["speaker", "organisation", "origin", "topic"]
+
+
+class LogisticsCostForm(forms.ModelForm):
+    class Meta:
+        model = LogisticsCost
+        fields = ["category", "label", "amount"]
+        widgets = {"amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
+
+
+TestimonyFormSet = forms.inlineformset_factory(
+    Workshop, Testimony, form=TestimonyForm, extra=1, can_delete=True, max_num=30, validate_max=True
+)
+LogisticsCostFormSet = forms.inlineformset_factory(
+    Workshop, LogisticsCost, form=LogisticsCostForm, extra=1, can_delete=True, max_num=30, validate_max=True
+)
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif de l'annulation",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Indiquez le motif de l'annulation."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("reason", submit="Annuler l'atelier")
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, contact):
+        parts = [contact.full_name]
+        if contact.organisation:
+            parts.append(contact.organisation)
+        if contact.commune_id:
+            parts.append(contact.commune.name)
+        return " — ".join(parts)
+
+
+class ConsentFieldsMixin:
+    """Consent to share contact details: yes/no, with the date and how it was collected when yes."""
+
+    def clean_consent(self, cleaned):
+        if cleaned.get("consent_to_share"):
+            if not cleaned.get("consent_date"):
+                self.add_error("consent_date", "Indiquez la date à laquelle le consentement a été recueilli.")
+            if not cleaned.get("consent_method"):
+                self.add_error("consent_method", "Indiquez comment le consentement a été recueilli.")
+        consent_date = cleaned.get("consent_date")
+        if consent_date and consent_date > timezone.localdate():
+            self.add_error("consent_date", "La date du consentement ne peut pas être dans le futur.")
+
+
+class RegistrationForm(ConsentFieldsMixin, forms.Form):
+    """Register a known person, or a new one (an élu's new contact belongs to their commune)."""
+
+    contact = ContactChoiceField(
+        label="Personne déjà connue",
+        queryset=Contact.objects.none(),
+        required=False,
+        empty_label="— Choisir —",
+    )
+    first_name = forms.CharField(label="Prénom", max_length=100, required=False)
+    last_name = forms.CharField(label="Nom", max_length=100, required=False)
+    organisation = forms.CharField(label="Organisme", max_length=200, required=False)
+    role_title = forms.CharField(label="Fonction", max_length=200, required=False)
+    category = forms.ChoiceField(
+        label="Catégorie", choices=Contact.Category.choices, initial=Contact.Category.HABITANT
+    )
+    commune = forms.ModelChoiceField(
+        label="Commune",
+        queryset=Commune.objects.none(),
+        required=False,
+        empty_label="— Aucune (structure extérieure) —",
+    )
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Téléphone", max_length=30, required=False)
+    consent_to_share = forms.BooleanField(
+        label="La personne accepte que ses coordonnées soient partagées avec les autres participant·e·s",
+        required=False,
+    )
+    consent_date = forms.DateField(label="Date du consentement", required=False, widget=DATE_WIDGET)
+    consent_method = forms.ChoiceField(
+        label="Consentement recueilli par",
+        choices=[("", "—"), *Registration.ConsentMethod.choices],
+        required=False,
+    )
+
+    def __init__(self, *args, user, workshop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        already = workshop.registrations.values("contact_id")
+        contacts = (
+            Contact.objects.select_related("commune").exclude(pk__in=already).order_by("last_name", "first_name")
+        )
+        if user.is_elu:
+            contacts = contacts.filter(commune_id=user.commune_id)
+            del self.fields["commune"]
+        else:
+            self.fields["commune"].queryset = Commune.objects.only("id", "name")
+        self.fields["contact"].queryset = contacts
+        self.initial.setdefault("consent_date", timezone.localdate())
+        new_person = ["first_name", "last_name", "organisation", "role_title", "category"]
+        new_person += ["email", "phone"] if user.is_elu else ["commune", "email", "phone"]
+        new_person_legend = (
+            f"… ou une nouvelle personne de {user.commune}" if user.is_elu else "… ou une nouvelle personne"
+        )
+        self.helper = _helper(
+            Fieldset("Une personne déjà connue…", "contact"),
+            Fieldset(new_person_legend, *new_person),
+            Fieldset("Partage des coordonnées", "consent_to_share", "consent_date", "consent_method"),
+            submit="Inscrire",
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        has_contact = cleaned.get("contact") is not None
+        has_new = bool((cleaned.get("last_name") or "").strip())
+        if has_contact == has_new:
+            raise forms.ValidationError(
+                "Choisissez une personne déjà connue, ou saisissez au moins le nom d'une nouvelle personne "
+                "(l'un ou l'autre)."
+            )
+        self.clean_consent(cleaned)
+        return cleaned
+
+    def new_contact(self) -> Contact | None:
+        """The unsaved new contact described by the form, if the form describes one."""
+        if self.cleaned_data.get("contact") is not None:
+            return None
+        data = self.cleaned_data
+        return Contact(
+            first_name=data["first_name"].strip(),
+            last_name=data["last_name"].strip(),
+            organisation=data["organisation"].strip(),
+            role_title=data["role_title"].strip(),
+            category=data["category"],
+            commune=self.user.commune if self.user.is_elu else data.get("commune"),
+            email=data["email"],
+            phone=data["phone"].strip(),
+        )
+
+
+class ConsentForm(ConsentFieldsMixin, forms.Form):
+    consent_date = forms.DateField(
+        label="Date du consentement",
+        widget=DATE_WIDGET,
+        error_messages={"required": "Indiquez la date à laquelle le consentement a été recueilli."},
+    )
+    consent_method = forms.ChoiceField(
+        label="Consentement recueilli par",
+        choices=[("", "—"), *Registration.ConsentMethod.choices],
+        error_messages={"required": "Indiquez comment le consentement a été recueilli."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("consent_date", timezone.localdate())
+        self.helper = _helper("consent_date", "consent_method", submit="Enregistrer le consentement")
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_consent({**cleaned, "consent_to_share": True})
+        return cleaned
+
+
+class AttendanceForm(forms.Form):
+    """One presence choice per registration (and a consent box for those who have not consented yet)."""
+
+    mark_held = forms.BooleanField(label="Marquer aussi l'atelier comme tenu", required=False, initial=True)
+
+    def __init__(self, *args, registrations, workshop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for registration in registrations:
+            attendance_name = f"attendance_{registration.pk}"
+            self.fields[attendance_name] = forms.ChoiceField(
+                label=f"Présence de {registration.contact.full_name}",
+                choices=Registration.Attendance.choices,
+                initial=registration.attendance,
+                widget=forms.RadioSelect,
+            )
+            consent_name = None
+            if not registration.consent_to_share:
+                consent_name = f"consent_{registration.pk}"
+                self.fields[consent_name] = forms.BooleanField(
+                    label=f"{registration.contact.full_name} a coché le partage de ses coordonnées sur la feuille signée",
+                    required=False,
+                )
+            self.rows.append((registration, attendance_name, consent_name))
+        if not workshop.is_planned:
+            del self.fields["mark_held"]
+
+    def row_fields(self):
+        """(registration, attendance bound field, consent bound field or None) for the template."""
+        return [
+            (registration, self[attendance], self[consent] if consent else None)
+            for registration, attendance, consent in self.rows
+        ]
+
+    def attendance(self) -> dict[int, str]:
+        return {registration.pk: self.cleaned_data[name] for registration, name, _consent in self.rows}
+
+    def consents_on_sheet(self) -> set[int]:
+        return {
+            registration.pk for registration, _name, consent in self.rows if consent and self.cleaned_data[consent]
+        }
+
+
+class ResourceForm(forms.ModelForm):
+    url = forms.URLField(
+        label="Lien",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="Ou bien un lien vers une page ou un document en ligne (https://…).",
+    )
+
+    class Meta:
+        model = Resource
+        fields = ["title", "description", "file", "url"]
+        field_classes = {"file": UploadField}
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(
+            "title", "description", Fieldset("Un fichier… ou un lien", "file", "url"), submit="Ajouter la ressource"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("file")) == bool(cleaned.get("url")) and not self.errors:
+            raise forms.ValidationError("Joignez un fichier ou indiquez un lien (l'un ou l'autre).")
+        return cleaned
+
+
+class ReportForm(VersionedModelForm):
+    class Meta:
+        model = WorkshopReport
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 16})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("text", "lock_version", submit="Enregistrer le compte rendu")

@@ -1,0 +1,140 @@
+"""Read-side queries of the workshops, each in a fixed number of SQL queries whatever the data."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+
+from communes.models import Commune, Contact
+from missions.models import Action
+
+from .models import Registration, Theme, Workshop
+
+EXCLUDED_ACTION_STATUSES = ["abandonnee"]
+
+
+def workshops_held(programme):
+    """The programme's held workshops (the dashboard counts them against the contract's 3 to 5)."""
+    return Workshop.objects.filter(programme=programme).held()
+
+
+def workshop_list(user):
+    """Visible workshops with their theme and registration counts (élus: also their own commune's count)."""
+    queryset = Workshop.objects.visible_to(user).select_related("theme", "programme")
+    annotations = {"registered_count": Count("registrations", distinct=True)}
+    if user.is_authenticated and user.is_elu:
+        annotations["commune_registered_count"] = Count(
+            "registrations", filter=Q(registrations__commune_id=user.commune_id), distinct=True
+        )
+    return queryset.annotate(**annotations)
+
+
+def theme_communes_by_theme(themes) -> dict[int, set[int]]:
+    """For each theme, the ids of the communes with an action on it (same plan theme, or linked action).
+
+    Two queries whatever the number of themes; abandoned actions do not count.
+    """
+    themes = list(themes)
+    by_action_theme = defaultdict(set)
+    action_themes = {theme.action_theme for theme in themes if theme.action_theme}
+    if action_themes:
+        rows = (
+            Action.objects.filter(theme__in=action_themes)
+            .exclude(status__in=EXCLUDED_ACTION_STATUSES)
+            .values_list("theme", "plan__accompaniment__commune_id")
+            .distinct()
+        )
+        for action_theme, commune_id in rows:
+            by_action_theme[action_theme].add(commune_id)
+    linked = defaultdict(set)
+    if themes:
+        rows = (
+            Theme.actions.through.objects.filter(theme_id__in=[theme.pk for theme in themes])
+            .exclude(action__status__in=EXCLUDED_ACTION_STATUSES)
+            .values_list("theme_id", "action__plan__accompaniment__commune_id")
+        )
+        for theme_id, commune_id in rows:
+            linked[theme_id].add(commune_id)
+    return {theme.pk: by_action_theme.get(theme.action_theme, set()) | linked.get(theme.pk, set()) for theme in themes}
+
+
+def theme_communes(theme):
+    """The communes with an action on the theme, by name (three queries)."""
+    commune_ids = theme_communes_by_theme([theme])[theme.pk]
+    return Commune.objects.filter(pk__in=commune_ids).order_by("name")
+
+
+@dataclass
+class Participation:
+    """Who took part in a workshop, counted; contact details only for people who consent."""
+
+    participants: list[Registration]
+    by_commune: list[tuple[str, int]] = field(default_factory=list)
+    by_category: list[tuple[str, int]] = field(default_factory=list)
+    communes: list[str] = field(default_factory=list)
+    consenting: list[Registration] = field(default_factory=list)
+    not_consenting_count: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.participants)
+
+
+NO_COMMUNE = "Sans commune (structure extérieure)"
+
+
+def participation(registrations) -> Participation:
+    """Counts by commune and category, communes represented and the consented contact list.
+
+    `registrations` are the workshop's participants (present, or registered before attendance is marked),
+    with `contact` and `commune` loaded. Counting happens in memory: no query per participant.
+    """
+    registrations = list(registrations)
+    category_labels = dict(Contact.Category.choices)
+    by_commune = Counter(reg.commune.name if reg.commune else NO_COMMUNE for reg in registrations)
+    by_category = Counter(category_labels.get(reg.contact.category, reg.contact.category) for reg in registrations)
+    consenting = [reg for reg in registrations if reg.consent_to_share]
+    return Participation(
+        participants=registrations,
+        by_commune=sorted(by_commune.items(), key=lambda item: (item[0] == NO_COMMUNE, item[0])),
+        by_category=sorted(by_category.items(), key=lambda item: (-item[1], item[0])),
+        communes=sorted({reg.commune.name for reg in registrations if reg.commune}),
+        consenting=consenting,
+        not_consenting_count=len(registrations) - len(consenting),
+    )
+
+
+def workshop_registrations(workshop):
+    """Every registration of a workshop with the person and their commune (one query)."""
+    return workshop.registrations.select_related("contact", "commune").order_by(
+        "contact__last_name", "contact__first_name", "pk"
+    )
+
+
+def workshop_participants(workshop):
+    return workshop_registrations(workshop).participants()
+
+
+def consented_contacts(workshop):
+    """The workshop's shared contact list: participants who consent, withdrawals honoured (one query)."""
+    return workshop_participants(workshop).consenting()
+
+
+def commune_took_part(workshop, commune_id) -> bool:
+    return commune_id is not None and workshop.registrations.filter(commune_id=commune_id).exists()
+
+
+def commune_workshops(commune):
+    """The workshops a commune's people registered for, with how many registered and attended (one query)."""
+    return (
+        Workshop.objects.filter(registrations__commune=commune)
+        .select_related("theme")
+        .annotate(
+            commune_registered=Count("registrations", filter=Q(registrations__commune=commune)),
+            commune_present=Count(
+                "registrations",
+                filter=Q(registrations__commune=commune, registrations__attendance=Registration.Attendance.PRESENT),
+            ),
+        )
+        .order_by("-starts_at")
+    )

@@ -1,0 +1,94 @@
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+
+from pat_portal import access
+from pat_portal.exports import export_response
+from pat_portal.pdf import pdf_response
+from pat_portal.uploads import attachment_response
+
+from .. import ical, selectors, services
+from ..forms import ResourceForm
+from ..models import Resource, Workshop
+
+CONTACT_COLUMNS = {
+    "Nom": lambda registration: registration.contact.last_name,
+    "Prénom": lambda registration: registration.contact.first_name,
+    "Organisme": lambda registration: registration.contact.organisation,
+    "Fonction": lambda registration: registration.contact.role_title,
+    "Catégorie": lambda registration: registration.contact.get_category_display(),
+    "Commune": lambda registration: registration.commune.name if registration.commune else "",
+    "E-mail": lambda registration: registration.contact.email,
+    "Téléphone": lambda registration: registration.contact.phone,
+}
+
+
+def _visible_workshop(request, pk):
+    return get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme", "programme"), pk=pk)
+
+
+def _filename(workshop, what: str) -> str:
+    return f"{what}-atelier-{workshop.number}-{slugify(workshop.title)[:40]}"
+
+
+def report_pdf(request, pk):
+    """The current report (draft included): for the team; élus get the validated, frozen versions."""
+    workshop = _visible_workshop(request, pk)
+    access.require(access.is_team(request.user))
+    return pdf_response(services.render_report_pdf(workshop=workshop), f"{_filename(workshop, 'compte-rendu')}.pdf")
+
+
+def attendance_sheet_pdf(request, pk):
+    workshop = _visible_workshop(request, pk)
+    access.require(access.is_team(request.user))
+    pdf = services.render_attendance_sheet_pdf(workshop=workshop)
+    return pdf_response(pdf, f"{_filename(workshop, 'emargement')}.pdf")
+
+
+def contacts_export(request, pk, fmt):
+    """The consented contact list (participants who agreed to share their details; withdrawals honoured)."""
+    workshop = _visible_workshop(request, pk)
+    took_part = request.user.is_elu and selectors.commune_took_part(workshop, request.user.commune_id)
+    access.require(access.can_see_workshop_contact_list(request.user, commune_took_part=took_part))
+    rows = selectors.consented_contacts(workshop)
+    return export_response(rows, CONTACT_COLUMNS, _filename(workshop, "contacts"), fmt)
+
+
+def resource_create(request, pk):
+    workshop = _visible_workshop(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    form = ResourceForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        resource = services.add_resource(resource=form.save(commit=False), workshop=workshop, by=request.user)
+        messages.success(request, f"Ressource « {resource} » ajoutée.")
+        return redirect(workshop)
+    return render(request, "ateliers/resource_form.html", {"workshop": workshop, "form": form})
+
+
+def resource_download(request, pk, resource_pk):
+    resource = get_object_or_404(Resource.objects.visible_to(request.user), pk=resource_pk, workshop_id=pk)
+    if resource.is_link:
+        return redirect(resource.url)
+    return attachment_response(resource.file)
+
+
+def resource_delete(request, pk, resource_pk):
+    resource = get_object_or_404(
+        Resource.objects.visible_to(request.user).select_related("workshop"), pk=resource_pk, workshop_id=pk
+    )
+    access.require(access.can_write_field_work(request.user))
+    if request.method == "POST":
+        services.delete_resource(resource=resource, by=request.user)
+        messages.success(request, f"Ressource « {resource} » supprimée.")
+        return redirect(resource.workshop)
+    return render(request, "ateliers/resource_delete.html", {"resource": resource, "workshop": resource.workshop})
+
+
+def agenda_ics(request):
+    """iCalendar feed of the upcoming workshops for a logged-in user (token feeds for calendar apps: issue 8)."""
+    body = ical.workshops_calendar(ical.feed_workshops(request.user))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="ateliers-pat-{timezone.localdate():%Y%m%d}.ics"'
+    return response

@@ -1,0 +1,151 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from pat_portal import access
+from pat_portal.history import history_entries
+
+from .. import selectors, services
+from ..forms import AttendanceForm, ConsentForm, RegistrationForm
+from ..models import Registration, RegistrationError, Workshop, WorkshopError
+
+
+def _visible_registration(request, pk, registration_pk):
+    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
+    registration = get_object_or_404(
+        Registration.objects.visible_to(request.user).select_related("contact", "commune", "consent_withdrawn_by"),
+        pk=registration_pk,
+        workshop=workshop,
+    )
+    return workshop, registration
+
+
+def registration_create(request, pk):
+    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
+    access.require(access.is_team(request.user) or access.is_elu(request.user))
+    form = RegistrationForm(request.POST or None, user=request.user, workshop=workshop)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = services.register_participant(
+                workshop=workshop,
+                by=request.user,
+                contact=data["contact"],
+                new_contact=form.new_contact(),
+                consent=data["consent_to_share"],
+                consent_date=data["consent_date"],
+                consent_method=data["consent_method"],
+            )
+        except RegistrationError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{registration.contact} est inscrit·e à l'{workshop}.")
+            if "inscrire_autre" in request.POST:
+                return redirect("ateliers:registration_create", workshop.pk)
+            return redirect(workshop)
+    return render(request, "ateliers/registration_form.html", {"workshop": workshop, "form": form})
+
+
+def _registration_page(request, workshop, registration, consent_form=None):
+    can_manage = access.can_manage_registration(request.user, registration)
+    if consent_form is None and can_manage and not registration.consent_to_share:
+        consent_form = ConsentForm()
+    if consent_form is not None:
+        consent_form.helper.form_action = reverse("ateliers:registration_consent", args=[workshop.pk, registration.pk])
+    context = {
+        "workshop": workshop,
+        "registration": registration,
+        "show_details": access.can_see_contact_details(request.user, registration),
+        "can_manage": can_manage,
+        "can_cancel": can_manage and (request.user.is_team or workshop.is_planned),
+        "consent_form": consent_form,
+        "entries": history_entries(registration.history.select_related("history_user")),
+    }
+    return render(request, "ateliers/registration_detail.html", context)
+
+
+def registration_detail(request, pk, registration_pk):
+    workshop, registration = _visible_registration(request, pk, registration_pk)
+    return _registration_page(request, workshop, registration)
+
+
+@require_POST
+def registration_consent(request, pk, registration_pk):
+    workshop, registration = _visible_registration(request, pk, registration_pk)
+    access.require(access.can_manage_registration(request.user, registration))
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            registration.give_consent(
+                date=form.cleaned_data["consent_date"], method=form.cleaned_data["consent_method"]
+            )
+        except RegistrationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, "Consentement enregistré : ses coordonnées figureront dans les listes partagées."
+            )
+        return redirect("ateliers:registration_detail", workshop.pk, registration.pk)
+    return _registration_page(request, workshop, registration, consent_form=form)
+
+
+def registration_withdraw(request, pk, registration_pk):
+    workshop, registration = _visible_registration(request, pk, registration_pk)
+    access.require(access.can_manage_registration(request.user, registration))
+    if request.method == "POST":
+        try:
+            count = services.withdraw_consent(registration=registration, by=request.user)
+        except RegistrationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                f"Retrait du consentement enregistré ({count} inscription{'s' if count > 1 else ''}) : "
+                "les listes produites désormais ne montrent plus ses coordonnées.",
+            )
+        return redirect("ateliers:registration_detail", workshop.pk, registration.pk)
+    return render(request, "ateliers/registration_withdraw.html", {"workshop": workshop, "registration": registration})
+
+
+def registration_cancel(request, pk, registration_pk):
+    workshop, registration = _visible_registration(request, pk, registration_pk)
+    access.require(access.can_manage_registration(request.user, registration))
+    if request.method == "POST":
+        try:
+            services.cancel_registration(registration=registration, by=request.user)
+        except RegistrationError as error:
+            messages.error(request, str(error))
+            return redirect("ateliers:registration_detail", workshop.pk, registration.pk)
+        messages.success(request, f"L'inscription de {registration.contact} est supprimée.")
+        return redirect(workshop)
+    return render(request, "ateliers/registration_cancel.html", {"workshop": workshop, "registration": registration})
+
+
+def attendance(request, pk):
+    """The whole list on one screen after the workshop: presence (and consent ticked on the signed sheet)."""
+    workshop = get_object_or_404(
+        Workshop.objects.visible_to(request.user).select_related("theme", "attendance_sheet"), pk=pk
+    )
+    access.require(access.can_write_field_work(request.user))
+    registrations = list(selectors.workshop_registrations(workshop))
+    form = AttendanceForm(request.POST or None, registrations=registrations, workshop=workshop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.mark_attendance(
+                workshop=workshop,
+                by=request.user,
+                attendance=form.attendance(),
+                consents_on_sheet=form.consents_on_sheet(),
+                mark_held=form.cleaned_data.get("mark_held", False),
+            )
+        except WorkshopError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Présences enregistrées ({changed} inscription{'s' if changed > 1 else ''} modifiée{'s' if changed > 1 else ''}).",
+            )
+            return redirect(workshop)
+    context = {"workshop": workshop, "form": form, "sheet": workshop.attendance_sheet, "registrations": registrations}
+    return render(request, "ateliers/attendance.html", context)

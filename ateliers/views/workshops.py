@@ -1,0 +1,202 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from pat_portal import access
+from pat_portal.concurrency import save_versioned
+from pat_portal.history import history_entries
+from pat_portal.models import Deliverable, WorkflowStatus
+
+from .. import selectors, services
+from ..filters import WorkshopFilter
+from ..forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
+from ..models import LogisticsCost, Registration, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
+
+
+class WorkshopListView(FilterView):
+    filterset_class = WorkshopFilter
+    template_name = "ateliers/workshop_list.html"
+    paginate_by = 25
+    context_object_name = "workshops"
+
+    def get_queryset(self):
+        return selectors.workshop_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_write"] = access.can_write_field_work(self.request.user)
+        return context
+
+
+def _visible_workshop(request, pk, *related):
+    return get_object_or_404(
+        Workshop.objects.visible_to(request.user).select_related("theme", "programme", *related), pk=pk
+    )
+
+
+def workshop_detail(request, pk):
+    workshop = _visible_workshop(request, pk, "cancelled_by", "report")
+    user = request.user
+    registrations = list(
+        selectors.workshop_registrations(workshop).filter(pk__in=Registration.objects.visible_to(user).values("pk"))
+        if not user.is_team
+        else selectors.workshop_registrations(workshop)
+    )
+    is_team = access.is_team(user)
+    costs = list(workshop.costs.all()) if is_team else []
+    context = {
+        "workshop": workshop,
+        "registrations": [
+            (
+                registration,
+                access.can_see_contact_details(user, registration),
+                access.can_manage_registration(user, registration),
+            )
+            for registration in registrations
+        ],
+        "registered_total": len(registrations) if is_team else workshop.registrations.count(),
+        "present_total": sum(
+            1 for registration in registrations if registration.attendance == Registration.Attendance.PRESENT
+        ),
+        "consenting_total": sum(1 for registration in registrations if registration.consent_to_share),
+        "testimonies": workshop.testimonies.all(),
+        "resources": workshop.resources.all(),
+        "costs": costs,
+        "costs_total": sum((cost.amount for cost in costs), start=0),
+        "is_team": is_team,
+        "can_register": workshop.accepts_registrations and (is_team or (user.is_elu and workshop.is_planned)),
+        "can_see_contact_list": access.can_see_workshop_contact_list(user, commune_took_part=bool(registrations)),
+        "report_versions": Deliverable.objects.visible_to(user)
+        .for_subject(workshop.report)
+        .filter(status=Deliverable.Status.VALIDATED)
+        .order_by("-version"),
+        "places_left": workshop.places_left(len(registrations)) if is_team else None,
+    }
+    return render(request, "ateliers/workshop_detail.html", context)
+
+
+def _workshop_form_page(request, form, testimonies, costs, title, workshop=None):
+    return render(
+        request,
+        "ateliers/workshop_form.html",
+        {"form": form, "testimonies": testimonies, "costs": costs, "title": title, "workshop": workshop},
+    )
+
+
+def workshop_create(request):
+    access.require(access.can_write_field_work(request.user))
+    data = request.POST or None
+    form = WorkshopForm(data)
+    testimonies = TestimonyFormSet(data, instance=Workshop(), prefix="temoignages")
+    costs = LogisticsCostFormSet(data, instance=Workshop(), prefix="frais")
+    if request.method == "POST" and form.is_valid() and testimonies.is_valid() and costs.is_valid():
+        try:
+            workshop = services.create_workshop(
+                workshop=form.save(commit=False), by=request.user, formsets=[testimonies, costs]
+            )
+        except WorkshopError as error:
+            form.add_error("theme", str(error))
+        else:
+            messages.success(request, f"{workshop} créé.")
+            return redirect(workshop)
+    return _workshop_form_page(request, form, testimonies, costs, "Nouvel atelier")
+
+
+def workshop_update(request, pk):
+    workshop = _visible_workshop(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    data = request.POST or None
+    form = WorkshopForm(data, instance=workshop)
+    testimonies = TestimonyFormSet(data, instance=workshop, prefix="temoignages")
+    costs = LogisticsCostFormSet(data, instance=workshop, prefix="frais")
+
+    def save_rows(instance):
+        testimonies.save()
+        costs.save()
+
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and testimonies.is_valid()
+        and costs.is_valid()
+        and save_versioned(form, commit_extra=save_rows)
+    ):
+        messages.success(request, f"{workshop} modifié.")
+        return redirect(workshop)
+    return _workshop_form_page(request, form, testimonies, costs, f"Modifier l'{workshop}", workshop)
+
+
+@require_POST
+def workshop_mark_held(request, pk):
+    workshop = _visible_workshop(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    try:
+        workshop.mark_held(by=request.user)
+    except WorkshopError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Atelier marqué tenu : il compte dans les ateliers réalisés du marché.")
+    return redirect(workshop)
+
+
+def workshop_cancel(request, pk):
+    workshop = _visible_workshop(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workshop.cancel(by=request.user, reason=form.cleaned_data["reason"])
+        except WorkshopError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Atelier annulé.")
+        return redirect(workshop)
+    return render(request, "ateliers/workshop_cancel.html", {"workshop": workshop, "form": form})
+
+
+def workshop_report(request, pk):
+    """The report page: its text, the deliverable panel; élus see the text once submitted or validated."""
+    workshop = _visible_workshop(request, pk, "report")
+    report = workshop.report
+    context = {"workshop": workshop, "report": report, "is_team": access.is_team(request.user)}
+    return render(request, "ateliers/report_detail.html", context)
+
+
+def workshop_report_update(request, pk):
+    workshop = _visible_workshop(request, pk, "report")
+    access.require(access.can_write_field_work(request.user))
+    report = workshop.report
+    if report.workflow_status == WorkflowStatus.SUBMITTED:
+        messages.error(request, "Le compte rendu attend la validation de GBM : il ne peut pas être modifié d'ici là.")
+        return redirect("ateliers:report", workshop.pk)
+    form = ReportForm(request.POST or None, instance=report)
+    if request.method == "POST" and form.is_valid():
+        form.instance.mark_edited()
+        if save_versioned(form):
+            messages.success(request, "Compte rendu enregistré.")
+            return redirect("ateliers:report", workshop.pk)
+    return render(request, "ateliers/report_form.html", {"workshop": workshop, "form": form})
+
+
+def merged_history(*querysets) -> list:
+    """History entries of several models, newest first (one query per model)."""
+    entries = [entry for queryset in querysets for entry in history_entries(queryset.select_related("history_user"))]
+    return sorted(entries, key=lambda entry: entry.date, reverse=True)
+
+
+def workshop_history(request, pk):
+    workshop = _visible_workshop(request, pk)
+    access.require(access.is_team(request.user))
+    entries = merged_history(
+        workshop.history.all(),
+        Testimony.history.filter(workshop_id=workshop.pk),
+        LogisticsCost.history.filter(workshop_id=workshop.pk),
+        Resource.history.filter(workshop_id=workshop.pk),
+        WorkshopReport.history.filter(workshop_id=workshop.pk),
+    )
+    return render(
+        request,
+        "ateliers/history.html",
+        {"object": workshop, "entries": entries, "back_url": workshop.get_absolute_url()},
+    )

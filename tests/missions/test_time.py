@@ -1,0 +1,513 @@
+"""Time tracking: logging and correcting half-days, month locks, the week grid, roles, exports, query counts."""
+
+import csv
+import datetime
+import html
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from missions.models import OrderForm, OrderLine, TimeEntry, TimeMonthLock
+from tests.conftest import assert_redirects_to_login
+from tests.factories import UserFactory
+from tests.factories_orders import (
+    AccompanimentFactory,
+    OrderFormFactory,
+    OrderLineFactory,
+    TimeEntryFactory,
+    TimeMonthLockFactory,
+)
+
+TODAY = datetime.datetime(2025, 4, 18, 10, 0, tzinfo=datetime.UTC)  # a Friday
+MONDAY = datetime.date(2025, 4, 14)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_today():
+    with time_machine.travel(TODAY, tick=False):
+        yield
+
+
+@pytest.fixture
+def line(db):
+    return OrderLineFactory(
+        order_form=OrderFormFactory(number="BC-2025-003"),
+        description="Demi-journée de consultant senior",
+        quantity=Decimal("20"),
+        unit_price=Decimal("255.00"),
+    )
+
+
+@pytest.fixture
+def accompaniment(line, commune):
+    return AccompanimentFactory(programme=line.order_form.programme, commune=commune)
+
+
+def entry_data(line, accompaniment=None, **overrides):
+    data = {
+        "date": "2025-04-15",
+        "half_days": "2",
+        "activity": f"accompagnement:{accompaniment.pk}" if accompaniment else "general",
+        "order_line": line.pk,
+        "comment": "Réunion d'élus",
+    }
+    data.update(overrides)
+    return data
+
+
+def text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+# Logging --------------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_consultant_logs_half_days_against_an_accompaniment_and_an_order_line(client, consultant, line, accompaniment):
+    client.force_login(consultant)
+    response = client.post(reverse("missions:time_create"), entry_data(line, accompaniment))
+    assert response.status_code == 302
+    entry = TimeEntry.objects.get()
+    assert (entry.consultant, entry.date, entry.half_days) == (consultant, datetime.date(2025, 4, 15), 2)
+    assert entry.accompaniment == accompaniment and entry.order_line == line
+    assert entry.valued_amount == Decimal("510.00")
+    response = client.get(reverse("missions:time_list"))
+    content = text(response)
+    assert "Accompagnement — Amagney" in content
+    assert "510,00\u00a0€" in content
+
+
+@pytest.mark.django_db
+def test_consultant_logs_general_programme_work(client, consultant, line):
+    client.force_login(consultant)
+    assert client.post(reverse("missions:time_create"), entry_data(line)).status_code == 302
+    entry = TimeEntry.objects.get()
+    assert entry.accompaniment is None
+    assert entry.activity_label == "Travail général sur le programme"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"date": "2025-04-19"}, "On ne saisit pas de temps à l'avance"),
+        ({"half_days": "3"}, "Sélectionnez un choix valide"),
+        ({"date": "pas une date"}, "Saisissez une date valide."),
+        ({"order_line": ""}, "Ce champ est obligatoire."),
+    ],
+)
+def test_bad_time_input_gives_french_errors_and_keeps_the_input(client, consultant, line, overrides, message):
+    client.force_login(consultant)
+    response = client.post(reverse("missions:time_create"), entry_data(line, **overrides))
+    assert response.status_code == 200
+    content = text(response)
+    assert message in content
+    assert "Réunion d'élus" in content
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_time_goes_only_on_half_day_lines_of_issued_order_forms(client, consultant, line):
+    flat = OrderLineFactory(order_form=line.order_form, unit=OrderLine.Unit.FLAT, description="Forfait salle")
+    draft_line = OrderLineFactory(order_form=OrderFormFactory(draft=True), description="Ligne d'un brouillon")
+    client.force_login(consultant)
+    page = text(client.get(reverse("missions:time_create")))
+    assert "Demi-journée de consultant senior" in page
+    assert "Forfait salle" not in page and "Ligne d'un brouillon" not in page
+    for forged in (flat, draft_line):
+        response = client.post(reverse("missions:time_create"), entry_data(line, order_line=forged.pk))
+        assert response.status_code == 200
+        assert "Sélectionnez un choix valide" in text(response)
+    assert not TimeEntry.objects.exists()
+    entry = TimeEntry(consultant=consultant, date=MONDAY, half_days=1, order_line=flat)
+    with pytest.raises(Exception, match="forfait"):
+        entry.full_clean()
+
+
+@pytest.mark.django_db
+def test_duplicate_entry_for_same_day_activity_and_line_is_refused(client, consultant, line):
+    TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date(2025, 4, 15))
+    client.force_login(consultant)
+    response = client.post(reverse("missions:time_create"), entry_data(line))
+    assert response.status_code == 200
+    assert "Une saisie existe déjà ce jour-là" in text(response)
+    assert TimeEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_consultant_corrects_and_deletes_their_own_entry(client, consultant, line):
+    entry = TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY, half_days=1)
+    client.force_login(consultant)
+    response = client.post(
+        reverse("missions:time_update", args=[entry.pk]), entry_data(line, date="2025-04-14", half_days="2")
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.half_days == 2
+    assert entry.history.count() == 2
+    assert client.post(reverse("missions:time_delete", args=[entry.pk])).status_code == 302
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_consultant_cannot_edit_or_delete_someone_elses_entry(client, consultant, line):
+    colleague_entry = TimeEntryFactory(order_line=line, date=MONDAY, half_days=1)
+    client.force_login(consultant)
+    update_url = reverse("missions:time_update", args=[colleague_entry.pk])
+    assert client.get(update_url).status_code == 403
+    assert client.post(update_url, entry_data(line, half_days="2")).status_code == 403
+    assert client.post(reverse("missions:time_delete", args=[colleague_entry.pk])).status_code == 403
+    colleague_entry.refresh_from_db()
+    assert colleague_entry.half_days == 1
+
+
+@pytest.mark.django_db
+def test_gbm_sees_everyones_time_and_may_correct_it(client, gbm_officer, consultant, line):
+    other = UserFactory(consultant=True, first_name="Amélie", last_name="Faivre")
+    TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY)
+    entry = TimeEntryFactory(consultant=other, order_line=line, date=MONDAY)
+    client.force_login(gbm_officer)
+    response = client.get(reverse("missions:time_list"))
+    assert len(response.context["entries"]) == 2
+    assert "Amélie Faivre" in text(response)
+    response = client.get(reverse("missions:time_list"), {"consultant": other.pk})
+    assert [e.pk for e in response.context["entries"]] == [entry.pk]
+    data = entry_data(line, date="2025-04-14", half_days="2", consultant=other.pk)
+    assert client.post(reverse("missions:time_update", args=[entry.pk]), data).status_code == 302
+    entry.refresh_from_db()
+    assert entry.half_days == 2 and entry.consultant == other
+
+
+@pytest.mark.django_db
+def test_list_filters_by_month_order_form_and_activity(client, consultant, line, accompaniment):
+    march = TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date(2025, 3, 31))
+    april = TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY, accompaniment=accompaniment)
+    other_form = TimeEntryFactory(consultant=consultant, date=MONDAY)
+    client.force_login(consultant)
+    url = reverse("missions:time_list")
+
+    def pks(**params):
+        return {entry.pk for entry in client.get(url, params).context["entries"]}
+
+    assert pks(month="2025-03") == {march.pk}
+    assert pks(order_form=line.order_form_id) == {march.pk, april.pk}
+    assert pks(activity=f"accompagnement:{accompaniment.pk}") == {april.pk}
+    assert pks(activity="general") == {march.pk, other_form.pk}
+    response = client.get(url, {"month": "mars"})
+    assert "Indiquez un mois au format AAAA-MM" in text(response)
+
+
+# Month locks ----------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_locked_month_refuses_creation_correction_and_deletion(client, consultant, line):
+    entry = TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date(2025, 3, 20), half_days=1)
+    TimeMonthLockFactory(month=datetime.date(2025, 3, 1))
+    client.force_login(consultant)
+    message = "Le mois de mars 2025 est verrouillé par GBM"
+
+    response = client.post(reverse("missions:time_create"), entry_data(line, date="2025-03-21"))
+    assert response.status_code == 200
+    assert message in text(response)
+
+    update_url = reverse("missions:time_update", args=[entry.pk])
+    assert message in text(client.get(update_url))
+    response = client.post(update_url, entry_data(line, date="2025-03-20", half_days="2"))
+    assert message in text(response)
+
+    # Moving an entry out of a locked month is a change of that month too.
+    response = client.post(update_url, entry_data(line, date="2025-04-14"))
+    assert message in text(response)
+
+    response = client.post(reverse("missions:time_delete", args=[entry.pk]), follow=True)
+    assert message in text(response)
+
+    entry.refresh_from_db()
+    assert (entry.date, entry.half_days) == (datetime.date(2025, 3, 20), 1)
+    assert TimeEntry.objects.count() == 1
+    assert "Mois verrouillé" in text(client.get(reverse("missions:time_list")))
+
+
+@pytest.mark.django_db
+def test_moving_an_entry_into_a_locked_month_is_refused(client, consultant, line):
+    entry = TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY)
+    TimeMonthLockFactory(month=datetime.date(2025, 3, 1))
+    client.force_login(consultant)
+    response = client.post(reverse("missions:time_update", args=[entry.pk]), entry_data(line, date="2025-03-10"))
+    assert "Le mois de mars 2025 est verrouillé" in text(response)
+    entry.refresh_from_db()
+    assert entry.date == MONDAY
+
+
+@pytest.mark.django_db
+def test_gbm_locks_and_reopens_a_month(client, gbm_officer, consultant, line):
+    client.force_login(gbm_officer)
+    assert "Verrouiller" in text(client.get(reverse("missions:time_list")))
+    response = client.post(reverse("missions:time_month_lock", args=[2025, 3]), follow=True)
+    assert "Le mois de mars 2025 est verrouillé" in text(response)
+    lock = TimeMonthLock.objects.get()
+    assert (lock.month, lock.locked_by) == (datetime.date(2025, 3, 1), gbm_officer)
+    client.post(reverse("missions:time_month_lock", args=[2025, 3]))
+    assert TimeMonthLock.objects.count() == 1
+    response = client.post(reverse("missions:time_month_unlock", args=[2025, 3]), follow=True)
+    assert "rouvert" in text(response)
+    assert not TimeMonthLock.objects.exists()
+    assert lock.history.count() == 2
+    assert client.post(reverse("missions:time_month_lock", args=[2025, 13])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_consultant_cannot_lock_or_unlock_a_month(client, consultant):
+    TimeMonthLockFactory(month=datetime.date(2025, 2, 1))
+    client.force_login(consultant)
+    assert client.post(reverse("missions:time_month_lock", args=[2025, 3])).status_code == 403
+    assert client.post(reverse("missions:time_month_unlock", args=[2025, 2])).status_code == 403
+    assert list(TimeMonthLock.objects.values_list("month", flat=True)) == [datetime.date(2025, 2, 1)]
+    assert "Verrouiller" not in text(client.get(reverse("missions:time_list")))
+
+
+# Week view --------------------------------------------------------------------------------------------
+def week_post(rows, extra_blank=0, **cells_by_row):
+    data = {"form-TOTAL_FORMS": len(rows) + extra_blank, "form-INITIAL_FORMS": 0, "form-MAX_NUM_FORMS": 40}
+    for index, (activity, line_pk, days) in enumerate(rows):
+        data[f"form-{index}-activity"] = activity
+        data[f"form-{index}-order_line"] = line_pk
+        for day_index, value in enumerate(days):
+            data[f"form-{index}-day_{day_index}"] = value
+    return data
+
+
+@pytest.mark.django_db
+def test_consultant_fills_a_whole_week_at_once(client, consultant, line, accompaniment):
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + "?semaine=2025-04-16"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Semaine du 14 avril 2025" in text(response)
+    rows = [
+        (f"accompagnement:{accompaniment.pk}", line.pk, ["2", "1", "", "0", "1", "", ""]),
+        ("general", line.pk, ["", "1", "", "", "", "", ""]),
+    ]
+    response = client.post(url, week_post(rows, extra_blank=1))
+    assert response.status_code == 302
+    entries = {(e.date.day, e.accompaniment_id, e.half_days) for e in TimeEntry.objects.filter(consultant=consultant)}
+    assert entries == {
+        (14, accompaniment.pk, 2),
+        (15, accompaniment.pk, 1),
+        (18, accompaniment.pk, 1),
+        (15, None, 1),
+    }
+
+    # The grid shows the week again; changing one cell corrects one entry, a 0 deletes one.
+    response = client.get(url)
+    formset = response.context["formset"]
+    assert len(formset.initial) == 2
+    rows[0] = (f"accompagnement:{accompaniment.pk}", line.pk, ["2", "2", "", "", "0", "", ""])
+    response = client.post(url, week_post(rows), follow=True)
+    assert "1 corrigée(s), 1 supprimée(s)" in text(response)
+    assert TimeEntry.objects.filter(consultant=consultant).count() == 3
+    assert TimeEntry.objects.get(date=datetime.date(2025, 4, 15), accompaniment=accompaniment).half_days == 2
+
+
+@pytest.mark.django_db
+def test_week_rows_need_an_activity_and_a_line_and_no_duplicates(client, consultant, line):
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + "?semaine=2025-04-14"
+    response = client.post(url, week_post([("", "", ["1", "", "", "", "", "", ""])]))
+    content = text(response)
+    assert "Choisissez l'activité de cette ligne." in content
+    assert "Choisissez la ligne de bon de commande" in content
+    rows = [("general", line.pk, ["1"] + [""] * 6), ("general", line.pk, ["", "1"] + [""] * 5)]
+    response = client.post(url, week_post(rows))
+    assert "figurent sur deux lignes" in text(response)
+    response = client.post(url, week_post([("general", line.pk, ["5"] + [""] * 6)]))
+    assert "Au plus deux demi-journées par jour." in text(response)
+    assert not TimeEntry.objects.exists()
+
+
+@pytest.mark.django_db
+def test_week_spanning_a_locked_month_keeps_the_locked_days(client, consultant, line):
+    march_31 = TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date(2025, 3, 31), half_days=1)
+    TimeMonthLockFactory(month=datetime.date(2025, 3, 1))
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + "?semaine=2025-03-31"
+    response = client.get(url)
+    assert "Mois verrouillé par GBM : mars 2025" in text(response)
+    form = response.context["formset"].forms[0]
+    assert form.fields["day_0"].disabled and not form.fields["day_1"].disabled
+    # A forged value for the locked Monday is ignored (disabled field): only April changes.
+    response = client.post(url, week_post([("general", line.pk, ["2", "1", "", "", "", "", ""])]))
+    assert response.status_code == 302
+    march_31.refresh_from_db()
+    assert march_31.half_days == 1
+    assert TimeEntry.objects.get(date=datetime.date(2025, 4, 1)).half_days == 1
+
+
+@pytest.mark.django_db
+def test_week_change_touching_a_locked_month_is_refused_whole(client, consultant, line, accompaniment):
+    TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date(2025, 3, 31), half_days=1)
+    TimeMonthLockFactory(month=datetime.date(2025, 3, 1))
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + "?semaine=2025-03-31"
+    # Moving the row to another activity would delete the locked Monday's entry: the whole week is refused.
+    rows = [(f"accompagnement:{accompaniment.pk}", line.pk, ["", "1", "", "", "", "", ""])]
+    response = client.post(url, week_post(rows), follow=True)
+    assert "Le mois de mars 2025 est verrouillé" in text(response)
+    assert TimeEntry.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_gbm_fills_the_week_of_a_chosen_consultant(client, gbm_officer, consultant, line):
+    client.force_login(gbm_officer)
+    response = client.get(reverse("missions:time_week"))
+    assert "Choisissez la consultante ou le consultant" in text(response)
+    url = reverse("missions:time_week") + f"?semaine=2025-04-14&consultant={consultant.pk}"
+    response = client.post(url, week_post([("general", line.pk, ["1"] + [""] * 6)]))
+    assert response.status_code == 302
+    assert TimeEntry.objects.get().consultant == consultant
+
+
+@pytest.mark.django_db
+def test_consultant_cannot_fill_someone_elses_week(client, consultant, line):
+    colleague = UserFactory(consultant=True)
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + f"?semaine=2025-04-14&consultant={colleague.pk}"
+    client.post(url, week_post([("general", line.pk, ["1"] + [""] * 6)]))
+    assert not TimeEntry.objects.filter(consultant=colleague).exists()
+
+
+# Roles ------------------------------------------------------------------------------------------------
+def time_urls(entry):
+    return [
+        ("get", reverse("missions:time_list")),
+        ("get", reverse("missions:time_create")),
+        ("get", reverse("missions:time_week")),
+        ("get", reverse("missions:time_update", args=[entry.pk])),
+        ("get", reverse("missions:time_export", args=["csv"])),
+        ("get", reverse("missions:time_export", args=["xlsx"])),
+        ("post", reverse("missions:time_create")),
+        ("post", reverse("missions:time_update", args=[entry.pk])),
+        ("post", reverse("missions:time_delete", args=[entry.pk])),
+        ("post", reverse("missions:time_week")),
+        ("post", reverse("missions:time_month_lock", args=[2025, 4])),
+        ("post", reverse("missions:time_month_unlock", args=[2025, 4])),
+    ]
+
+
+@pytest.mark.django_db
+def test_elus_get_404_everywhere_in_time(client, elu, elu_other_commune, line, accompaniment):
+    entry = TimeEntryFactory(order_line=line, date=MONDAY, accompaniment=accompaniment)
+    for user in (elu, elu_other_commune):
+        client.force_login(user)
+        for method, url in time_urls(entry):
+            assert getattr(client, method)(url, entry_data(line)).status_code == 404, url
+    entry.refresh_from_db()
+    assert TimeEntry.objects.count() == 1 and entry.half_days == 1
+    assert not TimeMonthLock.objects.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login_for_time(client, line):
+    entry = TimeEntryFactory(order_line=line, date=MONDAY)
+    for method, url in time_urls(entry):
+        assert_redirects_to_login(getattr(client, method)(url, entry_data(line)))
+    assert TimeEntry.objects.count() == 1
+
+
+# Exports and query counts -----------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_time_export_csv_and_xlsx(client, consultant, line, accompaniment):
+    TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY, accompaniment=accompaniment, half_days=2)
+    TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date(2025, 3, 3))
+    client.force_login(consultant)
+    response = client.get(reverse("missions:time_export", args=["csv"]), {"month": "2025-04"})
+    content = b"".join(response.streaming_content).decode("utf-8")
+    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff")), delimiter=";"))
+    assert len(rows) == 2
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["Date"] == "14/04/2025"
+    assert record["Commune"] == "Amagney"
+    assert record["Bon de commande"] == "BC-2025-003"
+    assert record["Montant valorisé HT (€)"] == "510,00"
+    response = client.get(reverse("missions:time_export", args=["xlsx"]))
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    b"".join(response.streaming_content)
+
+
+def many_entries(consultant, line, count: int):
+    start = datetime.date(2024, 1, 1)
+    TimeEntry.objects.bulk_create(
+        TimeEntry(consultant=consultant, date=start + datetime.timedelta(days=index), half_days=1, order_line=line)
+        for index in range(count)
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["gbm_officer", "consultant"])
+def test_time_list_query_count_is_constant_with_1_and_300_entries(
+    request, client, role, line, django_assert_max_num_queries
+):
+    user = request.getfixturevalue(role)
+    consultant = user if user.is_consultant else UserFactory(consultant=True)
+    many_entries(consultant, line, 1)
+    TimeMonthLockFactory(month=datetime.date(2024, 1, 1))
+    client.force_login(user)
+    with django_assert_max_num_queries(12) as small:
+        assert client.get(reverse("missions:time_list")).status_code == 200
+    TimeEntry.objects.all().delete()
+    many_entries(consultant, line, 300)
+    OrderLine.objects.bulk_create(
+        OrderLine(order_form=OrderFormFactory(), description=f"L{index}", quantity=1, unit_price=1)
+        for index in range(3)
+    )
+    with django_assert_max_num_queries(12) as large:
+        response = client.get(reverse("missions:time_list"))
+    assert response.context["totals"]["half_days"] == 300
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_time_export_query_count_is_constant_with_1_and_300_entries(
+    client, consultant, line, django_assert_max_num_queries
+):
+    many_entries(consultant, line, 1)
+    client.force_login(consultant)
+    url = reverse("missions:time_export", args=["csv"])
+    with django_assert_max_num_queries(12) as small:
+        b"".join(client.get(url).streaming_content)
+    many_entries(consultant, line, 299)
+    with django_assert_max_num_queries(12) as large:
+        content = b"".join(client.get(url).streaming_content)
+    assert content.count(b"\n") == 301
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_week_view_query_count_does_not_grow_with_entries(client, consultant, line, django_assert_max_num_queries):
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + "?semaine=2025-04-14"
+    TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY)
+    with django_assert_max_num_queries(12) as small:
+        client.get(url)
+    for index in range(8):
+        OrderLineFactory(order_form=line.order_form, description=f"Ligne {index}")
+    for index, other_line in enumerate(OrderLine.objects.exclude(pk=line.pk)):
+        TimeEntryFactory(
+            consultant=consultant, order_line=other_line, date=MONDAY + datetime.timedelta(days=index % 5)
+        )
+    with django_assert_max_num_queries(12) as large:
+        response = client.get(url)
+    assert len(response.context["formset"].initial) == 9
+    assert len(small.captured_queries) == len(large.captured_queries)
+
+
+@pytest.mark.django_db
+def test_order_form_of_a_draft_is_not_offered_even_if_forged_in_the_week(client, consultant):
+    draft_line = OrderLineFactory(order_form=OrderFormFactory(draft=True))
+    assert draft_line.order_form.status == OrderForm.Status.DRAFT
+    client.force_login(consultant)
+    url = reverse("missions:time_week") + "?semaine=2025-04-14"
+    response = client.post(url, week_post([("general", draft_line.pk, ["1"] + [""] * 6)]))
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in text(response)
+    assert not TimeEntry.objects.exists()
