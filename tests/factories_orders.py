@@ -6,8 +6,9 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from missions.models import Accompaniment, OrderForm, OrderLine, TimeEntry, TimeMonthLock
+from missions.models import OrderForm, OrderLine, TimeEntry, TimeMonthLock
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
+from tests.factories_mission1 import AccompanimentFactory
 
 
 class OrderFormFactory(DjangoModelFactory):
@@ -58,17 +59,6 @@ class OrderLineFactory(DjangoModelFactory):
     quantity = Decimal("10")
     unit_price = Decimal("255.00")
     vat_rate = Decimal("20.00")
-
-
-class AccompanimentFactory(DjangoModelFactory):
-    """A plain Mission 1 accompaniment (new commune); the lead's own factory may replace it."""
-
-    class Meta:
-        model = Accompaniment
-
-    programme = factory.SubFactory(ProgrammeFactory)
-    commune = factory.SubFactory(CommuneFactory)
-    cohort = Accompaniment.Cohort.NEW
 
 
 class TimeEntryFactory(DjangoModelFactory):

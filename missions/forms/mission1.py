@@ -37,6 +37,7 @@ class AccompanimentForm(forms.ModelForm):
             "started_on",
             "closed_on",
             "notes",
+            "order_form",
         ]
         widgets = {
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -58,6 +59,7 @@ class AccompanimentForm(forms.ModelForm):
             self.fields["commune"].disabled = True
             if user is not None and not user.is_gbm:
                 self.fields["cohort"].disabled = True
+                self.fields["order_form"].disabled = True
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Enregistrer"))
 

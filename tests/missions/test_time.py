@@ -13,8 +13,8 @@ from django.urls import reverse
 from missions.models import OrderForm, OrderLine, TimeEntry, TimeMonthLock
 from tests.conftest import assert_redirects_to_login
 from tests.factories import UserFactory
+from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import (
-    AccompanimentFactory,
     OrderFormFactory,
     OrderLineFactory,
     TimeEntryFactory,
