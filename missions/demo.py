@@ -189,3 +189,171 @@ def _seed_diagnostic(accompaniment, state, consultant, gbm):
             by=gbm,
             comment="Merci de compléter les données sur les exploitations agricoles et de hiérarchiser les enjeux.",
         )
+
+
+# (title, theme, cost, funders [(name, amount)], specific support, status, progress, months from start, duration)
+DEMO_ACTIONS = [
+    (
+        "30 % de produits locaux à la cantine d'ici deux ans",
+        "restauration_collective",
+        "4500.00",
+        [("Grand Besançon Métropole", "2000.00"), ("Commune", "2500.00")],
+        True,
+        "en_cours",
+        40,
+        1,
+        18,
+    ),
+    (
+        "Rénovation et plantation du verger communal",
+        "jardins_vergers",
+        "7800.50",
+        [("Région Bourgogne-Franche-Comté", "3900.25"), ("Commune", "1500.00")],
+        True,
+        "retenue",
+        10,
+        3,
+        9,
+    ),
+    (
+        "Ateliers cuisine avec l'école et le centre social",
+        "cuisine_pedagogique",
+        "1200.00",
+        [("CAF du Doubs", "600.00")],
+        False,
+        "proposee",
+        0,
+        4,
+        6,
+    ),
+    (
+        "Marché de producteurs mensuel sur la place",
+        "circuits_courts",
+        "2300.00",
+        [("Commune", "800.00")],
+        False,
+        "en_cours",
+        60,
+        0,
+        12,
+    ),
+    (
+        "Lutte contre le gaspillage au restaurant scolaire",
+        "gaspillage",
+        "650.00",
+        [("ADEME", "325.00")],
+        False,
+        "realisee",
+        100,
+        0,
+        4,
+    ),
+    (
+        "Jardin partagé au cœur du village",
+        "jardins_vergers",
+        "3100.00",
+        [("Fondation de France", "2000.00")],
+        False,
+        "retenue",
+        20,
+        6,
+        10,
+    ),
+    (
+        "Accueil d'un maraîcher sur une parcelle communale",
+        "installation_agricole",
+        "15000.00",
+        [("Grand Besançon Métropole", "5000.00"), ("Chambre d'agriculture", "2500.00")],
+        True,
+        "proposee",
+        0,
+        8,
+        24,
+    ),
+    (
+        "Paniers solidaires avec l'épicerie sociale",
+        "precarite",
+        "1800.00",
+        [("CCAS", "900.00")],
+        False,
+        "en_pause",
+        15,
+        2,
+        12,
+    ),
+]
+
+# (INSEE code, number of actions, plan state)
+DEMO_PLANS = [("25564", 8, "validated"), ("25560", 7, "approved"), ("25014", 6, "submitted"), ("25200", 5, "draft")]
+
+
+def seed_action_plans(context: DemoContext) -> None:
+    from .models import Action, ActionPlan, FundingSource, Indicator, IndicatorValue, ProgressNote
+
+    users, today = context.users, context.today
+    consultant, gbm = users["julien.conseil"], users["claire.gbm"]
+    for insee_code, count, state in DEMO_PLANS:
+        accompaniment = Accompaniment.objects.filter(
+            commune__insee_code=insee_code, programme=context.programme
+        ).first()
+        if accompaniment is None:
+            continue
+        plan, created = ActionPlan.objects.get_or_create(
+            accompaniment=accompaniment,
+            defaults={
+                "summary": (
+                    f"Le projet alimentaire de {accompaniment.commune.name} vise une alimentation locale, de qualité "
+                    "et accessible à tous, en s'appuyant sur l'école, les producteurs et les associations."
+                )
+            },
+        )
+        if not created:
+            continue
+        first_month = today.replace(day=1)
+        for position, row in enumerate(DEMO_ACTIONS[:count]):
+            title, theme, cost, funders, specific, status, progress, offset, duration = row
+            start = _month(first_month, offset - 3)
+            action = Action.objects.create(
+                plan=plan,
+                title=title,
+                theme=theme,
+                description=f"{title}. Action issue du diagnostic partagé avec les acteurs de la commune.",
+                lead_organisation=f"Commune de {accompaniment.commune.name}",
+                partners="Grand Besançon Métropole, associations locales",
+                operational_objectives="Mobiliser les acteurs, définir le calendrier, suivre les indicateurs.",
+                expected_results="Des habitants et des enfants mieux nourris, des producteurs locaux mieux rémunérés.",
+                cost_estimate=Decimal(cost),
+                start_month=start,
+                end_month=_month(start, duration - 1),
+                status=status,
+                progress=progress,
+                specific_support=specific and accompaniment.commune.is_small,
+                position=position,
+            )
+            for funder, amount in funders:
+                FundingSource.objects.create(action=action, funder=funder, amount=Decimal(amount), status="sollicite")
+            indicator = Indicator.objects.create(action=action, name="Part de produits locaux", unit="%")
+            for year, target, actual in [(today.year, "20", "12"), (today.year + 1, "30", None)]:
+                IndicatorValue.objects.create(
+                    indicator=indicator, year=year, target=Decimal(target), actual=Decimal(actual) if actual else None
+                )
+            if progress:
+                ProgressNote.objects.create(
+                    action=action,
+                    date=today - datetime.timedelta(days=20),
+                    text="Réunion avec les partenaires : calendrier confirmé.",
+                    author=consultant,
+                )
+        if state == "draft":
+            continue
+        deliverable = submit_deliverable(subject=plan, by=consultant)
+        if state in {"approved", "validated"}:
+            elu = accompaniment.commune.elus.first()
+            plan.approve(by=elu or gbm, council_decision_date=today - datetime.timedelta(days=10))
+        if state == "validated":
+            validate_deliverable(deliverable=deliverable, by=gbm)
+
+
+def _month(month: datetime.date, offset: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + offset
+    return datetime.date(index // 12, index % 12 + 1, 1)

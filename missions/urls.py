@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import accompaniments, diagnostics, meetings
+from .views import accompaniments, action_plans, diagnostics, meetings
 from .views import orders as order_views
 from .views import time as time_views
 
@@ -20,6 +20,45 @@ urlpatterns = [
     path(
         "communes/<str:insee_code>/diagnostic/historique/", diagnostics.diagnostic_history, name="diagnostic_history"
     ),
+    # Mission 1: action plans (issue 4)
+    path("communes/<str:insee_code>/plan-d-actions/", action_plans.action_plan_detail, name="action_plan"),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/modifier/",
+        action_plans.action_plan_update,
+        name="action_plan_update",
+    ),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/calendrier/",
+        action_plans.action_plan_calendar,
+        name="action_plan_calendar",
+    ),
+    path("communes/<str:insee_code>/plan-d-actions/pdf/", action_plans.action_plan_pdf, name="action_plan_pdf"),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/historique/",
+        action_plans.action_plan_history,
+        name="action_plan_history",
+    ),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/approuver/",
+        action_plans.action_plan_approve,
+        name="action_plan_approve",
+    ),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/actions/nouvelle/",
+        action_plans.action_create,
+        name="action_create",
+    ),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/depuis-piste/<int:lead_pk>/",
+        action_plans.action_from_lead,
+        name="action_from_lead",
+    ),
+    path("actions/<int:pk>/", action_plans.action_detail, name="action_detail"),
+    path("actions/<int:pk>/modifier/", action_plans.action_update, name="action_update"),
+    path("actions/<int:pk>/deplacer/<str:direction>/", action_plans.action_move, name="action_move"),
+    path("actions/<int:pk>/points/", action_plans.action_add_note, name="action_add_note"),
+    path("actions/<int:action_pk>/indicateurs/nouveau/", action_plans.indicator_edit, name="indicator_create"),
+    path("actions/<int:action_pk>/indicateurs/<int:pk>/", action_plans.indicator_edit, name="indicator_update"),
     # Order forms, budget and time (issue 7)
     path("bons-de-commande/", order_views.OrderFormListView.as_view(), name="order_form_list"),
     path("bons-de-commande/budget/", order_views.budget, name="order_form_budget"),

@@ -114,3 +114,8 @@ def can_see_contact_details(user, registration) -> bool:
 def can_see_workshop_contact_list(user, *, commune_took_part: bool) -> bool:
     """A workshop's consented contact list is shared with the team and the élus whose commune took part."""
     return is_team(user) or (is_elu(user) and commune_took_part)
+
+
+def can_approve_action_plan(user, plan) -> bool:
+    """An élu approves only the action plan of their own commune."""
+    return is_elu(user) and plan.accompaniment.commune_id == user.commune_id

@@ -62,3 +62,11 @@ def events_for(commune, user, limit: int = 60) -> list[TimelineEvent]:
     events = [event for provider in _event_providers for event in provider(commune, user)]
     events.sort(key=lambda event: event.sort_key, reverse=True)
     return events[:limit]
+
+
+def memo(commune, key: str, compute: Callable):
+    """Share one query's result between a section and the timeline within one rendering of the hub."""
+    cache = commune.__dict__.setdefault("_hub_memo", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]

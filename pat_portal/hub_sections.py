@@ -1,15 +1,26 @@
 """The portal's own contributions to the commune hub: the validated deliverables and their events."""
 
-from .hub import HubSection, TimelineEvent
+from .hub import HubSection, TimelineEvent, memo
 from .models import Deliverable
 
 
+def _deliverables(commune, user) -> list[Deliverable]:
+    return memo(
+        commune,
+        "pat_portal.deliverables",
+        lambda: list(
+            Deliverable.objects.visible_to(user)
+            .filter(commune=commune)
+            .select_related("reviewed_by")
+            .order_by("-submitted_at")[:60]
+        ),
+    )
+
+
 def deliverables_section(commune, user):
-    deliverables = list(
-        Deliverable.objects.visible_to(user)
-        .filter(commune=commune, status=Deliverable.Status.VALIDATED)
-        .select_related("reviewed_by")
-        .order_by("kind", "-version")
+    deliverables = sorted(
+        (d for d in _deliverables(commune, user) if d.status == Deliverable.Status.VALIDATED),
+        key=lambda d: (d.kind, -d.version),
     )
     return HubSection(
         title="Livrables validés",
@@ -21,7 +32,7 @@ def deliverables_section(commune, user):
 
 def deliverable_events(commune, user) -> list[TimelineEvent]:
     events = []
-    for deliverable in Deliverable.objects.visible_to(user).filter(commune=commune).order_by("-submitted_at")[:30]:
+    for deliverable in _deliverables(commune, user):
         events.append(
             TimelineEvent(
                 date=deliverable.submitted_at,

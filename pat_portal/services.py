@@ -30,7 +30,7 @@ def submit_deliverable(*, subject: DeliverableSubject, by: User) -> Deliverable:
     """A consultant or GBM officer submits the current content for validation."""
     if not access.can_write_field_work(by):
         raise PermissionDenied
-    subject = _lock_subject(subject)
+    caller_subject, subject = subject, _lock_subject(subject)
     if subject.workflow_status == WorkflowStatus.SUBMITTED:
         raise WorkflowError("Ce livrable est déjà soumis : il attend la validation de GBM.")
     if subject.workflow_status == WorkflowStatus.VALIDATED:
@@ -57,6 +57,7 @@ def submit_deliverable(*, subject: DeliverableSubject, by: User) -> Deliverable:
     )
     subject.workflow_status = WorkflowStatus.SUBMITTED
     subject.save(update_fields=["workflow_status"])
+    caller_subject.workflow_status = subject.workflow_status
     return deliverable
 
 

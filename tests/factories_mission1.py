@@ -96,3 +96,52 @@ class ActionLeadFactory(DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Piste verger {n}")
     theme = "jardins_vergers"
     potential_leads = "Association des jardins"
+
+
+class ActionPlanFactory(DjangoModelFactory):
+    class Meta:
+        model = "missions.ActionPlan"
+
+    accompaniment = factory.SubFactory(AccompanimentFactory)
+    summary = "Une alimentation locale pour tous."
+
+
+class ActionFactory(DjangoModelFactory):
+    class Meta:
+        model = "missions.Action"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    title = factory.Sequence(lambda n: f"Action cantine {n}")
+    theme = "restauration_collective"
+    cost_estimate = Decimal("1000.00")
+    start_month = datetime.date(2025, 3, 1)
+    end_month = datetime.date(2025, 9, 1)
+    position = factory.Sequence(lambda n: n)
+
+
+class FundingSourceFactory(DjangoModelFactory):
+    class Meta:
+        model = "missions.FundingSource"
+
+    action = factory.SubFactory(ActionFactory)
+    funder = "Grand Besançon Métropole"
+    amount = Decimal("400.00")
+
+
+class IndicatorFactory(DjangoModelFactory):
+    class Meta:
+        model = "missions.Indicator"
+
+    action = factory.SubFactory(ActionFactory)
+    name = "Part de produits locaux"
+    unit = "%"
+
+
+class IndicatorValueFactory(DjangoModelFactory):
+    class Meta:
+        model = "missions.IndicatorValue"
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    year = 2025
+    target = Decimal("20")
+    actual = Decimal("12")

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from pat_portal.concurrency import VersionedModel
@@ -88,6 +89,19 @@ class ActionPlan(VersionedModel, DeliverableSubject):
 
         if not self.actions.exists():
             raise WorkflowError("Un plan d'actions vide ne peut pas être soumis : ajoutez au moins une action.")
+
+    def approve(self, *, by, council_decision_date: datetime.date) -> None:
+        """The commune approves its submitted plan, recording the date of the municipal council's decision."""
+        from pat_portal.services import WorkflowError
+
+        if self.workflow_status != WorkflowStatus.SUBMITTED:
+            raise WorkflowError("Seul un plan soumis à validation peut être approuvé par la commune.")
+        if self.is_approved:
+            raise WorkflowError("Ce plan a déjà été approuvé par la commune.")
+        self.council_decision_date = council_decision_date
+        self.approved_by = by
+        self.approved_at = timezone.now()
+        self.save(update_fields=["council_decision_date", "approved_by", "approved_at"])
 
     def after_validation(self) -> None:
         self.accompaniment.advance_to(self.accompaniment.Phase.IMPLEMENTATION)

@@ -67,6 +67,7 @@ def test_validated_version_never_changes_and_editing_starts_version_2(diagnostic
     with pytest.raises(WorkflowError, match="déjà validée"):
         submit_deliverable(subject=diagnostic, by=consultant)
 
+    diagnostic.refresh_from_db()
     diagnostic.context = "Contexte révisé après validation"
     diagnostic.mark_edited()
     diagnostic.save()
