@@ -38,4 +38,4 @@ class AccompanimentAdmin(SimpleHistoryAdmin):
 
 
 # Admin modules of other areas register themselves on import (one line each).
-from . import admin_orders  # noqa: E402, F401
+from . import admin_orders, admin_support  # noqa: E402, F401

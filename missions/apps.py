@@ -14,3 +14,9 @@ class MissionsConfig(AppConfig):
         hub.register_section(10, mission_hub.accompaniment_section)
         hub.register_section(20, mission_hub.meetings_section)
         hub.register_events(mission_hub.mission1_events)
+
+        # Mission 3: support requests
+        from .selectors import support as support_selectors
+
+        hub.register_section(60, support_selectors.hub_section)
+        hub.register_events(support_selectors.hub_events)

@@ -5,6 +5,14 @@ from .diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from .meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
 from .orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate
 from .programme import Programme
+from .support import (
+    FinancingLine,
+    StepDocument,
+    SupportPriorityWeights,
+    SupportRequest,
+    SupportRequestEvent,
+    SupportStep,
+)
 from .time import TimeEntry, TimeMonthLock
 
 __all__ = [
@@ -24,6 +32,12 @@ __all__ = [
     "Programme",
     "SharedFinding",
     "Stake",
+    "FinancingLine",
+    "StepDocument",
+    "SupportPriorityWeights",
+    "SupportRequest",
+    "SupportRequestEvent",
+    "SupportStep",
     "Mission",
     "OrderForm",
     "OrderFormStatusChange",

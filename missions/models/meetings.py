@@ -59,6 +59,14 @@ class Meeting(models.Model):
         blank=True,
         related_name="meetings",
     )
+    support_request = models.ForeignKey(
+        "missions.SupportRequest",
+        verbose_name="demande d'accompagnement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
     participants = models.ManyToManyField(
         "communes.Contact", through="MeetingParticipant", related_name="meetings", verbose_name="participants"
     )
