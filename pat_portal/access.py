@@ -119,3 +119,23 @@ def can_see_workshop_contact_list(user, *, commune_took_part: bool) -> bool:
 def can_approve_action_plan(user, plan) -> bool:
     """An élu approves only the action plan of their own commune."""
     return is_elu(user) and plan.accompaniment.commune_id == user.commune_id
+
+
+def can_decide_support_request(user) -> bool:
+    """Only a GBM officer accepts or refuses a support request (after agreeing it with the contractor)."""
+    return is_gbm(user)
+
+
+def can_follow_support_request(user) -> bool:
+    """GBM officers and consultants instruct requests and follow the accepted ones (steps, financing, evaluation)."""
+    return is_team(user)
+
+
+def can_ask_support_for(user, commune) -> bool:
+    """An élu asks for support in the portal for their own commune only."""
+    return bool(is_elu(user) and commune is not None and user.commune_id == commune.pk)
+
+
+def can_see_support_requester_details(user) -> bool:
+    """A requester's e-mail and phone (personal data) are for GBM officers and consultants, not for élus."""
+    return is_team(user)

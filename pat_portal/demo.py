@@ -163,6 +163,7 @@ DEMO_STEPS = [
     "missions.demo.seed_mission1",
     "missions.demo.seed_action_plans",
     "ateliers.demo.seed",
+    "missions.demo_support.seed",
 ]
 
 
