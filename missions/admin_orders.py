@@ -14,6 +14,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -68,6 +69,10 @@ class OrderFormAdminForm(VersionedModelForm):
         model = OrderForm
         fields = [*CONTENT_FIELDS, "signed_scan", "notes"]
         field_classes = {"signed_scan": UploadField}
+        widgets = {
+            "object": forms.TextInput(attrs={"size": 80}),
+            "notes": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        }
 
     # Set by OrderFormAdmin.get_form: the officer who is editing (their rights decide the statuses offered).
     current_user = None
@@ -194,7 +199,7 @@ class OrderFormAdmin(SimpleHistoryAdmin):
         "number",
         "issued_on",
         "object",
-        "mission",
+        "mission_number",
         "commune",
         "status",
         "total_ht",
@@ -271,6 +276,10 @@ class OrderFormAdmin(SimpleHistoryAdmin):
                 self.message_user(request, f"Statut inchangé : {error}", level=messages.ERROR)
 
     # Read-only displays --------------------------------------------------------------------------
+    @admin.display(description="Mission", ordering="mission")
+    def mission_number(self, order_form):
+        return order_form.mission
+
     @admin.display(description="Total HT")
     def total_ht(self, order_form):
         return euros(order_form.total_excl_vat)
@@ -310,9 +319,9 @@ class OrderFormAdmin(SimpleHistoryAdmin):
         return format_html(
             "Demi-journées : {} consommées sur {} commandées (reste {}).<br>Montant HT : {} consommés sur {} (reste {}). "
             '<a href="{}">Voir le détail</a>',
-            figures.consumed_half_days,
-            figures.ordered_half_days,
-            figures.remaining_half_days,
+            floatformat(figures.consumed_half_days, -2),
+            floatformat(figures.ordered_half_days, -2),
+            floatformat(figures.remaining_half_days, -2),
             euros(figures.consumed_amount),
             euros(figures.ordered_amount),
             euros(figures.remaining_amount),

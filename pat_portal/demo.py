@@ -161,6 +161,7 @@ def seed_base(context: DemoContext) -> None:
 DEMO_STEPS = [
     "pat_portal.demo.seed_base",
     "missions.demo.seed_mission1",
+    "missions.demo_orders.seed",
     "missions.demo.seed_action_plans",
     "ateliers.demo.seed",
     "missions.demo_support.seed",

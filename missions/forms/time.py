@@ -8,6 +8,7 @@ from django import forms
 from django.utils.formats import date_format
 
 from pat_portal.models import User
+from pat_portal.templatetags.portal import euros
 
 from ..models import Accompaniment, OrderLine, TimeEntry
 from ..models.time import MAX_HALF_DAYS_PER_ENTRY
@@ -48,7 +49,8 @@ def order_line_choices(user, *, include_ids: set[int] | None = None) -> list:
         lines = lines | OrderLine.objects.filter(pk__in=include_ids).select_related("order_form")
     groups: dict[str, list] = {}
     for line in lines:
-        groups.setdefault(str(line.order_form), []).append((line.pk, f"{line.description} ({line.unit_price} € HT)"))
+        label = f"{line.order_form.number} · {line.description} ({euros(line.unit_price)} HT)"
+        groups.setdefault(str(line.order_form), []).append((line.pk, label))
     return list(groups.items())
 
 

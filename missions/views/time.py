@@ -36,7 +36,7 @@ from ..services.time import (
     week_entries,
 )
 
-MONTHS_SHOWN_TO_GBM = 6
+MONTHS_SHOWN_TO_GBM = 12
 
 
 def require_team(user) -> None:
