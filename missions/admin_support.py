@@ -101,7 +101,7 @@ class SupportRequestAdmin(SimpleHistoryAdmin):
         "workflow_status",
         "created_at",
     ]
-    exclude = ["action"]
+    exclude = ["action", "order_form"]
     inlines = [SupportStepInline, FinancingLineInline, SupportRequestEventInline]
 
     @admin.display(description="numéro", ordering="number")

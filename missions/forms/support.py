@@ -3,13 +3,14 @@ from decimal import Decimal
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout, Submit
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import Commune
 from pat_portal.concurrency import VersionedModelForm
 from pat_portal.uploads import UploadField
 
-from ..models import Action, FinancingLine, Meeting, StepDocument, SupportRequest, SupportStep
+from ..models import Action, FinancingLine, Meeting, Mission, OrderForm, StepDocument, SupportRequest, SupportStep
 from ..services.support import Decision
 
 DATE_WIDGET = {"type": "date"}
@@ -211,8 +212,22 @@ class DecisionForm(forms.Form):
         help_text="Facultatif : l'action du plan de la commune dont relève le projet.",
     )
 
+    order_form = forms.ModelChoiceField(
+        label="Bon de commande",
+        queryset=OrderForm.objects.none(),
+        required=False,
+        empty_label="Aucun",
+        help_text="Facultatif : le bon de commande de Mission 3 qui couvre cet accompagnement.",
+    )
+
     def __init__(self, *args, support_request: SupportRequest, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["order_form"].queryset = (
+            OrderForm.objects.ordered()
+            .filter(mission=Mission.LOCAL_PROJECTS, programme=support_request.programme)
+            .filter(Q(commune__isnull=True) | Q(commune=support_request.commune))
+            .order_by("-issued_on", "number")
+        )
         self.fields["action"].queryset = (
             Action.objects.filter(plan__accompaniment__commune=support_request.commune)
             .exclude(status=Action.Status.ABANDONED)
@@ -227,6 +242,7 @@ class DecisionForm(forms.Form):
                 "steps",
                 "allotted_half_days",
                 "action",
+                "order_form",
             ),
         )
 
@@ -254,6 +270,7 @@ class DecisionForm(forms.Form):
             allotted_half_days=data.get("allotted_half_days") if accepted else None,
             steps=tuple(data.get("steps") or ()) if accepted else (),
             action=data.get("action") if accepted else None,
+            order_form=data.get("order_form") if accepted else None,
         )
 
 

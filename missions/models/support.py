@@ -200,6 +200,15 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         blank=True,
         related_name="support_requests",
     )
+    order_form = models.ForeignKey(
+        "missions.OrderForm",
+        verbose_name="bon de commande",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="support_requests",
+        help_text="Facultatif : le bon de commande de Mission 3 qui couvre cet accompagnement.",
+    )
     closing_note = models.TextField("motif de clôture", max_length=3000, blank=True)
     closed_on = models.DateField("clôturée le", null=True, blank=True)
 
@@ -297,6 +306,7 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         support_nature: str = "",
         allotted_half_days: Decimal | None = None,
         action=None,
+        order_form=None,
         priority: dict | None = None,
     ) -> "SupportRequestEvent":
         """GBM's joint decision with the contractor; the reason is required whatever the outcome."""
@@ -311,6 +321,7 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         self.support_nature = support_nature.strip()
         self.allotted_half_days = allotted_half_days if accepted else None
         self.action = action if accepted else None
+        self.order_form = order_form if accepted else None
         self.decided_by = by
         self.decided_at = timezone.now()
         self.priority_at_decision = priority

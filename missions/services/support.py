@@ -22,6 +22,7 @@ from pat_portal.pdf import render_pdf
 from ..models import (
     FinancingLine,
     Meeting,
+    Mission,
     Programme,
     StepDocument,
     SupportPriorityWeights,
@@ -135,6 +136,7 @@ class Decision:
     allotted_half_days: Decimal | None = None
     steps: tuple[str, ...] = ()
     action: object | None = None
+    order_form: object | None = None
 
 
 @transaction.atomic
@@ -150,6 +152,13 @@ def decide_support_request(*, support_request: SupportRequest, decision: Decisio
         raise SupportError("Choisissez au moins une étape d'accompagnement pour accepter la demande.")
     if decision.action is not None and decision.action.plan.accompaniment.commune_id != support_request.commune_id:
         raise SupportError("L'action choisie n'appartient pas au plan d'actions de cette commune.")
+    order_form = decision.order_form
+    if order_form is not None and (
+        order_form.mission != Mission.LOCAL_PROJECTS
+        or order_form.programme_id != support_request.programme_id
+        or order_form.commune_id not in (None, support_request.commune_id)
+    ):
+        raise SupportError("Le bon de commande doit être un bon de Mission 3 du programme, pour cette commune.")
     weights = SupportPriorityWeights.load()
     priority = explain_priority(request_with_priority(support_request, weights=weights), weights).as_dict()
     support_request.record_decision(
@@ -160,6 +169,7 @@ def decide_support_request(*, support_request: SupportRequest, decision: Decisio
         support_nature=decision.support_nature,
         allotted_half_days=decision.allotted_half_days,
         action=decision.action,
+        order_form=order_form,
         priority=priority,
     )
     if decision.accepted:

@@ -162,7 +162,7 @@ def _queue(request):
 def request_detail(request, pk):
     is_team = access.is_team(request.user)
     queryset = SupportRequest.objects.visible_to(request.user).select_related(
-        "commune", "programme", "submitted_by", "decided_by", "action"
+        "commune", "programme", "submitted_by", "decided_by", "action", "order_form"
     )
     if is_team:
         weights = SupportPriorityWeights.load()

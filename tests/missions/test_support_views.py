@@ -738,3 +738,49 @@ def test_history_page_lists_request_and_step_changes(client, consultant, commune
     content = client.get(reverse("missions:support_history", args=[step.request.pk])).content.decode()
     assert "Rencontre avec le porteur" in content
     assert "Étape d&#x27;accompagnement" in content or "Étape d'accompagnement" in content
+
+
+# Order form of the decision -------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_decision_links_a_mission_3_order_form_shown_to_the_team_only(client, gbm_officer, elu, programme):
+    from tests.factories_orders import OrderFormFactory
+
+    order_form = OrderFormFactory(programme=programme, mission=3, number="BC-2026-003", object="Projets locaux")
+    mission_1 = OrderFormFactory(programme=programme, mission=1, number="BC-2026-001")
+    draft = OrderFormFactory(programme=programme, mission=3, number="BC-2026-009", draft=True)
+    support_request = SupportRequestFactory(commune=elu.commune, programme=programme, under_review=True)
+    client.force_login(gbm_officer)
+    url = reverse("missions:support_decide", args=[support_request.pk])
+    choices = client.get(url).context["form"].fields["order_form"].queryset
+    assert list(choices) == [order_form]
+    refused = client.post(url, _decision_data(order_form=mission_1.pk))
+    assert refused.status_code == 200
+    assert draft.pk not in [choice.pk for choice in choices]
+    client.post(url, _decision_data(order_form=order_form.pk))
+    support_request.refresh_from_db()
+    assert support_request.order_form == order_form
+    assert "BC-2026-003" in client.get(support_request.get_absolute_url()).content.decode()
+    client.force_login(elu)
+    assert "BC-2026-003" not in client.get(support_request.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
+def test_service_refuses_an_order_form_of_another_commune(gbm_officer, programme, commune, other_commune):
+    from missions.services import support as services
+    from tests.factories_orders import OrderFormFactory
+
+    elsewhere = OrderFormFactory(programme=programme, mission=3, commune=other_commune, number="BC-2026-004")
+    support_request = SupportRequestFactory(commune=commune, programme=programme, under_review=True)
+    decision = services.Decision(
+        accepted=True,
+        reason="Accord",
+        feasibility="faisable",
+        support_nature="Appui",
+        allotted_half_days=Decimal("2"),
+        steps=(SupportStep.Kind.IDEA,),
+        order_form=elsewhere,
+    )
+    with pytest.raises(services.SupportError, match="bon de Mission 3"):
+        services.decide_support_request(support_request=support_request, decision=decision, by=gbm_officer)
+    support_request.refresh_from_db()
+    assert support_request.status == Status.UNDER_REVIEW
