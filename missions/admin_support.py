@@ -6,6 +6,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import FinancingLine, SupportPriorityWeights, SupportRequest, SupportRequestEvent, SupportStep
 
 
+def _is_gbm(request) -> bool:
+    """The admin of Mission 3 is for GBM officers (staff) and superusers."""
+    user = request.user
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_gbm))
+
+
 @admin.register(SupportPriorityWeights)
 class SupportPriorityWeightsAdmin(SimpleHistoryAdmin):
     """One row: the weights of the queue's criteria. Only GBM officers change them."""
@@ -36,19 +42,19 @@ class SupportPriorityWeightsAdmin(SimpleHistoryAdmin):
     ]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not SupportPriorityWeights.objects.exists()
+        return _is_gbm(request) and not SupportPriorityWeights.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return bool(request.user.is_superuser or request.user.is_gbm)
+        return _is_gbm(request)
 
     def has_view_permission(self, request, obj=None):
-        return bool(request.user.is_superuser or request.user.is_gbm)
+        return _is_gbm(request)
 
     def has_module_permission(self, request):
-        return bool(request.user.is_superuser or request.user.is_gbm)
+        return _is_gbm(request)
 
     def changelist_view(self, request, extra_context=None):
         # There is only one row: go straight to it (created with the default weights if needed).
@@ -107,3 +113,19 @@ class SupportRequestAdmin(SimpleHistoryAdmin):
     @admin.display(description="numéro", ordering="number")
     def reference(self, obj):
         return obj.reference
+
+    def has_module_permission(self, request):
+        return _is_gbm(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_gbm(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_gbm(request)
+
+    def has_add_permission(self, request):
+        # Requests come in through the portal's three doors, which number them and acknowledge them.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return bool(request.user.is_active and request.user.is_superuser)
