@@ -26,7 +26,7 @@ def workshop_list(user):
         annotations["commune_registered_count"] = Count(
             "registrations", filter=Q(registrations__commune_id=user.commune_id), distinct=True
         )
-    return queryset.annotate(**annotations)
+    return queryset.annotate(**annotations).order_by("-starts_at", "-pk")
 
 
 def theme_communes_by_theme(themes) -> dict[int, set[int]]:

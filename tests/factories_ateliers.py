@@ -65,7 +65,7 @@ class WorkshopFactory(DjangoModelFactory):
             AttendanceSheet.objects.create(workshop=workshop)
 
 
-class TestimonyFactory(DjangoModelFactory):
+class WorkshopTestimonyFactory(DjangoModelFactory):
     class Meta:
         model = Testimony
 
