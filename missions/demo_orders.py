@@ -10,10 +10,19 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ateliers.models import Workshop
 from communes.models import Commune, Contact
 from pat_portal.demo import DemoContext
 
-from .models import Accompaniment, OrderForm, OrderFormStatusChange, OrderLine, TimeEntry, TimeMonthLock
+from .models import (
+    Accompaniment,
+    OrderForm,
+    OrderFormStatusChange,
+    OrderLine,
+    SupportRequest,
+    TimeEntry,
+    TimeMonthLock,
+)
 from .models.time import first_of_month
 
 # Half-day prices of the example grid GBM uses (seed 003: category A 255 €, category B 186 €).
@@ -88,7 +97,10 @@ ORDER_FORMS = [
         1,
         DRAFT_COMMUNE,
         OrderForm.Status.DRAFT,
-        [(SENIOR[0], "demi_journee", "8", SENIOR[1], "20.00"), (JUNIOR[0], "demi_journee", "10", JUNIOR[1], "20.00")],
+        [
+            (SENIOR[0], "demi_journee", "8", SENIOR[1], "20.00"),
+            (JUNIOR[0], "demi_journee", "10", JUNIOR[1], "20.00"),
+        ],
     ),
 ]
 
@@ -163,7 +175,10 @@ def _weekdays(start: datetime.date, end: datetime.date, weekday: int):
 
 
 def _seed_time(context: DemoContext, order_forms: dict, bonnay: Accompaniment) -> None:
-    """About six months of half-days from Julien and Amélie, and the first three months locked by GBM."""
+    """About six months of half-days from Julien and Amélie, and the first three months locked by GBM.
+
+    Runs after the workshops and the support requests are seeded: their time goes against them.
+    """
     programme, users, today = context.programme, context.users, context.today
     julien, amelie = users["julien.conseil"], users["amelie.conseil"]
     lines = {
@@ -191,42 +206,118 @@ def _seed_time(context: DemoContext, order_forms: dict, bonnay: Accompaniment) -
         )
     )
     planned.append(
-        (julien, programme.start_date + datetime.timedelta(days=8), 2, None, lines[("launch", SENIOR[0])], "Cadrage")
+        (
+            julien,
+            programme.start_date + datetime.timedelta(days=8),
+            2,
+            None,
+            lines[("launch", SENIOR[0])],
+            "Cadrage",
+        )
     )
     julien_communes = [a for a in accompaniments if a.lead_consultant_id == julien.pk]
     amelie_communes = [a for a in accompaniments if a.lead_consultant_id == amelie.pk]
     for index, day in enumerate(_weekdays(start, end, 1)):  # Tuesdays: Julien in his communes
         if julien_communes:
             planned.append(
-                (julien, day, 2, julien_communes[index % len(julien_communes)], lines[("mission1", SENIOR[0])], "")
+                (
+                    julien,
+                    day,
+                    2,
+                    julien_communes[index % len(julien_communes)],
+                    lines[("mission1", SENIOR[0])],
+                    "",
+                )
             )
     for index, day in enumerate(_weekdays(start, end, 2)):  # Wednesdays: Amélie in hers
         if amelie_communes:
             planned.append(
-                (amelie, day, 2, amelie_communes[index % len(amelie_communes)], lines[("mission1", JUNIOR[0])], "")
+                (
+                    amelie,
+                    day,
+                    2,
+                    amelie_communes[index % len(amelie_communes)],
+                    lines[("mission1", JUNIOR[0])],
+                    "",
+                )
             )
     for day in _weekdays(start, end, 4):  # Fridays, every other week: programme follow-up
         if day.isocalendar().week % 2 == 0:
-            planned.append((julien, day, 1, None, lines[("mission1", SENIOR[0])], "Suivi du programme avec GBM"))
+            planned.append(
+                (
+                    julien,
+                    day,
+                    1,
+                    None,
+                    lines[("mission1", SENIOR[0])],
+                    "Suivi du programme avec GBM",
+                )
+            )
+    requests = list(
+        SupportRequest.objects.filter(programme=programme, status__in=SupportRequest.SUPPORTED_STATUSES).order_by(
+            "received_on", "pk"
+        )
+    )
     m3_start = programme.start_date + datetime.timedelta(days=70)
-    for day in _weekdays(m3_start, end, 3):  # Thursdays: Mission 3 support (more than ordered: an alert)
-        planned.append((amelie, day, 2, None, lines[("mission3", JUNIOR[0])], "Accompagnement d'un projet local"))
-    m2_start = programme.start_date + datetime.timedelta(days=50)
-    for day in list(_weekdays(m2_start, end, 0))[:4]:  # Mondays: preparing the first workshops
-        planned.append((julien, day, 2, None, lines[("mission2", SENIOR[0])], "Préparation d'un atelier de partage"))
+    for index, day in enumerate(_weekdays(m3_start, end, 3)):  # Thursdays: Mission 3 (more than ordered: alert)
+        request = requests[index % len(requests)] if requests else None
+        planned.append(
+            (
+                amelie,
+                day,
+                2,
+                request,
+                lines[("mission3", JUNIOR[0])],
+                "Accompagnement d'un projet local",
+            )
+        )
+    for workshop in Workshop.objects.filter(programme=programme, starts_at__date__lte=today).exclude(
+        status=Workshop.Status.CANCELLED
+    ):
+        held_on = timezone.localtime(workshop.starts_at).date()
+        line = lines[("mission2", SENIOR[0])]
+        planned.append(
+            (
+                julien,
+                held_on - datetime.timedelta(days=7),
+                1,
+                workshop,
+                line,
+                "Préparation de l'atelier",
+            )
+        )
+        planned.append(
+            (
+                amelie,
+                held_on - datetime.timedelta(days=7),
+                1,
+                workshop,
+                line,
+                "Préparation de l'atelier",
+            )
+        )
+        planned.append((julien, held_on, 2, workshop, line, "Animation de l'atelier"))
     bonnay_start = bonnay.started_on
     for day in list(_weekdays(bonnay_start, end, 4))[:7]:  # Fridays: Bonnay, close to its ordered half-days
         planned.append((amelie, day, 1, bonnay, lines[("bonnay", JUNIOR[0])], ""))
         planned.append((julien, day, 1, bonnay, lines[("bonnay", SENIOR[0])], ""))
 
-    for consultant, day, half_days, accompaniment, line, comment in planned:
+    for consultant, day, half_days, activity, line, comment in planned:
         if day > today:
             continue
+        activity_field = {
+            Accompaniment: "accompaniment",
+            Workshop: "workshop",
+            SupportRequest: "support_request",
+        }
+        activities = dict.fromkeys(activity_field.values())
+        if activity is not None:
+            activities[activity_field[type(activity)]] = activity
         TimeEntry.objects.get_or_create(
             consultant=consultant,
             date=day,
             order_line=line,
-            accompaniment=accompaniment,
+            **activities,
             defaults={"half_days": half_days, "comment": comment},
         )
     # GBM has locked the first three months (invoiced).

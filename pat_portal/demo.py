@@ -161,10 +161,10 @@ def seed_base(context: DemoContext) -> None:
 DEMO_STEPS = [
     "pat_portal.demo.seed_base",
     "missions.demo.seed_mission1",
-    "missions.demo_orders.seed",
     "missions.demo.seed_action_plans",
     "ateliers.demo.seed",
     "missions.demo_support.seed",
+    "missions.demo_orders.seed",
 ]
 
 

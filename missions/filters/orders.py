@@ -75,6 +75,7 @@ class TimeEntryFilter(django_filters.FilterSet):
 
     def filter_activity(self, queryset, name, value):
         kind, _, pk = value.partition(":")
-        if kind == TimeEntry.Activity.ACCOMPANIMENT:
-            return queryset.filter(accompaniment_id=int(pk))
-        return queryset.filter(accompaniment__isnull=True)
+        field_name = TimeEntry.ACTIVITY_FIELDS.get(kind)
+        if field_name:
+            return queryset.filter(**{f"{field_name}_id": int(pk)})
+        return queryset.filter(**{f"{field}__isnull": True for field in TimeEntry.ACTIVITY_FIELDS.values()})

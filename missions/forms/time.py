@@ -7,34 +7,64 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.formats import date_format
 
+from ateliers.models import Workshop
 from pat_portal.models import User
 from pat_portal.templatetags.portal import euros
 
-from ..models import Accompaniment, OrderLine, TimeEntry
+from ..models import Accompaniment, OrderLine, SupportRequest, TimeEntry
 from ..models.time import MAX_HALF_DAYS_PER_ENTRY
 
 HALF_DAY_CHOICES = [(1, "1 demi-journée"), (2, "2 demi-journées (journée entière)")]
 
 
 def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
-    """Choices of the activity select: general programme work, then accompaniments by commune. One query."""
-    accompaniments = (
-        Accompaniment.objects.visible_to(user)
-        .select_related("commune")
-        .only("id", "phase", "commune__name")
-        .order_by("commune__name")
-    )
-    closed = Accompaniment.Phase.CLOSED
+    """Choices of the activity select: general work, then accompaniments, workshops and support requests.
+
+    Three queries. Closed accompaniments, cancelled workshops and requests not taken on are left out, unless
+    an entry being edited already points at them (`include_keys`).
+    """
     include_keys = include_keys or set()
-    accompaniment_choices = [
-        (f"{TimeEntry.Activity.ACCOMPANIMENT}:{item.pk}", f"Accompagnement — {item.commune.name}")
-        for item in accompaniments
-        if item.phase != closed or f"{TimeEntry.Activity.ACCOMPANIMENT}:{item.pk}" in include_keys
+    Activity = TimeEntry.Activity
+
+    def keep(kind, pk, is_current):
+        return is_current or f"{kind.value}:{pk}" in include_keys
+
+    accompaniments = (
+        Accompaniment.objects.visible_to(user).select_related("commune").only("id", "phase", "commune__name")
+    )
+    workshops = Workshop.objects.visible_to(user).only("id", "number", "title", "status").order_by("-starts_at")
+    requests = (
+        SupportRequest.objects.visible_to(user)
+        .only("id", "year", "number", "title", "status")
+        .order_by("-year", "-number")
+    )
+    groups = [
+        (
+            "Mission 1 : accompagnements communaux",
+            [
+                (f"{Activity.ACCOMPANIMENT.value}:{item.pk}", f"Accompagnement — {item.commune.name}")
+                for item in sorted(accompaniments, key=lambda item: item.commune.name)
+                if keep(Activity.ACCOMPANIMENT, item.pk, item.phase != Accompaniment.Phase.CLOSED)
+            ],
+        ),
+        (
+            "Mission 2 : ateliers de partage",
+            [
+                (f"{Activity.WORKSHOP.value}:{item.pk}", str(item))
+                for item in workshops
+                if keep(Activity.WORKSHOP, item.pk, item.status != Workshop.Status.CANCELLED)
+            ],
+        ),
+        (
+            "Mission 3 : demandes d'accompagnement",
+            [
+                (f"{Activity.SUPPORT_REQUEST.value}:{item.pk}", f"Demande {item}")
+                for item in requests
+                if keep(Activity.SUPPORT_REQUEST, item.pk, item.status in SupportRequest.SUPPORTED_STATUSES)
+            ],
+        ),
     ]
-    choices = [(TimeEntry.Activity.GENERAL.value, TimeEntry.Activity.GENERAL.label)]
-    if accompaniment_choices:
-        choices.append(("Mission 1 : accompagnements communaux", accompaniment_choices))
-    return choices
+    return [(Activity.GENERAL.value, Activity.GENERAL.label)] + [group for group in groups if group[1]]
 
 
 def order_line_choices(user, *, include_ids: set[int] | None = None) -> list:

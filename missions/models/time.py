@@ -76,7 +76,11 @@ class TimeEntryQuerySet(models.QuerySet):
 
     def with_related(self):
         return self.select_related(
-            "consultant", "accompaniment__commune", "order_line__order_form", "order_line__order_form__commune"
+            "consultant",
+            "accompaniment__commune",
+            "workshop",
+            "support_request__commune",
+            "order_line__order_form__commune",
         )
 
 
@@ -86,6 +90,15 @@ class TimeEntry(models.Model):
     class Activity(models.TextChoices):
         GENERAL = "general", "Travail général sur le programme"
         ACCOMPANIMENT = "accompagnement", "Accompagnement communal"
+        WORKSHOP = "atelier", "Atelier de partage"
+        SUPPORT_REQUEST = "demande", "Demande d'accompagnement"
+
+    # The activity foreign keys, by activity: at most one is set; none means general programme work.
+    ACTIVITY_FIELDS = {
+        Activity.ACCOMPANIMENT: "accompaniment",
+        Activity.WORKSHOP: "workshop",
+        Activity.SUPPORT_REQUEST: "support_request",
+    }
 
     consultant = models.ForeignKey(
         "pat_portal.User",
@@ -105,6 +118,22 @@ class TimeEntry(models.Model):
     accompaniment = models.ForeignKey(
         "missions.Accompaniment",
         verbose_name="accompagnement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
+    workshop = models.ForeignKey(
+        "ateliers.Workshop",
+        verbose_name="atelier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+    )
+    support_request = models.ForeignKey(
+        "missions.SupportRequest",
+        verbose_name="demande d'accompagnement",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -131,6 +160,17 @@ class TimeEntry(models.Model):
             models.Index(fields=["consultant", "date"], name="time_entry_consultant_idx"),
             models.Index(fields=["date"], name="time_entry_date_idx"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(accompaniment__isnull=True, workshop__isnull=True)
+                    | models.Q(accompaniment__isnull=True, support_request__isnull=True)
+                    | models.Q(workshop__isnull=True, support_request__isnull=True)
+                ),
+                name="time_entry_one_activity",
+                violation_error_message="Une saisie porte sur une seule activité.",
+            )
+        ]
 
     def __str__(self):
         return f"{self.consultant} · {self.date:%d/%m/%Y} · {self.half_days} demi-journée(s)"
@@ -138,27 +178,44 @@ class TimeEntry(models.Model):
     # Activity --------------------------------------------------------------------------------------
     @property
     def activity(self) -> str:
-        if self.accompaniment_id:
-            return self.Activity.ACCOMPANIMENT
+        for kind, field_name in self.ACTIVITY_FIELDS.items():
+            if getattr(self, f"{field_name}_id"):
+                return kind
         return self.Activity.GENERAL
 
     @property
     def activity_key(self) -> str:
-        """A stable key of the activity ('general', 'accompagnement:12'), used by forms and the week grid."""
-        if self.accompaniment_id:
-            return f"{self.Activity.ACCOMPANIMENT}:{self.accompaniment_id}"
-        return self.Activity.GENERAL
+        """A stable key of the activity ('general', 'accompagnement:12', 'atelier:3', 'demande:8')."""
+        kind = self.activity
+        if kind == self.Activity.GENERAL:
+            return kind.value
+        return f"{kind.value}:{getattr(self, f'{self.ACTIVITY_FIELDS[kind]}_id')}"
 
     @property
     def activity_label(self) -> str:
-        if self.accompaniment_id:
+        kind = self.activity
+        if kind == self.Activity.ACCOMPANIMENT:
             return f"Accompagnement — {self.accompaniment.commune}"
+        if kind == self.Activity.WORKSHOP:
+            return str(self.workshop)
+        if kind == self.Activity.SUPPORT_REQUEST:
+            return f"Demande {self.support_request}"
         return self.Activity.GENERAL.label
 
+    @property
+    def commune(self):
+        """The commune the time was for, when the activity has one (accompaniment, support request)."""
+        if self.accompaniment_id:
+            return self.accompaniment.commune
+        if self.support_request_id:
+            return self.support_request.commune
+        return None
+
     def set_activity(self, key: str) -> None:
-        """Point the entry at the activity named by `key` (see `activity_key`)."""
+        """Point the entry at the activity named by `key` (see `activity_key`); clear the others."""
         kind, _, pk = key.partition(":")
-        self.accompaniment_id = int(pk) if kind == self.Activity.ACCOMPANIMENT else None
+        for activity, field_name in self.ACTIVITY_FIELDS.items():
+            setattr(self, f"{field_name}_id", int(pk) if kind == activity and pk else None)
 
     # Rules -----------------------------------------------------------------------------------------
     @property
@@ -188,6 +245,8 @@ class TimeEntry(models.Model):
                 date=self.date,
                 order_line_id=self.order_line_id,
                 accompaniment_id=self.accompaniment_id,
+                workshop_id=self.workshop_id,
+                support_request_id=self.support_request_id,
             ).exclude(pk=self.pk)
             if duplicates.exists():
                 errors.setdefault(

@@ -175,7 +175,7 @@ def time_week(request):
     if consultant is None:
         return render(request, "missions/time/week.html", context)
 
-    entries = list(week_entries(consultant=consultant, monday=monday).select_related("accompaniment__commune"))
+    entries = list(week_entries(consultant=consultant, monday=monday))
     locked = TimeMonthLock.objects.locked_months({first_of_month(day) for day in days})
     today = timezone.localdate()
     frozen = frozenset(day for day in days if first_of_month(day) in locked or day > today)
@@ -261,7 +261,7 @@ TIME_COLUMNS = {
     "Consultant·e": lambda entry: str(entry.consultant),
     "Demi-journées": lambda entry: entry.half_days,
     "Activité": lambda entry: entry.activity_label,
-    "Commune": lambda entry: entry.accompaniment.commune.name if entry.accompaniment_id else "",
+    "Commune": lambda entry: entry.commune.name if entry.commune else "",
     "Bon de commande": lambda entry: entry.order_line.order_form.number,
     "Ligne": lambda entry: entry.order_line.description,
     "Prix unitaire HT (€)": lambda entry: entry.order_line.unit_price,

@@ -8,6 +8,8 @@ from missions.models import Accompaniment, OrderForm, TimeEntry, TimeMonthLock
 from missions.services.budget import programme_budget
 from pat_portal.demo import DemoContext, seed_programme, seed_users
 from tests.factories import CommuneFactory
+from tests.factories_ateliers import WorkshopFactory
+from tests.factories_support import SupportRequestFactory
 
 
 @pytest.mark.django_db
@@ -16,6 +18,8 @@ def test_demo_order_forms_and_time_are_seeded_once():
         CommuneFactory(insee_code=insee_code)
     today = timezone.localdate()
     context = DemoContext(programme=seed_programme(today), users=seed_users(), today=today)
+    workshop = WorkshopFactory(programme=context.programme, held=True)
+    support_request = SupportRequestFactory(programme=context.programme, in_progress=True)
     seed(context)
     counts = (OrderForm.objects.count(), TimeEntry.objects.count(), TimeMonthLock.objects.count())
     seed(context)
@@ -28,6 +32,8 @@ def test_demo_order_forms_and_time_are_seeded_once():
     assert bonnay.cohort == Accompaniment.Cohort.EXTRA
     bonnay.full_clean()
     assert TimeEntry.objects.filter(accompaniment=bonnay).exists()
+    assert TimeEntry.objects.filter(workshop=workshop).count() == 3
+    assert TimeEntry.objects.filter(support_request=support_request).exists()
     assert counts[1] > 50 and counts[2] == 3
     assert all(entry.date <= today for entry in TimeEntry.objects.all())
     for entry in TimeEntry.objects.select_related("order_line__order_form"):
