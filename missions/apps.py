@@ -20,3 +20,9 @@ class MissionsConfig(AppConfig):
 
         hub.register_section(60, support_selectors.hub_section)
         hub.register_events(support_selectors.hub_events)
+
+        # Order forms and time (team only)
+        from . import hub_orders
+
+        hub.register_section(70, hub_orders.order_forms_section)
+        hub.register_events(hub_orders.order_form_events)

@@ -1,0 +1,53 @@
+"""Order forms and time on the commune hub: for GBM officers and consultants only (élus never see prices or time).
+
+The section and the timeline share their queries through `hub.memo`: the commune's order forms with their
+lines and consumption (two queries) and the half-days logged for the commune (one query).
+"""
+
+from django.db.models import Q, Sum
+
+from pat_portal import access, hub
+from pat_portal.hub import HubSection, TimelineEvent
+
+from .models import OrderForm, TimeEntry
+from .services.budget import order_form_budget, with_budget
+
+
+def _order_forms(commune, user) -> list[OrderForm]:
+    return hub.memo(
+        commune,
+        "missions.order_forms",
+        lambda: list(with_budget(OrderForm.objects.visible_to(user).filter(commune=commune)).order_by("-issued_on")),
+    )
+
+
+def order_forms_section(commune, user):
+    if not access.can_read_order_forms(user):
+        return None
+    budgets = [order_form_budget(order_form) for order_form in _order_forms(commune, user)]
+    half_days = (
+        TimeEntry.objects.visible_to(user)
+        .filter(Q(accompaniment__commune=commune) | Q(support_request__commune=commune))
+        .aggregate(total=Sum("half_days"))["total"]
+    )
+    return HubSection(
+        title="Bons de commande et temps passé",
+        template="missions/orders/_hub_section.html",
+        context={"budgets": budgets, "half_days": half_days or 0, "commune": commune},
+        anchor="bons-de-commande",
+    )
+
+
+def order_form_events(commune, user):
+    if not access.can_read_order_forms(user):
+        return []
+    return [
+        TimelineEvent(
+            date=order_form.issued_on,
+            category="Bon de commande",
+            title=f"{order_form.number} — {order_form.object}",
+            url=order_form.get_absolute_url(),
+            detail=order_form.get_status_display(),
+        )
+        for order_form in _order_forms(commune, user)
+    ]
