@@ -319,7 +319,7 @@ class AttendanceForm(forms.Form):
                 label=f"Présence de {registration.contact.full_name}",
                 choices=Registration.Attendance.choices,
                 initial=registration.attendance,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
             )
             consent_name = None
             if not registration.consent_to_share:
@@ -327,6 +327,7 @@ class AttendanceForm(forms.Form):
                 self.fields[consent_name] = forms.BooleanField(
                     label=f"{registration.contact.full_name} a coché le partage de ses coordonnées sur la feuille signée",
                     required=False,
+                    widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
                 )
             self.rows.append((registration, attendance_name, consent_name))
         if not workshop.is_planned:

@@ -138,3 +138,33 @@ def commune_workshops(commune):
         )
         .order_by("-starts_at")
     )
+
+
+def theme_history(theme) -> list:
+    """The theme's history entries, with its linked actions spelt out (three queries).
+
+    The shared history helper cannot display many-to-many changes: the theme's action links are shown
+    as the titles of the actions linked before and after each change.
+    """
+    from django.apps import apps
+
+    from pat_portal.history import history_entries
+
+    entries = history_entries(theme.history.select_related("history_user"))
+    records = list(theme.history.order_by("history_date", "history_id").values_list("history_id", "history_date"))
+    historical_links = apps.get_model("ateliers", "HistoricalTheme_actions")
+    titles = defaultdict(list)
+    for link in historical_links.objects.filter(history__id=theme.pk).select_related("action").order_by("pk"):
+        titles[link.history_id].append(link.action.title if link.action else "action supprimée")
+    label = str(Theme._meta.get_field("actions").verbose_name).capitalize()
+    previous_by_date, current_by_date, previous = {}, {}, None
+    for history_id, history_date in records:
+        previous_by_date[history_date] = titles.get(previous, []) if previous else []
+        current_by_date[history_date] = titles.get(history_id, [])
+        previous = history_id
+    for entry in entries:
+        for change in entry.changes:
+            if change.label == label:
+                change.old = ", ".join(previous_by_date.get(entry.date, [])) or "—"
+                change.new = ", ".join(current_by_date.get(entry.date, [])) or "—"
+    return entries

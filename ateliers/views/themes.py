@@ -4,8 +4,8 @@ from django_filters.views import FilterView
 
 from pat_portal import access
 from pat_portal.concurrency import save_versioned
-from pat_portal.history import history_entries
 
+from .. import selectors
 from ..filters import ThemeFilter
 from ..forms import ThemeForm, ThemeReviewForm
 from ..models import Theme, ThemeError
@@ -97,7 +97,7 @@ def theme_review(request, pk):
 def theme_history(request, pk):
     theme = get_object_or_404(Theme.objects.visible_to(request.user), pk=pk)
     access.require(access.is_team(request.user))
-    entries = history_entries(theme.history.select_related("history_user"))
+    entries = selectors.theme_history(theme)
     return render(
         request, "ateliers/history.html", {"object": theme, "entries": entries, "back_url": theme.get_absolute_url()}
     )

@@ -1,0 +1,137 @@
+"""The whole Mission 2 journey in a real browser: theme proposal to validated report and consented list."""
+
+import datetime
+import os
+import shutil
+
+import pytest
+from django.utils import timezone
+
+from ateliers.models import Registration, Theme, Workshop
+from pat_portal.models import Deliverable
+from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "Mot-de-passe-test-1"
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser_page(settings):
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen elsewhere.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    settings.AXES_ENABLED = False
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        page = browser.new_page(accept_downloads=True)
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.console_errors = errors
+        yield page
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def login(page, base, user):
+    page.context.clear_cookies()
+    page.goto(f"{base}/connexion/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/connexion/" not in url)
+
+
+def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_server, browser_page, tmp_path):
+    page, base = browser_page, live_server.url
+    ProgrammeFactory()
+    consultant = UserFactory(username="julien", consultant=True)
+    gbm = UserFactory(username="claire", gbm=True)
+    elu = UserFactory(username="bernard", elu=True)
+    ContactFactory(
+        last_name="Partage", first_name="Paula", commune=elu.commune, email="paula@example.org", consenting=True
+    )
+
+    # A consultant proposes a theme; GBM validates it.
+    login(page, base, consultant)
+    page.goto(f"{base}/ateliers/themes/nouveau/")
+    page.fill("#id_title", "Cantines locales")
+    page.select_option("#id_action_theme", "restauration_collective")
+    page.click("main form button[type=submit], main form input[type=submit]")
+    theme = Theme.objects.get(title="Cantines locales")
+    assert theme.status == Theme.Status.PROPOSED
+    login(page, base, gbm)
+    page.goto(f"{base}/ateliers/themes/{theme.pk}/")
+    page.check("input[name=decision][value=valider]")
+    page.click("text=Enregistrer la décision")
+    page.wait_for_selector("text=Thème validé")
+
+    # The consultant creates a workshop that took place yesterday and registers two people.
+    login(page, base, consultant)
+    page.goto(f"{base}/ateliers/nouveau/")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    page.fill("#id_title", "La cantine de Devecey")
+    page.select_option("#id_theme", str(theme.pk))
+    page.select_option("#id_format", "visite")
+    page.fill("#id_starts_at", f"{yesterday:%Y-%m-%d}T09:30")
+    page.fill("#id_ends_at", f"{yesterday:%Y-%m-%d}T12:00")
+    page.fill("#id_place", "Restaurant scolaire")
+    page.fill("#id_temoignages-0-speaker", "Karim Benali")
+    page.click("main form button[type=submit]")
+    workshop = Workshop.objects.get(title="La cantine de Devecey")
+    page.goto(f"{base}/ateliers/{workshop.pk}/inscriptions/nouvelle/")
+    page.select_option("#id_contact", label=f"Paula Partage — Association test — {elu.commune.name}")
+    page.check("#id_consent_to_share")
+    page.select_option("#id_consent_method", "formulaire")
+    page.click("main form input[type=submit], main form button[type=submit]")
+    page.wait_for_url(f"{base}/ateliers/{workshop.pk}/")
+
+    # An élu registers someone of their commune, who does not consent to share their details.
+    login(page, base, elu)
+    page.goto(f"{base}/ateliers/{workshop.pk}/inscriptions/nouvelle/")
+    page.fill("#id_first_name", "Sam")
+    page.fill("#id_last_name", "Discret")
+    page.fill("#id_email", "sam@example.org")
+    page.click("main form input[type=submit], main form button[type=submit]")
+    page.wait_for_url(f"{base}/ateliers/{workshop.pk}/")
+    assert Registration.objects.filter(workshop=workshop).count() == 2
+
+    # After the workshop: everyone present in one click, the workshop is held, the report is written and submitted.
+    login(page, base, consultant)
+    page.goto(f"{base}/ateliers/{workshop.pk}/emargement/")
+    page.click("text=Tout le monde présent")
+    page.click("text=Enregistrer les présences")
+    page.wait_for_url(f"{base}/ateliers/{workshop.pk}/")
+    page.goto(f"{base}/ateliers/{workshop.pk}/compte-rendu/modifier/")
+    page.fill("#id_text", "Échanges sur les coûts et les producteurs.")
+    page.click("main form input[type=submit], main form button[type=submit]")
+    page.click("text=Soumettre à la validation de GBM")
+    page.wait_for_selector("text=soumise à la validation de GBM")
+
+    login(page, base, gbm)
+    page.goto(f"{base}/ateliers/{workshop.pk}/compte-rendu/")
+    page.click("text=Valider la version 1")
+    page.wait_for_selector("text=son PDF est figé")
+    assert Deliverable.objects.get(kind=Deliverable.Kind.WORKSHOP_REPORT).is_frozen
+
+    # The élu downloads the consented contact list: the person who did not consent is not in it.
+    login(page, base, elu)
+    page.goto(f"{base}/ateliers/{workshop.pk}/")
+    assert page.is_visible("text=Compte rendu, version 1")
+    with page.expect_download() as download:
+        page.click("text=CSV")
+    csv = tmp_path / "contacts.csv"
+    download.value.save_as(csv)
+    content = csv.read_text(encoding="utf-8-sig")
+    assert "paula@example.org" in content and "sam@example.org" not in content and "Discret" not in content
+    workshop.refresh_from_db()
+    assert workshop.is_held
+    assert set(Registration.objects.values_list("attendance", flat=True)) == {"present"}
+    assert page.console_errors == []
