@@ -17,7 +17,9 @@ class CommuneListView(FilterView):
     context_object_name = "communes"
 
     def get_queryset(self):
-        return Commune.objects.visible_to(self.request.user)
+        from pat_portal.overview import communes_overview
+
+        return communes_overview(Commune.objects.visible_to(self.request.user))
 
 
 @login_required

@@ -54,6 +54,7 @@ urlpatterns = [
         action_plans.action_from_lead,
         name="action_from_lead",
     ),
+    path("actions/", action_plans.ActionListView.as_view(), name="action_list"),
     path("actions/<int:pk>/", action_plans.action_detail, name="action_detail"),
     path("actions/<int:pk>/modifier/", action_plans.action_update, name="action_update"),
     path("actions/<int:pk>/deplacer/<str:direction>/", action_plans.action_move, name="action_move"),

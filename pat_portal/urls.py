@@ -31,6 +31,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
+    path("bilan/pdf/", views.programme_report_pdf, name="programme_report_pdf"),
     *auth_patterns,
     path("livrables/", deliverable_views.awaiting, name="deliverable_list"),
     path("livrables/soumettre/<str:kind>/<int:pk>/", deliverable_views.submit, name="deliverable_submit"),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("livrables/<int:pk>/valider/", deliverable_views.validate, name="deliverable_validate"),
     path("livrables/<int:pk>/renvoyer/", deliverable_views.send_back, name="deliverable_return"),
     path("livrables/<int:pk>/pdf/", deliverable_views.frozen_pdf, name="deliverable_pdf"),
+    path("exports/", include("pat_portal.export_urls")),
     path("", include("communes.urls")),
     path("", include("missions.urls")),
     path("", include("ateliers.urls")),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
 
 from pat_portal import access
 from pat_portal.concurrency import save_versioned
@@ -9,6 +10,7 @@ from pat_portal.history import history_entries
 from pat_portal.pdf import pdf_response
 from pat_portal.services import WorkflowError
 
+from ..filters.actions import ActionFilter
 from ..forms.action_plans import (
     ActionForm,
     ActionPlanForm,
@@ -252,3 +254,19 @@ def indicator_edit(request, action_pk, pk=None):
         return redirect("missions:action_detail", pk=action.pk)
     context = {"form": form, "values": values, "action": action, "commune": action.plan.accompaniment.commune}
     return render(request, "missions/indicator_form.html", context)
+
+
+class ActionListView(FilterView):
+    """Every action of every plan the user may see: the list behind the dashboard's figures."""
+
+    filterset_class = ActionFilter
+    template_name = "missions/action_list.html"
+    paginate_by = 50
+    context_object_name = "actions"
+
+    def get_queryset(self):
+        return (
+            Action.objects.visible_to(self.request.user)
+            .select_related("plan__accompaniment__commune", "lead_contact")
+            .order_by("plan__accompaniment__commune__name", "position", "pk")
+        )

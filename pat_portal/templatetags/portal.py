@@ -50,3 +50,37 @@ def euros(value):
         units = units[:-3]
     thousands = NARROW_NO_BREAK_SPACE.join(groups)
     return f"{sign}{thousands},{cents}{NO_BREAK_SPACE}€"
+
+
+@register.filter
+def cohort_label(value):
+    from pat_portal.overview import COHORTS
+
+    return COHORTS.get(value, "—") if value else "—"
+
+
+@register.filter
+def phase_label(value):
+    from pat_portal.overview import PHASES
+
+    return PHASES.get(value, "—") if value else "—"
+
+
+@register.filter
+def workflow_label(value):
+    from pat_portal.overview import workflow_label as label
+
+    return label(value)
+
+
+CHART_ROW_HEIGHT = 24
+
+
+@register.filter
+def chart_height(count):
+    return int(count) * CHART_ROW_HEIGHT + 4
+
+
+@register.filter
+def chart_offset(index):
+    return int(index) * CHART_ROW_HEIGHT

@@ -8,7 +8,7 @@ def test_dashboard_shows_programme_targets_from_data(client, gbm_officer):
     ProgrammeFactory(target_workshops_min=2, target_workshops_max=6)
     client.force_login(gbm_officer)
     content = client.get("/").content.decode()
-    assert "2 à 6 ateliers de partage" in content
+    assert "objectif 2 à 6" in content
 
 
 @pytest.mark.django_db

@@ -1,0 +1,279 @@
+"""Every figure of the programme dashboard and of the programme report, from one place.
+
+Each function runs a fixed number of queries whatever the amount of data, and takes the
+`Programme` whose targets it measures (targets are data, never constants).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from ateliers.models import Workshop
+from ateliers.selectors import workshops_held
+from communes.models import Commune
+from missions.models import Accompaniment, Action, ActionTheme, Meeting
+from missions.models.support import SupportRequest
+from missions.selectors.support import supported_projects
+from missions.services.budget import programme_budget
+
+from .models import Deliverable
+
+UPCOMING_DAYS = 30
+MONTHS_IN_CHART = 12
+
+
+@dataclass
+class Target:
+    """One of the contract's targets against reality."""
+
+    key: str
+    label: str
+    count: int
+    target_min: int
+    target_max: int | None = None
+    url: str = ""
+    note: str = ""
+    ok_note: bool | None = None  # a secondary rule (the deadline) met or not, None when it does not apply
+
+    @property
+    def reached(self) -> bool:
+        return self.count >= self.target_min
+
+    @property
+    def percent(self) -> int:
+        if not self.target_min:
+            return 100
+        return min(100, round(100 * self.count / self.target_min))
+
+    @property
+    def target_label(self) -> str:
+        if self.target_max and self.target_max != self.target_min:
+            return f"{self.target_min} à {self.target_max}"
+        return f"{self.target_min}"
+
+
+def specific_support_actions(programme):
+    """Actions with specific support in communes under the programme's population threshold (not abandoned)."""
+    return Action.objects.filter(
+        plan__accompaniment__programme=programme,
+        specific_support=True,
+        plan__accompaniment__commune__population__lt=programme.small_commune_population,
+    ).exclude(status=Action.Status.ABANDONED)
+
+
+def contract_targets(programme) -> list[Target]:
+    """The five targets of the contract (three queries)."""
+    cohorts = Accompaniment.objects.filter(programme=programme).aggregate(
+        new=Count("pk", filter=Q(cohort=Accompaniment.Cohort.NEW)),
+        continuing=Count("pk", filter=Q(cohort=Accompaniment.Cohort.CONTINUING)),
+        new_before_deadline=Count(
+            "pk",
+            filter=Q(cohort=Accompaniment.Cohort.NEW, started_on__lt=programme.new_communes_deadline)
+            if programme.new_communes_deadline
+            else Q(pk__in=[]),
+        ),
+    )
+    deadline_note, deadline_ok = "", None
+    if programme.new_communes_deadline:
+        first = programme.target_new_communes_first_count
+        deadline_ok = cohorts["new_before_deadline"] >= first
+        deadline = programme.new_communes_deadline
+        deadline_text = f"{deadline.day} {_MONTHS[deadline.month - 1]} {deadline.year}"
+        deadline_note = (
+            f"{cohorts['new_before_deadline']} accompagnée(s) avant le {deadline_text} "
+            f"(objectif : les {first} premières)"
+        )
+    held = workshops_held(programme).count()
+    projects = supported_projects(programme)
+    communes_url = reverse("communes:list")
+    return [
+        Target(
+            key="new_communes",
+            label="Nouveaux projets alimentaires communaux",
+            count=cohorts["new"],
+            target_min=programme.target_new_communes,
+            url=f"{communes_url}?cohort={Accompaniment.Cohort.NEW}",
+            note=deadline_note,
+            ok_note=deadline_ok,
+        ),
+        Target(
+            key="continuing_communes",
+            label="Communes déjà engagées accompagnées",
+            count=cohorts["continuing"],
+            target_min=programme.target_continuing_communes,
+            url=f"{communes_url}?cohort={Accompaniment.Cohort.CONTINUING}",
+        ),
+        Target(
+            key="specific_actions",
+            label=f"Projets d'actions accompagnés (communes de moins de {programme.small_commune_population} hab.)",
+            count=specific_support_actions(programme).count(),
+            target_min=programme.target_specific_actions_min,
+            target_max=programme.target_specific_actions_max,
+            url=f"{reverse('missions:action_list')}?specific_support=true&small=true",
+        ),
+        Target(
+            key="workshops",
+            label="Ateliers de partage tenus",
+            count=held,
+            target_min=programme.target_workshops_min,
+            target_max=programme.target_workshops_max,
+            url=f"{reverse('ateliers:list')}?status={Workshop.Status.HELD}",
+        ),
+        Target(
+            key="local_projects",
+            label="Projets locaux accompagnés (mission 3)",
+            count=projects.count,
+            target_min=programme.target_local_projects_min,
+            target_max=programme.target_local_projects_max,
+            url=f"{reverse('missions:support_list')}?status=suivies",
+        ),
+    ]
+
+
+_MONTHS = [
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+]  # fmt: skip
+
+
+@dataclass
+class ChartBar:
+    label: str
+    value: int
+    url: str = ""
+
+
+@dataclass
+class Chart:
+    title: str
+    bars: list[ChartBar] = field(default_factory=list)
+
+    @property
+    def max_value(self) -> int:
+        return max((bar.value for bar in self.bars), default=0)
+
+
+def actions_by_theme(programme) -> Chart:
+    counts = dict(
+        Action.objects.filter(plan__accompaniment__programme=programme)
+        .values_list("theme")
+        .annotate(total=Count("pk"))
+        .values_list("theme", "total")
+    )
+    bars = [ChartBar(label, counts.get(value, 0)) for value, label in ActionTheme.choices]
+    return Chart("Actions des plans par thème", [bar for bar in bars if bar.value])
+
+
+def meetings_per_month(programme, today: datetime.date) -> Chart:
+    index = today.year * 12 + today.month - 1 - (MONTHS_IN_CHART - 1)
+    first = datetime.date(index // 12, index % 12 + 1, 1)
+    rows = (
+        Meeting.objects.filter(starts_at__date__gte=first, starts_at__date__lte=today)
+        .filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
+        .annotate(month=TruncMonth("starts_at"))
+        .values("month")
+        .annotate(total=Count("pk"))
+        .values_list("month", "total")
+    )
+    by_month = {(month.year, month.month): total for month, total in rows}
+    bars, month = [], first
+    for _ in range(MONTHS_IN_CHART):
+        bars.append(
+            ChartBar(f"{_MONTHS[month.month - 1][:4]}. {month:%y}", by_month.get((month.year, month.month), 0))
+        )
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return Chart("Réunions par mois (12 derniers mois)", bars)
+
+
+def communes_by_phase(programme) -> Chart:
+    counts = dict(
+        Accompaniment.objects.filter(programme=programme)
+        .values_list("phase")
+        .annotate(total=Count("pk"))
+        .values_list("phase", "total")
+    )
+    communes_url = reverse("communes:list")
+    return Chart(
+        "Communes accompagnées par phase",
+        [
+            ChartBar(label, counts.get(value, 0), f"{communes_url}?phase={value}")
+            for value, label in Accompaniment.Phase.choices
+        ],
+    )
+
+
+def upcoming(user, today: datetime.date) -> list[dict]:
+    """Meetings and workshops of the next 30 days (two queries)."""
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    end = start + datetime.timedelta(days=UPCOMING_DAYS + 1)
+    items = [
+        {"date": meeting.starts_at, "kind": "Réunion", "title": str(meeting.title or meeting.get_kind_display()),
+         "place": meeting.commune.name if meeting.commune else meeting.place, "url": meeting.get_absolute_url()}
+        for meeting in Meeting.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("commune").order_by("starts_at")[:30]
+    ]  # fmt: skip
+    items += [
+        {"date": workshop.starts_at, "kind": "Atelier", "title": workshop.title, "place": workshop.place,
+         "url": workshop.get_absolute_url()}
+        for workshop in Workshop.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Workshop.Status.CANCELLED).order_by("starts_at")[:30]
+    ]  # fmt: skip
+    return sorted(items, key=lambda item: item["date"])
+
+
+def dashboard(programme, user, today: datetime.date | None = None) -> dict:
+    """Everything the GBM / consultant dashboard shows."""
+    today = today or timezone.localdate()
+    awaiting_deliverables = list(
+        Deliverable.objects.visible_to(user)
+        .awaiting_validation()
+        .select_related("commune", "submitted_by")
+        .order_by("submitted_at")[:20]
+    )
+    awaiting_requests = list(
+        SupportRequest.objects.visible_to(user)
+        .filter(status__in=[SupportRequest.Status.RECEIVED, SupportRequest.Status.UNDER_REVIEW])
+        .select_related("commune")
+        .order_by("received_on", "pk")[:20]
+    )
+    return {
+        "programme": programme,
+        "targets": contract_targets(programme),
+        "awaiting_deliverables": awaiting_deliverables,
+        "awaiting_requests": awaiting_requests,
+        "upcoming": upcoming(user, today),
+        "budget": programme_budget(programme=programme, user=user),
+        "charts": [actions_by_theme(programme), meetings_per_month(programme, today), communes_by_phase(programme)],
+        "communes_count": Commune.objects.count(),
+        "today": today,
+    }
+
+
+def programme_report(programme, user) -> dict:
+    """The programme report: the dashboard's figures plus the lists behind them."""
+    context = dashboard(programme, user)
+    context["accompaniments"] = list(
+        Accompaniment.objects.filter(programme=programme)
+        .select_related("commune", "lead_consultant", "diagnostic", "action_plan")
+        .order_by("cohort", "commune__name")
+    )
+    context["specific_actions"] = list(
+        specific_support_actions(programme)
+        .select_related("plan__accompaniment__commune")
+        .order_by("plan__accompaniment__commune__name", "position")
+    )
+    context["workshops"] = list(
+        Workshop.objects.filter(programme=programme).select_related("theme").order_by("starts_at")
+    )
+    context["projects"] = list(
+        SupportRequest.objects.filter(programme=programme)
+        .supported()
+        .select_related("commune")
+        .order_by("received_on")
+    )
+    context["generated_at"] = timezone.now()
+    return context

@@ -1,0 +1,49 @@
+"""The territory at a glance: every commune with where it stands in the programme (one query)."""
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from ateliers.models import Registration
+from missions.models import Accompaniment, Action
+from missions.models.support import SupportRequest
+
+
+def _count(queryset, commune_path: str):
+    """A correlated COUNT(*) of `queryset` rows whose `commune_path` is the outer commune."""
+    counted = (
+        queryset.filter(**{commune_path: OuterRef("pk")})
+        .order_by()
+        .values(commune_path)
+        .annotate(total=Count("pk"))
+        .values("total")[:1]
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def communes_overview(queryset):
+    """Annotate communes with the latest accompaniment's cohort, phase, diagnostic and plan status,
+    and counts of actions, specifically supported actions, support requests and workshop attendances."""
+    latest = Accompaniment.objects.filter(commune=OuterRef("pk")).order_by("-programme__start_date", "-pk")
+    actions = Action.objects.exclude(status=Action.Status.ABANDONED)
+    return queryset.annotate(
+        overview_cohort=Subquery(latest.values("cohort")[:1]),
+        overview_phase=Subquery(latest.values("phase")[:1]),
+        overview_diagnostic=Subquery(latest.values("diagnostic__workflow_status")[:1]),
+        overview_plan=Subquery(latest.values("action_plan__workflow_status")[:1]),
+        overview_actions=_count(actions, "plan__accompaniment__commune"),
+        overview_specific_actions=_count(actions.filter(specific_support=True), "plan__accompaniment__commune"),
+        overview_requests=_count(SupportRequest.objects.all(), "commune"),
+        overview_attendances=_count(
+            Registration.objects.filter(attendance=Registration.Attendance.PRESENT), "commune"
+        ),
+    )
+
+
+COHORTS = dict(Accompaniment.Cohort.choices)
+PHASES = dict(Accompaniment.Phase.choices)
+
+
+def workflow_label(value):
+    from .models import WorkflowStatus
+
+    return dict(WorkflowStatus.choices).get(value, "—") if value else "—"
