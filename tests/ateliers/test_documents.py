@@ -337,3 +337,39 @@ def test_ical_feed_parses_and_lists_upcoming_workshops(client, elu):
 @pytest.mark.django_db
 def test_ical_feed_needs_login(client):
     assert_redirects_to_login(client.get(reverse("ateliers:agenda")))
+
+
+@pytest.mark.django_db
+def test_anonymous_is_redirected_from_documents(client):
+    resource = ResourceFactory()
+    workshop_pk = resource.workshop_id
+    for url in [
+        reverse("ateliers:report_pdf", args=[workshop_pk]),
+        reverse("ateliers:attendance_pdf", args=[workshop_pk]),
+        reverse("ateliers:contacts_export", args=[workshop_pk, "csv"]),
+        reverse("ateliers:contacts_export", args=[workshop_pk, "xlsx"]),
+        reverse("ateliers:resource_create", args=[workshop_pk]),
+        reverse("ateliers:resource_delete", args=[workshop_pk, resource.pk]),
+        resource.download_url(),
+    ]:
+        assert_redirects_to_login(client.get(url))
+    assert_redirects_to_login(client.post(reverse("ateliers:resource_delete", args=[workshop_pk, resource.pk])))
+    assert Resource.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_deleting_an_uploaded_resource_removes_its_file(client, consultant, django_capture_on_commit_callbacks):
+    workshop = WorkshopFactory()
+    client.force_login(consultant)
+    client.post(
+        reverse("ateliers:resource_create", args=[workshop.pk]),
+        {"title": "Plan", "file": SimpleUploadedFile("plan.png", PNG)},
+    )
+    resource = Resource.objects.get()
+    storage, name = resource.file.storage, resource.file.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ateliers:resource_delete", args=[workshop.pk, resource.pk]))
+    assert response.status_code == 302
+    assert not storage.exists(name) and not Resource.objects.exists()
+    assert Resource.history.filter(history_type="-").count() == 1

@@ -307,3 +307,23 @@ def test_anonymous_is_redirected_from_registration_pages(client):
     ]:
         assert_redirects_to_login(client.get(url))
     assert_redirects_to_login(client.post(reverse("ateliers:registration_consent", args=args)))
+
+
+@pytest.mark.django_db
+def test_elu_never_sees_the_details_of_a_non_consenting_person_of_their_commune(client, elu):
+    registration = RegistrationFactory(contact=ContactFactory(commune=elu.commune, email="discret@example.org"))
+    client.force_login(elu)
+    url = reverse("ateliers:registration_detail", args=[registration.workshop_id, registration.pk])
+    content = client.get(url).content.decode()
+    assert "Non partagées (pas de consentement)" in content
+    assert "discret@example.org" not in content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["gbm_officer", "consultant"])
+def test_team_sees_registration_details_and_its_history(request, client, role):
+    registration = RegistrationFactory(contact=ContactFactory(email="discret@example.org"))
+    client.force_login(request.getfixturevalue(role))
+    url = reverse("ateliers:registration_detail", args=[registration.workshop_id, registration.pk])
+    content = client.get(url).content.decode()
+    assert "discret@example.org" in content and "Historique de l'inscription" in content
