@@ -23,7 +23,7 @@ def feed_workshops(user):
     )
 
 
-def _event(workshop: Workshop, *, stamp: datetime.datetime) -> Event:
+def workshop_event(workshop: Workshop, *, stamp: datetime.datetime) -> Event:
     event = Event()
     event.add("uid", f"atelier-{workshop.pk}@pat.grandbesancon.fr")
     event.add("dtstamp", stamp)
@@ -57,5 +57,5 @@ def workshops_calendar(workshops, *, name: str = "Ateliers de partage du PAT") -
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     stamp = timezone.now()
     for workshop in workshops:
-        calendar.add_component(_event(workshop, stamp=stamp))
+        calendar.add_component(workshop_event(workshop, stamp=stamp))
     return calendar.to_ical()

@@ -2,6 +2,7 @@
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Count, Q
 
@@ -109,6 +110,48 @@ def workshop_registrations(workshop):
     return workshop.registrations.select_related("contact", "commune").order_by(
         "contact__last_name", "contact__first_name", "pk"
     )
+
+
+def visible_registrations(workshop, user):
+    """The registrations of a workshop the user may see (élus: their commune's people), one query."""
+    return Registration.objects.visible_to(user).filter(workshop=workshop).select_related("contact", "commune")
+
+
+def workshop_page(workshop, user) -> dict:
+    """Everything the workshop page shows to `user`, in a fixed number of queries (six)."""
+    from pat_portal import access
+    from pat_portal.models import Deliverable
+
+    is_team = access.is_team(user)
+    registrations = list(visible_registrations(workshop, user))
+    costs = list(workshop.costs.all()) if is_team else []
+    registered_total = len(registrations) if is_team else workshop.registrations.count()
+    return {
+        "workshop": workshop,
+        "is_team": is_team,
+        "registrations": [
+            (
+                registration,
+                access.can_see_contact_details(user, registration),
+                access.can_manage_registration(user, registration),
+            )
+            for registration in registrations
+        ],
+        "registered_total": registered_total,
+        "present_total": sum(1 for reg in registrations if reg.attendance == Registration.Attendance.PRESENT),
+        "consenting_total": sum(1 for reg in registrations if reg.consent_to_share),
+        "places_left": workshop.places_left(registered_total),
+        "testimonies": workshop.testimonies.all(),
+        "resources": workshop.resources.all(),
+        "costs": costs,
+        "costs_total": sum((cost.amount for cost in costs), start=Decimal("0")),
+        "can_register": workshop.accepts_registrations and (is_team or (user.is_elu and workshop.is_planned)),
+        "can_see_contact_list": access.can_see_workshop_contact_list(user, commune_took_part=bool(registrations)),
+        "report_versions": Deliverable.objects.visible_to(user)
+        .for_subject(workshop.report)
+        .filter(status=Deliverable.Status.VALIDATED)
+        .order_by("-version"),
+    }
 
 
 def workshop_participants(workshop):

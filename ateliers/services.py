@@ -12,6 +12,7 @@ from communes.models import Contact
 from missions.models import Programme
 from pat_portal import access
 from pat_portal.models import User
+from pat_portal.notifications import notify
 from pat_portal.pdf import render_pdf
 
 from . import selectors
@@ -50,6 +51,13 @@ def create_workshop(*, workshop: Workshop, by: User, formsets: Iterable = ()) ->
     for formset in formsets:
         formset.instance = workshop
         formset.save()
+    notify(
+        "atelier_planifie",
+        User.objects.active().filter(role=User.Role.ELU),
+        subject=f"Atelier de partage programmé : {workshop.title}",
+        context={"workshop": workshop},
+        path=workshop.get_absolute_url(),
+    )
     return workshop
 
 

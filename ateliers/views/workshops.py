@@ -6,12 +6,12 @@ from django_filters.views import FilterView
 from pat_portal import access
 from pat_portal.concurrency import save_versioned
 from pat_portal.history import history_entries
-from pat_portal.models import Deliverable, WorkflowStatus
+from pat_portal.models import WorkflowStatus
 
 from .. import selectors, services
 from ..filters import WorkshopFilter
 from ..forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
-from ..models import LogisticsCost, Registration, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
+from ..models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
 
 
 class WorkshopListView(FilterView):
@@ -37,43 +37,7 @@ def _visible_workshop(request, pk, *related):
 
 def workshop_detail(request, pk):
     workshop = _visible_workshop(request, pk, "cancelled_by", "report")
-    user = request.user
-    registrations = list(
-        selectors.workshop_registrations(workshop).filter(pk__in=Registration.objects.visible_to(user).values("pk"))
-        if not user.is_team
-        else selectors.workshop_registrations(workshop)
-    )
-    is_team = access.is_team(user)
-    costs = list(workshop.costs.all()) if is_team else []
-    context = {
-        "workshop": workshop,
-        "registrations": [
-            (
-                registration,
-                access.can_see_contact_details(user, registration),
-                access.can_manage_registration(user, registration),
-            )
-            for registration in registrations
-        ],
-        "registered_total": len(registrations) if is_team else workshop.registrations.count(),
-        "present_total": sum(
-            1 for registration in registrations if registration.attendance == Registration.Attendance.PRESENT
-        ),
-        "consenting_total": sum(1 for registration in registrations if registration.consent_to_share),
-        "testimonies": workshop.testimonies.all(),
-        "resources": workshop.resources.all(),
-        "costs": costs,
-        "costs_total": sum((cost.amount for cost in costs), start=0),
-        "is_team": is_team,
-        "can_register": workshop.accepts_registrations and (is_team or (user.is_elu and workshop.is_planned)),
-        "can_see_contact_list": access.can_see_workshop_contact_list(user, commune_took_part=bool(registrations)),
-        "report_versions": Deliverable.objects.visible_to(user)
-        .for_subject(workshop.report)
-        .filter(status=Deliverable.Status.VALIDATED)
-        .order_by("-version"),
-        "places_left": workshop.places_left(len(registrations)) if is_team else None,
-    }
-    return render(request, "ateliers/workshop_detail.html", context)
+    return render(request, "ateliers/workshop_detail.html", selectors.workshop_page(workshop, request.user))
 
 
 def _workshop_form_page(request, form, testimonies, costs, title, workshop=None):
