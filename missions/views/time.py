@@ -162,8 +162,8 @@ def time_week(request):
     user = request.user
     require_team(user)
     access.require(access.can_log_time(user))
-    choice = WeekChoiceForm(request.GET or None, user=user)
     monday = monday_of(timezone.localdate())
+    choice = WeekChoiceForm(request.GET or None, user=user, initial={"semaine": monday})
     consultant = user if user.is_consultant else None
     if choice.is_valid():
         monday = monday_of(choice.cleaned_data["semaine"] or monday)
