@@ -30,7 +30,7 @@ from ..forms.support import (
     SupportRequestUpdateForm,
     TeamSupportRequestForm,
 )
-from ..models import Programme, StepDocument, SupportPriorityWeights, SupportRequest, SupportStep
+from ..models import Programme, StepDocument, SupportPriorityWeights, SupportRequest, SupportStep, TimeEntry
 from ..models.support import TransitionError
 from ..selectors.support import explain_priority, priority_queue, supported_projects, with_priority
 from ..services import support as services
@@ -187,6 +187,14 @@ def request_detail(request, pk):
             context["priority"] = support_request.priority_at_decision
         if support_request.is_followed:
             context["meeting_form"] = MeetingLinkForm(support_request=support_request)
+        time_entries = list(
+            TimeEntry.objects.visible_to(request.user)
+            .filter(support_request=support_request)
+            .select_related("consultant")
+            .order_by("-date", "-pk")
+        )
+        context["time_entries"] = time_entries
+        context["time_spent"] = sum(entry.half_days for entry in time_entries)
     else:
         context["validated_sheets"] = list(
             Deliverable.objects.visible_to(request.user).for_subject(support_request).order_by("-version")

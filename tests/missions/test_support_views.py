@@ -784,3 +784,21 @@ def test_service_refuses_an_order_form_of_another_commune(gbm_officer, programme
         services.decide_support_request(support_request=support_request, decision=decision, by=gbm_officer)
     support_request.refresh_from_db()
     assert support_request.status == Status.UNDER_REVIEW
+
+
+@pytest.mark.django_db
+def test_time_spent_on_a_request_is_shown_to_the_team_only(client, consultant, elu, programme):
+    from tests.factories_orders import TimeEntryFactory
+
+    support_request = SupportRequestFactory(commune=elu.commune, programme=programme, in_progress=True)
+    TimeEntryFactory(support_request=support_request, half_days=2, comment="Rencontre avec les producteurs")
+    TimeEntryFactory(support_request=support_request, half_days=1, date=datetime.date(2025, 4, 8))
+    TimeEntryFactory()  # general programme work: not counted
+    client.force_login(consultant)
+    content = client.get(support_request.get_absolute_url()).content.decode()
+    assert "3 demi-journées saisies sur 4 allouées" in content
+    assert '<progress max="4.0" value="3"' in content
+    assert "Rencontre avec les producteurs" in content
+    client.force_login(elu)
+    content = client.get(support_request.get_absolute_url()).content.decode()
+    assert "Temps passé" not in content and "Rencontre avec les producteurs" not in content
