@@ -43,6 +43,12 @@ class User(AbstractUser):
     )
     organisation = models.CharField("organisme", max_length=200, blank=True)
     phone = models.CharField("téléphone", max_length=30, blank=True)
+    calendar_token = models.CharField(
+        "jeton de l'agenda", max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    muted_notifications = models.JSONField(
+        "notifications désactivées", default=list, blank=True, help_text="Types de notifications refusées."
+    )
 
     objects = PortalUserManager()
 
@@ -77,6 +83,17 @@ class User(AbstractUser):
     def is_team(self) -> bool:
         """GBM officers and consultants: the people who run the programme."""
         return self.is_gbm or self.is_consultant
+
+    def regenerate_calendar_token(self) -> str:
+        """A new secret for the calendar feed URL; the previous URL stops working at once."""
+        import secrets
+
+        self.calendar_token = secrets.token_urlsafe(32)
+        self.save(update_fields=["calendar_token"])
+        return self.calendar_token
+
+    def wants_notification(self, kind: str) -> bool:
+        return self.is_active and bool(self.email) and kind not in (self.muted_notifications or [])
 
 
 class WorkflowStatus(models.TextChoices):

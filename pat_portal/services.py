@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from . import access
 from .models import Deliverable, DeliverableSubject, User, WorkflowStatus
+from .notifications import notify
 
 
 class WorkflowError(Exception):
@@ -58,6 +59,13 @@ def submit_deliverable(*, subject: DeliverableSubject, by: User) -> Deliverable:
     subject.workflow_status = WorkflowStatus.SUBMITTED
     subject.save(update_fields=["workflow_status"])
     caller_subject.workflow_status = subject.workflow_status
+    notify(
+        "livrable_soumis",
+        User.objects.gbm_officers(),
+        subject=f"À valider : {deliverable.title}",
+        context={"deliverable": deliverable},
+        path=subject.deliverable_url(),
+    )
     return deliverable
 
 
@@ -89,7 +97,27 @@ def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
     subject.workflow_status = WorkflowStatus.VALIDATED
     subject.save(update_fields=["workflow_status"])
     subject.after_validation()
+    _notify_review(deliverable, subject)
+    if deliverable.kind == Deliverable.Kind.ACTION_PLAN and deliverable.commune is not None:
+        notify(
+            "plan_valide",
+            User.objects.elus_of(deliverable.commune),
+            subject=f"Plan d'actions de {deliverable.commune} validé",
+            context={"deliverable": deliverable, "commune": deliverable.commune},
+            path=subject.deliverable_url(),
+        )
     return deliverable
+
+
+def _notify_review(deliverable: Deliverable, subject: DeliverableSubject) -> None:
+    verb = "validé" if deliverable.status == Deliverable.Status.VALIDATED else "renvoyé pour corrections"
+    notify(
+        "livrable_examine",
+        [deliverable.submitted_by],
+        subject=f"{deliverable.title} : {verb}",
+        context={"deliverable": deliverable},
+        path=subject.deliverable_url(),
+    )
 
 
 @transaction.atomic
@@ -105,4 +133,5 @@ def return_deliverable(*, deliverable: Deliverable, by: User, comment: str) -> D
     deliverable.save()
     subject.workflow_status = WorkflowStatus.RETURNED
     subject.save(update_fields=["workflow_status"])
+    _notify_review(deliverable, subject)
     return deliverable

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import deliverable_views, views
+from . import account_views, deliverable_views, views
 from .forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
@@ -32,6 +32,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
     path("bilan/pdf/", views.programme_report_pdf, name="programme_report_pdf"),
+    path("recherche/", views.search_view, name="search"),
+    path("mon-compte/", account_views.account, name="account"),
+    path("mon-compte/agenda/nouveau/", account_views.regenerate_calendar_token, name="account_calendar_token"),
+    path("agenda/<str:token>.ics", account_views.calendar_feed, name="calendar_feed"),
     *auth_patterns,
     path("livrables/", deliverable_views.awaiting, name="deliverable_list"),
     path("livrables/soumettre/<str:kind>/<int:pk>/", deliverable_views.submit, name="deliverable_submit"),

@@ -10,6 +10,7 @@ from missions.models import Programme
 from . import access
 from .dashboard import dashboard, programme_report
 from .pdf import pdf_response, render_pdf
+from .search import search
 
 
 def home(request):
@@ -39,3 +40,9 @@ def health(request):
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return HttpResponse("ok", content_type="text/plain")
+
+
+def search_view(request):
+    query = request.GET.get("q", "")
+    groups = search(request.user, query)
+    return render(request, "pat_portal/search.html", {"query": query, "groups": groups})

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from pat_portal import access
 from pat_portal.models import User
+from pat_portal.notifications import notify
 from pat_portal.pdf import render_pdf
 
 from ..models import (
@@ -104,11 +105,15 @@ def register_support_request(
     support_request.events.create(status=SupportRequest.Status.RECEIVED, by=submitted_by, at=timezone.now())
 
     _mail_after_commit("received", [support_request.email], _requester_context(support_request))
-    officers = User.objects.gbm_officers().exclude(email="")
+    officers = User.objects.gbm_officers()
     if submitted_by is not None:
         officers = officers.exclude(pk=submitted_by.pk)
-    _mail_after_commit(
-        "new_request_team", list(officers.values_list("email", flat=True)), {"support_request": support_request}
+    notify(
+        "demande_nouvelle",
+        officers,
+        subject=f"Nouvelle demande d'accompagnement {support_request.reference}",
+        context={"request": support_request},
+        path=support_request.get_absolute_url(),
     )
     return support_request
 
@@ -177,6 +182,14 @@ def decide_support_request(*, support_request: SupportRequest, decision: Decisio
         for kind in sorted(set(decision.steps), key=SupportStep.KIND_ORDER.__getitem__):
             SupportStep.objects.create(request=support_request, kind=kind, position=SupportStep.KIND_ORDER[kind])
     _mail_after_commit("decision", [support_request.email], _requester_context(support_request))
+    if support_request.commune_id:
+        notify(
+            "demande_decision",
+            User.objects.elus_of(support_request.commune).exclude(email=support_request.email),
+            subject=f"Décision sur la demande {support_request.reference}",
+            context={"request": support_request},
+            path=support_request.get_absolute_url(),
+        )
     return support_request
 
 
