@@ -210,7 +210,6 @@ class OrderFormAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "mission", ("commune", admin.RelatedOnlyFieldListFilter), YearListFilter, "programme"]
     list_select_related = ["commune", "programme"]
     search_fields = ["number", "object", "commune__name", "lines__description"]
-    date_hierarchy = "issued_on"
     list_per_page = 50
 
     def get_queryset(self, request):

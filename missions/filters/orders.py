@@ -67,7 +67,8 @@ class TimeEntryFilter(django_filters.FilterSet):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["order_form"].queryset = OrderForm.objects.visible_to(user).only("id", "number", "object")
-        self.filters["activity"].extra["choices"] = activity_choices(user)
+        # A callable: the three queries behind the choices run only when the select is shown or a value checked.
+        self.filters["activity"].extra["choices"] = lambda: activity_choices(user)
 
     def filter_month(self, queryset, name, value):
         year, month = (int(part) for part in value.split("-"))

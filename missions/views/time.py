@@ -73,17 +73,18 @@ class TimeEntryListView(FilterView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         entries = context["entries"]
-        locked = TimeMonthLock.objects.locked_months({first_of_month(entry.date) for entry in entries})
+        recent = recent_months(timezone.localdate(), MONTHS_SHOWN_TO_GBM) if access.can_lock_time(user) else []
+        # One query for the locks of the listed entries' months and of the months GBM may lock.
+        months = {first_of_month(entry.date) for entry in entries} | set(recent)
+        locks = {
+            lock.month: lock for lock in TimeMonthLock.objects.filter(month__in=months).select_related("locked_by")
+        }
         for entry in entries:
-            entry.is_locked = first_of_month(entry.date) in locked
+            entry.is_locked = first_of_month(entry.date) in locks
             entry.is_editable = not entry.is_locked and access.can_edit_time_entry(user, entry)
         context["totals"] = time_totals(self.object_list)
-        if access.can_lock_time(user):
-            months = recent_months(timezone.localdate(), MONTHS_SHOWN_TO_GBM)
-            locks = {
-                lock.month: lock for lock in TimeMonthLock.objects.filter(month__in=months).select_related("locked_by")
-            }
-            context["months"] = [(month, locks.get(month)) for month in months]
+        if recent:
+            context["months"] = [(month, locks.get(month)) for month in recent]
         context["export_query"] = self.request.GET.urlencode()
         return context
 
