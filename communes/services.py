@@ -1,4 +1,4 @@
-"""Writes on communes that span many rows: loading a territory from a CSV file."""
+"""Writes on communes and contacts that span many rows: loading a territory from a CSV file, GDPR erasure."""
 
 import csv
 import re
@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
-from .models import INSEE_CODE_REGEX, Commune
+from .gdpr import inactive_contacts, support_requests_of
+from .models import INSEE_CODE_REGEX, Commune, Contact
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
 REQUIRED_COLUMNS = ("code_insee", "nom", "population", "codes_postaux", "siren")
@@ -112,3 +114,75 @@ def import_communes(*, path: Path = DEFAULT_COMMUNES_CSV) -> ImportResult:
     return ImportResult(
         created=len(to_create), updated=len(to_update), unchanged=len(rows) - len(to_create) - len(to_update)
     )
+
+
+ANONYMISATION_REASON = "Anonymisation (RGPD)"
+
+
+def anonymised_name(pk: int) -> str:
+    return f"Contact anonymisé n° {pk}"
+
+
+@transaction.atomic
+def anonymise_contact(*, contact: Contact, by=None) -> Contact:
+    """Erase a person (right to erasure) while keeping the rows that count them.
+
+    The contact keeps its primary key, category, organisation and commune, so meetings, registrations and actions
+    still count them; their name becomes "Contact anonymisé n° <pk>"; e-mail, phone, function, notes and every
+    consent (theirs and their workshop registrations') are removed. Support requests sent from the same e-mail
+    lose the requester's name and coordinates. Past history rows are scrubbed too, so that the name does not
+    survive in the history; the anonymisation itself leaves a history row (by whom, when). `by` is None for the
+    scheduled command. Anonymising twice is harmless.
+    """
+    from ateliers.models import Registration
+
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    label = anonymised_name(contact.pk)
+    requests = list(support_requests_of(contact).select_for_update())
+    personal = {
+        "first_name": "",
+        "last_name": label,
+        "role_title": "",
+        "email": "",
+        "phone": "",
+        "notes": "",
+        "consent_to_share": False,
+        "consent_date": None,
+        "consent_method": "",
+    }
+    for field, value in personal.items():
+        setattr(contact, field, value)
+    contact.anonymised_at = contact.anonymised_at or timezone.now()
+    contact._history_user = by
+    contact._change_reason = ANONYMISATION_REASON
+    contact.save()
+    Contact.history.filter(id=contact.pk).update(**personal)
+
+    for registration in Registration.objects.select_for_update().filter(contact=contact, consent_to_share=True):
+        registration._history_user = by
+        registration._change_reason = ANONYMISATION_REASON
+        registration.withdraw_consent(by=by)
+
+    requester = {"contact_name": label, "email": "", "phone": ""}
+    for request in requests:
+        for field, value in requester.items():
+            setattr(request, field, value)
+        # A form opened before the erasure must not write the requester's name back.
+        request.lock_version += 1
+        request._history_user = by
+        request._change_reason = ANONYMISATION_REASON
+        request.save(update_fields=[*requester, "lock_version", "updated_at"])
+        type(request).history.filter(id=request.pk).update(**requester)
+    return contact
+
+
+def anonymise_inactive_contacts(*, months: int, dry_run: bool = False) -> list[Contact]:
+    """Anonymise every contact involved in nothing for `months` months (retention period); return them.
+
+    Each contact is anonymised in its own transaction, so an interruption leaves no half-erased person.
+    """
+    contacts = list(inactive_contacts(months=months))
+    if not dry_run:
+        for contact in contacts:
+            anonymise_contact(contact=contact)
+    return contacts

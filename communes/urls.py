@@ -10,4 +10,6 @@ urlpatterns = [
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/nouveau/", views.contact_create, name="contact_create"),
     path("contacts/<int:pk>/modifier/", views.contact_update, name="contact_update"),
+    path("contacts/<int:pk>/donnees/", views.contact_personal_data, name="contact_personal_data"),
+    path("contacts/<int:pk>/anonymiser/", views.contact_anonymise, name="contact_anonymise"),
 ]

@@ -1,13 +1,20 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 
 from pat_portal import access, hub
 
 from .filters import CommuneFilter, ContactFilter
 from .forms import ContactForm
+from .gdpr import personal_data_export
 from .models import Commune, Contact
+from .services import anonymise_contact
 
 
 class CommuneListView(FilterView):
@@ -68,5 +75,36 @@ def contact_update(request, pk):
         messages.success(request, f"Le contact « {contact} » a été modifié.")
         return redirect("communes:contact_list")
     return render(
-        request, "communes/contact_form.html", {"form": form, "title": f"Modifier {contact}", "contact": contact}
+        request,
+        "communes/contact_form.html",
+        {
+            "form": form,
+            "title": f"Modifier {contact}",
+            "contact": contact,
+            "can_handle_personal_data": access.can_handle_personal_data_requests(request.user),
+        },
     )
+
+
+@login_required
+@require_safe
+def contact_personal_data(request, pk):
+    """Right of access: everything held about one contact, as a JSON download."""
+    contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    access.require(access.can_handle_personal_data_requests(request.user))
+    body = json.dumps(personal_data_export(contact), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="donnees-contact-{contact.pk}.json"'
+    return response
+
+
+@login_required
+def contact_anonymise(request, pk):
+    """Right to erasure: a confirmation page, then the contact is anonymised (their rows stay, counts stay)."""
+    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_handle_personal_data_requests(request.user))
+    if request.method == "POST":
+        anonymise_contact(contact=contact, by=request.user)
+        messages.success(request, "Le contact a été anonymisé : son nom, ses coordonnées et ses notes sont effacés.")
+        return redirect("communes:contact_list")
+    return render(request, "communes/contact_anonymise.html", {"contact": contact})

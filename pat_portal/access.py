@@ -139,3 +139,8 @@ def can_ask_support_for(user, commune) -> bool:
 def can_see_support_requester_details(user) -> bool:
     """A requester's e-mail and phone (personal data) are for GBM officers and consultants, not for élus."""
     return is_team(user)
+
+
+def can_handle_personal_data_requests(user) -> bool:
+    """GDPR requests (export everything held about a contact, erase them) are decided by GBM, the controller."""
+    return is_gbm(user)

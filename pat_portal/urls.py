@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import account_views, deliverable_views, views
+from . import account_views, deliverable_views, legal_views, views
 from .forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
@@ -31,6 +31,7 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("sante/", views.health, name="health"),
+    path("donnees-personnelles/", legal_views.personal_data, name="personal_data"),
     path("bilan/pdf/", views.programme_report_pdf, name="programme_report_pdf"),
     path("recherche/", views.search_view, name="search"),
     path("mon-compte/", account_views.account, name="account"),
