@@ -32,5 +32,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Benchmark at 20x scale on SQLite behind gunicorn (see bench/run.py for the BENCH_* variables).
+bench: install
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -171,8 +171,13 @@ def actions_by_theme(programme) -> Chart:
 def meetings_per_month(programme, today: datetime.date) -> Chart:
     index = today.year * 12 + today.month - 1 - (MONTHS_IN_CHART - 1)
     first = datetime.date(index // 12, index % 12 + 1, 1)
+    # Bounds as aware datetimes, not `__date` lookups: the index on starts_at applies and SQLite does not
+    # convert every row's timestamp to a local date (measured by the issue 10 benchmark).
+    tz = timezone.get_current_timezone()
+    since = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
+    until = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     rows = (
-        Meeting.objects.filter(starts_at__date__gte=first, starts_at__date__lte=today)
+        Meeting.objects.filter(starts_at__gte=since, starts_at__lt=until)
         .filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
         .annotate(month=TruncMonth("starts_at"))
         .values("month")

@@ -1,5 +1,6 @@
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django_filters.views import FilterView
 
@@ -24,9 +25,20 @@ class MeetingListView(FilterView):
         return (
             Meeting.objects.visible_to(self.request.user)
             .select_related("commune", "created_by")
+            # A correlated subquery, not a JOIN + GROUP BY: the page's LIMIT then walks the starts_at index
+            # instead of aggregating every meeting first (issue 10 benchmark, 6,000 meetings).
             .annotate(
-                present_count=Count(
-                    "participations", filter=Q(participations__attendance=MeetingParticipant.Attendance.PRESENT)
+                present_count=Coalesce(
+                    Subquery(
+                        MeetingParticipant.objects.filter(
+                            meeting=OuterRef("pk"), attendance=MeetingParticipant.Attendance.PRESENT
+                        )
+                        .order_by()
+                        .values("meeting")
+                        .annotate(n=Count("pk"))
+                        .values("n")
+                    ),
+                    0,
                 )
             )
             .order_by("-starts_at")

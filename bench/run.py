@@ -1,0 +1,388 @@
+"""`make bench`: the portal at 20x scale on SQLite behind gunicorn, measured against the issue 10 targets.
+
+Steps: build (or reuse) the scale-20 database, collectstatic, count SQL queries per key page, start gunicorn
+with production-like settings, load each page with 8 connections for a fixed duration (req/s, p50, p95),
+time the PDFs (median/max of 10 renders, RSS growth over 100 renders), measure peak memory of 50,000-row
+CSV/XLSX exports in child processes. Prints one table and writes bench/results.json.
+
+Environment: BENCH_DB (SQLite file, default /tmp/pat_portal_bench.sqlite3), BENCH_PORT (8104),
+BENCH_DURATION (seconds per page, 5), BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn workers, 2),
+BENCH_SCALE (20), BENCH_PDF_TIMINGS (10), BENCH_PDF_RENDERS (100),
+BENCH_PARTS (comma-separated subset of pages,pdfs,exports; default all).
+"""
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from http.client import HTTPConnection
+from http.cookies import SimpleCookie
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(BASE_DIR))
+from bench.loadgen import run_load  # noqa: E402
+
+PYTHON = sys.executable
+DB = Path(os.environ.get("BENCH_DB", "/tmp/pat_portal_bench.sqlite3"))
+HOST = "127.0.0.1"
+PORT = int(os.environ.get("BENCH_PORT", "8104"))
+DURATION = float(os.environ.get("BENCH_DURATION", "5"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+SCALE = os.environ.get("BENCH_SCALE", "20")
+PDF_TIMINGS = int(os.environ.get("BENCH_PDF_TIMINGS", "10"))
+PDF_RENDERS = int(os.environ.get("BENCH_PDF_RENDERS", "100"))
+PARTS = set(os.environ.get("BENCH_PARTS", "pages,pdfs,exports").split(","))
+EXPORT_ROWS = 50_000
+PASSWORD = "Bench-PAT-2026"
+
+TARGET_RATIO = 0.40
+TARGET_P95_MS = 100
+TARGET_QUERIES = 12
+TARGET_PDF_MEDIAN_S = 1.0
+TARGET_PDF_GROWTH = 0.10
+TARGET_EXPORT_MB = 200
+
+ENV = {
+    **os.environ,
+    "DATABASE_URL": f"sqlite:///{DB}",
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_ALLOWED_HOSTS": HOST,
+    "DJANGO_SETTINGS_MODULE": "pat_portal.settings",
+}
+
+
+def manage(*args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, env=ENV, check=True)
+
+
+def prepare_database():
+    if DB.exists():
+        print(f"Base existante réutilisée : {DB}")
+        return
+    print(f"Construction de la base à l'échelle {SCALE} : {DB}")
+    manage("migrate", "--noinput", "-v0")
+    manage("createcachetable")
+    started = time.perf_counter()
+    manage("generate_load_data", "--scale", SCALE)
+    print(f"  générée en {time.perf_counter() - started:.1f} s")
+
+
+def setup_django():
+    os.environ.update(ENV)
+    import django
+
+    django.setup()
+
+
+def targets():
+    """The rows the benchmark reads: the 40-action plan, the 100-participant workshop, the accounts."""
+    from django.db.models import Count
+
+    from ateliers.models import Workshop
+    from missions.models import ActionPlan
+    from pat_portal.models import User
+
+    plan = (
+        ActionPlan.objects.annotate(n=Count("actions"))
+        .order_by("-n", "pk")
+        .select_related("accompaniment__commune")[0]
+    )
+    workshop = Workshop.objects.annotate(n=Count("registrations")).order_by("-n", "pk")[0]
+    return {
+        "insee": plan.accompaniment.commune.insee_code,
+        "plan_actions": plan.n,
+        "workshop": workshop.pk,
+        "workshop_participants": workshop.n,
+        "gbm": User.objects.filter(username__startswith="charge.gbm").order_by("username")[0],
+    }
+
+
+def key_pages(t):
+    return {
+        "tableau de bord /": "/",
+        "communes /communes/": "/communes/",
+        "fiche commune": f"/communes/{t['insee']}/",
+        "réunions /reunions/": "/reunions/",
+        "plan d'actions": f"/communes/{t['insee']}/plan-d-actions/",
+        "atelier": f"/ateliers/{t['workshop']}/",
+        "demandes /demandes/": "/demandes/",
+        "temps /temps/": "/temps/",
+    }
+
+
+def count_queries(user, pages):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(SERVER_NAME=HOST)
+    client.force_login(user)
+    counts = {}
+    for name, path in pages.items():
+        client.get(path)  # warm caches that legitimately persist between requests (content types…)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[name] = len(captured.captured_queries)
+    return counts
+
+
+def http_login(username):
+    conn = HTTPConnection(HOST, PORT, timeout=30)
+    conn.request("GET", "/connexion/", headers={"Host": f"{HOST}:{PORT}"})
+    response = conn.getresponse()
+    body = response.read().decode()
+    cookies = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    csrf = cookies["csrftoken"].value
+    token = body.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    form = urllib.parse.urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
+    conn.request(
+        "POST",
+        "/connexion/",
+        body=form,
+        headers={
+            "Host": f"{HOST}:{PORT}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf}",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if response.status != 302 or "sessionid" not in cookies:
+        raise SystemExit(f"Connexion impossible pour {username} (HTTP {response.status}).")
+    return f"sessionid={cookies['sessionid'].value}; csrftoken={csrf}"
+
+
+def start_gunicorn():
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "pat_portal.wsgi",
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env=ENV,
+    )
+    for _ in range(100):
+        try:
+            conn = HTTPConnection(HOST, PORT, timeout=2)
+            conn.request("GET", "/sante/", headers={"Host": f"{HOST}:{PORT}"})
+            if conn.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("gunicorn n'a pas démarré.")
+
+
+def measure_pages(pages, cookie):
+    results = {}
+    baseline = run_load(HOST, PORT, "/sante/", connections=CONNECTIONS, duration=DURATION)
+    results["base /sante/"] = baseline
+    for name, path in pages.items():
+        run_load(HOST, PORT, path, cookie=cookie, connections=CONNECTIONS, duration=1)  # warm-up
+        results[name] = run_load(HOST, PORT, path, cookie=cookie, connections=CONNECTIONS, duration=DURATION)
+    return results
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def measure_pdfs(user, t):
+    from django.test import Client
+
+    client = Client(SERVER_NAME=HOST)
+    client.force_login(user)
+    pdfs = {
+        f"PDF plan d'actions ({t['plan_actions']} actions)": f"/communes/{t['insee']}/plan-d-actions/pdf/",
+        f"PDF compte rendu d'atelier ({t['workshop_participants']} participants)": (
+            f"/ateliers/{t['workshop']}/compte-rendu/pdf/"
+        ),
+        "PDF bilan du programme": "/bilan/pdf/",
+    }
+    results = {}
+    for name, path in pdfs.items():
+        timings = []
+        for _ in range(PDF_TIMINGS):
+            started = time.perf_counter()
+            response = client.get(path)
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            timings.append(time.perf_counter() - started)
+            assert response.status_code == 200 and content.startswith(b"%PDF"), (path, response.status_code)
+        rss_before = rss_mb()
+        for _ in range(PDF_RENDERS):
+            response = client.get(path)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        rss_after = rss_mb()
+        results[name] = {
+            "path": path,
+            "median_s": statistics.median(timings),
+            "max_s": max(timings),
+            "rss_before_mb": rss_before,
+            "rss_after_mb": rss_after,
+            "growth": (rss_after - rss_before) / rss_before,
+            "renders": PDF_RENDERS,
+            "timed_renders": PDF_TIMINGS,
+            "pages": content.count(b"/Type /Page") - content.count(b"/Type /Pages"),
+        }
+    return results
+
+
+def export_child(fmt: str):
+    """In a fresh process: export 50,000 real time entries (the table read twice over) and report peak RSS."""
+    setup_django()
+    import itertools
+
+    from missions.models import TimeEntry
+    from missions.views.time import TIME_COLUMNS
+    from pat_portal.exports import export_response
+
+    queryset = TimeEntry.objects.with_related().order_by("date", "pk")
+    rows = itertools.islice(
+        itertools.chain.from_iterable(queryset.iterator(chunk_size=2000) for _ in itertools.repeat(None)), EXPORT_ROWS
+    )
+    started = time.perf_counter()
+    response = export_response(rows, TIME_COLUMNS, "bench", fmt)
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    elapsed = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rows": EXPORT_ROWS, "bytes": size, "seconds": elapsed, "peak_rss_mb": peak}))
+
+
+def measure_exports():
+    results = {}
+    for fmt in ("csv", "xlsx"):
+        output = subprocess.run(
+            [PYTHON, __file__, "--export-child", fmt],
+            cwd=BASE_DIR,
+            env=ENV,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        results[f"export {fmt.upper()} {EXPORT_ROWS} lignes"] = json.loads(output.strip().splitlines()[-1])
+    return results
+
+
+def main():
+    os.chdir(BASE_DIR)
+    prepare_database()
+    manage("collectstatic", "--noinput", "-v0")
+    setup_django()
+    t = targets()
+    pages = key_pages(t)
+    loads, queries, pdfs, exports = {}, {}, {}, {}
+    if "pages" in PARTS:
+        print("Requêtes SQL par page…")
+        queries = count_queries(t["gbm"], pages)
+        print(f"gunicorn ({WORKERS} workers) sur {HOST}:{PORT}, {CONNECTIONS} connexions, {DURATION:g} s par page…")
+        server = start_gunicorn()
+        try:
+            cookie = http_login(t["gbm"].username)
+            loads = measure_pages(pages, cookie)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    if "pdfs" in PARTS:
+        print(f"PDF ({PDF_TIMINGS} rendus chronométrés, {PDF_RENDERS} pour la mémoire)…", flush=True)
+        pdfs = measure_pdfs(t["gbm"], t)
+    if "exports" in PARTS:
+        print("Exports…")
+        exports = measure_exports()
+    report(loads, queries, pdfs, exports, t)
+
+
+def report(loads, queries, pdfs, exports, t):
+    baseline = loads["base /sante/"].rps if loads else 0
+    rows, failures = [], []
+    header = f"{'mesure':<58} {'req/s':>7} {'%base':>6} {'p50 ms':>7} {'p95 ms':>7} {'SQL':>4} {'cible':>6}"
+    for name, load in loads.items():
+        ratio = load.rps / baseline if baseline else 0
+        n_queries = queries.get(name)
+        ok = name.startswith("base") or (
+            ratio >= TARGET_RATIO and load.p95_ms <= TARGET_P95_MS and (n_queries or 0) <= TARGET_QUERIES
+        )
+        ok = ok and load.errors == 0
+        failures += [] if ok else [name]
+        rows.append(
+            f"{name:<58} {load.rps:>7.1f} {ratio:>6.0%} {load.p50_ms:>7.1f} {load.p95_ms:>7.1f} "
+            f"{'' if n_queries is None else n_queries:>4} {'ok' if ok else 'RATÉ':>6}"
+        )
+    pdf_header = f"{'PDF':<58} {'médiane':>8} {'max':>7} {'RSS avant→après (MB)':>22} {'cible':>6}"
+    pdf_rows = []
+    for name, pdf in pdfs.items():
+        ok = pdf["median_s"] <= TARGET_PDF_MEDIAN_S and pdf["growth"] < TARGET_PDF_GROWTH
+        failures += [] if ok else [name]
+        pdf_rows.append(
+            f"{name + ' ' + str(pdf['pages']) + ' p.':<58} {pdf['median_s']:>7.2f}s {pdf['max_s']:>6.2f}s "
+            f"{pdf['rss_before_mb']:>8.0f}→{pdf['rss_after_mb']:.0f} ({pdf['growth']:+.1%}) {'ok' if ok else 'RATÉ':>6}"
+        )
+    export_rows = []
+    for name, export in exports.items():
+        ok = export["peak_rss_mb"] < TARGET_EXPORT_MB
+        failures += [] if ok else [name]
+        export_rows.append(
+            f"{name:<58} {export['seconds']:>7.1f}s  pic RSS {export['peak_rss_mb']:>6.0f} MB "
+            f"({export['bytes'] / 2**20:.1f} MB) {'ok' if ok else 'RATÉ':>6}"
+        )
+    print()
+    print(header)
+    print("-" * len(header))
+    print("\n".join(rows))
+    print()
+    print(pdf_header)
+    print("\n".join(pdf_rows))
+    print()
+    print("\n".join(export_rows))
+    print()
+    print("Toutes les cibles sont atteintes." if not failures else f"Cibles manquées : {', '.join(failures)}")
+    results = {
+        "settings": {"scale": SCALE, "connections": CONNECTIONS, "duration_s": DURATION, "workers": WORKERS},
+        "pages": {
+            name: {
+                "path": load.path,
+                "rps": load.rps,
+                "ratio_to_baseline": load.rps / baseline if baseline else 0,
+                "p50_ms": load.p50_ms,
+                "p95_ms": load.p95_ms,
+                "requests": load.requests,
+                "errors": load.errors,
+                "statuses": load.statuses,
+                "queries": queries.get(name),
+            }
+            for name, load in loads.items()
+        },
+        "pdfs": pdfs,
+        "exports": exports,
+        "targets_missed": failures,
+    }
+    (BASE_DIR / "bench" / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--export-child":
+        export_child(sys.argv[2])
+    else:
+        main()
