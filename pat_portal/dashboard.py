@@ -7,17 +7,14 @@ Each function runs a fixed number of queries whatever the amount of data, and ta
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
 from ateliers.models import Workshop
-from ateliers.selectors import workshops_held
-from communes.models import Commune
-from missions.models import Accompaniment, Action, ActionTheme, Meeting
+from missions.models import Accompaniment, Action, ActionTheme, Meeting, Programme
 from missions.models.support import SupportRequest
-from missions.selectors.support import supported_projects
 from missions.services.budget import programme_budget
 
 from .models import Deliverable
@@ -65,36 +62,56 @@ def specific_support_actions(programme):
     ).exclude(status=Action.Status.ABANDONED)
 
 
-def contract_targets(programme) -> list[Target]:
-    """The five targets of the contract (three queries)."""
-    cohorts = Accompaniment.objects.filter(programme=programme).aggregate(
-        new=Count("pk", filter=Q(cohort=Accompaniment.Cohort.NEW)),
-        continuing=Count("pk", filter=Q(cohort=Accompaniment.Cohort.CONTINUING)),
-        new_before_deadline=Count(
-            "pk",
-            filter=Q(cohort=Accompaniment.Cohort.NEW, started_on__lt=programme.new_communes_deadline)
-            if programme.new_communes_deadline
-            else Q(pk__in=[]),
+def _count(queryset):
+    """A correlated COUNT(*) subquery, so that many counts come back with the programme in one query."""
+    counted = queryset.order_by().annotate(group=Value(1)).values("group").annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
+def programme_figures(programme) -> dict:
+    """Every count the targets and the phase chart need, in one query."""
+    accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
+    counts = {
+        "new": _count(accompaniments.filter(cohort=Accompaniment.Cohort.NEW)),
+        "continuing": _count(accompaniments.filter(cohort=Accompaniment.Cohort.CONTINUING)),
+        "new_before_deadline": _count(
+            accompaniments.filter(cohort=Accompaniment.Cohort.NEW, started_on__lt=OuterRef("new_communes_deadline"))
         ),
-    )
+        "specific": _count(
+            Action.objects.filter(
+                plan__accompaniment__programme=OuterRef("pk"),
+                specific_support=True,
+                plan__accompaniment__commune__population__lt=OuterRef("small_commune_population"),
+            ).exclude(status=Action.Status.ABANDONED)
+        ),
+        "held": _count(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
+        "supported": _count(
+            SupportRequest.objects.filter(programme=OuterRef("pk"), status__in=SupportRequest.SUPPORTED_STATUSES)
+        ),
+        **{f"phase_{value}": _count(accompaniments.filter(phase=value)) for value in Accompaniment.Phase.values},
+    }
+    return Programme.objects.filter(pk=programme.pk).values(**counts).get()
+
+
+def contract_targets(programme, figures: dict | None = None) -> list[Target]:
+    """The five targets of the contract (one query, or none when `figures` are given)."""
+    figures = figures or programme_figures(programme)
     deadline_note, deadline_ok = "", None
     if programme.new_communes_deadline:
         first = programme.target_new_communes_first_count
-        deadline_ok = cohorts["new_before_deadline"] >= first
+        deadline_ok = figures["new_before_deadline"] >= first
         deadline = programme.new_communes_deadline
         deadline_text = f"{deadline.day} {_MONTHS[deadline.month - 1]} {deadline.year}"
         deadline_note = (
-            f"{cohorts['new_before_deadline']} accompagnée(s) avant le {deadline_text} "
+            f"{figures['new_before_deadline']} accompagnée(s) avant le {deadline_text} "
             f"(objectif : les {first} premières)"
         )
-    held = workshops_held(programme).count()
-    projects = supported_projects(programme)
     communes_url = reverse("communes:list")
     return [
         Target(
             key="new_communes",
             label="Nouveaux projets alimentaires communaux",
-            count=cohorts["new"],
+            count=figures["new"],
             target_min=programme.target_new_communes,
             url=f"{communes_url}?cohort={Accompaniment.Cohort.NEW}",
             note=deadline_note,
@@ -103,14 +120,14 @@ def contract_targets(programme) -> list[Target]:
         Target(
             key="continuing_communes",
             label="Communes déjà engagées accompagnées",
-            count=cohorts["continuing"],
+            count=figures["continuing"],
             target_min=programme.target_continuing_communes,
             url=f"{communes_url}?cohort={Accompaniment.Cohort.CONTINUING}",
         ),
         Target(
             key="specific_actions",
             label=f"Projets d'actions accompagnés (communes de moins de {programme.small_commune_population} hab.)",
-            count=specific_support_actions(programme).count(),
+            count=figures["specific"],
             target_min=programme.target_specific_actions_min,
             target_max=programme.target_specific_actions_max,
             url=f"{reverse('missions:action_list')}?specific_support=true&small=true",
@@ -118,7 +135,7 @@ def contract_targets(programme) -> list[Target]:
         Target(
             key="workshops",
             label="Ateliers de partage tenus",
-            count=held,
+            count=figures["held"],
             target_min=programme.target_workshops_min,
             target_max=programme.target_workshops_max,
             url=f"{reverse('ateliers:list')}?status={Workshop.Status.HELD}",
@@ -126,7 +143,7 @@ def contract_targets(programme) -> list[Target]:
         Target(
             key="local_projects",
             label="Projets locaux accompagnés (mission 3)",
-            count=projects.count,
+            count=figures["supported"],
             target_min=programme.target_local_projects_min,
             target_max=programme.target_local_projects_max,
             url=f"{reverse('missions:support_list')}?status=suivies",
@@ -194,18 +211,13 @@ def meetings_per_month(programme, today: datetime.date) -> Chart:
     return Chart("Réunions par mois (12 derniers mois)", bars)
 
 
-def communes_by_phase(programme) -> Chart:
-    counts = dict(
-        Accompaniment.objects.filter(programme=programme)
-        .values_list("phase")
-        .annotate(total=Count("pk"))
-        .values_list("phase", "total")
-    )
+def communes_by_phase(programme, figures: dict | None = None) -> Chart:
+    figures = figures or programme_figures(programme)
     communes_url = reverse("communes:list")
     return Chart(
         "Communes accompagnées par phase",
         [
-            ChartBar(label, counts.get(value, 0), f"{communes_url}?phase={value}")
+            ChartBar(label, figures[f"phase_{value}"], f"{communes_url}?phase={value}")
             for value, label in Accompaniment.Phase.choices
         ],
     )
@@ -245,15 +257,19 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
         .select_related("commune")
         .order_by("received_on", "pk")[:20]
     )
+    figures = programme_figures(programme)
     return {
         "programme": programme,
-        "targets": contract_targets(programme),
+        "targets": contract_targets(programme, figures),
         "awaiting_deliverables": awaiting_deliverables,
         "awaiting_requests": awaiting_requests,
         "upcoming": upcoming(user, today),
         "budget": programme_budget(programme=programme, user=user),
-        "charts": [actions_by_theme(programme), meetings_per_month(programme, today), communes_by_phase(programme)],
-        "communes_count": Commune.objects.count(),
+        "charts": [
+            actions_by_theme(programme),
+            meetings_per_month(programme, today),
+            communes_by_phase(programme, figures),
+        ],
         "today": today,
     }
 

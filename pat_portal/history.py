@@ -57,13 +57,12 @@ def history_entries(*querysets, limit: int = 200) -> list[HistoryEntry]:
                 if change.field in IGNORED_FIELDS:
                     continue
                 model_field = record.instance_type._meta.get_field(change.field)
-                changes.append(
-                    Change(
-                        label=str(model_field.verbose_name).capitalize(),
-                        old=_display(previous, change.field),
-                        new=_display(record, change.field),
-                    )
-                )
+                if model_field.many_to_many:
+                    # Many-to-many changes come as lists of through rows: say how many, not their repr.
+                    old, new = f"{len(change.old or [])} élément(s)", f"{len(change.new or [])} élément(s)"
+                else:
+                    old, new = _display(previous, change.field), _display(record, change.field)
+                changes.append(Change(label=str(model_field.verbose_name).capitalize(), old=old, new=new))
         previous_by_object[key] = record
         if record.history_type == "~" and previous is not None and not changes:
             continue

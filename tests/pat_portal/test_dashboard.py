@@ -49,6 +49,7 @@ def test_specific_actions_count_only_small_communes_and_not_abandoned(programme)
     target = targets_by_key(programme)["specific_actions"]
     assert (target.count, target.target_label) == (1, "7 à 8")
     programme.small_commune_population = 6000
+    programme.save()
     assert targets_by_key(programme)["specific_actions"].count == 2
 
 
@@ -67,6 +68,7 @@ def test_workshops_held_and_local_projects(programme):
 
 def test_targets_come_from_the_programme(programme):
     programme.target_workshops_min, programme.target_workshops_max = 2, 2
+    programme.save()
     target = targets_by_key(programme)["workshops"]
     assert target.target_label == "2"
 
