@@ -156,6 +156,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For (rate limits).
+RATELIMIT_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
 # Cache shared by every worker (rate limits live here): Redis when configured, else the database.
 if os.environ.get("REDIS_URL"):
     CACHES = {
