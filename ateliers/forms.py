@@ -7,6 +7,7 @@ from django.utils import timezone
 from communes.models import Commune, Contact
 from missions.models import Action, Programme
 from pat_portal.concurrency import VersionedModelForm
+from pat_portal.forms import IdMultipleChoiceField
 from pat_portal.uploads import UploadField
 
 from .models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
@@ -22,7 +23,7 @@ def _helper(*layout, submit: str = "Enregistrer", form_tag: bool = True) -> Form
     return helper
 
 
-class ActionChoiceField(forms.ModelMultipleChoiceField):
+class ActionChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, action):
         return f"{action.plan.accompaniment.commune.name} — {action.title} ({action.get_theme_display()})"
 

@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 
 
 class LoginForm(AuthenticationForm):
@@ -6,3 +8,25 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "Identifiant ou mot de passe incorrect. Attention : les deux champs respectent la casse.",
         "inactive": "Ce compte est désactivé.",
     }
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows that refuses, as an invalid choice, an id no database integer can hold.
+
+    Django's `__in` lookup sends such an id to the database, which overflows (a server error on SQLite and
+    PostgreSQL) instead of the form answering "not a valid value"; found by tests/security/test_fuzz_forms.py.
+    """
+
+    LARGEST_ID = 2**63 - 1
+
+    def clean(self, value):
+        for pk in value or []:
+            try:
+                number = int(str(pk).strip())
+            except ValueError:
+                continue  # not a number: Django refuses it with its own message
+            if abs(number) > self.LARGEST_ID:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)

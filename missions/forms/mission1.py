@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from communes.models import Commune, Contact
 from pat_portal.concurrency import VersionedModelForm
+from pat_portal.forms import IdMultipleChoiceField
 from pat_portal.models import User
 
 from ..models import Accompaniment, ActionLead, Diagnostic, Meeting, Programme, SharedFinding, Stake
@@ -17,7 +18,7 @@ def _contact_choices():
     )
 
 
-class ContactChoiceField(forms.ModelMultipleChoiceField):
+class ContactChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, contact):
         details = ", ".join(part for part in [contact.organisation, str(contact.commune or "")] if part)
         return f"{contact.full_name} ({details})" if details else contact.full_name
