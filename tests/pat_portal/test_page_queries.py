@@ -12,10 +12,9 @@ from pat_portal.models import User
 pytestmark = pytest.mark.django_db
 
 MAX_QUERIES = 12
-# Measured over budget by issue 10 and left to their owners (reported to the lead): the dashboard reads
-# 17 queries (targets, queues, agenda, budget, charts), the team's commune hub 13 (order forms and time
-# sections). Pinned here so that any change, better or worse, shows up.
-KNOWN_OVER_BUDGET = {"dashboard": 17, "commune hub": 13}
+# Measured over budget and not fixed yet: the team's commune hub reads 13 queries when the commune has order
+# forms (their lines and the time logged for the commune). Pinned so that any change, better or worse, shows up.
+KNOWN_OVER_BUDGET = {"commune hub": 13}
 
 
 def key_pages(result):
