@@ -54,3 +54,4 @@ def client_for(client):
 def assert_redirects_to_login(response):
     assert response.status_code == 302
     assert response.url.startswith("/connexion/")
+

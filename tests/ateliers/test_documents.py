@@ -167,7 +167,7 @@ def test_report_goes_from_draft_to_validated_in_the_browser(client, consultant, 
     assert reverse("deliverable_pdf", args=[deliverable.pk]) in content
     response = client.get(reverse("deliverable_pdf", args=[deliverable.pk]))
     assert response.status_code == 200
-    response.close()
+    b"".join(response.streaming_content)  # reading it to the end closes it (a second close() would drop the DB)
     assert "Échanges riches." in client.get(reverse("ateliers:report", args=[held_workshop.pk])).content.decode()
 
 

@@ -206,8 +206,7 @@ def test_signed_scan_is_served_as_attachment_to_the_team_only(client, consultant
     assert response["Content-Disposition"].startswith("attachment")
     assert "BC-2025-007-signe.pdf" in response["Content-Disposition"]
     assert response["Content-Type"] == "application/pdf"
-    assert b"".join(response.streaming_content) == PDF_BYTES
-    response.close()
+    assert b"".join(response.streaming_content) == PDF_BYTES  # reading it to the end closes it
     client.force_login(elu)
     assert client.get(reverse("missions:order_form_scan", args=[order_form.pk])).status_code == 404
 

@@ -111,7 +111,7 @@ def test_sheet_goes_through_the_deliverable_workflow_and_elus_get_the_frozen_ver
     assert reverse("deliverable_pdf", args=[deliverable.pk]) in hub
     download = client.get(reverse("deliverable_pdf", args=[deliverable.pk]))
     assert download.status_code == 200
-    download.close()
+    b"".join(download.streaming_content)  # reading it to the end closes it
 
 
 @pytest.mark.django_db

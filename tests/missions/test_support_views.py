@@ -142,7 +142,6 @@ def test_documents_are_served_to_whoever_sees_the_request(request, client, commu
         assert response["Content-Disposition"].startswith("attachment")
         assert response["X-Content-Type-Options"] == "nosniff"
         assert b"".join(response.streaming_content) == PDF_BYTES
-        response.close()
 
 
 @pytest.mark.django_db

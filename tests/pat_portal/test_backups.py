@@ -19,7 +19,8 @@ from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionLeadFactory, DiagnosticFactory
 
-pytestmark = pytest.mark.django_db
+# Flushing and restoring need real transactions (PostgreSQL refuses TRUNCATE with deferred triggers pending).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)

@@ -125,7 +125,6 @@ def test_workflow_through_the_browser_views(client, diagnostic, consultant, gbm_
     download = client.get(reverse("deliverable_pdf", args=[deliverable.pk]))
     assert download["Content-Disposition"].startswith("attachment")
     assert hashlib.sha256(b"".join(download.streaming_content)).hexdigest() == Deliverable.objects.get().sha256
-    download.close()
 
 
 def test_elu_submit_is_403_and_changes_nothing(client, diagnostic, elu):
@@ -146,7 +145,7 @@ def test_frozen_pdf_visibility(client, diagnostic, consultant, gbm_officer, elu,
     client.force_login(elu)
     response = client.get(url)
     assert response.status_code == 200
-    response.close()
+    b"".join(response.streaming_content)  # reading it to the end closes the file
     client.force_login(elu_other_commune)
     assert client.get(url).status_code == 404
     client.logout()

@@ -21,7 +21,6 @@ def read_csv(response):
 
 def read_xlsx(response):
     data = b"".join(response.streaming_content)
-    response.close()
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
