@@ -54,4 +54,3 @@ def client_for(client):
 def assert_redirects_to_login(response):
     assert response.status_code == 302
     assert response.url.startswith("/connexion/")
-
