@@ -54,3 +54,19 @@ def client_for(client):
 def assert_redirects_to_login(response):
     assert response.status_code == 302
     assert response.url.startswith("/connexion/")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_other_connections_before_teardown(django_db_setup, django_db_blocker):
+    """Browser tests run a live server in another thread, whose PostgreSQL session can outlive it; dropping the
+    test database would then fail. End those sessions before pytest-django tears the database down."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
