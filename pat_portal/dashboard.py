@@ -7,8 +7,8 @@ Each function runs a fixed number of queries whatever the amount of data, and ta
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Count, OuterRef, Q
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from missions.models.support import SupportRequest
 from missions.services.budget import programme_budget
 
 from .models import Deliverable
+from .querysets import count_subquery
 
 UPCOMING_DAYS = 30
 MONTHS_IN_CHART = 12
@@ -62,33 +63,30 @@ def specific_support_actions(programme):
     ).exclude(status=Action.Status.ABANDONED)
 
 
-def _count(queryset):
-    """A correlated COUNT(*) subquery, so that many counts come back with the programme in one query."""
-    counted = queryset.order_by().annotate(group=Value(1)).values("group").annotate(total=Count("pk")).values("total")
-    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
-
-
 def programme_figures(programme) -> dict:
     """Every count the targets and the phase chart need, in one query."""
     accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
     counts = {
-        "new": _count(accompaniments.filter(cohort=Accompaniment.Cohort.NEW)),
-        "continuing": _count(accompaniments.filter(cohort=Accompaniment.Cohort.CONTINUING)),
-        "new_before_deadline": _count(
+        "new": count_subquery(accompaniments.filter(cohort=Accompaniment.Cohort.NEW)),
+        "continuing": count_subquery(accompaniments.filter(cohort=Accompaniment.Cohort.CONTINUING)),
+        "new_before_deadline": count_subquery(
             accompaniments.filter(cohort=Accompaniment.Cohort.NEW, started_on__lt=OuterRef("new_communes_deadline"))
         ),
-        "specific": _count(
+        "specific": count_subquery(
             Action.objects.filter(
                 plan__accompaniment__programme=OuterRef("pk"),
                 specific_support=True,
                 plan__accompaniment__commune__population__lt=OuterRef("small_commune_population"),
             ).exclude(status=Action.Status.ABANDONED)
         ),
-        "held": _count(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
-        "supported": _count(
+        "held": count_subquery(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
+        "supported": count_subquery(
             SupportRequest.objects.filter(programme=OuterRef("pk"), status__in=SupportRequest.SUPPORTED_STATUSES)
         ),
-        **{f"phase_{value}": _count(accompaniments.filter(phase=value)) for value in Accompaniment.Phase.values},
+        **{
+            f"phase_{value}": count_subquery(accompaniments.filter(phase=value))
+            for value in Accompaniment.Phase.values
+        },
     }
     return Programme.objects.filter(pk=programme.pk).values(**counts).get()
 

@@ -1,23 +1,17 @@
 """The territory at a glance: every commune with where it stands in the programme (one query)."""
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef, Subquery
 
 from ateliers.models import Registration
 from missions.models import Accompaniment, Action
 from missions.models.support import SupportRequest
 
+from .querysets import count_subquery
+
 
 def _count(queryset, commune_path: str):
-    """A correlated COUNT(*) of `queryset` rows whose `commune_path` is the outer commune."""
-    counted = (
-        queryset.filter(**{commune_path: OuterRef("pk")})
-        .order_by()
-        .values(commune_path)
-        .annotate(total=Count("pk"))
-        .values("total")[:1]
-    )
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+    """How many `queryset` rows have the outer commune at `commune_path`."""
+    return count_subquery(queryset.filter(**{commune_path: OuterRef("pk")}))
 
 
 def communes_overview(queryset):

@@ -3,22 +3,14 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.querysets import CommuneScopedQuerySet
+
 
 class RegistrationError(Exception):
     """A registration change the current state does not allow; the message is French."""
 
 
-class RegistrationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Team: every registration. Élu: the registrations of their own commune's people only."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(commune_id=user.commune_id)
-        return self.none()
-
+class RegistrationQuerySet(CommuneScopedQuerySet):
     def consenting(self):
         """People whose contact details may be shared with the other participants (withdrawals honoured)."""
         return self.filter(consent_to_share=True)

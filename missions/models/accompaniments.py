@@ -2,17 +2,11 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.querysets import CommuneScopedQuerySet
 
-class AccompanimentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """GBM officers and consultants see every accompaniment; an élu only their commune's."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(commune_id=user.commune_id)
-        return self.none()
+
+class AccompanimentQuerySet(CommuneScopedQuerySet):
+    """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
 
 
 class Accompaniment(models.Model):

@@ -5,6 +5,8 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from pat_portal.querysets import CommuneScopedQuerySet
+
 # Head-counts of people not recorded by name: (field name, French label, contact categories it covers).
 HEADCOUNT_FIELDS = [
     ("count_elus", "Élu·e·s", {"elu"}),
@@ -15,16 +17,8 @@ HEADCOUNT_FIELDS = [
 ]
 
 
-class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """GBM officers and consultants see every meeting; an élu only their commune's (never internal notes)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(commune_id=user.commune_id)
-        return self.none()
+class MeetingQuerySet(CommuneScopedQuerySet):
+    """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
 
 
 class Meeting(models.Model):

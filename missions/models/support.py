@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from pat_portal.concurrency import VersionedModel
 from pat_portal.models import Deliverable, DeliverableSubject
+from pat_portal.querysets import CommuneScopedQuerySet
 from pat_portal.uploads import UploadPath
 
 from .choices import ActionTheme
@@ -27,17 +28,7 @@ class TransitionError(Exception):
     """A status change that the request's current status does not allow; the message is French."""
 
 
-class SupportRequestQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """GBM officers and consultants see every request; an élu only the requests concerning their commune."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(commune_id=user.commune_id)
-        return self.none()
-
+class SupportRequestQuerySet(CommuneScopedQuerySet):
     def supported(self):
         """Requests the programme took on: accepted, being followed, or completed."""
         return self.filter(status__in=SupportRequest.SUPPORTED_STATUSES)

@@ -184,8 +184,7 @@ def _warn_if_overfunded(request, action):
         )
 
 
-def action_detail(request, pk):
-    action = _action(request, pk)
+def _render_action(request, action, note_form):
     context = {
         "action": action,
         "plan": action.plan,
@@ -193,10 +192,14 @@ def action_detail(request, pk):
         "funding_sources": action.funding_sources.all(),
         "indicators": action.indicators.prefetch_related("values"),
         "notes": action.progress_notes.select_related("author"),
-        "note_form": ProgressNoteForm(),
+        "note_form": note_form,
         "can_edit": access.can_write_field_work(request.user),
     }
     return render(request, "missions/action_detail.html", context)
+
+
+def action_detail(request, pk):
+    return _render_action(request, _action(request, pk), ProgressNoteForm())
 
 
 @require_POST
@@ -229,17 +232,7 @@ def action_add_note(request, pk):
         services.add_progress_note(form=form, action=action, by=request.user)
         messages.success(request, "Point d'avancement ajouté.")
         return redirect("missions:action_detail", pk=action.pk)
-    context = {
-        "action": action,
-        "plan": action.plan,
-        "commune": action.plan.accompaniment.commune,
-        "funding_sources": action.funding_sources.all(),
-        "indicators": action.indicators.prefetch_related("values"),
-        "notes": action.progress_notes.select_related("author"),
-        "note_form": form,
-        "can_edit": True,
-    }
-    return render(request, "missions/action_detail.html", context)
+    return _render_action(request, action, form)
 
 
 def indicator_edit(request, action_pk, pk=None):
