@@ -3,60 +3,23 @@
 Skipped with a clear message when Debian's Chromium is missing (CI installs it).
 """
 
-import json
 import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
+from django.core import mail
 
 from missions.models import Diagnostic, Meeting, SupportRequest
 from pat_portal.models import Deliverable, WorkflowStatus
-from tests.ateliers.test_browser import CHROMIUM, PASSWORD, browser_page, login  # noqa: F401 (fixture)
-from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
-from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory, StakeFactory
+
+from .helpers import CHROMIUM, PASSWORD, SCREENSHOTS, axe_scan, login, submit, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),
     pytest.mark.django_db(transaction=True),
 ]
 
-SCREENSHOTS = Path(django_settings.BASE_DIR) / "tests" / "screenshots"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-MODERATE = {}
 
-
-def axe_scan(page, base, name):
-    """Inject the vendored axe-core (served as a static file, CSP allows it), fail on serious/critical issues."""
-    page.add_script_tag(url=f"{base}/static/vendor/axe/axe.min.js")
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    violations = result["violations"]
-    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
-    MODERATE[name] = sum(1 for v in violations if v["impact"] == "moderate")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    details = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in blocking]
-    assert not blocking, f"{name}: {json.dumps(details, ensure_ascii=False)}"
-
-
-@pytest.fixture
-def field(db):
-    ProgrammeFactory()
-    commune = CommuneFactory(insee_code="25014", name="Amagney", population=934)
-    other = CommuneFactory(insee_code="25200", name="Devecey", population=1296)
-    accompaniment = AccompanimentFactory(commune=commune)
-    StakeFactory(diagnostic=DiagnosticFactory(accompaniment=accompaniment))
-    return {
-        "commune": commune,
-        "other": other,
-        "accompaniment": accompaniment,
-        "consultant": UserFactory(username="julien", consultant=True),
-        "gbm": UserFactory(username="claire", gbm=True),
-        "elu": UserFactory(username="bernard", elu=True, commune=commune),
-    }
-
-
-def test_meeting_diagnostic_validation_and_elu_scope(live_server, browser_page, field):  # noqa: F811
+def test_meeting_diagnostic_validation_and_elu_scope(live_server, browser_page, field):
     page, base = browser_page, live_server.url
     commune = field["commune"]
 
@@ -105,7 +68,7 @@ def test_meeting_diagnostic_validation_and_elu_scope(live_server, browser_page, 
     assert response.status == 404
 
 
-def test_public_request_form_then_queue(live_server, browser_page, field):  # noqa: F811
+def test_public_request_form_then_queue_and_gbm_decision(live_server, browser_page, field):
     page, base = browser_page, live_server.url
     page.goto(f"{base}/demandes/nouvelle/")
     axe_scan(page, base, "public-request-form")
@@ -131,8 +94,37 @@ def test_public_request_form_then_queue(live_server, browser_page, field):  # no
     assert "Un verger partagé" in page.inner_text("main")
     axe_scan(page, base, "gbm-request-queue")
 
+    # GBM opens the request, takes it under review and decides it (agreed with the contractor).
+    with page.expect_navigation():
+        page.click("main a:has-text('Un verger partagé')")
+    assert "Les Jardins d'Amagney" in text_of(page) and "Reçue" in text_of(page)
+    axe_scan(page, base, "gbm-request-received")
+    submit(page, "Mettre en instruction")
+    assert "La demande est en instruction." in text_of(page)
+    with page.expect_navigation():
+        page.click("text=Décider (accepter ou refuser)")
+    axe_scan(page, base, "gbm-request-decision-form")
+    page.check("input[name=outcome][value=accepter]")
+    page.fill("#id_reason", "Projet déjà porté par une association ; l'école est partenaire.")
+    page.select_option("#id_feasibility", "faisable")
+    page.fill("#id_support_nature", "Choix des variétés avec un pépiniériste, dossier de financement.")
+    page.check("input[name=steps][value=definition_besoin]")
+    page.check("input[name=steps][value=plan_financement]")
+    page.fill("#id_allotted_half_days", "4")
+    submit(page, "Enregistrer la décision et informer le demandeur")
+    decision = text_of(page, "section[aria-labelledby=titre-decision]")
+    assert "La demande est acceptée ; le demandeur en est informé par e-mail." in text_of(page)
+    assert "Demande acceptée" in decision and "par Claire Métropole" in decision
+    assert "l'école est partenaire" in decision and "4 demi-journées" in decision
+    assert "Définition du besoin" in text_of(page, "section[aria-labelledby=titre-etapes]")
+    axe_scan(page, base, "gbm-request-decided")
+    support_request = SupportRequest.objects.get()
+    assert support_request.status == SupportRequest.Status.ACCEPTED
+    assert any("paula@example.org" in message.to for message in mail.outbox)
+    assert page.console_errors == []
 
-def test_keyboard_only_login_and_navigation(live_server, browser_page, field):  # noqa: F811
+
+def test_keyboard_only_login_and_navigation(live_server, browser_page, field):
     page, base = browser_page, live_server.url
     page.goto(f"{base}/connexion/")
     page.focus("#id_username")

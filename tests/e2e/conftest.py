@@ -1,0 +1,81 @@
+import json
+import os
+
+import pytest
+
+from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
+from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory, StakeFactory
+
+from .helpers import CHROMIUM, SCREENSHOTS, axe_summary
+
+
+@pytest.fixture(scope="module")
+def chromium_browser():
+    """One Chromium per test module (starting it costs about a second); each test gets a fresh context."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}: e2e skipped")
+    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls happen elsewhere.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def browser_page(chromium_browser, settings):
+    settings.AXES_ENABLED = False
+    # A French browser (Accept-Language, navigator.language, Paris time), as for the portal's users.
+    context = chromium_browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", accept_downloads=True)
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def field(db):
+    programme = ProgrammeFactory()
+    commune = CommuneFactory(insee_code="25014", name="Amagney", population=934)
+    other = CommuneFactory(insee_code="25200", name="Devecey", population=1296)
+    accompaniment = AccompanimentFactory(commune=commune, programme=programme)
+    diagnostic = DiagnosticFactory(accompaniment=accompaniment)
+    StakeFactory(diagnostic=diagnostic)
+    return {
+        "programme": programme,
+        "commune": commune,
+        "other": other,
+        "accompaniment": accompaniment,
+        "diagnostic": diagnostic,
+        "consultant": UserFactory(username="julien", first_name="Julien", last_name="Conseil", consultant=True),
+        "gbm": UserFactory(username="claire", first_name="Claire", last_name="Métropole", gbm=True),
+        "elu": UserFactory(username="bernard", first_name="Bernard", last_name="Maire", elu=True, commune=commune),
+    }
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per scanned page and a total; the same figures in tests/screenshots/axe-summary.json."""
+    summary = axe_summary()
+    if not summary["pages_scanned"]:
+        return
+    pages = summary["pages"]
+    write = terminalreporter.write_line
+    terminalreporter.section("axe-core (WCAG 2.1 A/AA)")
+    for name, page in pages.items():
+        rules = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["moderate"].items())
+        blocking = f", serious/critical: {', '.join(page['blocking'])}" if page["blocking"] else ""
+        write(f"  {name} ({page['url']}): {len(page['moderate'])} moderate{f' [{rules}]' if rules else ''}{blocking}")
+    per_page = ", ".join(f"{name}: {len(page['moderate'])}" for name, page in pages.items())
+    write(
+        f"axe: {summary['pages_scanned']} pages scanned, {summary['serious_or_critical']} serious/critical, "
+        f"{summary['moderate']} moderate ({per_page})"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "axe-summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,73 @@
+"""What the browser journeys share: the axe-core scan of every visited page, its tally, keyboard moves."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.ateliers.test_browser import CHROMIUM, PASSWORD, login
+
+__all__ = ["AXE_RESULTS", "CHROMIUM", "PASSWORD", "SCREENSHOTS", "axe_scan", "login", "submit", "tab_to", "text_of"]
+
+SCREENSHOTS = Path(django_settings.BASE_DIR) / "tests" / "screenshots"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Page name → {"moderate": {rule id: nodes}, "blocking": [rule ids], "url": ...}: read at the end of the session.
+AXE_RESULTS: dict[str, dict] = {}
+
+
+def axe_scan(page, base, name):
+    """Inject the vendored axe-core (served as a static file, CSP allows it), fail on serious/critical issues.
+
+    Moderate (and minor) issues are recorded for the end-of-session summary; a full-page screenshot is saved.
+    """
+    page.add_script_tag(url=f"{base}/static/vendor/axe/axe.min.js")
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    violations = result["violations"]
+    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
+    AXE_RESULTS[name] = {
+        "url": page.url.removeprefix(base),
+        "blocking": [v["id"] for v in blocking],
+        "moderate": {v["id"]: len(v["nodes"]) for v in violations if v["impact"] == "moderate"},
+        "minor": {v["id"]: len(v["nodes"]) for v in violations if v["impact"] == "minor"},
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    details = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in blocking]
+    assert not blocking, f"{name}: {json.dumps(details, ensure_ascii=False)}"
+
+
+def text_of(page, selector="main") -> str:
+    """The text the user reads in the element, French number spacing (narrow and no-break spaces) made plain."""
+    return page.locator(selector).first.inner_text().replace("\u202f", " ").replace("\xa0", " ")
+
+
+def submit(page, label=None):
+    """Submit a form of the page (by its button's accessible name when there are several), wait for the answer."""
+    main = page.locator("main")
+    button = main.get_by_role("button", name=label, exact=True) if label else main.locator("form [type=submit]")
+    with page.expect_navigation():
+        button.first.click()
+
+
+def tab_to(page, selector, *, limit=80, backwards=False):
+    """Press Tab (or Shift+Tab) until the focused element matches the CSS selector, as a keyboard user would."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate("selector => document.activeElement.matches(selector)", selector):
+            return
+    pytest.fail(f"{selector} cannot be reached with the keyboard on {page.url}")
+
+
+def axe_summary() -> dict:
+    pages = dict(sorted(AXE_RESULTS.items()))
+    return {
+        "pages_scanned": len(pages),
+        "serious_or_critical": sum(len(page["blocking"]) for page in pages.values()),
+        "moderate": sum(len(page["moderate"]) for page in pages.values()),
+        "moderate_nodes": sum(sum(page["moderate"].values()) for page in pages.values()),
+        "minor": sum(len(page["minor"]) for page in pages.values()),
+        "tags": AXE_TAGS,
+        "pages": pages,
+    }
