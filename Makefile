@@ -34,6 +34,7 @@ format: install
 
 # Benchmark at 20x scale on SQLite behind gunicorn (see bench/run.py for the BENCH_* variables).
 bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk manque : apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
 
 clean:

@@ -1,14 +1,25 @@
-"""A small HTTP load generator: N connections in threads, each sending GETs back to back for a fixed duration.
+"""Load on loopback with wrk (Debian package `wrk`, installed by `make bench`): N connections for a fixed time.
 
-Good enough on loopback for comparing pages with one another and with a trivial baseline; it is not a
-substitute for wrk on a separate machine (the client shares the CPU with the server).
+wrk is written in C and costs the 2-core machine far less CPU than a Python client would, so the
+figures are the server's. A small Lua script makes wrk print its counts and latency percentiles as JSON.
 """
 
-import http.client
-import statistics
-import threading
-import time
-from dataclasses import dataclass
+import json
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPORT_SCRIPT = """
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    'WRK-JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "socket_errors": %d, "non_2xx_3xx": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    errors.connect + errors.read + errors.write + errors.timeout, errors.status))
+end
+"""
 
 
 @dataclass
@@ -19,74 +30,52 @@ class LoadResult:
     duration: float
     p50_ms: float
     p95_ms: float
-    statuses: dict
+    statuses: dict = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
         return self.requests / self.duration if self.duration else 0.0
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))
-    return ordered[index]
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if not path:
+        raise SystemExit("wrk est introuvable : `apt-get install wrk` (fait par `make bench` en root).")
+    return path
 
 
 def run_load(host: str, port: int, path: str, *, cookie: str = "", connections: int = 8, duration: float = 5.0):
-    """GET `path` from `connections` threads for `duration` seconds; latencies of successful (200) answers."""
-    headers = {"Host": f"{host}:{port}", "User-Agent": "pat-bench"}
-    if cookie:
-        headers["Cookie"] = cookie
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    errors = [0]
-    lock = threading.Lock()
-    deadline = time.perf_counter() + duration
-
-    def worker():
-        conn = http.client.HTTPConnection(host, port, timeout=30)
-        mine, my_statuses, my_errors = [], {}, 0
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                my_errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection(host, port, timeout=30)
-                continue
-            elapsed = time.perf_counter() - started
-            my_statuses[response.status] = my_statuses.get(response.status, 0) + 1
-            if response.status == 200:
-                mine.append(elapsed)
-            else:
-                my_errors += 1
-            if response.will_close:
-                conn.close()
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors[0] += my_errors
-            for status, count in my_statuses.items():
-                statuses[status] = statuses.get(status, 0) + count
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    """GET `path` over `connections` keep-alive connections for `duration` seconds; wrk's own figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "report.lua"
+        script.write_text(REPORT_SCRIPT)
+        command = [
+            wrk_path(),
+            "--threads",
+            "1",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{max(1, round(duration))}s",
+            "--timeout",
+            "30s",
+            "--script",
+            str(script),
+            "--header",
+            f"Host: {host}:{port}",
+        ]
+        if cookie:
+            command += ["--header", f"Cookie: {cookie}"]
+        output = subprocess.run(
+            [*command, f"http://{host}:{port}{path}"], check=True, capture_output=True, text=True
+        ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("WRK-JSON "))
+    figures = json.loads(line.removeprefix("WRK-JSON "))
     return LoadResult(
         path=path,
-        requests=len(latencies),
-        errors=errors[0],
-        duration=elapsed,
-        p50_ms=statistics.median(latencies) * 1000 if latencies else 0.0,
-        p95_ms=_percentile(latencies, 0.95) * 1000,
-        statuses=statuses,
+        requests=figures["requests"],
+        errors=figures["socket_errors"] + figures["non_2xx_3xx"],
+        duration=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000,
+        p95_ms=figures["p95_us"] / 1000,
     )

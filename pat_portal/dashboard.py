@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Count, OuterRef, Q
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,28 +184,30 @@ def actions_by_theme(programme) -> Chart:
 
 def meetings_per_month(programme, today: datetime.date) -> Chart:
     index = today.year * 12 + today.month - 1 - (MONTHS_IN_CHART - 1)
-    first = datetime.date(index // 12, index % 12 + 1, 1)
-    # Bounds as aware datetimes, not `__date` lookups: the index on starts_at applies and SQLite does not
-    # convert every row's timestamp to a local date (measured by the issue 10 benchmark).
+    months = [datetime.date((index + step) // 12, (index + step) % 12 + 1, 1) for step in range(MONTHS_IN_CHART)]
+    # One filtered count per month between aware datetime bounds, in one query: the index on starts_at applies
+    # and no row goes through a date function (SQLite's TruncMonth is a Python function called per row: 35 ms
+    # for 6,000 meetings in the issue 10 benchmark, 3 ms this way).
     tz = timezone.get_current_timezone()
-    since = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
-    until = datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    rows = (
-        Meeting.objects.filter(starts_at__gte=since, starts_at__lt=until)
+    bounds = [datetime.datetime.combine(month, datetime.time.min, tzinfo=tz) for month in months]
+    bounds.append(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+    counts = (
+        Meeting.objects.filter(starts_at__gte=bounds[0], starts_at__lt=bounds[-1])
         .filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
-        .annotate(month=TruncMonth("starts_at"))
-        .values("month")
-        .annotate(total=Count("pk"))
-        .values_list("month", "total")
-    )
-    by_month = {(month.year, month.month): total for month, total in rows}
-    bars, month = [], first
-    for _ in range(MONTHS_IN_CHART):
-        bars.append(
-            ChartBar(f"{_MONTHS[month.month - 1][:4]}. {month:%y}", by_month.get((month.year, month.month), 0))
+        .aggregate(
+            **{
+                f"m{position}": Count("pk", filter=Q(starts_at__gte=start, starts_at__lt=end))
+                for position, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
+            }
         )
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return Chart("Réunions par mois (12 derniers mois)", bars)
+    )
+    return Chart(
+        "Réunions par mois (12 derniers mois)",
+        [
+            ChartBar(f"{_MONTHS[month.month - 1][:4]}. {month:%y}", counts[f"m{position}"])
+            for position, month in enumerate(months)
+        ],
+    )
 
 
 def communes_by_phase(programme, figures: dict | None = None) -> Chart:

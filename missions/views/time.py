@@ -67,7 +67,7 @@ class TimeEntryListView(FilterView):
         return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
 
     def get_queryset(self):
-        return TimeEntry.objects.visible_to(self.request.user).with_related().order_by("-date", "pk")
+        return TimeEntry.objects.visible_to(self.request.user).with_related().order_by("-date", "-pk")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,6 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from pat_portal.load_data import LOAD_PASSWORD, RealDataError, generate_load_data
 
@@ -28,6 +29,10 @@ class Command(BaseCommand):
             result = generate_load_data(scale=options["scale"], seed=options["seed"], force=options["force"])
         except RealDataError as error:
             raise CommandError(str(error)) from error
+        # Fresh statistics for the query planner, as PostgreSQL's autovacuum or a nightly ANALYZE would keep them
+        # in production: without them SQLite ranks the support queue through the wrong index (116 ms → 8 ms).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         elapsed = time.perf_counter() - started
         for name, count in result.counts.items():
             self.stdout.write(f"  {name:<18} {count:>8}")
