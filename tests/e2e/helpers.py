@@ -11,6 +11,7 @@ from tests.ateliers.test_browser import CHROMIUM, PASSWORD, login
 __all__ = ["AXE_RESULTS", "CHROMIUM", "PASSWORD", "SCREENSHOTS", "axe_scan", "login", "submit", "tab_to", "text_of"]
 
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "tests" / "screenshots"
+AXE_SCRIPT = "/static/vendor/axe/axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Page name → {"moderate": {rule id: nodes}, "blocking": [rule ids], "url": ...}: read at the end of the session.
 AXE_RESULTS: dict[str, dict] = {}
@@ -21,7 +22,7 @@ def axe_scan(page, base, name):
 
     Moderate (and minor) issues are recorded for the end-of-session summary; a full-page screenshot is saved.
     """
-    page.add_script_tag(url=f"{base}/static/vendor/axe/axe.min.js")
+    page.add_script_tag(url=f"{base}{AXE_SCRIPT}")
     result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
     violations = result["violations"]
     blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
