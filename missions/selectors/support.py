@@ -29,6 +29,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -242,23 +243,44 @@ def supported_projects(programme: Programme) -> SupportedProjects:
 
 
 # The commune's hub ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class SheetLink:
+    """The latest validated follow-up sheet of a request, as the hub links to it."""
+
+    pk: int
+    version: int
+    reviewed_at: datetime.datetime | None
+
+
 def hub_section(commune, user):
-    """The commune's support requests with their status and validated follow-up sheets (two queries)."""
+    """The commune's support requests with their status and latest validated follow-up sheet (one query)."""
     from pat_portal.hub import HubSection
     from pat_portal.models import Deliverable
 
-    requests = list(SupportRequest.objects.visible_to(user).filter(commune=commune).order_by("-received_on", "-pk"))
-    sheets: dict[int, Deliverable] = {}
-    if requests:
-        validated = (
-            Deliverable.objects.visible_to(user)
-            .filter(kind=Deliverable.Kind.SUPPORT_SHEET, status=Deliverable.Status.VALIDATED)
-            .filter(object_id__in=[support_request.pk for support_request in requests])
-            .order_by("version")
+    latest_sheet = (
+        Deliverable.objects.visible_to(user)
+        .filter(kind=Deliverable.Kind.SUPPORT_SHEET, status=Deliverable.Status.VALIDATED, object_id=OuterRef("pk"))
+        .order_by("-version")
+    )
+    requests = list(
+        SupportRequest.objects.visible_to(user)
+        .filter(commune=commune)
+        .annotate(
+            sheet_pk=Subquery(latest_sheet.values("pk")[:1]),
+            sheet_version=Subquery(latest_sheet.values("version")[:1]),
+            sheet_reviewed_at=Subquery(latest_sheet.values("reviewed_at")[:1]),
         )
-        sheets = {deliverable.object_id: deliverable for deliverable in validated}
+        .order_by("-received_on", "-pk")
+    )
     if not requests and not (user.is_elu or user.is_team):
         return None
+    sheets = {
+        support_request.pk: SheetLink(
+            support_request.sheet_pk, support_request.sheet_version, support_request.sheet_reviewed_at
+        )
+        for support_request in requests
+        if support_request.sheet_pk
+    }
     rows = [(support_request, sheets.get(support_request.pk)) for support_request in requests]
     return HubSection(
         title="Demandes d'accompagnement de projets (Mission 3)",
