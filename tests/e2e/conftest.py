@@ -77,11 +77,15 @@ def pytest_terminal_summary(terminalreporter):
     for name, page in pages.items():
         rules = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["moderate"].items())
         blocking = f", serious/critical: {', '.join(page['blocking'])}" if page["blocking"] else ""
-        write(f"  {name} ({page['url']}): {len(page['moderate'])} moderate{f' [{rules}]' if rules else ''}{blocking}")
+        advice = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["best_practice"].items())
+        advice = f"; best practice: {advice}" if advice else ""
+        write(
+            f"  {name} ({page['url']}): {len(page['moderate'])} moderate{f' [{rules}]' if rules else ''}{blocking}{advice}"
+        )
     per_page = ", ".join(f"{name}: {len(page['moderate'])}" for name, page in pages.items())
     write(
         f"axe: {summary['pages_scanned']} pages scanned, {summary['serious_or_critical']} serious/critical, "
-        f"{summary['moderate']} moderate ({per_page})"
+        f"{summary['moderate']} moderate ({per_page}); {summary['best_practice']} best-practice issues (not WCAG)"
     )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "axe-summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

@@ -20,17 +20,24 @@ AXE_RESULTS: dict[str, dict] = {}
 def axe_scan(page, base, name):
     """Inject the vendored axe-core (served as a static file, CSP allows it), fail on serious/critical issues.
 
-    Moderate (and minor) issues are recorded for the end-of-session summary; a full-page screenshot is saved.
+    The WCAG 2.1 A/AA rules decide; axe's best-practice rules (landmarks, heading order…) run too and are only
+    recorded. Moderate (and minor) issues go to the end-of-session summary; a full-page screenshot is saved.
     """
     page.add_script_tag(url=f"{base}{AXE_SCRIPT}")
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
-    violations = result["violations"]
-    blocking = [v for v in violations if v["impact"] in ("serious", "critical")]
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        [*AXE_TAGS, "best-practice"],
+    )
+    wcag, best_practice = [], []
+    for violation in result["violations"]:
+        (wcag if set(violation["tags"]) & set(AXE_TAGS) else best_practice).append(violation)
+    blocking = [v for v in wcag if v["impact"] in ("serious", "critical")]
     AXE_RESULTS[name] = {
         "url": page.url.removeprefix(base),
         "blocking": [v["id"] for v in blocking],
-        "moderate": {v["id"]: len(v["nodes"]) for v in violations if v["impact"] == "moderate"},
-        "minor": {v["id"]: len(v["nodes"]) for v in violations if v["impact"] == "minor"},
+        "moderate": {v["id"]: len(v["nodes"]) for v in wcag if v["impact"] == "moderate"},
+        "minor": {v["id"]: len(v["nodes"]) for v in wcag if v["impact"] == "minor"},
+        "best_practice": {f"{v['id']} ({v['impact']})": len(v["nodes"]) for v in best_practice},
     }
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
@@ -69,6 +76,7 @@ def axe_summary() -> dict:
         "moderate": sum(len(page["moderate"]) for page in pages.values()),
         "moderate_nodes": sum(sum(page["moderate"].values()) for page in pages.values()),
         "minor": sum(len(page["minor"]) for page in pages.values()),
+        "best_practice": sum(len(page["best_practice"]) for page in pages.values()),
         "tags": AXE_TAGS,
         "pages": pages,
     }
