@@ -111,6 +111,8 @@ def test_elu_approves_the_plan_registers_a_person_and_asks_for_support(
     assert page.locator("nav[aria-label='Navigation principale'] >> text=Communes").count() == 0
     axe_scan(page, base, "elu-hub")
     assert page.goto(f"{base}/communes/{field['other'].insee_code}/").status == 404
+    assert "Page introuvable" in text_of(page, "h1")
+    axe_scan(page, base, "elu-404-other-commune")
     assert page.goto(f"{base}/communes/{field['other'].insee_code}/plan-d-actions/").status == 404
     page.console_errors.clear()  # the two 404s above, expected
     page.goto(f"{base}/")
@@ -182,6 +184,7 @@ def test_elu_approves_the_plan_with_the_keyboard_alone(live_server, browser_page
     page, base = browser_page, live_server.url
     insee = field["commune"].insee_code
     page.goto(f"{base}/connexion/")
+    axe_scan(page, base, "login")
     tab_to(page, "#id_username")
     page.keyboard.type(field["elu"].username)
     page.keyboard.press("Tab")
