@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q
 
+from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
 
 from ..models import Action, ActionTheme, Programme
@@ -8,11 +9,9 @@ from ..models import Action, ActionTheme, Programme
 
 class ActionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Recherche", method="filter_search", max_length=100)
-    commune = django_filters.ModelChoiceFilter(
-        label="Commune",
+    commune = CommuneChoiceFilter(
         field_name="plan__accompaniment__commune",
-        queryset=Commune.objects.filter(accompaniments__isnull=False).distinct().only("id", "name"),
-        empty_label="Toutes",
+        queryset=Commune.objects.filter(accompaniments__isnull=False).distinct(),
     )
     theme = django_filters.ChoiceFilter(label="Thème", choices=ActionTheme.choices, empty_label="Tous")
     status = django_filters.ChoiceFilter(label="Statut", choices=Action.Status.choices, empty_label="Tous")

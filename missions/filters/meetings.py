@@ -1,16 +1,14 @@
 import django_filters
 from django import forms
 
-from communes.models import Commune
+from communes.filters import CommuneChoiceFilter
 from pat_portal.models import User
 
 from ..models import Meeting
 
 
 class MeetingFilter(django_filters.FilterSet):
-    commune = django_filters.ModelChoiceFilter(
-        label="Commune", queryset=Commune.objects.only("id", "name"), empty_label="Toutes"
-    )
+    commune = CommuneChoiceFilter()
     kind = django_filters.ChoiceFilter(label="Type", choices=Meeting.Kind.choices, empty_label="Tous")
     consultant = django_filters.ModelChoiceFilter(
         label="Saisie par",

@@ -5,6 +5,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
 
+from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
 from pat_portal.models import User
 
@@ -18,11 +19,7 @@ class OrderFormFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Recherche", method="filter_search")
     status = django_filters.ChoiceFilter(label="Statut", choices=OrderForm.Status.choices, empty_label="Tous")
     mission = django_filters.ChoiceFilter(label="Mission", choices=Mission.choices, empty_label="Toutes")
-    commune = django_filters.ModelChoiceFilter(
-        label="Commune",
-        queryset=Commune.objects.filter(order_forms__isnull=False).distinct().only("id", "name"),
-        empty_label="Toutes",
-    )
+    commune = CommuneChoiceFilter(queryset=Commune.objects.filter(order_forms__isnull=False).distinct())
     year = django_filters.NumberFilter(
         label="Année",
         field_name="issued_on",

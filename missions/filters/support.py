@@ -3,7 +3,7 @@ import re
 import django_filters
 from django.db.models import Q
 
-from communes.models import Commune
+from communes.filters import CommuneChoiceFilter
 
 from ..models import SupportRequest
 
@@ -26,9 +26,7 @@ class SupportRequestFilter(django_filters.FilterSet):
         label="Statut", choices=STATUS_CHOICES, method="filter_status", empty_label=None
     )
     kind = django_filters.ChoiceFilter(label="Type de projet", choices=SupportRequest.Kind.choices, empty_label="Tous")
-    commune = django_filters.ModelChoiceFilter(
-        label="Commune", queryset=Commune.objects.only("id", "name").order_by("name"), empty_label="Toutes"
-    )
+    commune = CommuneChoiceFilter()
     door = django_filters.ChoiceFilter(label="Origine", choices=SupportRequest.Door.choices, empty_label="Toutes")
     q = django_filters.CharFilter(label="Recherche", method="filter_search", max_length=100)
 
