@@ -5,6 +5,7 @@ import datetime
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.db.models import Q
 from django.utils.formats import date_format
 
 from ateliers.models import Workshop
@@ -26,42 +27,48 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
     include_keys = include_keys or set()
     Activity = TimeEntry.Activity
 
-    def keep(kind, pk, is_current):
-        return is_current or f"{kind.value}:{pk}" in include_keys
+    def kept(kind) -> Q:
+        """The rows an edited entry already points at, whatever their state."""
+        prefix = f"{kind.value}:"
+        return Q(
+            pk__in=[
+                int(key[len(prefix) :])
+                for key in include_keys
+                if key.startswith(prefix) and key[len(prefix) :].isdigit()
+            ]
+        )
 
+    # The states are filtered by the database: only the rows offered are read (1,300 at scale 20, not 2,300).
     accompaniments = (
-        Accompaniment.objects.visible_to(user).select_related("commune").only("id", "phase", "commune__name")
+        Accompaniment.objects.visible_to(user)
+        .filter(~Q(phase=Accompaniment.Phase.CLOSED) | kept(Activity.ACCOMPANIMENT))
+        .order_by("commune__name", "pk")
+        .values_list("pk", "commune__name")
     )
-    workshops = Workshop.objects.visible_to(user).only("id", "number", "title", "status").order_by("-starts_at")
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .filter(~Q(status=Workshop.Status.CANCELLED) | kept(Activity.WORKSHOP))
+        .only("id", "number", "title")
+        .order_by("-starts_at")
+    )
     requests = (
         SupportRequest.objects.visible_to(user)
-        .only("id", "year", "number", "title", "status")
+        .filter(Q(status__in=SupportRequest.SUPPORTED_STATUSES) | kept(Activity.SUPPORT_REQUEST))
+        .only("id", "year", "number", "title")
         .order_by("-year", "-number")
     )
     groups = [
         (
             "Mission 1 : accompagnements communaux",
-            [
-                (f"{Activity.ACCOMPANIMENT.value}:{item.pk}", f"Accompagnement — {item.commune.name}")
-                for item in sorted(accompaniments, key=lambda item: item.commune.name)
-                if keep(Activity.ACCOMPANIMENT, item.pk, item.phase != Accompaniment.Phase.CLOSED)
-            ],
+            [(f"{Activity.ACCOMPANIMENT.value}:{pk}", f"Accompagnement — {name}") for pk, name in accompaniments],
         ),
         (
             "Mission 2 : ateliers de partage",
-            [
-                (f"{Activity.WORKSHOP.value}:{item.pk}", str(item))
-                for item in workshops
-                if keep(Activity.WORKSHOP, item.pk, item.status != Workshop.Status.CANCELLED)
-            ],
+            [(f"{Activity.WORKSHOP.value}:{item.pk}", str(item)) for item in workshops],
         ),
         (
             "Mission 3 : demandes d'accompagnement",
-            [
-                (f"{Activity.SUPPORT_REQUEST.value}:{item.pk}", f"Demande {item}")
-                for item in requests
-                if keep(Activity.SUPPORT_REQUEST, item.pk, item.status in SupportRequest.SUPPORTED_STATUSES)
-            ],
+            [(f"{Activity.SUPPORT_REQUEST.value}:{item.pk}", f"Demande {item}") for item in requests],
         ),
     ]
     return [(Activity.GENERAL.value, Activity.GENERAL.label)] + [group for group in groups if group[1]]
