@@ -148,11 +148,19 @@ class LogisticsCostForm(forms.ModelForm):
         widgets = {"amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
 
 
+# absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 1,030 forms (seconds of CPU).
 TestimonyFormSet = forms.inlineformset_factory(
-    Workshop, Testimony, form=TestimonyForm, extra=1, can_delete=True, max_num=30, validate_max=True
+    Workshop, Testimony, form=TestimonyForm, extra=1, can_delete=True, max_num=30, absolute_max=30, validate_max=True
 )
 LogisticsCostFormSet = forms.inlineformset_factory(
-    Workshop, LogisticsCost, form=LogisticsCostForm, extra=1, can_delete=True, max_num=30, validate_max=True
+    Workshop,
+    LogisticsCost,
+    form=LogisticsCostForm,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    absolute_max=30,
+    validate_max=True,
 )
 
 

@@ -138,8 +138,16 @@ class FundingSourceForm(forms.ModelForm):
         widgets = {"amount": forms.NumberInput(attrs={"min": 0, "step": "0.01"})}
 
 
+# absolute_max on every formset: a forged TOTAL_FORMS otherwise makes Django build and render 2,000 forms.
 FundingSourceFormSet = forms.inlineformset_factory(
-    Action, FundingSource, form=FundingSourceForm, extra=1, can_delete=True
+    Action,
+    FundingSource,
+    form=FundingSourceForm,
+    extra=1,
+    can_delete=True,
+    max_num=30,
+    absolute_max=30,
+    validate_max=True,
 )
 
 
@@ -178,7 +186,14 @@ class IndicatorValueForm(forms.ModelForm):
 
 
 IndicatorValueFormSet = forms.inlineformset_factory(
-    Indicator, IndicatorValue, form=IndicatorValueForm, extra=2, can_delete=True
+    Indicator,
+    IndicatorValue,
+    form=IndicatorValueForm,
+    extra=2,
+    can_delete=True,
+    max_num=30,
+    absolute_max=30,
+    validate_max=True,
 )
 
 

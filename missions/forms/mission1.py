@@ -210,8 +210,17 @@ class ActionLeadForm(forms.ModelForm):
 
 
 def _formset(form_class, model, prefix_extra=1):
+    # absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 2,000 forms (seconds of CPU).
     return forms.inlineformset_factory(
-        Diagnostic, model, form=form_class, extra=prefix_extra, can_delete=True, can_order=True
+        Diagnostic,
+        model,
+        form=form_class,
+        extra=prefix_extra,
+        can_delete=True,
+        can_order=True,
+        max_num=50,
+        absolute_max=50,
+        validate_max=True,
     )
 
 

@@ -394,6 +394,7 @@ FinancingLineFormSet = forms.inlineformset_factory(
     extra=3,
     can_delete=True,
     max_num=60,
+    absolute_max=60,  # a forged TOTAL_FORMS otherwise makes Django build and render 1,060 forms
     validate_max=True,
 )
 

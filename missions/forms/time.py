@@ -216,7 +216,10 @@ class BaseWeekFormSet(forms.BaseFormSet):
             seen.add(key)
 
 
-WeekFormSet = forms.formset_factory(WeekRowForm, formset=BaseWeekFormSet, extra=3, max_num=40, validate_max=True)
+# absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 1,040 rows (seconds of CPU).
+WeekFormSet = forms.formset_factory(
+    WeekRowForm, formset=BaseWeekFormSet, extra=3, max_num=40, absolute_max=40, validate_max=True
+)
 
 
 class WeekChoiceForm(forms.Form):
