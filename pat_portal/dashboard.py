@@ -14,7 +14,7 @@ from django.utils import timezone
 from ateliers.models import Workshop
 from missions.models import Accompaniment, Action, ActionTheme, Meeting, Programme
 from missions.models.support import SupportRequest
-from missions.services.budget import programme_budget
+from missions.services.budget import programme_totals
 
 from .models import Deliverable
 from .querysets import count_subquery
@@ -263,7 +263,7 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
         "awaiting_deliverables": awaiting_deliverables,
         "awaiting_requests": awaiting_requests,
         "upcoming": upcoming(user, today),
-        "budget": programme_budget(programme=programme, user=user),
+        "budget": programme_totals(programme=programme, user=user),
         "charts": [
             actions_by_theme(programme),
             meetings_per_month(programme, today),

@@ -27,6 +27,13 @@ def round_cents(value: Decimal) -> Decimal:
     return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def line_amount(quantity, unit_price) -> Decimal:
+    """The amount excl. VAT of an order line: quantity × unit price, rounded to the cent (each line on its own)."""
+    if quantity is None or unit_price is None:
+        return ZERO
+    return round_cents(Decimal(quantity) * Decimal(unit_price))
+
+
 class VatRate(Decimal, models.Choices):
     """The VAT rates an order line may use (French rates)."""
 
@@ -333,9 +340,7 @@ class OrderLine(models.Model):
 
     @property
     def amount_excl_vat(self) -> Decimal:
-        if self.quantity is None or self.unit_price is None:
-            return ZERO
-        return round_cents(Decimal(self.quantity) * Decimal(self.unit_price))
+        return line_amount(self.quantity, self.unit_price)
 
     @property
     def vat_amount(self) -> Decimal:

@@ -7,7 +7,13 @@ import pytest
 from django.urls import reverse
 
 from missions.models import OrderForm, OrderLine, TimeEntry
-from missions.services.budget import BudgetFigures, order_form_budget, programme_budget, with_budget
+from missions.services.budget import (
+    BudgetFigures,
+    order_form_budget,
+    programme_budget,
+    programme_totals,
+    with_budget,
+)
 from tests.conftest import assert_redirects_to_login
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
@@ -127,6 +133,34 @@ def test_programme_budget_runs_a_fixed_number_of_queries(django_assert_num_queri
     assert sum(len(mission.order_forms) for mission in budget.missions) == 31
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, "gbm", "consultant", "elu"])
+def test_programme_totals_are_the_budgets_figures_in_one_query(role, django_assert_max_num_queries):
+    """The dashboard's plain-row totals agree with the order-form budget, mission by mission, to the cent."""
+    programme = ProgrammeFactory()
+    statuses = [status for status, _label in OrderForm.Status.choices]
+    for index in range(24):
+        order_form = OrderFormFactory(
+            programme=programme, mission=index % 3 + 1, status=statuses[index % len(statuses)]
+        )
+        log_half_days(OrderLineFactory(order_form=order_form, unit_price=Decimal("255.55")), index % 7)
+        OrderLineFactory(
+            order_form=order_form,
+            unit=OrderLine.Unit.FLAT,
+            quantity=Decimal("1.5"),
+            unit_price=Decimal("333.335"),
+        )
+    OrderLineFactory(order_form=OrderFormFactory(programme=ProgrammeFactory()))  # another programme: left out
+    user = None if role is None else UserFactory(**{role: True})
+    expected = programme_budget(programme=programme, user=user)
+    with django_assert_max_num_queries(1):
+        totals = programme_totals(programme=programme, user=user)
+    assert totals.figures == expected.figures
+    assert [(m.mission, m.figures) for m in totals.missions] == [(m.mission, m.figures) for m in expected.missions]
+    if role != "elu":
+        assert totals.figures.consumed_amount > 0 and totals.figures.ordered_amount > 0
+
+
 # The budget page --------------------------------------------------------------------------------------
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["gbm_officer", "consultant"])
@@ -167,7 +201,7 @@ def test_budget_page_query_count_is_constant_with_1_and_300_order_forms(
         assert client.get(reverse("missions:order_form_budget")).status_code == 200
     order_forms = OrderForm.objects.bulk_create(
         OrderForm(
-            programme=programme, number=f"BC-2025-{index:03d}", object="Bon", mission=index % 3 + 1, status="emis"
+            programme=programme, number=f"BC-2025-9{index:03d}", object="Bon", mission=index % 3 + 1, status="emis"
         )
         for index in range(100, 399)
     )
