@@ -17,3 +17,9 @@ class ContactAdmin(SimpleHistoryAdmin):
     search_fields = ["last_name", "first_name", "organisation", "email"]
     list_select_related = ["commune"]
     autocomplete_fields = ["commune"]
+
+    def has_change_permission(self, request, obj=None):
+        """An anonymised contact is read-only here too: erasure is final."""
+        if obj is not None and obj.anonymised_at:
+            return False
+        return super().has_change_permission(request, obj)

@@ -69,6 +69,10 @@ def contact_create(request):
 def contact_update(request, pk):
     contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
     access.require(access.can_manage_contacts(request.user))
+    if contact.anonymised_at:
+        # Erasure is final: nobody may write a name or coordinates back onto the anonymised row.
+        messages.error(request, f"Le contact n° {contact.pk} a été anonymisé (RGPD) : il ne peut plus être modifié.")
+        return redirect("communes:contact_list")
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
         form.save()
