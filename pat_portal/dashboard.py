@@ -62,8 +62,8 @@ def specific_support_actions(programme):
     ).exclude(status=Action.Status.ABANDONED)
 
 
-def programme_figures(programme) -> dict:
-    """Every count the targets and the phase chart need, in one query."""
+def programme_figures(programme, **extra_counts) -> dict:
+    """Every count the targets and the phase chart need, in one query; `extra_counts`: more querysets to count."""
     accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
     counts = {
         "new": count_subquery(accompaniments.filter(cohort=Accompaniment.Cohort.NEW)),
@@ -86,6 +86,7 @@ def programme_figures(programme) -> dict:
             f"phase_{value}": count_subquery(accompaniments.filter(phase=value))
             for value in Accompaniment.Phase.values
         },
+        **{name: count_subquery(queryset) for name, queryset in extra_counts.items()},
     }
     return Programme.objects.filter(pk=programme.pk).values(**counts).get()
 
@@ -222,10 +223,20 @@ def communes_by_phase(programme, figures: dict | None = None) -> Chart:
     )
 
 
+def _upcoming_window(today: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    return start, start + datetime.timedelta(days=UPCOMING_DAYS + 1)
+
+
+def _awaiting_requests(user):
+    return SupportRequest.objects.visible_to(user).filter(
+        status__in=[SupportRequest.Status.RECEIVED, SupportRequest.Status.UNDER_REVIEW]
+    )
+
+
 def upcoming(user, today: datetime.date) -> list[dict]:
     """Meetings and workshops of the next 30 days (two queries)."""
-    start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
-    end = start + datetime.timedelta(days=UPCOMING_DAYS + 1)
+    start, end = _upcoming_window(today)
     items = [
         {"date": meeting.starts_at, "kind": "Réunion", "title": str(meeting.title or meeting.get_kind_display()),
          "place": meeting.commune.name if meeting.commune else meeting.place, "url": meeting.get_absolute_url()}
@@ -250,12 +261,7 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
         .select_related("commune", "submitted_by")
         .order_by("submitted_at")[:20]
     )
-    awaiting_requests = list(
-        SupportRequest.objects.visible_to(user)
-        .filter(status__in=[SupportRequest.Status.RECEIVED, SupportRequest.Status.UNDER_REVIEW])
-        .select_related("commune")
-        .order_by("received_on", "pk")[:20]
-    )
+    awaiting_requests = list(_awaiting_requests(user).select_related("commune").order_by("received_on", "pk")[:20])
     figures = programme_figures(programme)
     return {
         "programme": programme,
@@ -274,8 +280,34 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
 
 
 def programme_report(programme, user) -> dict:
-    """The programme report: the dashboard's figures plus the lists behind them."""
-    context = dashboard(programme, user)
+    """The programme report: the dashboard's figures plus the lists behind them, within 12 queries.
+
+    Where the dashboard lists what is pending (deliverables, requests, the next 30 days), the report only
+    counts it: those counts ride in the figures' query.
+    """
+    today = timezone.localdate()
+    start, end = _upcoming_window(today)
+    figures = programme_figures(
+        programme,
+        awaiting_deliverables=Deliverable.objects.visible_to(user).awaiting_validation(),
+        awaiting_requests=_awaiting_requests(user),
+        upcoming_meetings=Meeting.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end),
+        upcoming_workshops=Workshop.objects.visible_to(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Workshop.Status.CANCELLED),
+    )
+    context = {
+        "programme": programme,
+        "targets": contract_targets(programme, figures),
+        "figures": figures,
+        "budget": programme_totals(programme=programme, user=user),
+        "charts": [
+            actions_by_theme(programme),
+            meetings_per_month(programme, today),
+            communes_by_phase(programme, figures),
+        ],
+        "today": today,
+    }
     context["accompaniments"] = list(
         Accompaniment.objects.filter(programme=programme)
         .select_related("commune", "lead_consultant", "diagnostic", "action_plan")

@@ -36,13 +36,15 @@ def _display(record, field_name: str) -> str:
     return text if len(text) <= 300 else text[:297] + "…"
 
 
-def history_entries(*querysets, limit: int = 200) -> list[HistoryEntry]:
+def history_entries(*querysets, limit: int = 200, labels: dict | None = None) -> list[HistoryEntry]:
     """Entries newest first from historical records of one or several rows, of one or several models.
 
     Each argument is a queryset of historical rows (e.g. `diagnostic.history.all()`,
     `Stake.history.filter(diagnostic=…)`); users are fetched with them. Records are paired in memory:
-    one query per queryset, none per entry.
+    one query per queryset, none per entry. `labels` names the rows of a model whose name needs its relations
+    (`{Diagnostic: "Diagnostic de Amagney"}`): the record's own name would query them for every entry.
     """
+    labels = labels or {}
     records = [record for queryset in querysets for record in queryset.select_related("history_user")]
     records.sort(key=lambda record: (record.history_date, record.history_id))
     previous_by_object = {}
@@ -71,7 +73,10 @@ def history_entries(*querysets, limit: int = 200) -> list[HistoryEntry]:
                 date=record.history_date,
                 user=record.history_user,
                 action=ACTIONS.get(record.history_type, record.history_type),
-                object_label=f"{record.instance_type._meta.verbose_name.capitalize()} « {record.instance} »",
+                object_label=(
+                    f"{record.instance_type._meta.verbose_name.capitalize()} "
+                    f"« {labels.get(record.instance_type) or record.instance} »"
+                ),
                 changes=changes,
             )
         )

@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from communes.models import Commune, Contact
 from pat_portal.concurrency import VersionedModelForm
@@ -204,17 +205,37 @@ class ActionLeadForm(forms.ModelForm):
         fields = ["title", "theme", "potential_leads", "resource_people", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, contact_options=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["resource_people"]
+        field.queryset = _contact_choices()  # what a POST is checked against
+        if contact_options is not None:
+            field.widget.choices = contact_options  # what is shown: read once for all the formset's forms
+
+
+class ActionLeadBaseFormSet(forms.BaseInlineFormSet):
+    """Lead forms share one reading of the contacts for their select, instead of one query per form."""
+
+    @cached_property
+    def contact_options(self) -> list:
+        field = ActionLeadForm.base_fields["resource_people"]
+        return [(contact.pk, field.label_from_instance(contact)) for contact in _contact_choices()]
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "contact_options": self.contact_options}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["resource_people"].queryset = _contact_choices()
+        self.queryset = self.queryset.prefetch_related("resource_people")  # each form's initial people
 
 
-def _formset(form_class, model, prefix_extra=1):
+def _formset(form_class, model, prefix_extra=1, formset=forms.BaseInlineFormSet):
     # absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 2,000 forms (seconds of CPU).
     return forms.inlineformset_factory(
         Diagnostic,
         model,
         form=form_class,
+        formset=formset,
         extra=prefix_extra,
         can_delete=True,
         can_order=True,
@@ -226,4 +247,4 @@ def _formset(form_class, model, prefix_extra=1):
 
 StakeFormSet = _formset(StakeForm, Stake)
 SharedFindingFormSet = _formset(SharedFindingForm, SharedFinding)
-ActionLeadFormSet = _formset(ActionLeadForm, ActionLead)
+ActionLeadFormSet = _formset(ActionLeadForm, ActionLead, formset=ActionLeadBaseFormSet)

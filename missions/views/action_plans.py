@@ -106,7 +106,7 @@ def action_plan_pdf(request, insee_code):
 def action_plan_history(request, insee_code):
     plan = _plan(request, insee_code)
     access.require(access.is_team(request.user))
-    action_ids = list(Action.history.filter(plan_id=plan.pk).values_list("id", flat=True).distinct())
+    action_ids = Action.history.filter(plan_id=plan.pk).values("id")  # a subquery, not a query of its own
     entries = history_entries(
         plan.history.all(),
         Action.history.filter(plan_id=plan.pk),
@@ -114,6 +114,7 @@ def action_plan_history(request, insee_code):
         Indicator.history.filter(action_id__in=action_ids),
         IndicatorValue.history.filter(indicator__action_id__in=action_ids),
         ProgressNote.history.filter(action_id__in=action_ids),
+        labels={ActionPlan: str(plan)},
     )
     context = {"title": str(plan), "entries": entries, "back_url": plan.get_absolute_url()}
     return render(request, "missions/history.html", context)

@@ -14,14 +14,13 @@ from ..services.diagnostics import render_diagnostic_pdf, save_diagnostic, stake
 
 def _accompaniment(request, insee_code) -> Accompaniment:
     """The commune's latest accompaniment, fetched within what the user may see."""
-    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
     accompaniment = (
         Accompaniment.objects.visible_to(request.user)
-        .filter(commune=commune)
+        .filter(commune__in=Commune.objects.visible_to(request.user), commune__insee_code=insee_code)
         .select_related("commune", "programme")
         .order_by("-programme__start_date")
         .first()
-    )
+    )  # one query: a commune out of the user's reach and a commune not accompanied are both "not found"
     if accompaniment is None:
         raise Http404("Cette commune n'est pas accompagnée.")
     return accompaniment
@@ -92,6 +91,7 @@ def diagnostic_history(request, insee_code):
         Stake.history.filter(diagnostic_id=diagnostic.pk),
         SharedFinding.history.filter(diagnostic_id=diagnostic.pk),
         ActionLead.history.filter(diagnostic_id=diagnostic.pk),
+        labels={Diagnostic: str(diagnostic)},
     )
     return render(
         request,
