@@ -1,6 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from pat_portal.admin_inlines import AccessibleTabularInline
+
 from .models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
 
 
@@ -14,12 +16,12 @@ class ThemeAdmin(SimpleHistoryAdmin):
     readonly_fields = ["proposed_at", "reviewed_at"]
 
 
-class TestimonyInline(admin.TabularInline):
+class TestimonyInline(AccessibleTabularInline):
     model = Testimony
     extra = 0
 
 
-class LogisticsCostInline(admin.TabularInline):
+class LogisticsCostInline(AccessibleTabularInline):
     model = LogisticsCost
     extra = 0
 

@@ -18,10 +18,10 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from pat_portal import access
+from pat_portal.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline
 from pat_portal.concurrency import VersionedModelForm, conflict_message
 from pat_portal.templatetags.portal import euros
 from pat_portal.uploads import UploadField, display_filename
@@ -131,13 +131,7 @@ class OrderFormAdminForm(VersionedModelForm):
         return cleaned
 
 
-class OrderLineFormSet(forms.BaseInlineFormSet):
-    def add_fields(self, form, index):
-        super().add_fields(form, index)
-        if "DELETE" in form.fields:
-            # The admin's tabular inline shows this checkbox under a column header only: give it a name of its own.
-            form.fields["DELETE"].widget.attrs["aria-label"] = f"Supprimer la ligne {(index or 0) + 1}"
-
+class OrderLineFormSet(AccessibleInlineFormSet):
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -152,7 +146,7 @@ class OrderLineFormSet(forms.BaseInlineFormSet):
             raise ValidationError("Un bon de commande émis doit comporter au moins une ligne.")
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(AccessibleTabularInline):
     model = OrderLine
     formset = OrderLineFormSet
     fields = ["position", "description", "unit", "quantity", "unit_price", "vat_rate", "amounts"]
@@ -161,13 +155,6 @@ class OrderLineInline(admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         return 3 if obj is None else (1 if obj.is_draft else 0)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None:
-            # A tabular inline names its inputs only by the column headers, which screen readers do not announce.
-            formfield.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
-        return formfield
 
     @admin.display(description="Montants (HT / TVA / TTC)")
     def amounts(self, line):

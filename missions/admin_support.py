@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from pat_portal.admin_inlines import AccessibleTabularInline
+
 from .models import FinancingLine, SupportPriorityWeights, SupportRequest, SupportRequestEvent, SupportStep
 
 
@@ -65,19 +67,19 @@ class SupportPriorityWeightsAdmin(SimpleHistoryAdmin):
         return redirect(reverse("admin:missions_supportpriorityweights_change", args=[weights.pk]))
 
 
-class SupportStepInline(admin.TabularInline):
+class SupportStepInline(AccessibleTabularInline):
     model = SupportStep
     extra = 0
     fields = ["kind", "status", "planned_start", "planned_end", "started_on", "completed_on"]
 
 
-class FinancingLineInline(admin.TabularInline):
+class FinancingLineInline(AccessibleTabularInline):
     model = FinancingLine
     extra = 0
     fields = ["nature", "label", "status", "amount"]
 
 
-class SupportRequestEventInline(admin.TabularInline):
+class SupportRequestEventInline(AccessibleTabularInline):
     model = SupportRequestEvent
     extra = 0
     fields = ["at", "previous_status", "status", "by", "note"]
