@@ -262,13 +262,20 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
         .order_by("submitted_at")[:20]
     )
     awaiting_requests = list(_awaiting_requests(user).select_related("commune").order_by("received_on", "pk")[:20])
-    figures = programme_figures(programme)
     return {
-        "programme": programme,
-        "targets": contract_targets(programme, figures),
+        **_programme_summary(programme, user, today, programme_figures(programme)),
         "awaiting_deliverables": awaiting_deliverables,
         "awaiting_requests": awaiting_requests,
         "upcoming": upcoming(user, today),
+    }
+
+
+def _programme_summary(programme, user, today: datetime.date, figures: dict) -> dict:
+    """What the dashboard and the programme report both show: targets, budget and charts (four queries)."""
+    return {
+        "programme": programme,
+        "figures": figures,
+        "targets": contract_targets(programme, figures),
         "budget": programme_totals(programme=programme, user=user),
         "charts": [
             actions_by_theme(programme),
@@ -296,18 +303,7 @@ def programme_report(programme, user) -> dict:
         .filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Workshop.Status.CANCELLED),
     )
-    context = {
-        "programme": programme,
-        "targets": contract_targets(programme, figures),
-        "figures": figures,
-        "budget": programme_totals(programme=programme, user=user),
-        "charts": [
-            actions_by_theme(programme),
-            meetings_per_month(programme, today),
-            communes_by_phase(programme, figures),
-        ],
-        "today": today,
-    }
+    context = _programme_summary(programme, user, today, figures)
     context["accompaniments"] = list(
         Accompaniment.objects.filter(programme=programme)
         .select_related("commune", "lead_consultant", "diagnostic", "action_plan")
