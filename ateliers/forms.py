@@ -7,7 +7,7 @@ from django.utils import timezone
 from communes.models import Commune, Contact
 from missions.models import Action, Programme
 from pat_portal.concurrency import VersionedModelForm
-from pat_portal.forms import IdMultipleChoiceField
+from pat_portal.forms import IdMultipleChoiceField, bounded_inline_formset
 from pat_portal.uploads import UploadField
 
 from .models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
@@ -148,19 +148,9 @@ class LogisticsCostForm(forms.ModelForm):
         widgets = {"amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"})}
 
 
-# absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 1,030 forms (seconds of CPU).
-TestimonyFormSet = forms.inlineformset_factory(
-    Workshop, Testimony, form=TestimonyForm, extra=1, can_delete=True, max_num=30, absolute_max=30, validate_max=True
-)
-LogisticsCostFormSet = forms.inlineformset_factory(
-    Workshop,
-    LogisticsCost,
-    form=LogisticsCostForm,
-    extra=1,
-    can_delete=True,
-    max_num=30,
-    absolute_max=30,
-    validate_max=True,
+TestimonyFormSet = bounded_inline_formset(Workshop, Testimony, form=TestimonyForm, extra=1, can_delete=True)
+LogisticsCostFormSet = bounded_inline_formset(
+    Workshop, LogisticsCost, form=LogisticsCostForm, extra=1, can_delete=True
 )
 
 

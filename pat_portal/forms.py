@@ -30,3 +30,15 @@ class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )
         return super().clean(value)
+
+
+def bounded_inline_formset(parent_model, model, *, form, max_num: int = 30, **kwargs):
+    """`inlineformset_factory` with a hard cap, the only way the portal builds inline formsets.
+
+    Without `absolute_max`, a forged TOTAL_FORMS makes Django build and render up to 1,000 extra forms for one
+    POST (seconds of CPU, pages of megabytes; found by tests/security/test_fuzz_forms.py); with it, and
+    `validate_max`, more than `max_num` rows are refused with Django's French message.
+    """
+    return forms.inlineformset_factory(
+        parent_model, model, form=form, max_num=max_num, absolute_max=max_num, validate_max=True, **kwargs
+    )

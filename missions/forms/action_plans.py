@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from communes.models import Contact
 from pat_portal.concurrency import VersionedModelForm
+from pat_portal.forms import bounded_inline_formset
 
 from ..models import Action, ActionPlan, FundingSource, Indicator, IndicatorValue, ProgressNote
 
@@ -138,17 +139,7 @@ class FundingSourceForm(forms.ModelForm):
         widgets = {"amount": forms.NumberInput(attrs={"min": 0, "step": "0.01"})}
 
 
-# absolute_max on every formset: a forged TOTAL_FORMS otherwise makes Django build and render 2,000 forms.
-FundingSourceFormSet = forms.inlineformset_factory(
-    Action,
-    FundingSource,
-    form=FundingSourceForm,
-    extra=1,
-    can_delete=True,
-    max_num=30,
-    absolute_max=30,
-    validate_max=True,
-)
+FundingSourceFormSet = bounded_inline_formset(Action, FundingSource, form=FundingSourceForm, extra=1, can_delete=True)
 
 
 class ProgressNoteForm(forms.ModelForm):
@@ -185,15 +176,8 @@ class IndicatorValueForm(forms.ModelForm):
         fields = ["year", "target", "actual", "comment"]
 
 
-IndicatorValueFormSet = forms.inlineformset_factory(
-    Indicator,
-    IndicatorValue,
-    form=IndicatorValueForm,
-    extra=2,
-    can_delete=True,
-    max_num=30,
-    absolute_max=30,
-    validate_max=True,
+IndicatorValueFormSet = bounded_inline_formset(
+    Indicator, IndicatorValue, form=IndicatorValueForm, extra=2, can_delete=True
 )
 
 

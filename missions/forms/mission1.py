@@ -6,7 +6,7 @@ from django.utils.functional import cached_property
 
 from communes.models import Commune, Contact
 from pat_portal.concurrency import VersionedModelForm
-from pat_portal.forms import IdMultipleChoiceField
+from pat_portal.forms import IdMultipleChoiceField, bounded_inline_formset
 from pat_portal.models import User
 
 from ..models import Accompaniment, ActionLead, Diagnostic, Meeting, Programme, SharedFinding, Stake
@@ -230,8 +230,7 @@ class ActionLeadBaseFormSet(forms.BaseInlineFormSet):
 
 
 def _formset(form_class, model, prefix_extra=1, formset=forms.BaseInlineFormSet):
-    # absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 2,000 forms (seconds of CPU).
-    return forms.inlineformset_factory(
+    return bounded_inline_formset(
         Diagnostic,
         model,
         form=form_class,
@@ -240,8 +239,6 @@ def _formset(form_class, model, prefix_extra=1, formset=forms.BaseInlineFormSet)
         can_delete=True,
         can_order=True,
         max_num=50,
-        absolute_max=50,
-        validate_max=True,
     )
 
 

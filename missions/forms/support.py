@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from communes.models import Commune
 from pat_portal.concurrency import VersionedModelForm
+from pat_portal.forms import bounded_inline_formset
 from pat_portal.uploads import UploadField
 
 from ..models import Action, FinancingLine, Meeting, Mission, OrderForm, StepDocument, SupportRequest, SupportStep
@@ -387,15 +388,8 @@ class FinancingLineForm(forms.ModelForm):
         return cleaned
 
 
-FinancingLineFormSet = forms.inlineformset_factory(
-    SupportRequest,
-    FinancingLine,
-    form=FinancingLineForm,
-    extra=3,
-    can_delete=True,
-    max_num=60,
-    absolute_max=60,  # a forged TOTAL_FORMS otherwise makes Django build and render 1,060 forms
-    validate_max=True,
+FinancingLineFormSet = bounded_inline_formset(
+    SupportRequest, FinancingLine, form=FinancingLineForm, extra=3, can_delete=True, max_num=60
 )
 
 
