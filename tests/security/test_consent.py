@@ -112,8 +112,10 @@ def contact_directory(role):
     return Rule(frozenset(names(*NOT_SHARING) | details("consenting", *NOT_SHARING)), frozenset(names("consenting")))
 
 
+ROLES = ("gbm", "consultant", "elu", "elu_other", "anonymous")  # "elu": the commune's élu, whose commune took part
 TEAM = ("gbm", "consultant")
 TEAM_AND_ELU = ("gbm", "consultant", "elu")
+LOGGED_IN = ("gbm", "consultant", "elu", "elu_other")
 FORMATS = ("csv", "xlsx")
 
 
@@ -131,7 +133,7 @@ OUTPUTS = [
     Output("exports:communes", formats=FORMATS),
     Output("exports:actions", formats=FORMATS),
     Output("exports:meetings", formats=FORMATS),
-    Output("exports:meetings", formats=FORMATS, roles=("gbm",), query="?notes_internes=1"),
+    Output("exports:meetings", formats=FORMATS, query="?notes_internes=1"),  # internal notes: GBM's column
     Output("exports:contacts", formats=FORMATS, rule=contact_directory),
     Output("exports:support_requests", formats=FORMATS),
     Output("missions:order_form_export", formats=FORMATS),
@@ -144,8 +146,8 @@ OUTPUTS = [
         roles=TEAM_AND_ELU,
         rule=shared_list,
     ),
-    Output("ateliers:agenda", roles=TEAM_AND_ELU),
-    Output("calendar_feed", kwargs=lambda s: {"token": s["token"]}, roles=("anonymous",)),
+    Output("ateliers:agenda", roles=LOGGED_IN),
+    Output("calendar_feed", kwargs=lambda s: {"token": s["token"]}, roles=ROLES),  # the token is the key
     Output("programme_report_pdf"),
     Output("missions:diagnostic_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
     Output("missions:action_plan_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
@@ -157,7 +159,8 @@ OUTPUTS = [
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["diagnostic"]}, roles=TEAM_AND_ELU),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["plan"]}, roles=TEAM_AND_ELU),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["support"]}, roles=TEAM_AND_ELU),
-    Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["report"]}, roles=TEAM_AND_ELU, rule=shared_list),
+    # A validated workshop report is for every élu (workshops are open to all communes).
+    Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["report"]}, roles=LOGGED_IN, rule=shared_list),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["attendance"]}, rule=attendance_sheet),
 ]
 # Views that send files but are not exports or PDFs built from the data, each for a reason.
@@ -306,9 +309,13 @@ def _token(value: str) -> str:
 
 
 @pytest.mark.django_db
-def test_consent_is_respected_in_every_export_and_pdf(commune, other_commune, gbm_officer, consultant, elu):
+def test_consent_is_respected_in_every_export_and_pdf(
+    commune, other_commune, gbm_officer, consultant, elu, elu_other_commune
+):
+    """Each output is downloaded by every role: the roles listed must get it and see only what the rule allows;
+    the others must be refused (so that the list of roles who may download it is complete)."""
     data = build(commune, other_commune, gbm_officer, consultant, elu)
-    users = {"gbm": gbm_officer, "consultant": consultant, "elu": elu, "anonymous": None}
+    users = {"gbm": gbm_officer, "consultant": consultant, "elu": elu, "elu_other": elu_other_commune}
     failures, downloads = [], 0
     for output in OUTPUTS:
         path = reverse(output.url_name, kwargs=output.kwargs(data)) if not output.formats else None
@@ -318,11 +325,16 @@ def test_consent_is_respected_in_every_export_and_pdf(commune, other_commune, gb
             else [path]
         )
         for url in urls:
-            for role in output.roles:
+            for role in ROLES:
                 client = Client()
-                if users[role] is not None:
+                if role in users:
                     client.force_login(users[role])
                 response = client.get(url + output.query)
+                if role not in output.roles:
+                    _body(response)
+                    if response.status_code == 200:
+                        failures.append(f"{url}{output.query} as {role}: answered 200, add the role to OUTPUTS")
+                    continue
                 if response.status_code != 200:
                     _body(response)
                     failures.append(f"{url}{output.query} as {role}: answered {response.status_code}")
