@@ -19,6 +19,15 @@ class AccessibleInlineFormSet(forms.BaseInlineFormSet):
 
 class AccessibleTabularInline(admin.TabularInline):
     formset = AccessibleInlineFormSet
+    # At most this many rows, and never more built: a forged TOTAL_FORMS otherwise makes Django build and render up
+    # to 2,000 rows for one POST (6 s of CPU, a 7 MB page; found by tests/security/test_fuzz_forms.py). The admin
+    # lowers max_num to 0 on an inline that cannot add rows; the hard cap stays.
+    ROW_LIMIT = 100
+    max_num = ROW_LIMIT
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.ROW_LIMIT)
+        return super().get_formset(request, obj, **kwargs)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
