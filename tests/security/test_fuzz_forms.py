@@ -791,6 +791,17 @@ def test_admin_inlines_cap_the_rows_they_build():
     assert {name: cap for name, cap in caps.items() if cap > 100} == {}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _hypothesis_caches_outside_the_checkout(tmp_path_factory):
+    """`database=None` keeps no examples, but hypothesis still caches constants and unicode data in .hypothesis/:
+    for this module they go to a temporary directory, so that CI leaves nothing behind."""
+    from hypothesis import configuration
+
+    configuration.set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    configuration.set_hypothesis_home_dir(None)
+
+
 @pytest.fixture(autouse=True)
 def _plain_template_rendering(monkeypatch):
     """Django's test set-up makes every template render send a signal, on which the test client copies the whole
