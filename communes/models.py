@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.querysets import RoleScopedQuerySet
+
 # INSEE commune code: department (2 digits, or 2A/2B for Corsica, or 97x overseas) + commune number.
 INSEE_CODE_REGEX = r"^(?:\d{2}|2[AB])\d{3}$"
 insee_code_validator = RegexValidator(
@@ -13,16 +15,10 @@ insee_code_validator = RegexValidator(
 SMALL_COMMUNE_MAX_POPULATION = 5000
 
 
-class CommuneQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """GBM officers and consultants see every commune; an élu only their own."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(pk=user.commune_id)
-        return self.none()
+class CommuneQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees their own commune only."""
+        return self.filter(pk=user.commune_id)
 
 
 class Commune(models.Model):
@@ -60,12 +56,8 @@ class Commune(models.Model):
         return self.postcodes.split()
 
 
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """The contact directory is for GBM officers and consultants only."""
-        if user.is_authenticated and user.is_team:
-            return self
-        return self.none()
+class ContactQuerySet(RoleScopedQuerySet):
+    """The contact directory is for GBM officers and consultants only (élus: none)."""
 
     def consenting(self):
         return self.filter(consent_to_share=True)

@@ -200,42 +200,21 @@ def generate_load_data(*, scale: float = 1, seed: int = 2026, force: bool = Fals
     password = make_password(LOAD_PASSWORD)
     n_accompaniments = min(_scaled(15, scale), len(communes))
     accompanied = rng.sample(communes, n_accompaniments)
-    users = [
-        User(
-            username=f"charge.gbm{i}",
+
+    def account(username, role, **extra):
+        return User(
+            username=username,
             first_name=rng.choice(FIRST_NAMES),
             last_name=rng.choice(LAST_NAMES),
-            role=User.Role.GBM,
-            is_staff=True,
-            is_superuser=True,
+            role=role,
             password=password,
-            email=f"charge.gbm{i}@exemple.fr",
+            email=f"{username}@exemple.fr",
+            **extra,
         )
-        for i in range(1, 3)
-    ]
-    users += [
-        User(
-            username=f"charge.consultant{i}",
-            first_name=rng.choice(FIRST_NAMES),
-            last_name=rng.choice(LAST_NAMES),
-            role=User.Role.CONSULTANT,
-            password=password,
-            email=f"charge.consultant{i}@exemple.fr",
-        )
-        for i in range(1, max(3, _scaled(4, scale)) + 1)
-    ]
-    users += [
-        User(
-            username=f"charge.elu.{commune.insee_code}",
-            first_name=rng.choice(FIRST_NAMES),
-            last_name=rng.choice(LAST_NAMES),
-            role=User.Role.ELU,
-            commune=commune,
-            password=password,
-            email=f"charge.elu.{commune.insee_code}@exemple.fr",
-        )
-        for commune in accompanied
-    ]
+
+    users = [account(f"charge.gbm{i}", User.Role.GBM, is_staff=True, is_superuser=True) for i in range(1, 3)]
+    users += [account(f"charge.consultant{i}", User.Role.CONSULTANT) for i in range(1, max(3, _scaled(4, scale)) + 1)]
+    users += [account(f"charge.elu.{commune.insee_code}", User.Role.ELU, commune=commune) for commune in accompanied]
     existing = set(User.objects.filter(username__in=[u.username for u in users]).values_list("username", flat=True))
     User.objects.bulk_create([u for u in users if u.username not in existing], batch_size=BATCH)
     gbm = list(User.objects.filter(username__startswith="charge.gbm").order_by("username"))

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from .querysets import RoleScopedQuerySet
+
 
 class UserQuerySet(models.QuerySet):
     def active(self):
@@ -157,18 +159,12 @@ class DeliverableSubject(models.Model):
             self.workflow_status = WorkflowStatus.DRAFT
 
 
-class DeliverableQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Team: every deliverable. Élu: the validated deliverables of their commune and validated workshop reports."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(status=Deliverable.Status.VALIDATED).filter(
-                Q(commune_id=user.commune_id) | Q(commune__isnull=True, kind=Deliverable.Kind.WORKSHOP_REPORT)
-            )
-        return self.none()
+class DeliverableQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees the validated deliverables of their commune and the validated workshop reports."""
+        return self.filter(status=Deliverable.Status.VALIDATED).filter(
+            Q(commune_id=user.commune_id) | Q(commune__isnull=True, kind=Deliverable.Kind.WORKSHOP_REPORT)
+        )
 
     def for_subject(self, subject):
         from django.contrib.contenttypes.models import ContentType

@@ -3,18 +3,28 @@ from django.db.models import Count, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
 
 
-class CommuneScopedQuerySet(models.QuerySet):
-    """Rows that belong to one commune (a `commune` foreign key): the portal's common visibility rule."""
+class RoleScopedQuerySet(models.QuerySet):
+    """The portal's visibility rule, written once: the team (GBM officers and consultants) sees every row, an
+    élu the rows `for_elu` keeps (none unless a model says otherwise), anyone else nothing."""
 
     def visible_to(self, user):
-        """GBM officers and consultants see every row; an élu only their own commune's."""
         if not user.is_authenticated:
             return self.none()
         if user.is_team:
             return self
         if user.is_elu:
-            return self.filter(commune_id=user.commune_id)
+            return self.for_elu(user)
         return self.none()
+
+    def for_elu(self, user):
+        return self.none()
+
+
+class CommuneScopedQuerySet(RoleScopedQuerySet):
+    """Rows that belong to one commune (a `commune` foreign key): an élu sees their own commune's."""
+
+    def for_elu(self, user):
+        return self.filter(commune_id=user.commune_id)
 
 
 def count_subquery(queryset):

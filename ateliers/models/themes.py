@@ -5,22 +5,17 @@ from simple_history.models import HistoricalRecords
 
 from missions.models import ActionTheme
 from pat_portal.concurrency import VersionedModel
+from pat_portal.querysets import RoleScopedQuerySet
 
 
 class ThemeError(Exception):
     """A theme transition the current state does not allow; the message is French and shown to the user."""
 
 
-class ThemeQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Team: every theme, proposals included. Élu: validated themes only (those workshops use)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(status=Theme.Status.VALIDATED)
-        return self.none()
+class ThemeQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """Élus see validated themes only (those workshops use); the team sees proposals too."""
+        return self.filter(status=Theme.Status.VALIDATED)
 
     def validated(self):
         return self.filter(status=Theme.Status.VALIDATED)

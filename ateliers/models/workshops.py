@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from pat_portal.concurrency import VersionedModel
 from pat_portal.models import Deliverable, DeliverableSubject
+from pat_portal.querysets import RoleScopedQuerySet
 
 DEFAULT_DURATION = datetime.timedelta(hours=3)
 
@@ -18,14 +19,10 @@ class WorkshopError(Exception):
     """A workshop transition the current state does not allow; the message is French and shown to the user."""
 
 
-class WorkshopQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Workshops are open to every commune: every logged-in user sees every workshop."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team or user.is_elu:
-            return self
-        return self.none()
+class WorkshopQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """Workshops are open to every commune: élus see every workshop too."""
+        return self
 
     def held(self):
         return self.filter(status=Workshop.Status.HELD)
@@ -232,16 +229,14 @@ class LogisticsCost(models.Model):
         return f"{self.label} ({self.amount} €)"
 
 
-class WorkshopDeliverableQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Team: every workshop deliverable; the page itself shows élus only what they may see."""
-        return self if user.is_authenticated and (user.is_team or user.is_elu) else self.none()
+class WorkshopDeliverableQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """Every workshop deliverable; the page itself shows élus only what they may see."""
+        return self
 
 
-class TeamOnlyDeliverableQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Attendance sheets list every registered person: for the team only."""
-        return self if user.is_authenticated and user.is_team else self.none()
+class TeamOnlyDeliverableQuerySet(RoleScopedQuerySet):
+    """Attendance sheets list every registered person: for the team only."""
 
 
 class WorkshopReport(VersionedModel, DeliverableSubject):

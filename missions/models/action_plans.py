@@ -10,25 +10,20 @@ from simple_history.models import HistoricalRecords
 
 from pat_portal.concurrency import VersionedModel
 from pat_portal.models import Deliverable, DeliverableSubject, WorkflowStatus
+from pat_portal.querysets import RoleScopedQuerySet
 
 from .choices import ActionTheme
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
-class ActionPlanQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Team: every plan. Élu: their commune's, once submitted or validated (never a draft)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(
-                accompaniment__commune_id=user.commune_id,
-                workflow_status__in=[WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED],
-            )
-        return self.none()
+class ActionPlanQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees their commune's plan once submitted or validated (never a draft)."""
+        return self.filter(
+            accompaniment__commune_id=user.commune_id,
+            workflow_status__in=[WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED],
+        )
 
 
 class ActionPlan(VersionedModel, DeliverableSubject):

@@ -4,20 +4,15 @@ from simple_history.models import HistoricalRecords
 
 from pat_portal.concurrency import VersionedModel
 from pat_portal.models import Deliverable, DeliverableSubject
+from pat_portal.querysets import RoleScopedQuerySet
 
 from .choices import ActionTheme
 
 
-class DiagnosticQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Team: every diagnostic. Élu: their commune's, once submitted or validated (never a draft)."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_team:
-            return self
-        if user.is_elu:
-            return self.filter(accompaniment__commune_id=user.commune_id, workflow_status__in=["soumis", "valide"])
-        return self.none()
+class DiagnosticQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees their commune's diagnostic once submitted or validated (never a draft)."""
+        return self.filter(accompaniment__commune_id=user.commune_id, workflow_status__in=["soumis", "valide"])
 
 
 class Diagnostic(VersionedModel, DeliverableSubject):

@@ -182,6 +182,8 @@ class OrderForm(VersionedModel):
 
     # Status ----------------------------------------------------------------------------------------
     STATUS_ORDER = [Status.DRAFT, Status.ISSUED, Status.NOTIFIED, Status.EXECUTED, Status.INVOICED, Status.PAID]
+    # Executed, invoiced or paid: the ordered work has been delivered.
+    EXECUTED_STATUSES = frozenset(STATUS_ORDER[STATUS_ORDER.index(Status.EXECUTED) :])
 
     @property
     def is_draft(self) -> bool:
@@ -190,7 +192,7 @@ class OrderForm(VersionedModel):
     @property
     def is_executed(self) -> bool:
         """Executed, invoiced or paid: the ordered work has been delivered."""
-        return self.STATUS_ORDER.index(self.status) >= self.STATUS_ORDER.index(self.Status.EXECUTED)
+        return self.status in self.EXECUTED_STATUSES
 
     def next_status(self) -> str | None:
         position = self.STATUS_ORDER.index(self.status)

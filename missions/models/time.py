@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from pat_portal.querysets import RoleScopedQuerySet
+
 MAX_HALF_DAYS_PER_ENTRY = 2
 
 
@@ -67,12 +69,8 @@ def locked_message(day: datetime.date) -> str:
     )
 
 
-class TimeEntryQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """GBM officers and consultants see every entry (the budget is shared); élus see no time at all."""
-        if user.is_authenticated and user.is_team:
-            return self
-        return self.none()
+class TimeEntryQuerySet(RoleScopedQuerySet):
+    """GBM officers and consultants see every entry (the budget is shared); élus see no time at all."""
 
     def with_related(self):
         return self.select_related(

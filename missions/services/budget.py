@@ -185,15 +185,20 @@ def budget_by_mission(order_forms: Iterable[OrderForm]) -> list[MissionBudget]:
     return list(missions.values())
 
 
-def programme_budget(*, programme: Programme | None, user=None) -> ProgrammeBudget:
-    """Ordered vs consumed for a programme, per mission and in total: what the dashboard shows. Two queries.
-
-    Draft order forms commit nothing and are left out. With `user`, only the order forms they may see count.
-    """
-    order_forms = OrderForm.objects.ordered().select_related("commune", "programme")
+def committed_order_forms(*, programme: Programme | None, user=None) -> QuerySet:
+    """The order forms that commit the programme's budget: drafts left out; with `user`, those they may see."""
+    if programme is None:
+        return OrderForm.objects.none()
+    order_forms = OrderForm.objects.ordered().filter(programme=programme)
     if user is not None:
         order_forms = order_forms.filter(pk__in=OrderForm.objects.visible_to(user).values("pk"))
-    order_forms = order_forms.filter(programme=programme) if programme is not None else order_forms.none()
+    return order_forms
+
+
+def programme_budget(*, programme: Programme | None, user=None) -> ProgrammeBudget:
+    """Ordered vs consumed for a programme, per order form, per mission and in total (the budget page). Two
+    queries."""
+    order_forms = committed_order_forms(programme=programme, user=user).select_related("commune", "programme")
     missions = budget_by_mission(with_budget(order_forms.order_by("mission", "issued_on", "number")))
     figures = sum((mission.figures for mission in missions), BudgetFigures())
     return ProgrammeBudget(programme=programme, missions=missions, figures=figures)
@@ -206,26 +211,21 @@ def programme_totals(*, programme: Programme | None, user=None) -> ProgrammeBudg
     built (800 lines at scale 20: 40 ms → 8 ms).
     """
     missions = {value: MissionBudget(mission=value, label=label) for value, label in Mission.choices}
-    if programme is not None:
-        order_forms = OrderForm.objects.ordered().filter(programme=programme)
-        if user is not None:
-            order_forms = order_forms.filter(pk__in=OrderForm.objects.visible_to(user).values("pk"))
-        order = OrderForm.STATUS_ORDER
-        executed = set(order[order.index(OrderForm.Status.EXECUTED) :])  # as OrderForm.is_executed
-        rows = (
-            lines_with_consumption(OrderLine.objects.filter(order_form__in=order_forms))
-            .order_by()
-            .values_list(
-                "order_form__mission", "order_form__status", "unit", "quantity", "unit_price", "consumed_half_days"
-            )
+    order_forms = committed_order_forms(programme=programme, user=user)
+    rows = (
+        lines_with_consumption(OrderLine.objects.filter(order_form__in=order_forms))
+        .order_by()
+        .values_list(
+            "order_form__mission", "order_form__status", "unit", "quantity", "unit_price", "consumed_half_days"
         )
-        for mission, status, unit, quantity, unit_price, consumed in rows:
-            missions[mission].figures = missions[mission].figures + figures_of_line(
-                unit=unit,
-                quantity=quantity,
-                unit_price=unit_price,
-                consumed_half_days=consumed,
-                executed=status in executed,
-            )
+    )
+    for mission, status, unit, quantity, unit_price, consumed in rows:
+        missions[mission].figures = missions[mission].figures + figures_of_line(
+            unit=unit,
+            quantity=quantity,
+            unit_price=unit_price,
+            consumed_half_days=consumed,
+            executed=status in OrderForm.EXECUTED_STATUSES,
+        )
     figures = sum((mission.figures for mission in missions.values()), BudgetFigures())
     return ProgrammeBudget(programme=programme, missions=list(missions.values()), figures=figures)

@@ -53,7 +53,7 @@ from tests.factories_mission1 import (
 )
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.factories_support import SupportRequestFactory
-from tests.security.test_fuzz_forms import _walk
+from tests.security.test_urls import walk_views
 
 PEOPLE = {
     "consenting": {
@@ -186,7 +186,7 @@ FILE_MARKERS = (
 
 def file_views() -> set[str]:
     found = set()
-    for name, route, view in _walk(get_resolver().url_patterns):
+    for name, route, view in walk_views(get_resolver().url_patterns):
         if route.startswith("admin/"):
             continue
         view_class = getattr(view, "view_class", None)

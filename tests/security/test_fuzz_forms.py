@@ -44,7 +44,7 @@ from django.db import transaction
 from django.forms.formsets import BaseFormSet
 from django.template.base import Template
 from django.test import Client
-from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
+from django.urls import Resolver404, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, example, given, settings
@@ -58,6 +58,7 @@ from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
 from tests.factories_orders import OrderFormFactory
 from tests.factories_support import SupportRequestFactory
 from tests.security.test_permission_matrix import MATRIX, scenario
+from tests.security.test_urls import walk_views
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 FUZZ_SETTINGS = settings(
@@ -234,15 +235,6 @@ def form_posting_to(html: str, page_url: str, url: str) -> PostForm:
 
 
 # The URLs whose views handle POST --------------------------------------------------------------------------------
-def _walk(patterns, prefix="", namespace=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-        elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.callback
-
-
 def handles_post(view) -> bool:
     """A class-based view with `post()`, or a function view whose source (decorators included) reads POST."""
     view_class = getattr(view, "view_class", None)
@@ -254,7 +246,7 @@ def handles_post(view) -> bool:
 def portal_post_views() -> set[str]:
     return {
         name
-        for name, route, view in _walk(get_resolver().url_patterns)
+        for name, route, view in walk_views(get_resolver().url_patterns)
         if not route.startswith("admin/") and handles_post(view)
     }
 
@@ -868,7 +860,7 @@ def test_every_post_form_on_the_pages_is_fuzzed(module_state):
     }
     pages |= {
         reverse(name)
-        for name, route, _view in _walk(get_resolver().url_patterns)
+        for name, route, _view in walk_views(get_resolver().url_patterns)
         if "<" not in route and not route.startswith(("admin/", "static/"))
     }
     pages |= {

@@ -29,13 +29,19 @@ SAMPLE_VALUES = {
 }
 
 
-def _walk(patterns, prefix="", namespace=""):
+def walk_views(patterns, prefix="", namespace=""):
+    """(namespaced name, route, view) of every URL pattern below `patterns`."""
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
             ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from _walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+            yield from walk_views(pattern.url_patterns, prefix + str(pattern.pattern), ns)
         elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern)
+            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.callback
+
+
+def _walk(patterns):
+    for name, route, _view in walk_views(patterns):
+        yield name, route
 
 
 def _sample_path(route: str) -> str:
