@@ -1,9 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from pat_portal.admin_inlines import AccessibleTabularInline
-
-from .models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
+from ateliers.models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
+from pat_portal.kernel.admin_inlines import AccessibleTabularInline
 
 
 @admin.register(Theme)

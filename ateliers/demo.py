@@ -8,13 +8,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from ateliers.models import LogisticsCost, Registration, Testimony, Theme, Workshop
+from ateliers.services import create_workshop
 from communes.models import Contact
-from missions.models import Action
-from pat_portal.models import WorkflowStatus
-from pat_portal.services import submit_deliverable, validate_deliverable
-
-from .models import LogisticsCost, Registration, Testimony, Theme, Workshop
-from .services import create_workshop
+from missions.mission1.models.action_plans import Action
+from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
+from pat_portal.kernel.models import WorkflowStatus
 
 # (title, description, plan theme, validated)
 THEMES = [

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from .models import Theme, Workshop
+from ateliers.models import Theme, Workshop
 
 
 class WorkshopFilter(django_filters.FilterSet):

@@ -4,13 +4,13 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from ateliers.models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
 from communes.models import Commune, Contact
-from missions.models import Action, Programme
-from pat_portal.concurrency import VersionedModelForm
-from pat_portal.forms import IdMultipleChoiceField, bounded_inline_formset
-from pat_portal.uploads import UploadField
-
-from .models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
+from missions.mission1.models.action_plans import Action
+from missions.programme.models import Programme
+from pat_portal.kernel.concurrency import VersionedModelForm
+from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
+from pat_portal.kernel.uploads import UploadField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -1,9 +1,8 @@
 """Mission 2 on the commune hub: the workshops the commune's people registered for or attended."""
 
-from pat_portal.hub import HubSection, TimelineEvent
-
-from .models import Workshop
-from .selectors import commune_workshops
+from ateliers.models import Workshop
+from ateliers.selectors import commune_workshops
+from pat_portal.kernel.hub import HubSection, TimelineEvent
 
 HUB_LIMIT = 30
 

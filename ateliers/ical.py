@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vText
 
-from .models import Workshop
+from ateliers.models import Workshop
 
 PRODID = "-//Grand Besançon Métropole//Portail PAT//FR"
 # Workshops that ended less than this long ago stay in the feed, so that a same-day change still shows.

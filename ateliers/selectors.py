@@ -6,10 +6,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
-from missions.models import Action
-
-from .models import Registration, Theme, Workshop
+from missions.mission1.models.action_plans import Action
 
 EXCLUDED_ACTION_STATUSES = ["abandonnee"]
 
@@ -119,8 +118,8 @@ def visible_registrations(workshop, user):
 
 def workshop_page(workshop, user) -> dict:
     """Everything the workshop page shows to `user`, in a fixed number of queries (six)."""
-    from pat_portal import access
-    from pat_portal.models import Deliverable
+    from pat_portal.kernel import access
+    from pat_portal.kernel.models import Deliverable
 
     is_team = access.is_team(user)
     registrations = list(visible_registrations(workshop, user))
@@ -191,7 +190,7 @@ def theme_history(theme) -> list:
     """
     from django.apps import apps
 
-    from pat_portal.history import history_entries
+    from pat_portal.kernel.history import history_entries
 
     entries = history_entries(theme.history.select_related("history_user"))
     records = list(theme.history.order_by("history_date", "history_id").values_list("history_id", "history_date"))

@@ -8,15 +8,8 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from communes.models import Contact
-from missions.models import Programme
-from pat_portal import access
-from pat_portal.models import User
-from pat_portal.notifications import notify
-from pat_portal.pdf import render_pdf
-
-from . import selectors
-from .models import (
+from ateliers import selectors
+from ateliers.models import (
     AttendanceSheet,
     Registration,
     RegistrationError,
@@ -25,6 +18,12 @@ from .models import (
     WorkshopError,
     WorkshopReport,
 )
+from communes.models import Contact
+from missions.programme.models import Programme
+from pat_portal.kernel import access
+from pat_portal.kernel.models import User
+from pat_portal.kernel.notifications import notify
+from pat_portal.kernel.pdf import render_pdf
 
 # Blank lines at the end of the attendance sheet, for people who come without registering.
 ATTENDANCE_SHEET_BLANK_ROWS = 8

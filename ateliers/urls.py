@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from .views import documents, registrations, themes, workshops
+from ateliers.views import documents, registrations, themes, workshops
 
 app_name = "ateliers"
 

@@ -86,8 +86,8 @@ def targets():
     from django.db.models import Count
 
     from ateliers.models import Workshop
-    from missions.models import ActionPlan
-    from pat_portal.models import User
+    from missions.mission1.models.action_plans import ActionPlan
+    from pat_portal.kernel.models import User
 
     plan = (
         ActionPlan.objects.annotate(n=Count("actions"))
@@ -284,9 +284,9 @@ def export_child(fmt: str):
     setup_django()
     import itertools
 
-    from missions.models import TimeEntry
-    from missions.views.time import TIME_COLUMNS
-    from pat_portal.exports import export_response
+    from missions.money.models.time import TimeEntry
+    from missions.money.views.time import TIME_COLUMNS
+    from pat_portal.kernel.exports import export_response
 
     queryset = TimeEntry.objects.with_related().order_by("date", "pk")
     rows = itertools.islice(

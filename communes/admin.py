@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Commune, Contact
+from communes.models import Commune, Contact
 
 
 @admin.register(Commune)

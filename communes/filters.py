@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from .models import Commune, Contact
+from communes.models import Commune, Contact
 
 
 def _accompaniment():

@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
-from .models import Contact
+from communes.models import Contact
 
 
 class ContactForm(forms.ModelForm):

@@ -9,7 +9,7 @@ import datetime
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Contact
+from communes.models import Contact
 
 CONTACT_FIELDS = (
     "id",
@@ -46,7 +46,7 @@ def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
 
 def support_requests_of(contact: Contact) -> QuerySet:
     """Support requests whose requester is this person: same e-mail address (case-insensitive)."""
-    from missions.models import SupportRequest
+    from missions.support.models import SupportRequest
 
     if not contact.email:
         return SupportRequest.objects.none()
@@ -56,7 +56,9 @@ def support_requests_of(contact: Contact) -> QuerySet:
 def personal_data_export(contact: Contact) -> dict:
     """Everything the portal holds about one contact (right of access), as JSON-ready data. Fixed query count."""
     from ateliers.models import Registration
-    from missions.models import Action, ActionLead, MeetingParticipant
+    from missions.mission1.models.action_plans import Action
+    from missions.mission1.models.diagnostics import ActionLead
+    from missions.mission1.models.meetings import MeetingParticipant
 
     participations = MeetingParticipant.objects.filter(contact=contact).select_related("meeting__commune")
     registrations = Registration.objects.filter(contact=contact).select_related("workshop", "commune")
@@ -129,7 +131,11 @@ def inactive_contacts(*, months: int, now: datetime.datetime | None = None) -> Q
     history names them), are the elected referent of an open accompaniment, or asked for support (same e-mail).
     """
     from ateliers.models import Registration
-    from missions.models import Accompaniment, Action, ActionLead, MeetingParticipant, SupportRequest
+    from missions.mission1.models.accompaniments import Accompaniment
+    from missions.mission1.models.action_plans import Action
+    from missions.mission1.models.diagnostics import ActionLead
+    from missions.mission1.models.meetings import MeetingParticipant
+    from missions.support.models import SupportRequest
 
     cutoff = months_before(now or timezone.now(), months)
     contact = OuterRef("pk")

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from .gdpr import inactive_contacts, support_requests_of
-from .models import INSEE_CODE_REGEX, Commune, Contact
+from communes.gdpr import inactive_contacts, support_requests_of
+from communes.models import INSEE_CODE_REGEX, Commune, Contact
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
 REQUIRED_COLUMNS = ("code_insee", "nom", "population", "codes_postaux", "siren")

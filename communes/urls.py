@@ -1,11 +1,10 @@
 from django.urls import path
 
-from . import views
+from communes import views
 
 app_name = "communes"
 
 urlpatterns = [
-    path("communes/", views.CommuneListView.as_view(), name="list"),
     path("communes/<str:insee_code>/", views.commune_detail, name="detail"),
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/nouveau/", views.contact_create, name="contact_create"),

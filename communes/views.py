@@ -8,25 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 
-from pat_portal import access, hub
-
-from .filters import CommuneFilter, ContactFilter
-from .forms import ContactForm
-from .gdpr import personal_data_export
-from .models import Commune, Contact
-from .services import anonymise_contact
-
-
-class CommuneListView(FilterView):
-    filterset_class = CommuneFilter
-    template_name = "communes/commune_list.html"
-    paginate_by = 25
-    context_object_name = "communes"
-
-    def get_queryset(self):
-        from pat_portal.overview import communes_overview
-
-        return communes_overview(Commune.objects.visible_to(self.request.user))
+from communes.filters import ContactFilter
+from communes.forms import ContactForm
+from communes.gdpr import personal_data_export
+from communes.models import Commune, Contact
+from communes.services import anonymise_contact
+from pat_portal.kernel import access, hub
 
 
 @login_required

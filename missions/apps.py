@@ -6,9 +6,8 @@ class MissionsConfig(AppConfig):
     verbose_name = "Missions 1 et 3, budget"
 
     def ready(self):
-        from pat_portal import hub
-
-        from . import hub as mission_hub
+        from missions.mission1 import hub as mission_hub
+        from pat_portal.kernel import hub
 
         # Mission 1
         hub.register_section(10, mission_hub.accompaniment_section)
@@ -16,13 +15,13 @@ class MissionsConfig(AppConfig):
         hub.register_events(mission_hub.mission1_events)
 
         # Mission 3: support requests
-        from .selectors import support as support_selectors
+        from missions.support import selectors as support_selectors
 
         hub.register_section(60, support_selectors.hub_section)
         hub.register_events(support_selectors.hub_events)
 
         # Order forms and time (team only)
-        from . import hub_orders
+        from missions.money import hub as hub_orders
 
         hub.register_section(70, hub_orders.order_forms_section)
         hub.register_events(hub_orders.order_form_events)

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from .views import accompaniments, action_plans, diagnostics, meetings
-from .views import orders as order_views
-from .views import support as support_views
-from .views import time as time_views
+from missions.mission1.views import accompaniments, action_plans, diagnostics, meetings
+from missions.money.views import orders as order_views
+from missions.money.views import time as time_views
+from missions.support import views as support_views
 
 app_name = "missions"
 

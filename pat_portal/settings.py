@@ -53,10 +53,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
-    "pat_portal",
+    "pat_portal.kernel",
     "communes",
     "missions",
     "ateliers",
+    "pat_portal.pages",
 ]
 
 MIDDLEWARE = [
@@ -155,7 +156,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-FORM_RENDERER = "pat_portal.renderers.PortalFormRenderer"
+FORM_RENDERER = "pat_portal.kernel.renderers.PortalFormRenderer"
 
 # Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For (rate limits).
 RATELIMIT_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import account_views, deliverable_views, legal_views, views
-from .forms import LoginForm
+from pat_portal.kernel import account_views, deliverable_views, legal_views
+from pat_portal.kernel.forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
 admin.site.site_title = "Portail PAT"
@@ -29,14 +29,10 @@ auth_patterns = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("sante/", views.health, name="health"),
+    path("", include("pat_portal.pages.urls")),
     path("donnees-personnelles/", legal_views.personal_data, name="personal_data"),
-    path("bilan/pdf/", views.programme_report_pdf, name="programme_report_pdf"),
-    path("recherche/", views.search_view, name="search"),
     path("mon-compte/", account_views.account, name="account"),
     path("mon-compte/agenda/nouveau/", account_views.regenerate_calendar_token, name="account_calendar_token"),
-    path("agenda/<str:token>.ics", account_views.calendar_feed, name="calendar_feed"),
     *auth_patterns,
     path("livrables/", deliverable_views.awaiting, name="deliverable_list"),
     path("livrables/soumettre/<str:kind>/<int:pk>/", deliverable_views.submit, name="deliverable_submit"),
@@ -44,7 +40,6 @@ urlpatterns = [
     path("livrables/<int:pk>/valider/", deliverable_views.validate, name="deliverable_validate"),
     path("livrables/<int:pk>/renvoyer/", deliverable_views.send_back, name="deliverable_return"),
     path("livrables/<int:pk>/pdf/", deliverable_views.frozen_pdf, name="deliverable_pdf"),
-    path("exports/", include("pat_portal.export_urls")),
     path("", include("communes.urls")),
     path("", include("missions.urls")),
     path("", include("ateliers.urls")),

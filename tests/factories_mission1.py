@@ -5,7 +5,9 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from missions.models import Accompaniment, ActionLead, Diagnostic, Meeting, MeetingParticipant, SharedFinding, Stake
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
+from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory
 
 

@@ -6,7 +6,8 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from missions.models import OrderForm, OrderLine, TimeEntry, TimeMonthLock
+from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.time import TimeEntry, TimeMonthLock
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory
 

@@ -7,16 +7,10 @@ import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from missions.models import (
-    Accompaniment,
-    Action,
-    ActionPlan,
-    ActionTheme,
-    FinancingLine,
-    SupportRequest,
-    SupportRequestEvent,
-    SupportStep,
-)
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import Action, ActionPlan
+from missions.programme.choices import ActionTheme
+from missions.support.models import FinancingLine, SupportRequest, SupportRequestEvent, SupportStep
 from tests.factories import CommuneFactory, ProgrammeFactory
 
 DECIDED_AT = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=10))

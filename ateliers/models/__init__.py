@@ -1,7 +1,7 @@
-from .registrations import Registration, RegistrationError
-from .resources import Resource
-from .themes import Theme, ThemeError
-from .workshops import (
+from ateliers.models.registrations import Registration, RegistrationError
+from ateliers.models.resources import Resource
+from ateliers.models.themes import Theme, ThemeError
+from ateliers.models.workshops import (
     DEFAULT_DURATION,
     AttendanceSheet,
     LogisticsCost,

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.querysets import CommuneScopedQuerySet
+from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 
 class RegistrationError(Exception):

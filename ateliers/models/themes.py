@@ -3,9 +3,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from missions.models import ActionTheme
-from pat_portal.concurrency import VersionedModel
-from pat_portal.querysets import RoleScopedQuerySet
+from missions.programme.choices import ActionTheme
+from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
 class ThemeError(Exception):

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.concurrency import VersionedModel
-from pat_portal.models import Deliverable, DeliverableSubject
-from pat_portal.querysets import RoleScopedQuerySet
+from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 DEFAULT_DURATION = datetime.timedelta(hours=3)
 
@@ -274,7 +274,7 @@ class WorkshopReport(VersionedModel, DeliverableSubject):
         return render_report_pdf(workshop=self.workshop, deliverable=deliverable)
 
     def check_submittable(self) -> None:
-        from pat_portal.services import WorkflowError
+        from pat_portal.kernel.deliverables import WorkflowError
 
         if not self.workshop.is_held:
             raise WorkflowError("Le compte rendu se soumet une fois l'atelier marqué tenu.")
@@ -318,7 +318,7 @@ class AttendanceSheet(DeliverableSubject):
         return render_attendance_sheet_pdf(workshop=self.workshop, deliverable=deliverable)
 
     def check_submittable(self) -> None:
-        from pat_portal.services import WorkflowError
+        from pat_portal.kernel.deliverables import WorkflowError
 
         if self.workshop.is_cancelled:
             raise WorkflowError("Cet atelier est annulé : sa feuille d'émargement ne se soumet pas.")

@@ -4,14 +4,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 
-from pat_portal import access
-from pat_portal.exports import export_response
-from pat_portal.pdf import pdf_response
-from pat_portal.uploads import attachment_response
-
-from .. import ical, selectors, services
-from ..forms import ResourceForm
-from ..models import Resource, Workshop
+from ateliers import ical, selectors, services
+from ateliers.forms import ResourceForm
+from ateliers.models import Resource, Workshop
+from pat_portal.kernel import access
+from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.pdf import pdf_response
+from pat_portal.kernel.uploads import attachment_response
 
 CONTACT_COLUMNS = {
     "Nom": lambda registration: registration.contact.last_name,

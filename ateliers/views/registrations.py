@@ -3,12 +3,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from pat_portal import access
-from pat_portal.history import history_entries
-
-from .. import selectors, services
-from ..forms import AttendanceForm, ConsentForm, RegistrationForm
-from ..models import Registration, RegistrationError, Workshop, WorkshopError
+from ateliers import selectors, services
+from ateliers.forms import AttendanceForm, ConsentForm, RegistrationForm
+from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
+from pat_portal.kernel import access
+from pat_portal.kernel.history import history_entries
 
 
 def _visible_registration(request, pk, registration_pk):

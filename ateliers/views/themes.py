@@ -2,14 +2,13 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django_filters.views import FilterView
 
-from pat_portal import access
-from pat_portal.concurrency import save_versioned
-
-from .. import selectors
-from ..filters import ThemeFilter
-from ..forms import ThemeForm, ThemeReviewForm
-from ..models import Theme, ThemeError
-from ..selectors import theme_communes, theme_communes_by_theme
+from ateliers import selectors
+from ateliers.filters import ThemeFilter
+from ateliers.forms import ThemeForm, ThemeReviewForm
+from ateliers.models import Theme, ThemeError
+from ateliers.selectors import theme_communes, theme_communes_by_theme
+from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import save_versioned
 
 
 class ThemeListView(FilterView):

@@ -3,15 +3,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from pat_portal import access
-from pat_portal.concurrency import save_versioned
-from pat_portal.history import history_entries
-from pat_portal.models import WorkflowStatus
-
-from .. import selectors, services
-from ..filters import WorkshopFilter
-from ..forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
-from ..models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
+from ateliers import selectors, services
+from ateliers.filters import WorkshopFilter
+from ateliers.forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
+from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
+from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.models import WorkflowStatus
 
 
 class WorkshopListView(FilterView):

@@ -1,7 +1,8 @@
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from missions.models import Accompaniment, Action, ActionPlan
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import Action, ActionPlan
 from tests.factories import ProgrammeFactory
 
 

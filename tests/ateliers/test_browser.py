@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from ateliers.models import Registration, Theme, Workshop
-from pat_portal.models import Deliverable
+from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -3,8 +3,8 @@ import pytest
 from ateliers import demo
 from ateliers.hub import workshop_events, workshops_section
 from ateliers.models import Registration, Theme, Workshop
-from pat_portal.demo import DemoContext, seed_contacts, seed_programme, seed_users
-from pat_portal.models import Deliverable
+from pat_portal.kernel.demo import DemoContext, seed_contacts, seed_programme, seed_users
+from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 

@@ -13,7 +13,8 @@ from ateliers.models import Registration
 from communes.gdpr import inactive_contacts, months_before
 from communes.models import Contact
 from communes.services import anonymise_contact
-from missions.models import MeetingParticipant, SupportRequest
+from missions.mission1.models.meetings import MeetingParticipant
+from missions.support.models import SupportRequest
 from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory

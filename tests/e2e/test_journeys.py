@@ -8,10 +8,11 @@ import os
 import pytest
 from django.core import mail
 
-from missions.models import Diagnostic, Meeting, SupportRequest
-from pat_portal.models import Deliverable, WorkflowStatus
-
-from .helpers import CHROMIUM, PASSWORD, SCREENSHOTS, axe_scan, login, submit, text_of
+from missions.mission1.models.diagnostics import Diagnostic
+from missions.mission1.models.meetings import Meeting
+from missions.support.models import SupportRequest
+from pat_portal.kernel.models import Deliverable, WorkflowStatus
+from tests.e2e.helpers import CHROMIUM, PASSWORD, SCREENSHOTS, axe_scan, login, submit, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from missions.models import OrderForm, TimeEntry
+from missions.money.models.orders import OrderForm
+from missions.money.models.time import TimeEntry
+from tests.e2e.helpers import CHROMIUM, axe_scan, login, submit, text_of
 from tests.factories_orders import OrderFormFactory
-
-from .helpers import CHROMIUM, axe_scan, login, submit, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from missions.models import Accompaniment
+from missions.mission1.models.accompaniments import Accompaniment
 from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_mission1 import AccompanimentFactory
@@ -96,6 +96,6 @@ def test_communes_list_filters_by_cohort_and_phase(client, consultant, commune, 
     AccompanimentFactory(commune=commune, cohort="nouvelle", phase="diagnostic")
     AccompanimentFactory(commune=other_commune, cohort="deja_engagee", phase="plan_actions")
     client.force_login(consultant)
-    names = lambda params: [c.name for c in client.get(reverse("communes:list"), params).context["communes"]]  # noqa: E731
+    names = lambda params: [c.name for c in client.get(reverse("overview"), params).context["communes"]]  # noqa: E731
     assert names({"cohort": "nouvelle"}) == ["Amagney"]
     assert names({"phase": "plan_actions"}) == ["Devecey"]

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from missions.models import Action, ActionPlan, FundingSource
-from missions.services.action_plans import calendar, plan_totals
-from pat_portal.models import Deliverable, WorkflowStatus
-from pat_portal.services import WorkflowError, submit_deliverable, validate_deliverable
+from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource
+from missions.mission1.services.action_plans import calendar, plan_totals
+from pat_portal.kernel.deliverables import WorkflowError, submit_deliverable, validate_deliverable
+from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from tests.conftest import assert_redirects_to_login
 from tests.factories_mission1 import (
     AccompanimentFactory,

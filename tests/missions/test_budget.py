@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from missions.models import OrderForm, OrderLine, TimeEntry
-from missions.services.budget import (
+from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.time import TimeEntry
+from missions.money.services.budget import (
     BudgetFigures,
     order_form_budget,
     programme_budget,

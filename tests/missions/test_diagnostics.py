@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from missions.models import Diagnostic, Stake
-from pat_portal.services import submit_deliverable
+from missions.mission1.models.diagnostics import Diagnostic, Stake
+from pat_portal.kernel.deliverables import submit_deliverable
 from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
@@ -177,7 +177,7 @@ def test_history_shows_who_changed_what(client, consultant, commune):
 
 
 def test_coverage_lists_categories_not_met(consultant, commune):
-    from missions.services.diagnostics import stakeholder_coverage
+    from missions.mission1.services.diagnostics import stakeholder_coverage
 
     accompaniment = AccompanimentFactory(commune=commune)
     meeting = MeetingFactory(accompaniment=accompaniment, count_residents=0, count_farmers=4)

@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from missions.models import Meeting, MeetingParticipant
+from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory, MeetingParticipantFactory

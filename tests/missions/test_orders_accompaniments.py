@@ -5,7 +5,7 @@ import html
 import pytest
 from django.urls import reverse
 
-from missions.models import Accompaniment
+from missions.mission1.models.accompaniments import Accompaniment
 from tests.factories import ProgrammeFactory
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderFormFactory

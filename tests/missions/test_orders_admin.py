@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from missions.models import OrderForm, OrderFormStatusChange, OrderLine
+from missions.money.models.orders import OrderForm, OrderFormStatusChange, OrderLine
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 

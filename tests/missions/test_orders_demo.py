@@ -3,10 +3,12 @@
 import pytest
 from django.utils import timezone
 
-from missions.demo_orders import seed
-from missions.models import Accompaniment, OrderForm, TimeEntry, TimeMonthLock
-from missions.services.budget import programme_budget
-from pat_portal.demo import DemoContext, seed_programme, seed_users
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.money.demo import seed
+from missions.money.models.orders import OrderForm
+from missions.money.models.time import TimeEntry, TimeMonthLock
+from missions.money.services.budget import programme_budget
+from pat_portal.kernel.demo import DemoContext, seed_programme, seed_users
 from tests.factories import CommuneFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_support import SupportRequestFactory

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from missions.models import Accompaniment, OrderForm, OrderLine, VatRate
-from missions.models.orders import StatusTransitionError, round_cents
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.money.models.orders import OrderForm, OrderLine, StatusTransitionError, VatRate, round_cents
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory
 

@@ -11,7 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from missions.models import OrderForm, OrderLine, TimeEntry
+from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.time import TimeEntry
 from tests.conftest import assert_redirects_to_login
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory

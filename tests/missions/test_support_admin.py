@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from missions.models import SupportPriorityWeights
+from missions.support.models import SupportPriorityWeights
 from tests.factories import UserFactory
 from tests.factories_support import SupportRequestFactory
 

@@ -5,9 +5,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 
-from missions.models import SupportRequest, SupportStep
-from missions.models.support import TransitionError
-from missions.services import support as services
+from missions.support import services
+from missions.support.models import SupportRequest, SupportStep, TransitionError
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_support import SupportRequestFactory
 

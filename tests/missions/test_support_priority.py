@@ -3,8 +3,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from missions.models import Action, ActionTheme, SupportPriorityWeights, SupportRequest
-from missions.selectors.support import explain_priority, priority_queue, supported_projects, with_priority
+from missions.mission1.models.action_plans import Action
+from missions.programme.choices import ActionTheme
+from missions.support.models import SupportPriorityWeights, SupportRequest
+from missions.support.selectors import explain_priority, priority_queue, supported_projects, with_priority
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_support import SupportRequestFactory, accompany, plan_action
 

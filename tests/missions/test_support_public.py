@@ -6,7 +6,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from missions.models import SupportRequest
+from missions.support.models import SupportRequest
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_support import SupportRequestFactory
 
@@ -201,7 +201,7 @@ def test_logged_in_users_are_sent_to_their_own_form(client, elu, consultant):
 
 
 def test_public_form_without_programme_says_so(client, commune):
-    from missions.models import Programme
+    from missions.programme.models import Programme
 
     Programme.objects.all().delete()
     response = client.post(URL, _data(commune))

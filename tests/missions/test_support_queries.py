@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from missions.models import ActionTheme, FinancingLine, SupportRequest, SupportRequestEvent, SupportStep
+from missions.programme.choices import ActionTheme
+from missions.support.models import FinancingLine, SupportRequest, SupportRequestEvent, SupportStep
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_support import accompany, plan_action
 

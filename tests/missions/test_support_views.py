@@ -7,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from missions.models import FinancingLine, Meeting, StepDocument, SupportRequest, SupportStep
+from missions.mission1.models.meetings import Meeting
+from missions.support.models import FinancingLine, StepDocument, SupportRequest, SupportStep
 from tests.conftest import assert_redirects_to_login
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_support import SupportRequestFactory, SupportStepFactory
@@ -590,7 +591,7 @@ def test_evaluation_is_written_after_completion_and_starts_a_new_sheet_version(c
 
 @pytest.mark.django_db
 def test_a_form_opened_before_a_status_change_cannot_revert_it(client, consultant, gbm_officer, commune, programme):
-    from missions.services import support as services
+    from missions.support import services
 
     support_request = SupportRequestFactory(commune=commune, programme=programme, accepted=True)
     opened_at = support_request.lock_version
@@ -703,7 +704,7 @@ def test_queue_filters(client, consultant, programme, commune, other_commune):
 # The commune's hub -------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_hub_shows_the_requests_and_their_status_changes(client, elu, gbm_officer, programme):
-    from missions.services import support as services
+    from missions.support import services
 
     support_request = SupportRequestFactory(commune=elu.commune, programme=programme, title="Verger de l'école")
     support_request.events.create(status=Status.RECEIVED)
@@ -765,7 +766,7 @@ def test_decision_links_a_mission_3_order_form_shown_to_the_team_only(client, gb
 
 @pytest.mark.django_db
 def test_service_refuses_an_order_form_of_another_commune(gbm_officer, programme, commune, other_commune):
-    from missions.services import support as services
+    from missions.support import services
     from tests.factories_orders import OrderFormFactory
 
     elsewhere = OrderFormFactory(programme=programme, mission=3, commune=other_commune, number="BC-2026-004")

@@ -10,16 +10,12 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from missions.models import OrderForm, OrderLine, TimeEntry, TimeMonthLock
+from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.time import TimeEntry, TimeMonthLock
 from tests.conftest import assert_redirects_to_login
 from tests.factories import UserFactory
 from tests.factories_mission1 import AccompanimentFactory
-from tests.factories_orders import (
-    OrderFormFactory,
-    OrderLineFactory,
-    TimeEntryFactory,
-    TimeMonthLockFactory,
-)
+from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory, TimeMonthLockFactory
 
 TODAY = datetime.datetime(2025, 4, 18, 10, 0, tzinfo=datetime.UTC)  # a Friday
 MONDAY = datetime.date(2025, 4, 14)

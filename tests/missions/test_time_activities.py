@@ -8,7 +8,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from missions.models import TimeEntry
+from missions.money.models.time import TimeEntry
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderLineFactory, TimeEntryFactory

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from pat_portal.dashboard import contract_targets, meetings_per_month
+from pat_portal.pages.dashboard import contract_targets, meetings_per_month
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionFactory, ActionPlanFactory, MeetingFactory

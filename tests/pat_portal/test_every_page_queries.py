@@ -17,7 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
 from ateliers.models import Workshop
-from missions.models import Accompaniment, ActionPlan, OrderForm
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import ActionPlan
+from missions.money.models.orders import OrderForm
 from tests.factories import CommuneFactory, ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import (

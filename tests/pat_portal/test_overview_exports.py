@@ -33,7 +33,7 @@ def test_overview_shows_where_each_commune_stands(client, consultant, commune, o
     SupportRequestFactory(commune=commune)
     RegistrationFactory(contact__commune=commune, present=True)
     client.force_login(consultant)
-    response = client.get(reverse("communes:list"))
+    response = client.get(reverse("overview"))
     row = next(c for c in response.context["communes"] if c == commune)
     assert (row.overview_cohort, row.overview_phase, row.overview_actions, row.overview_specific_actions) == (
         "nouvelle",
@@ -56,10 +56,10 @@ def test_overview_query_count_does_not_grow(client, consultant, django_assert_ma
     add(1)
     client.force_login(consultant)
     with django_assert_max_num_queries(12) as small:
-        client.get(reverse("communes:list"))
+        client.get(reverse("overview"))
     add(20)
     with django_assert_max_num_queries(12) as large:
-        client.get(reverse("communes:list"))
+        client.get(reverse("overview"))
     assert len(small.captured_queries) == len(large.captured_queries)
 
 

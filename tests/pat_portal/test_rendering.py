@@ -8,8 +8,8 @@ from django import forms
 from django.core.cache import caches
 from django.forms.renderers import DjangoTemplates
 
-from pat_portal import pdf
-from pat_portal.renderers import PortalFormRenderer
+from pat_portal.kernel import pdf
+from pat_portal.kernel.renderers import PortalFormRenderer
 
 XSS = "<script>alert(1)</script>"
 

@@ -37,9 +37,9 @@ from ateliers import services as atelier_services
 from ateliers.models import Registration
 from communes.models import Contact
 from communes.services import anonymise_contact
-from missions.models import Stake
-from pat_portal.models import Deliverable
-from pat_portal.services import submit_deliverable, validate_deliverable
+from missions.mission1.models.diagnostics import Stake
+from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
+from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import (

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from communes.models import Contact
 from communes.services import anonymise_contact, anonymised_name
-from missions.models import ActionPlan
+from missions.mission1.models.action_plans import ActionPlan
 from tests.factories import ContactFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionPlanFactory
 from tests.security.test_fuzz_forms import form_posting_to

@@ -51,7 +51,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ateliers.models import Registration
-from missions.models import OrderLine, SupportRequest, SupportStep, TimeMonthLock
+from missions.money.models.orders import OrderLine
+from missions.money.models.time import TimeMonthLock
+from missions.support.models import SupportRequest, SupportStep
 from tests.factories import CommuneFactory, ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
@@ -751,8 +753,10 @@ def test_formsets_cap_the_forms_they_build():
     """A forged TOTAL_FORMS builds at most `absolute_max` forms. Found by this fuzzer: without the cap Django built
     and rendered up to 2,000 forms for one POST (4 to 18 s of CPU, pages of 13 MB)."""
     from ateliers import forms as atelier_forms
-    from missions.forms import action_plans, mission1, support
-    from missions.forms import time as time_forms
+    from missions.mission1.forms import action_plans
+    from missions.mission1.forms import fieldwork as mission1
+    from missions.money import forms as time_forms
+    from missions.support import forms as support
 
     formsets = {
         name: formset
@@ -770,7 +774,7 @@ def test_admin_inlines_cap_the_rows_they_build():
     from django.contrib import admin
     from django.test import RequestFactory
 
-    from pat_portal.models import User
+    from pat_portal.kernel.models import User
 
     request = RequestFactory().get("/")
     request.user = User(username="root", is_superuser=True, is_staff=True, is_active=True)

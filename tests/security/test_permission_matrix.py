@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from pat_portal.services import submit_deliverable
+from pat_portal.kernel.deliverables import submit_deliverable
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory
 from tests.factories_mission1 import (

@@ -1,0 +1,34 @@
+import django_filters
+from django import forms
+
+from communes.filters import CommuneChoiceFilter
+from missions.mission1.models.meetings import Meeting
+from pat_portal.kernel.models import User
+
+
+class MeetingFilter(django_filters.FilterSet):
+    commune = CommuneChoiceFilter()
+    kind = django_filters.ChoiceFilter(label="Type", choices=Meeting.Kind.choices, empty_label="Tous")
+    consultant = django_filters.ModelChoiceFilter(
+        label="Saisie par",
+        field_name="created_by",
+        queryset=User.objects.filter(role__in=[User.Role.CONSULTANT, User.Role.GBM]),
+        empty_label="Tout le monde",
+    )
+    date_from = django_filters.DateFilter(
+        label="Du", field_name="starts_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = django_filters.DateFilter(
+        label="Au", field_name="starts_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Meeting
+        fields = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and not user.is_team:
+            # An élu's meetings are already limited to their commune; other filters would only leak names.
+            for name in ("commune", "consultant"):
+                self.filters.pop(name)

@@ -1,0 +1,248 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout, Submit
+from django import forms
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from communes.models import Commune, Contact
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
+from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting
+from missions.programme.models import Programme
+from pat_portal.kernel.concurrency import VersionedModelForm
+from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
+from pat_portal.kernel.models import User
+
+
+def _contact_choices():
+    return Contact.objects.select_related("commune").only(
+        "id", "first_name", "last_name", "organisation", "commune__name"
+    )
+
+
+class ContactChoiceField(IdMultipleChoiceField):
+    def label_from_instance(self, contact):
+        details = ", ".join(part for part in [contact.organisation, str(contact.commune or "")] if part)
+        return f"{contact.full_name} ({details})" if details else contact.full_name
+
+
+class AccompanimentForm(forms.ModelForm):
+    class Meta:
+        model = Accompaniment
+        fields = [
+            "programme",
+            "commune",
+            "cohort",
+            "phase",
+            "lead_consultant",
+            "gbm_referent",
+            "elected_referent",
+            "started_on",
+            "closed_on",
+            "notes",
+            "order_form",
+        ]
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["elected_referent"].queryset = Contact.objects.filter(category=Contact.Category.ELU)
+        self.fields["lead_consultant"].queryset = User.objects.consultants()
+        self.fields["gbm_referent"].queryset = User.objects.gbm_officers()
+        if not self.instance.pk:
+            self.fields["programme"].initial = Programme.objects.current()
+        if self.instance.pk or (user is not None and not user.is_gbm):
+            # Which commune and which programme an accompaniment is about never changes once created;
+            # the cohort is a contractual decision of GBM.
+            self.fields["programme"].disabled = True
+            self.fields["commune"].disabled = True
+            if user is not None and not user.is_gbm:
+                self.fields["cohort"].disabled = True
+                self.fields["order_form"].disabled = True
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Enregistrer"))
+
+
+class MeetingForm(forms.ModelForm):
+    present = ContactChoiceField(
+        label="Participant·e·s présent·e·s",
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="Ctrl (ou Cmd) + clic pour en choisir plusieurs.",
+    )
+    excused = ContactChoiceField(
+        label="Excusé·e·s",
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "starts_at",
+            "kind",
+            "title",
+            "place",
+            "accompaniment",
+            "commune",
+            *[name for name, _label, _categories in HEADCOUNT_FIELDS],
+            "agenda",
+            "minutes",
+            "decisions",
+            "next_steps",
+            "internal_notes",
+            "time_spent_half_days",
+        ]
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+            "minutes": forms.Textarea(attrs={"rows": 6}),
+            "decisions": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+            "internal_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"commune": "À renseigner si la réunion ne relève d'aucun accompagnement."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
+        self.fields["accompaniment"].queryset = Accompaniment.objects.select_related("commune", "programme")
+        self.fields["commune"].queryset = Commune.objects.only("id", "name")
+        for name in ("present", "excused"):
+            self.fields[name].queryset = _contact_choices()
+        if self.instance.pk:
+            by_attendance = {"present": [], "excuse": []}
+            for participation in self.instance.participations.all():
+                by_attendance[participation.attendance].append(participation.contact_id)
+            self.initial["present"] = by_attendance["present"]
+            self.initial["excused"] = by_attendance["excuse"]
+        elif not self.is_bound:
+            self.initial.setdefault("starts_at", timezone.localtime().replace(minute=0, second=0, microsecond=0))
+        self.helper = FormHelper()
+        self.helper.layout = Layout(
+            Fieldset(
+                "La réunion",
+                Div(
+                    Div("starts_at", css_class="col-md-4"),
+                    Div("kind", css_class="col-md-4"),
+                    Div("time_spent_half_days", css_class="col-md-4"),
+                    css_class="row",
+                ),
+                "title",
+                "place",
+                Div(Div("accompaniment", css_class="col-md-6"), Div("commune", css_class="col-md-6"), css_class="row"),
+            ),
+            Fieldset(
+                "Participant·e·s",
+                Div(Div("present", css_class="col-md-6"), Div("excused", css_class="col-md-6"), css_class="row"),
+                Div(
+                    *[Div(name, css_class="col") for name, _label, _categories in HEADCOUNT_FIELDS],
+                    css_class="row row-cols-2 row-cols-md-5",
+                ),
+            ),
+            Fieldset("Contenu", "agenda", "minutes", "decisions", "next_steps"),
+            Fieldset("Interne (jamais visible des élus)", "internal_notes"),
+            Submit("submit", "Enregistrer la réunion"),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        accompaniment = cleaned.get("accompaniment")
+        commune = cleaned.get("commune")
+        if accompaniment and commune and commune != accompaniment.commune:
+            self.add_error("commune", "La commune doit être celle de l'accompagnement choisi.")
+        present = set(cleaned.get("present") or [])
+        excused = set(cleaned.get("excused") or [])
+        if present & excused:
+            names = ", ".join(sorted(contact.full_name for contact in present & excused))
+            self.add_error("excused", f"Une même personne ne peut pas être présente et excusée : {names}.")
+        return cleaned
+
+
+class DiagnosticForm(VersionedModelForm):
+    class Meta:
+        model = Diagnostic
+        fields = ["context", "data_collected"]
+        widgets = {
+            "context": forms.Textarea(attrs={"rows": 6}),
+            "data_collected": forms.Textarea(attrs={"rows": 6}),
+        }
+        help_texts = {
+            "context": "La commune, sa population, ses équipements (école, cantine, espaces verts), ses acteurs.",
+            "data_collected": "Chiffres et sources : repas servis, surfaces, exploitations, commerces…",
+        }
+
+
+class StakeForm(forms.ModelForm):
+    class Meta:
+        model = Stake
+        fields = ["category", "title", "priority", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class SharedFindingForm(forms.ModelForm):
+    class Meta:
+        model = SharedFinding
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+
+
+class ActionLeadForm(forms.ModelForm):
+    resource_people = ContactChoiceField(
+        label="Personnes ressources",
+        queryset=Contact.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+
+    class Meta:
+        model = ActionLead
+        fields = ["title", "theme", "potential_leads", "resource_people", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, contact_options=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["resource_people"]
+        field.queryset = _contact_choices()  # what a POST is checked against
+        if contact_options is not None:
+            field.widget.choices = contact_options  # what is shown: read once for all the formset's forms
+
+
+class ActionLeadBaseFormSet(forms.BaseInlineFormSet):
+    """Lead forms share one reading of the contacts for their select, instead of one query per form."""
+
+    @cached_property
+    def contact_options(self) -> list:
+        field = ActionLeadForm.base_fields["resource_people"]
+        return [(contact.pk, field.label_from_instance(contact)) for contact in _contact_choices()]
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "contact_options": self.contact_options}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.queryset = self.queryset.prefetch_related("resource_people")  # each form's initial people
+
+
+def _formset(form_class, model, prefix_extra=1, formset=forms.BaseInlineFormSet):
+    return bounded_inline_formset(
+        Diagnostic,
+        model,
+        form=form_class,
+        formset=formset,
+        extra=prefix_extra,
+        can_delete=True,
+        can_order=True,
+        max_num=50,
+    )
+
+
+StakeFormSet = _formset(StakeForm, Stake)
+SharedFindingFormSet = _formset(SharedFindingForm, SharedFinding)
+ActionLeadFormSet = _formset(ActionLeadForm, ActionLead, formset=ActionLeadBaseFormSet)

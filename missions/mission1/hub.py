@@ -1,0 +1,129 @@
+"""Mission 1 on the commune hub: the accompaniment, its meetings, and their timeline events.
+
+Sections and events share their queries through `hub.memo`, so that the whole hub stays within a
+fixed, small number of queries.
+"""
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import Action, ActionPlan
+from missions.mission1.models.meetings import Meeting
+from pat_portal.kernel import access, hub
+from pat_portal.kernel.hub import HubSection, TimelineEvent
+
+RECENT_MEETINGS = 40
+
+
+def _accompaniments(commune, user) -> list[Accompaniment]:
+    """The commune's accompaniments, latest first, with their diagnostic and plan (one query)."""
+    return hub.memo(
+        commune,
+        "missions.accompaniments",
+        lambda: list(
+            Accompaniment.objects.visible_to(user)
+            .filter(commune=commune)
+            .select_related(
+                "programme", "lead_consultant", "gbm_referent", "elected_referent", "diagnostic", "action_plan"
+            )
+            .order_by("-programme__start_date")
+        ),
+    )
+
+
+def _meetings(commune, user) -> list[Meeting]:
+    return hub.memo(
+        commune,
+        "missions.meetings",
+        lambda: list(
+            Meeting.objects.visible_to(user).filter(commune=commune).order_by("-starts_at")[:RECENT_MEETINGS]
+        ),
+    )
+
+
+def _visible_related(accompaniment, name, user):
+    """The accompaniment's diagnostic or plan, if it exists and the user may see it (never a draft for élus)."""
+    try:
+        subject = getattr(accompaniment, name)
+    except ObjectDoesNotExist:
+        return None
+    if user.is_team or subject.is_visible_to_elus:
+        return subject
+    return None
+
+
+def accompaniment_section(commune, user):
+    accompaniments = _accompaniments(commune, user)
+    accompaniment = accompaniments[0] if accompaniments else None
+    return HubSection(
+        title="Accompagnement communal (mission 1)",
+        template="missions/hub/accompaniment.html",
+        anchor="accompagnement",
+        context={
+            "commune": commune,
+            "accompaniment": accompaniment,
+            "diagnostic": _visible_related(accompaniment, "diagnostic", user) if accompaniment else None,
+            "plan": _visible_related(accompaniment, "action_plan", user) if accompaniment else None,
+            "phases": Accompaniment.Phase.choices,
+            "can_enrol": access.can_enrol_commune(user),
+            "can_edit": access.can_write_field_work(user),
+        },
+    )
+
+
+def meetings_section(commune, user):
+    return HubSection(
+        title="Réunions",
+        template="missions/hub/meetings.html",
+        anchor="reunions",
+        context={"commune": commune, "meetings": _meetings(commune, user)[:6]},
+    )
+
+
+def mission1_events(commune, user) -> list[TimelineEvent]:
+    events = [
+        TimelineEvent(
+            date=meeting.starts_at,
+            category="Réunion",
+            title=meeting.title or meeting.get_kind_display(),
+            url=meeting.get_absolute_url(),
+            detail=meeting.get_kind_display(),
+        )
+        for meeting in _meetings(commune, user)
+    ]
+    events += [
+        TimelineEvent(
+            date=accompaniment.started_on,
+            category="Accompagnement",
+            title=f"Entrée dans le programme ({accompaniment.get_cohort_display().lower()})",
+        )
+        for accompaniment in _accompaniments(commune, user)
+    ]
+    events += action_status_events(commune, user)
+    return events
+
+
+def action_status_events(commune, user) -> list[TimelineEvent]:
+    """Each change of an action's status, read from the actions' history (one query)."""
+    plans = ActionPlan.objects.visible_to(user).filter(accompaniment__commune=commune)
+    records = (
+        Action.history.filter(plan_id__in=plans.values("pk"))
+        .order_by("id", "history_date", "history_id")
+        .only("id", "title", "status", "history_date", "plan_id")
+    )
+    labels = dict(Action.Status.choices)
+    events, previous = [], {}
+    for record in records:
+        before = previous.get(record.id)
+        if before is not None and before != record.status:
+            events.append(
+                TimelineEvent(
+                    date=record.history_date,
+                    category="Action",
+                    title=f"« {record.title} » : {labels.get(before, before)} → {labels.get(record.status, record.status)}",
+                    url=reverse("missions:action_detail", args=[record.id]),
+                )
+            )
+        previous[record.id] = record.status
+    return events

@@ -1,0 +1,110 @@
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from pat_portal.kernel.querysets import CommuneScopedQuerySet
+
+
+class AccompanimentQuerySet(CommuneScopedQuerySet):
+    """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
+
+
+class Accompaniment(models.Model):
+    """Mission 1: one commune accompanied in one programme, from identification to closure."""
+
+    class Cohort(models.TextChoices):
+        NEW = "nouvelle", "Nouvelle commune"
+        CONTINUING = "deja_engagee", "Commune déjà engagée"
+        EXTRA = "supplementaire", "Commune supplémentaire (bon de commande)"
+
+    class Phase(models.TextChoices):
+        IDENTIFIED = "identifiee", "Identifiée"
+        DIAGNOSTIC = "diagnostic", "Diagnostic"
+        ACTION_PLAN = "plan_actions", "Plan d'actions"
+        IMPLEMENTATION = "mise_en_oeuvre", "Mise en œuvre"
+        CLOSED = "cloturee", "Clôturée"
+
+    programme = models.ForeignKey(
+        "missions.Programme", verbose_name="programme", on_delete=models.PROTECT, related_name="accompaniments"
+    )
+    commune = models.ForeignKey(
+        "communes.Commune", verbose_name="commune", on_delete=models.PROTECT, related_name="accompaniments"
+    )
+    cohort = models.CharField("cohorte", max_length=20, choices=Cohort.choices)
+    phase = models.CharField("phase", max_length=20, choices=Phase.choices, default=Phase.IDENTIFIED)
+    lead_consultant = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="consultant·e référent·e",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_accompaniments",
+        limit_choices_to={"role": "consultant", "is_active": True},
+    )
+    gbm_referent = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="référent·e GBM",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referent_accompaniments",
+        limit_choices_to={"role": "gbm", "is_active": True},
+    )
+    elected_referent = models.ForeignKey(
+        "communes.Contact",
+        verbose_name="élu·e référent·e",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="referent_accompaniments",
+    )
+    started_on = models.DateField("début de l'accompagnement", default=timezone.localdate)
+    closed_on = models.DateField("clôture", null=True, blank=True)
+    notes = models.TextField("notes", blank=True)
+    order_form = models.ForeignKey(
+        "missions.OrderForm",
+        verbose_name="bon de commande",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="accompaniments",
+        limit_choices_to={"mission": 1},
+        help_text="Obligatoire pour une commune supplémentaire : le bon de commande de Mission 1 de cette commune.",
+    )
+
+    history = HistoricalRecords()
+    objects = AccompanimentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "accompagnement communal"
+        verbose_name_plural = "accompagnements communaux"
+        ordering = ["commune__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "commune"], name="accompaniment_unique_per_programme")
+        ]
+        indexes = [
+            models.Index(fields=["cohort"], name="accompaniment_cohort_idx"),
+            models.Index(fields=["phase"], name="accompaniment_phase_idx"),
+        ]
+
+    def __str__(self):
+        return f"Accompagnement de {self.commune}"
+
+    def get_absolute_url(self):
+        return self.commune.get_absolute_url()
+
+    def clean(self):
+        super().clean()
+        from missions.money.models.orders import check_extra_commune_order_form
+
+        check_extra_commune_order_form(self)
+
+    PHASE_ORDER = [Phase.IDENTIFIED, Phase.DIAGNOSTIC, Phase.ACTION_PLAN, Phase.IMPLEMENTATION, Phase.CLOSED]
+
+    def advance_to(self, phase: str) -> bool:
+        """Move forward to `phase` if the accompaniment is behind it (never backwards); True if it moved."""
+        if self.PHASE_ORDER.index(phase) > self.PHASE_ORDER.index(self.phase):
+            self.phase = phase
+            self.save(update_fields=["phase"])
+            return True
+        return False

@@ -1,0 +1,295 @@
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from missions.programme.choices import ActionTheme
+from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowStatus
+from pat_portal.kernel.querysets import RoleScopedQuerySet
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class ActionPlanQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees their commune's plan once submitted or validated (never a draft)."""
+        return self.filter(
+            accompaniment__commune_id=user.commune_id,
+            workflow_status__in=[WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED],
+        )
+
+
+class ActionPlan(VersionedModel, DeliverableSubject):
+    """The communal action plan; approved by the commune (council decision), validated by GBM."""
+
+    deliverable_kind = Deliverable.Kind.ACTION_PLAN
+
+    accompaniment = models.OneToOneField(
+        "missions.Accompaniment", verbose_name="accompagnement", on_delete=models.PROTECT, related_name="action_plan"
+    )
+    summary = models.TextField("présentation du plan", blank=True)
+    council_decision_date = models.DateField("date de la délibération du conseil municipal", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="approuvé par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("approuvé le", null=True, blank=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    history = HistoricalRecords()
+    objects = ActionPlanQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "plan d'actions"
+        verbose_name_plural = "plans d'actions"
+
+    def __str__(self):
+        return f"Plan d'actions de {self.accompaniment.commune}"
+
+    def get_absolute_url(self):
+        return reverse("missions:action_plan", args=[self.accompaniment.commune.insee_code])
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+    # DeliverableSubject hooks
+    def deliverable_commune(self):
+        return self.accompaniment.commune
+
+    def deliverable_title(self) -> str:
+        return f"Plan d'actions du projet alimentaire communal — {self.accompaniment.commune}"
+
+    def deliverable_url(self) -> str:
+        return self.get_absolute_url()
+
+    def deliverable_pdf(self, *, deliverable=None) -> bytes:
+        from missions.mission1.services.action_plans import render_action_plan_pdf
+
+        return render_action_plan_pdf(self, deliverable=deliverable)
+
+    def check_submittable(self) -> None:
+        from pat_portal.kernel.deliverables import WorkflowError
+
+        if not self.actions.exists():
+            raise WorkflowError("Un plan d'actions vide ne peut pas être soumis : ajoutez au moins une action.")
+
+    def approve(self, *, by, council_decision_date: datetime.date) -> None:
+        """The commune approves its submitted plan, recording the date of the municipal council's decision."""
+        from pat_portal.kernel.deliverables import WorkflowError
+
+        if self.workflow_status != WorkflowStatus.SUBMITTED:
+            raise WorkflowError("Seul un plan soumis à validation peut être approuvé par la commune.")
+        if self.is_approved:
+            raise WorkflowError("Ce plan a déjà été approuvé par la commune.")
+        self.council_decision_date = council_decision_date
+        self.approved_by = by
+        self.approved_at = timezone.now()
+        self.save(update_fields=["council_decision_date", "approved_by", "approved_at"])
+
+    def after_validation(self) -> None:
+        self.accompaniment.advance_to(self.accompaniment.Phase.IMPLEMENTATION)
+
+    def check_validatable(self) -> None:
+        from pat_portal.kernel.deliverables import WorkflowError
+
+        if not self.is_approved:
+            raise WorkflowError("La commune doit d'abord approuver ce plan (date de la délibération du conseil).")
+
+    def mark_edited(self) -> None:
+        """Editing after validation starts a new version, which the commune must approve again."""
+        if self.workflow_status == WorkflowStatus.VALIDATED:
+            self.workflow_status = WorkflowStatus.DRAFT
+            self.approved_at = None
+            self.approved_by = None
+            self.council_decision_date = None
+
+
+class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Actions follow their plan's visibility."""
+        return self.filter(plan__in=ActionPlan.objects.visible_to(user))
+
+
+def first_of_month(value: datetime.date | None) -> datetime.date | None:
+    return value.replace(day=1) if value else None
+
+
+class Action(VersionedModel):
+    class Status(models.TextChoices):
+        PROPOSED = "proposee", "Proposée"
+        SELECTED = "retenue", "Retenue"
+        IN_PROGRESS = "en_cours", "En cours"
+        DONE = "realisee", "Réalisée"
+        PAUSED = "en_pause", "En pause"
+        ABANDONED = "abandonnee", "Abandonnée"
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, "Haute"
+        MEDIUM = 2, "Moyenne"
+        LOW = 3, "Basse"
+
+    plan = models.ForeignKey(
+        ActionPlan, verbose_name="plan d'actions", on_delete=models.CASCADE, related_name="actions"
+    )
+    title = models.CharField("intitulé", max_length=200)
+    theme = models.CharField("thème", max_length=30, choices=ActionTheme.choices)
+    description = models.TextField("description", blank=True)
+    lead_contact = models.ForeignKey(
+        "communes.Contact",
+        verbose_name="porteur (contact)",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_actions",
+    )
+    lead_organisation = models.CharField(
+        "porteur (organisme)", max_length=200, blank=True, help_text="Si le porteur n'est pas un contact enregistré."
+    )
+    partners = models.TextField("partenaires", blank=True)
+    operational_objectives = models.TextField("objectifs opérationnels", blank=True)
+    expected_results = models.TextField("résultats attendus", blank=True)
+    cost_estimate = models.DecimalField("coût estimé (€)", default=Decimal("0"), **MONEY)
+    start_month = models.DateField("début (mois)", null=True, blank=True)
+    end_month = models.DateField("fin (mois)", null=True, blank=True)
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    progress = models.PositiveSmallIntegerField(
+        "avancement (%)", default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    priority = models.PositiveSmallIntegerField("priorité", choices=Priority.choices, default=Priority.MEDIUM)
+    specific_support = models.BooleanField(
+        "accompagnement spécifique",
+        default=False,
+        help_text="Retenue avec la commune et GBM pour un accompagnement complémentaire (objectif de 7 à 8 projets).",
+    )
+    source_lead = models.ForeignKey(
+        "missions.ActionLead",
+        verbose_name="issue de la piste",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+    )
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "action"
+        verbose_name_plural = "actions"
+        ordering = ["position", "pk"]
+        indexes = [
+            models.Index(fields=["theme"], name="action_theme_idx"),
+            models.Index(fields=["status"], name="action_status_idx"),
+            models.Index(fields=["specific_support"], name="action_specific_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="action_progress_at_most_100"),
+            models.CheckConstraint(
+                condition=models.Q(end_month__isnull=True)
+                | models.Q(start_month__isnull=True)
+                | models.Q(end_month__gte=models.F("start_month")),
+                name="action_end_not_before_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def lead_display(self) -> str:
+        if self.lead_contact_id:
+            organisation = f" ({self.lead_contact.organisation})" if self.lead_contact.organisation else ""
+            return f"{self.lead_contact.full_name}{organisation}"
+        return self.lead_organisation
+
+    def clean(self):
+        self.start_month = first_of_month(self.start_month)
+        self.end_month = first_of_month(self.end_month)
+        if self.start_month and self.end_month and self.end_month < self.start_month:
+            raise ValidationError({"end_month": "Le mois de fin ne peut pas précéder le mois de début."})
+
+
+class FundingSource(models.Model):
+    class Status(models.TextChoices):
+        PLANNED = "envisage", "Envisagé"
+        REQUESTED = "sollicite", "Sollicité"
+        SECURED = "acquis", "Acquis"
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="funding_sources")
+    funder = models.CharField("financeur", max_length=200)
+    amount = models.DecimalField("montant (€)", **MONEY)
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.PLANNED)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "financement"
+        verbose_name_plural = "financements"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.funder} : {self.amount} €"
+
+
+class ProgressNote(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="progress_notes")
+    date = models.DateField("date")
+    text = models.TextField("point d'avancement")
+    author = models.ForeignKey("pat_portal.User", verbose_name="auteur", on_delete=models.PROTECT, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "point d'avancement"
+        verbose_name_plural = "points d'avancement"
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} — {self.text[:60]}"
+
+
+class Indicator(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField("indicateur", max_length=200)
+    unit = models.CharField("unité", max_length=50, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "indicateur"
+        verbose_name_plural = "indicateurs"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+
+class IndicatorValue(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    year = models.PositiveSmallIntegerField("année", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    target = models.DecimalField("cible", max_digits=14, decimal_places=2, null=True, blank=True)
+    actual = models.DecimalField("réalisé", max_digits=14, decimal_places=2, null=True, blank=True)
+    comment = models.CharField("commentaire", max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "valeur d'indicateur"
+        verbose_name_plural = "valeurs d'indicateurs"
+        ordering = ["year"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "year"], name="indicator_value_unique_year")]
+
+    def __str__(self):
+        return f"{self.indicator} {self.year}"

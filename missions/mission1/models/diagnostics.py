@@ -1,0 +1,143 @@
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from missions.programme.choices import ActionTheme
+from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from pat_portal.kernel.querysets import RoleScopedQuerySet
+
+
+class DiagnosticQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees their commune's diagnostic once submitted or validated (never a draft)."""
+        return self.filter(accompaniment__commune_id=user.commune_id, workflow_status__in=["soumis", "valide"])
+
+
+class Diagnostic(VersionedModel, DeliverableSubject):
+    """The communal diagnostic of an accompaniment; deliverable: the "Synthèse du diagnostic"."""
+
+    deliverable_kind = Deliverable.Kind.DIAGNOSTIC
+
+    accompaniment = models.OneToOneField(
+        "missions.Accompaniment", verbose_name="accompagnement", on_delete=models.PROTECT, related_name="diagnostic"
+    )
+    context = models.TextField("contexte communal", blank=True)
+    data_collected = models.TextField("données collectées", blank=True)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    history = HistoricalRecords()
+    objects = DiagnosticQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "diagnostic"
+        verbose_name_plural = "diagnostics"
+
+    def __str__(self):
+        return f"Diagnostic de {self.accompaniment.commune}"
+
+    def get_absolute_url(self):
+        return reverse("missions:diagnostic", args=[self.accompaniment.commune.insee_code])
+
+    # DeliverableSubject hooks
+    def deliverable_commune(self):
+        return self.accompaniment.commune
+
+    def deliverable_title(self) -> str:
+        return f"Synthèse du diagnostic — {self.accompaniment.commune}"
+
+    def deliverable_url(self) -> str:
+        return self.get_absolute_url()
+
+    def deliverable_pdf(self, *, deliverable=None) -> bytes:
+        from missions.mission1.services.diagnostics import render_diagnostic_pdf
+
+        return render_diagnostic_pdf(self, deliverable=deliverable)
+
+    def after_validation(self) -> None:
+        self.accompaniment.advance_to(self.accompaniment.Phase.ACTION_PLAN)
+
+    def check_submittable(self) -> None:
+        from pat_portal.kernel.deliverables import WorkflowError
+
+        if not self.context.strip() or not self.stakes.exists():
+            raise WorkflowError("Un diagnostic se soumet avec son contexte et au moins un enjeu.")
+
+
+class Stake(VersionedModel):
+    """An enjeu identified by the diagnostic."""
+
+    class Category(models.TextChoices):
+        RESTAURATION = "restauration_collective", "Restauration collective"
+        TRANSMISSION = "transmission_agricole", "Transmission agricole"
+        SANTE = "sante_alimentation", "Santé et alimentation d'un public"
+        ESPACES_VERTS = "espaces_verts", "Espaces verts communaux"
+        PRECARITE = "precarite", "Précarité alimentaire"
+        GASPILLAGE = "gaspillage", "Gaspillage alimentaire"
+        JARDINS = "jardins_vergers", "Jardins et vergers"
+        CIRCUITS_COURTS = "circuits_courts", "Circuits courts"
+        AUTRE = "autre", "Autre"
+
+    class Priority(models.IntegerChoices):
+        HIGH = 1, "Prioritaire"
+        MEDIUM = 2, "Importante"
+        LOW = 3, "Secondaire"
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="stakes")
+    category = models.CharField("catégorie", max_length=30, choices=Category.choices)
+    title = models.CharField("enjeu", max_length=200)
+    description = models.TextField("description", blank=True)
+    priority = models.PositiveSmallIntegerField("priorité", choices=Priority.choices, default=Priority.MEDIUM)
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "enjeu"
+        verbose_name_plural = "enjeux"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
+class SharedFinding(models.Model):
+    """A constat partagé: a finding agreed with the commune's actors."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="findings")
+    text = models.TextField("constat partagé")
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "constat partagé"
+        verbose_name_plural = "constats partagés"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class ActionLead(models.Model):
+    """A piste d'action: becomes an action of the plan in one click."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="action_leads")
+    title = models.CharField("piste d'action", max_length=200)
+    theme = models.CharField("thème", max_length=30, choices=ActionTheme.choices, default=ActionTheme.AUTRE)
+    description = models.TextField("description", blank=True)
+    potential_leads = models.CharField("porteurs potentiels", max_length=300, blank=True)
+    resource_people = models.ManyToManyField(
+        "communes.Contact", verbose_name="personnes ressources", blank=True, related_name="action_leads"
+    )
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords(m2m_fields=[resource_people])
+
+    class Meta:
+        verbose_name = "piste d'action"
+        verbose_name_plural = "pistes d'actions"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.title

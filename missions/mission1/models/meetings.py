@@ -1,0 +1,137 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from pat_portal.kernel.querysets import CommuneScopedQuerySet
+
+# Head-counts of people not recorded by name: (field name, French label, contact categories it covers).
+HEADCOUNT_FIELDS = [
+    ("count_elus", "Élu·e·s", {"elu"}),
+    ("count_residents", "Habitant·e·s", {"habitant"}),
+    ("count_associations", "Associations", {"association"}),
+    ("count_farmers", "Agriculteur·rice·s", {"agriculteur"}),
+    ("count_others", "Autres acteurs", {"agent", "restauration", "commerce", "institution", "autre"}),
+]
+
+
+class MeetingQuerySet(CommuneScopedQuerySet):
+    """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
+
+
+class Meeting(models.Model):
+    """A meeting held in the field. Internal notes are for the team only, never shown to élus."""
+
+    class Kind(models.TextChoices):
+        LAUNCH = "lancement", "Réunion de lancement"
+        ELECTED = "elus", "Réunion d'élus"
+        PUBLIC = "publique", "Réunion publique"
+        STAKEHOLDERS = "atelier_acteurs", "Atelier d'acteurs"
+        STEERING = "copil", "Comité de pilotage"
+        INTERVIEW = "entretien", "Entretien"
+        VISIT = "visite", "Visite"
+
+    starts_at = models.DateTimeField("date et heure")
+    place = models.CharField("lieu", max_length=200)
+    kind = models.CharField("type de réunion", max_length=20, choices=Kind.choices)
+    title = models.CharField("objet", max_length=200, blank=True)
+    commune = models.ForeignKey(
+        "communes.Commune",
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    accompaniment = models.ForeignKey(
+        "missions.Accompaniment",
+        verbose_name="accompagnement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    support_request = models.ForeignKey(
+        "missions.SupportRequest",
+        verbose_name="demande d'accompagnement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+    )
+    participants = models.ManyToManyField(
+        "communes.Contact", through="MeetingParticipant", related_name="meetings", verbose_name="participants"
+    )
+    count_elus = models.PositiveSmallIntegerField("élu·e·s non nommé·e·s", default=0)
+    count_residents = models.PositiveSmallIntegerField("habitant·e·s", default=0)
+    count_associations = models.PositiveSmallIntegerField("associations", default=0)
+    count_farmers = models.PositiveSmallIntegerField("agriculteur·rice·s", default=0)
+    count_others = models.PositiveSmallIntegerField("autres acteurs", default=0)
+    agenda = models.TextField("ordre du jour", blank=True)
+    minutes = models.TextField("compte rendu", blank=True)
+    decisions = models.TextField("décisions", blank=True)
+    next_steps = models.TextField("prochaines étapes", blank=True)
+    internal_notes = models.TextField(
+        "notes internes", blank=True, help_text="Visibles de GBM et du prestataire uniquement, jamais des élus."
+    )
+    time_spent_half_days = models.DecimalField(
+        "temps passé (demi-journées)",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("20"))],
+    )
+    created_by = models.ForeignKey(
+        "pat_portal.User", verbose_name="saisi par", on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    history = HistoricalRecords(excluded_fields=[])
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "réunion"
+        verbose_name_plural = "réunions"
+        ordering = ["-starts_at"]
+        indexes = [
+            models.Index(fields=["-starts_at"], name="meeting_starts_idx"),
+            models.Index(fields=["commune", "-starts_at"], name="meeting_commune_idx"),
+            models.Index(fields=["kind"], name="meeting_kind_idx"),
+        ]
+
+    def __str__(self):
+        label = self.title or self.get_kind_display()
+        return f"{label} — {self.starts_at:%d/%m/%Y}"
+
+    def get_absolute_url(self):
+        return reverse("missions:meeting_detail", args=[self.pk])
+
+    @property
+    def headcount_total(self) -> int:
+        return sum(getattr(self, name) for name, _label, _categories in HEADCOUNT_FIELDS)
+
+    def headcounts(self) -> list[tuple[str, int]]:
+        return [(label, getattr(self, name)) for name, label, _categories in HEADCOUNT_FIELDS if getattr(self, name)]
+
+
+class MeetingParticipant(models.Model):
+    class Attendance(models.TextChoices):
+        PRESENT = "present", "Présent·e"
+        EXCUSED = "excuse", "Excusé·e"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participations")
+    contact = models.ForeignKey(
+        "communes.Contact", verbose_name="contact", on_delete=models.PROTECT, related_name="meeting_participations"
+    )
+    attendance = models.CharField("présence", max_length=10, choices=Attendance.choices, default=Attendance.PRESENT)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "participant·e"
+        verbose_name_plural = "participant·e·s"
+        constraints = [models.UniqueConstraint(fields=["meeting", "contact"], name="participant_unique_per_meeting")]
+
+    def __str__(self):
+        return f"{self.contact} ({self.get_attendance_display()})"

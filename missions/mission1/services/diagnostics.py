@@ -1,0 +1,106 @@
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from communes.models import Contact
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.diagnostics import Diagnostic
+from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
+from pat_portal.kernel.concurrency import conflict_message, save_versioned
+from pat_portal.kernel.models import User
+from pat_portal.kernel.pdf import render_pdf
+
+
+def save_ordered_formset(formset, parent) -> None:
+    """Save an inline formset whose rows carry a `position`, in the order the user chose."""
+    formset.instance = parent
+    formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        obj.delete()
+    for position, child_form in enumerate(formset.ordered_forms):
+        child = child_form.instance
+        setattr(child, formset.fk.name, parent)
+        child.position = position
+        child.save()
+    formset.save_m2m()
+
+
+def save_diagnostic(*, form, formsets: list, by: User) -> bool:
+    """Save the diagnostic and its stakes, findings and leads as one edit.
+
+    Refused (False, French error on the form, nothing written) when someone else saved the diagnostic
+    since this form was loaded. Editing a validated diagnostic starts its next version.
+    """
+    diagnostic = form.instance
+    diagnostic.mark_edited()
+    try:
+        with transaction.atomic():
+            saved = save_versioned(
+                form, commit_extra=lambda parent: [save_ordered_formset(formset, parent) for formset in formsets]
+            )
+            if saved:
+                diagnostic.accompaniment.advance_to(Accompaniment.Phase.DIAGNOSTIC)
+    except IntegrityError:
+        # Two people created the same commune's diagnostic at the same moment: the first one wins.
+        existing = Diagnostic.objects.get(accompaniment=diagnostic.accompaniment)
+        form.add_error(None, conflict_message(existing))
+        return False
+    return saved
+
+
+def stakeholder_coverage(accompaniment: Accompaniment) -> list[dict]:
+    """Which categories of stakeholders the accompaniment's meetings have reached, and which not yet.
+
+    Two queries: categories of the named participants present, and the sums of head-counts.
+    """
+    meetings = Meeting.objects.filter(accompaniment=accompaniment)
+    met_categories = set(
+        MeetingParticipant.objects.filter(meeting__in=meetings, attendance=MeetingParticipant.Attendance.PRESENT)
+        .values_list("contact__category", flat=True)
+        .distinct()
+    )
+    sums = meetings.aggregate(**{name: Sum(name) for name, _label, _categories in HEADCOUNT_FIELDS})
+    for name, _label, categories in HEADCOUNT_FIELDS:
+        # A head-count covers a category only when it maps to exactly one (the others are a mixed bag).
+        if sums[name] and len(categories) == 1:
+            met_categories |= categories
+    return [
+        {"value": value, "label": label, "met": value in met_categories}
+        for value, label in Contact.Category.choices
+        if value != Contact.Category.AUTRE
+    ]
+
+
+def diagnostic_pdf_context(diagnostic: Diagnostic, *, deliverable=None) -> dict:
+    accompaniment = diagnostic.accompaniment
+    meetings = list(
+        Meeting.objects.filter(accompaniment=accompaniment)
+        .order_by("starts_at")
+        .only("starts_at", "kind", "title", *[name for name, _l, _c in HEADCOUNT_FIELDS])
+    )
+    present_counts = {}
+    for meeting_id in MeetingParticipant.objects.filter(
+        meeting__in=meetings, attendance=MeetingParticipant.Attendance.PRESENT
+    ).values_list("meeting_id", flat=True):
+        present_counts[meeting_id] = present_counts.get(meeting_id, 0) + 1
+    for meeting in meetings:
+        meeting.named_present = present_counts.get(meeting.pk, 0)
+    stakes = sorted(diagnostic.stakes.all(), key=lambda stake: (stake.priority, stake.position, stake.pk))
+    return {
+        "diagnostic": diagnostic,
+        "commune": accompaniment.commune,
+        "programme": accompaniment.programme,
+        "accompaniment": accompaniment,
+        "stakes": stakes,
+        "findings": list(diagnostic.findings.all()),
+        "leads": list(diagnostic.action_leads.prefetch_related("resource_people")),
+        "meetings": meetings,
+        "deliverable": deliverable,
+        "generated_at": timezone.now(),
+    }
+
+
+def render_diagnostic_pdf(diagnostic: Diagnostic, *, deliverable=None) -> bytes:
+    """The "Synthèse du diagnostic" booklet; archival PDF/A when a validated version is frozen."""
+    context = diagnostic_pdf_context(diagnostic, deliverable=deliverable)
+    return render_pdf("missions/pdf/diagnostic.html", context, archival=deliverable is not None)

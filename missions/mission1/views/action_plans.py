@@ -1,0 +1,273 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+
+from missions.mission1.filters.actions import ActionFilter
+from missions.mission1.forms.action_plans import (
+    ActionForm,
+    ActionPlanForm,
+    ApprovalForm,
+    FundingSourceFormSet,
+    IndicatorForm,
+    IndicatorValueFormSet,
+    ProgressNoteForm,
+)
+from missions.mission1.models.action_plans import (
+    Action,
+    ActionPlan,
+    FundingSource,
+    Indicator,
+    IndicatorValue,
+    ProgressNote,
+)
+from missions.mission1.models.diagnostics import ActionLead
+from missions.mission1.services import action_plans as services
+from missions.mission1.views.diagnostics import _accompaniment
+from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.deliverables import WorkflowError
+from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.pdf import pdf_response
+
+
+def _plan(request, insee_code) -> ActionPlan:
+    accompaniment = _accompaniment(request, insee_code)
+    return get_object_or_404(
+        ActionPlan.objects.visible_to(request.user).select_related(
+            "accompaniment__commune", "accompaniment__programme", "approved_by"
+        ),
+        accompaniment=accompaniment,
+    )
+
+
+def _action(request, pk) -> Action:
+    return get_object_or_404(
+        Action.objects.visible_to(request.user).select_related("plan__accompaniment__commune"), pk=pk
+    )
+
+
+def action_plan_detail(request, insee_code):
+    accompaniment = _accompaniment(request, insee_code)
+    plan = (
+        ActionPlan.objects.visible_to(request.user)
+        .select_related("approved_by")
+        .filter(accompaniment=accompaniment)
+        .first()
+    )
+    if plan is None and not request.user.is_team:
+        raise Http404("Aucun plan d'actions transmis pour cette commune.")
+    actions = services.plan_actions(plan) if plan else []
+    can_edit = access.can_write_field_work(request.user)
+    # The diagnostic's leads not yet turned into actions, offered to the team in one click.
+    leads = (
+        list(
+            ActionLead.objects.filter(diagnostic__accompaniment=accompaniment).exclude(
+                actions__plan__accompaniment=accompaniment
+            )
+        )
+        if can_edit
+        else []
+    )
+    context = {
+        "accompaniment": accompaniment,
+        "commune": accompaniment.commune,
+        "plan": plan,
+        "actions": actions,
+        "totals": services.plan_totals(actions),
+        "leads": leads,
+        "can_edit": can_edit,
+        "can_approve": plan is not None and access.can_approve_action_plan(request.user, plan),
+        "approval_form": ApprovalForm(),
+    }
+    return render(request, "missions/action_plan_detail.html", context)
+
+
+def action_plan_update(request, insee_code):
+    accompaniment = _accompaniment(request, insee_code)
+    access.require(access.can_write_field_work(request.user))
+    plan = ActionPlan.objects.filter(accompaniment=accompaniment).first() or ActionPlan(accompaniment=accompaniment)
+    form = ActionPlanForm(request.POST or None, instance=plan)
+    if request.method == "POST" and form.is_valid():
+        plan.mark_edited()
+        if save_versioned(form):
+            messages.success(request, "Plan d'actions enregistré.")
+            return redirect("missions:action_plan", insee_code=insee_code)
+    return render(request, "missions/action_plan_form.html", {"form": form, "commune": accompaniment.commune})
+
+
+def action_plan_calendar(request, insee_code):
+    plan = _plan(request, insee_code)
+    actions = list(plan.actions.all())
+    context = {"plan": plan, "commune": plan.accompaniment.commune, "calendar": services.calendar(actions)}
+    return render(request, "missions/action_plan_calendar.html", context)
+
+
+def action_plan_pdf(request, insee_code):
+    plan = _plan(request, insee_code)
+    pdf = services.render_action_plan_pdf(plan)
+    return pdf_response(pdf, f"plan-d-actions-{plan.accompaniment.commune.insee_code}.pdf")
+
+
+def action_plan_history(request, insee_code):
+    plan = _plan(request, insee_code)
+    access.require(access.is_team(request.user))
+    action_ids = Action.history.filter(plan_id=plan.pk).values("id")  # a subquery, not a query of its own
+    entries = history_entries(
+        plan.history.all(),
+        Action.history.filter(plan_id=plan.pk),
+        FundingSource.history.filter(action_id__in=action_ids),
+        Indicator.history.filter(action_id__in=action_ids),
+        IndicatorValue.history.filter(indicator__action_id__in=action_ids),
+        ProgressNote.history.filter(action_id__in=action_ids),
+        labels={ActionPlan: str(plan)},
+    )
+    context = {"title": str(plan), "entries": entries, "back_url": plan.get_absolute_url()}
+    return render(request, "missions/history.html", context)
+
+
+@require_POST
+def action_plan_approve(request, insee_code):
+    plan = _plan(request, insee_code)
+    access.require(access.can_approve_action_plan(request.user, plan))
+    form = ApprovalForm(request.POST)
+    if form.is_valid():
+        try:
+            plan.approve(by=request.user, council_decision_date=form.cleaned_data["council_decision_date"])
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Le plan d'actions est approuvé par la commune. GBM va pouvoir le valider.")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(plan)
+
+
+def action_create(request, insee_code):
+    accompaniment = _accompaniment(request, insee_code)
+    access.require(access.can_write_field_work(request.user))
+    action = Action()
+    form = ActionForm(request.POST or None, instance=action)
+    funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
+    valid = request.method == "POST" and form.is_valid() & funding.is_valid()
+    if valid and services.save_action(
+        form=form, funding_formset=funding, plan=services.plan_for(accompaniment), by=request.user
+    ):
+        _warn_if_overfunded(request, form.instance)
+        messages.success(request, f"Action « {form.instance} » ajoutée au plan.")
+        return redirect("missions:action_detail", pk=form.instance.pk)
+    context = {"form": form, "funding": funding, "commune": accompaniment.commune, "title": "Nouvelle action"}
+    return render(request, "missions/action_form.html", context)
+
+
+def action_update(request, pk):
+    action = _action(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    form = ActionForm(request.POST or None, instance=action)
+    funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
+    valid = request.method == "POST" and form.is_valid() & funding.is_valid()
+    if valid and services.save_action(form=form, funding_formset=funding, plan=action.plan, by=request.user):
+        _warn_if_overfunded(request, action)
+        messages.success(request, "Action enregistrée.")
+        return redirect("missions:action_detail", pk=action.pk)
+    context = {
+        "form": form,
+        "funding": funding,
+        "commune": action.plan.accompaniment.commune,
+        "title": f"Modifier : {action}",
+        "action": action,
+    }
+    return render(request, "missions/action_form.html", context)
+
+
+def _warn_if_overfunded(request, action):
+    funding = sum((source.amount for source in action.funding_sources.all()), start=0)
+    if funding > action.cost_estimate:
+        messages.warning(
+            request,
+            f"Attention : les financements de « {action} » dépassent son coût estimé. Vérifiez les montants.",
+        )
+
+
+def _render_action(request, action, note_form):
+    context = {
+        "action": action,
+        "plan": action.plan,
+        "commune": action.plan.accompaniment.commune,
+        "funding_sources": action.funding_sources.all(),
+        "indicators": action.indicators.prefetch_related("values"),
+        "notes": action.progress_notes.select_related("author"),
+        "note_form": note_form,
+        "can_edit": access.can_write_field_work(request.user),
+    }
+    return render(request, "missions/action_detail.html", context)
+
+
+def action_detail(request, pk):
+    return _render_action(request, _action(request, pk), ProgressNoteForm())
+
+
+@require_POST
+def action_from_lead(request, insee_code, lead_pk):
+    accompaniment = _accompaniment(request, insee_code)
+    access.require(access.can_write_field_work(request.user))
+    lead = get_object_or_404(ActionLead, pk=lead_pk, diagnostic__accompaniment=accompaniment)
+    action = services.create_action_from_lead(plan=services.plan_for(accompaniment), lead=lead, by=request.user)
+    messages.success(request, f"La piste « {lead} » est devenue une action du plan.")
+    return redirect("missions:action_detail", pk=action.pk)
+
+
+@require_POST
+def action_move(request, pk, direction):
+    offsets = {"monter": -1, "descendre": 1}
+    if direction not in offsets:
+        raise Http404
+    action = _action(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    services.move_action(action=action, offset=offsets[direction])
+    return redirect(action.plan)
+
+
+@require_POST
+def action_add_note(request, pk):
+    action = _action(request, pk)
+    access.require(access.can_write_field_work(request.user))
+    form = ProgressNoteForm(request.POST)
+    if form.is_valid():
+        services.add_progress_note(form=form, action=action, by=request.user)
+        messages.success(request, "Point d'avancement ajouté.")
+        return redirect("missions:action_detail", pk=action.pk)
+    return _render_action(request, action, form)
+
+
+def indicator_edit(request, action_pk, pk=None):
+    action = _action(request, action_pk)
+    access.require(access.can_write_field_work(request.user))
+    indicator = get_object_or_404(Indicator, pk=pk, action=action) if pk else Indicator(action=action)
+    form = IndicatorForm(request.POST or None, instance=indicator)
+    values = IndicatorValueFormSet(request.POST or None, instance=indicator, prefix="valeurs")
+    if request.method == "POST" and form.is_valid() & values.is_valid():
+        services.save_indicator(form=form, values_formset=values, action=action)
+        messages.success(request, "Indicateur enregistré.")
+        return redirect("missions:action_detail", pk=action.pk)
+    context = {"form": form, "values": values, "action": action, "commune": action.plan.accompaniment.commune}
+    return render(request, "missions/indicator_form.html", context)
+
+
+class ActionListView(FilterView):
+    """Every action of every plan the user may see: the list behind the dashboard's figures."""
+
+    filterset_class = ActionFilter
+    template_name = "missions/action_list.html"
+    paginate_by = 50
+    context_object_name = "actions"
+
+    def get_queryset(self):
+        return (
+            Action.objects.visible_to(self.request.user)
+            .select_related("plan__accompaniment__commune", "lead_contact")
+            .order_by("plan__accompaniment__commune__name", "position", "pk")
+        )

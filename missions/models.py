@@ -1,0 +1,60 @@
+"""The missions app's models module, for Django only: it imports each domain's models so that the app registers
+them. Code imports a model from its domain (missions.mission1, missions.support, missions.money, missions.programme),
+never from here (import-linter checks it).
+"""
+
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import (
+    Action,
+    ActionPlan,
+    FundingSource,
+    Indicator,
+    IndicatorValue,
+    ProgressNote,
+)
+from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
+from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
+from missions.money.models.orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate
+from missions.money.models.time import TimeEntry, TimeMonthLock
+from missions.programme.choices import ActionTheme
+from missions.programme.models import Programme
+from missions.support.models import (
+    FinancingLine,
+    StepDocument,
+    SupportPriorityWeights,
+    SupportRequest,
+    SupportRequestEvent,
+    SupportStep,
+)
+
+__all__ = [
+    "HEADCOUNT_FIELDS",
+    "Accompaniment",
+    "Action",
+    "ActionPlan",
+    "FundingSource",
+    "Indicator",
+    "IndicatorValue",
+    "ProgressNote",
+    "ActionLead",
+    "ActionTheme",
+    "Diagnostic",
+    "Meeting",
+    "MeetingParticipant",
+    "Programme",
+    "SharedFinding",
+    "Stake",
+    "FinancingLine",
+    "StepDocument",
+    "SupportPriorityWeights",
+    "SupportRequest",
+    "SupportRequestEvent",
+    "SupportStep",
+    "Mission",
+    "OrderForm",
+    "OrderFormStatusChange",
+    "OrderLine",
+    "VatRate",
+    "TimeEntry",
+    "TimeMonthLock",
+]

@@ -1,0 +1,353 @@
+"""Order forms are written here, in the Django admin, by GBM officers (who are staff).
+
+- The number is proposed (BC-<year>-<sequence>, per programme); left empty, the next free one is given.
+- Lines inline; totals excl. VAT, VAT and incl. VAT computed from the lines (each rounded to the cent).
+- Status: one step forward at a time (brouillon → émis → notifié → exécuté → facturé → payé); going back
+  is for a superuser, with a reason, recorded in the status journal. Once issued, the content and the lines
+  are frozen (a legal commitment): only the status, the signed scan and the internal notes change.
+- Optimistic concurrency: if another officer saved the order form since the page was opened, the save is
+  refused with a message and the input stays on screen (nothing is lost, nothing is overwritten).
+- The signed scan is checked on upload (10 MB, PDF/PNG/JPEG detected from the content) and is only served
+  through a view that checks visibility, as an attachment.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from missions.money.models.orders import OrderForm, OrderLine, StatusTransitionError
+from missions.money.services.budget import order_form_budget, with_budget
+from missions.programme.models import Programme
+from pat_portal.kernel import access
+from pat_portal.kernel.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline
+from pat_portal.kernel.concurrency import VersionedModelForm, conflict_message
+from pat_portal.kernel.templatetags.portal import euros
+from pat_portal.kernel.uploads import UploadField, display_filename
+
+SCAN_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg"}
+CONTENT_FIELDS = ["programme", "number", "issued_on", "object", "mission", "commune"]
+
+
+def officer_may_write(request) -> bool:
+    """The role decides, not Django's per-model permissions: a GBM officer with admin access writes order forms."""
+    user = request.user
+    return bool(user.is_active and user.is_staff and access.can_manage_order_forms(user))
+
+
+class SignedScanInput(forms.ClearableFileInput):
+    """The stored scan is linked through the download view (media files are never served directly)."""
+
+    template_name = "missions/orders/admin_scan_input.html"
+    download_url = ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["download_url"] = self.download_url
+        context["widget"]["display_name"] = display_filename(value) if self.is_initial(value) else ""
+        return context
+
+
+class OrderFormAdminForm(VersionedModelForm):
+    new_status = forms.ChoiceField(
+        label="Statut",
+        help_text="Les étapes se suivent : brouillon → émis → notifié → exécuté → facturé → payé.",
+    )
+    status_reason = forms.CharField(
+        label="Raison du retour en arrière",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Obligatoire pour revenir à un statut antérieur (réservé aux superutilisateur·rice·s).",
+    )
+
+    class Meta:
+        model = OrderForm
+        fields = [*CONTENT_FIELDS, "signed_scan", "notes"]
+        field_classes = {"signed_scan": UploadField}
+        widgets = {
+            "object": forms.TextInput(attrs={"size": 80}),
+            "notes": forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        }
+
+    # Set by OrderFormAdmin.get_form: the officer who is editing (their rights decide the statuses offered).
+    current_user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        order_form = self.instance
+        labels = dict(OrderForm.Status.choices)
+        allowed = order_form.allowed_statuses(self.current_user) if self.current_user else []
+        self.fields["new_status"].choices = [(order_form.status, f"{labels[order_form.status]} (statut actuel)")] + [
+            (status, labels[status]) for status in allowed
+        ]
+        self.fields["new_status"].initial = order_form.status
+        if "number" in self.fields:
+            self.fields["number"].required = False
+        if "signed_scan" in self.fields:
+            self.fields[
+                "signed_scan"
+            ].help_text = "PDF, PNG ou JPEG, 10 Mo au plus ; le type est vérifié sur le contenu."
+            widget = SignedScanInput()
+            if order_form.pk:
+                widget.download_url = reverse("missions:order_form_scan", args=[order_form.pk])
+            self.fields["signed_scan"].widget = widget
+
+    def clean_signed_scan(self):
+        scan = self.cleaned_data.get("signed_scan")
+        is_new_upload = scan and getattr(scan, "content_type", None) and scan is not self.initial.get("signed_scan")
+        if is_new_upload and scan.content_type not in SCAN_MIME_TYPES:
+            raise ValidationError("Le bon signé doit être un PDF ou une image (PNG, JPEG).")
+        return scan
+
+    def clean(self):
+        cleaned = super().clean()
+        order_form = self.instance
+        if order_form.pk:
+            # The admin view runs in a transaction: the row stays locked until this save is written.
+            current = OrderForm._base_manager.select_for_update().get(pk=order_form.pk)
+            if cleaned.get("lock_version") != current.lock_version:
+                # A deliberate second save, after reading the message, may replace the other officer's input.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("lock_version")] = current.lock_version
+                raise ValidationError(conflict_message(current), code="conflict")
+        if "number" in self.fields and not cleaned.get("number") and cleaned.get("programme"):
+            issued_on = cleaned.get("issued_on") or timezone.localdate()
+            cleaned["number"] = OrderForm.next_number(cleaned["programme"], issued_on.year)
+        new_status = cleaned.get("new_status")
+        if new_status and new_status != order_form.status:
+            try:
+                # The lines are saved with this same form: the inline formset checks that there is at least one.
+                order_form.check_status_change(
+                    new_status, by=self.current_user, reason=cleaned.get("status_reason", ""), check_lines=False
+                )
+            except StatusTransitionError as error:
+                self.add_error(error.field, str(error))
+        return cleaned
+
+
+class OrderLineFormSet(AccessibleInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if not (self.can_delete and self._should_delete_form(form)) and (form.instance.pk or form.has_changed())
+        ]
+        leaving_draft = self.data.get("new_status", OrderForm.Status.DRAFT) != OrderForm.Status.DRAFT
+        if leaving_draft and not kept:
+            raise ValidationError("Un bon de commande émis doit comporter au moins une ligne.")
+
+
+class OrderLineInline(AccessibleTabularInline):
+    model = OrderLine
+    formset = OrderLineFormSet
+    fields = ["position", "description", "unit", "quantity", "unit_price", "vat_rate", "amounts"]
+    readonly_fields = ["amounts"]
+    extra = 0
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 3 if obj is None else (1 if obj.is_draft else 0)
+
+    @admin.display(description="Montants (HT / TVA / TTC)")
+    def amounts(self, line):
+        if not line.pk:
+            return "—"
+        return f"{euros(line.amount_excl_vat)} / {euros(line.vat_amount)} / {euros(line.amount_incl_vat)}"
+
+    def _content_editable(self, request, obj):
+        return officer_may_write(request) and (obj is None or obj.is_draft)
+
+    def has_view_permission(self, request, obj=None):
+        return officer_may_write(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._content_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._content_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._content_editable(request, obj)
+
+
+class YearListFilter(admin.SimpleListFilter):
+    title = "année"
+    parameter_name = "annee"
+
+    def lookups(self, request, model_admin):
+        years = OrderForm.objects.dates("issued_on", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(issued_on__year=int(self.value()))
+        return queryset
+
+
+@admin.register(OrderForm)
+class OrderFormAdmin(SimpleHistoryAdmin):
+    form = OrderFormAdminForm
+    inlines = [OrderLineInline]
+    list_display = [
+        "number",
+        "issued_on",
+        "object",
+        "mission_number",
+        "commune",
+        "status",
+        "total_ht",
+        "total_ttc",
+        "consumption",
+    ]
+    list_display_links = ["number", "object"]
+    list_filter = ["status", "mission", ("commune", admin.RelatedOnlyFieldListFilter), YearListFilter, "programme"]
+    list_select_related = ["commune", "programme"]
+    search_fields = ["number", "object", "commune__name", "lines__description"]
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return with_budget(super().get_queryset(request))
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            ("Bon de commande", {"fields": CONTENT_FIELDS}),
+            ("Statut", {"fields": ["new_status", "status_reason", "status_journal"]}),
+            ("Montants et consommation", {"fields": ["totals", "budget_summary"]}),
+            ("Documents", {"fields": ["signed_scan", "notes"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["totals", "budget_summary", "status_journal"]
+        if obj is not None and not obj.is_draft:
+            readonly += CONTENT_FIELDS
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"current_user": request.user})
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        programme = Programme.objects.current()
+        if programme is not None:
+            initial.setdefault("programme", programme.pk)
+            initial.setdefault("number", OrderForm.next_number(programme, timezone.localdate().year))
+        return initial
+
+    def has_module_permission(self, request):
+        return officer_may_write(request)
+
+    def has_view_permission(self, request, obj=None):
+        return officer_may_write(request)
+
+    def has_add_permission(self, request):
+        return officer_may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return officer_may_write(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # An order form that has been issued is a commitment: it is never deleted, only a draft is.
+        return officer_may_write(request) and (obj is None or obj.is_draft)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.lock_version = form.cleaned_data["lock_version"] + 1
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        order_form = form.instance
+        new_status = form.cleaned_data.get("new_status")
+        if new_status and new_status != order_form.status:
+            try:
+                order_form.change_status(
+                    new_status, by=request.user, reason=form.cleaned_data.get("status_reason", "")
+                )
+            except StatusTransitionError as error:
+                self.message_user(request, f"Statut inchangé : {error}", level=messages.ERROR)
+
+    # Read-only displays --------------------------------------------------------------------------
+    @admin.display(description="Mission", ordering="mission")
+    def mission_number(self, order_form):
+        return order_form.mission
+
+    @admin.display(description="Total HT")
+    def total_ht(self, order_form):
+        return euros(order_form.total_excl_vat)
+
+    @admin.display(description="Total TTC")
+    def total_ttc(self, order_form):
+        return euros(order_form.total_incl_vat)
+
+    @admin.display(description="Consommation")
+    def consumption(self, order_form):
+        figures = order_form_budget(order_form).figures
+        rate = figures.consumed_rate
+        text = f"{euros(figures.consumed_amount)} ({str(rate).replace('.', ',')} %)" if rate is not None else "—"
+        return f"{text} — {figures.level_label}" if figures.level_label else text
+
+    @admin.display(description="Totaux")
+    def totals(self, order_form):
+        if not order_form.pk:
+            return "Calculés à l'enregistrement, ligne par ligne (arrondi au centime)."
+        rows = format_html_join(
+            "",
+            "<li>TVA {} sur {} : {}</li>",
+            ((label, euros(base), euros(vat)) for label, base, vat in order_form.vat_breakdown()),
+        )
+        return format_html(
+            "<strong>Total HT : {}</strong><ul>{}</ul><strong>Total TTC : {}</strong>",
+            euros(order_form.total_excl_vat),
+            rows,
+            euros(order_form.total_incl_vat),
+        )
+
+    @admin.display(description="Consommation")
+    def budget_summary(self, order_form):
+        if not order_form.pk:
+            return "—"
+        figures = order_form_budget(order_form).figures
+        return format_html(
+            "Demi-journées : {} consommées sur {} commandées (reste {}).<br>Montant HT : {} consommés sur {} (reste {}). "
+            '<a href="{}">Voir le détail</a>',
+            floatformat(figures.consumed_half_days, -2),
+            floatformat(figures.ordered_half_days, -2),
+            floatformat(figures.remaining_half_days, -2),
+            euros(figures.consumed_amount),
+            euros(figures.ordered_amount),
+            euros(figures.remaining_amount),
+            reverse("missions:order_form_detail", args=[order_form.pk]),
+        )
+
+    @admin.display(description="Journal des statuts")
+    def status_journal(self, order_form):
+        if not order_form.pk:
+            return "—"
+        changes = order_form.status_changes.select_related("changed_by")
+        if not changes:
+            return "Aucun changement de statut."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} : {} → {} par {}{}</li>",
+                (
+                    (
+                        timezone.localtime(change.changed_at).strftime("%d/%m/%Y %H:%M"),
+                        change.get_from_status_display(),
+                        change.get_to_status_display(),
+                        change.changed_by,
+                        f" — raison : {change.reason}" if change.reason else "",
+                    )
+                    for change in changes
+                ),
+            ),
+        )

@@ -1,0 +1,80 @@
+"""Filters of the order-form list and of the time entries list (django-filter)."""
+
+import django_filters
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import Q
+
+from communes.filters import CommuneChoiceFilter
+from communes.models import Commune
+from missions.money.forms import activity_choices
+from missions.money.models.orders import OrderForm
+from missions.money.models.time import TimeEntry
+from missions.programme.choices import Mission
+from pat_portal.kernel.models import User
+
+MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+class OrderFormFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="Recherche", method="filter_search")
+    status = django_filters.ChoiceFilter(label="Statut", choices=OrderForm.Status.choices, empty_label="Tous")
+    mission = django_filters.ChoiceFilter(label="Mission", choices=Mission.choices, empty_label="Toutes")
+    commune = CommuneChoiceFilter(queryset=Commune.objects.filter(order_forms__isnull=False).distinct())
+    year = django_filters.NumberFilter(
+        label="Année",
+        field_name="issued_on",
+        lookup_expr="year",
+        widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}),
+    )
+
+    class Meta:
+        model = OrderForm
+        fields = []
+
+    def filter_search(self, queryset, name, value):
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(number__icontains=term) | Q(object__icontains=term) | Q(commune__name__icontains=term)
+            )
+        return queryset
+
+
+class TimeEntryFilter(django_filters.FilterSet):
+    month = django_filters.CharFilter(
+        label="Mois",
+        method="filter_month",
+        validators=[RegexValidator(MONTH_REGEX, "Indiquez un mois au format AAAA-MM, par exemple 2026-11.")],
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}),
+    )
+    consultant = django_filters.ModelChoiceFilter(
+        label="Consultant·e", queryset=User.objects.consultants(), empty_label="Tout le monde"
+    )
+    order_form = django_filters.ModelChoiceFilter(
+        label="Bon de commande",
+        field_name="order_line__order_form",
+        queryset=OrderForm.objects.none(),
+        empty_label="Tous",
+    )
+    activity = django_filters.ChoiceFilter(label="Activité", method="filter_activity", empty_label="Toutes")
+
+    class Meta:
+        model = TimeEntry
+        fields = []
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["order_form"].queryset = OrderForm.objects.visible_to(user).only("id", "number", "object")
+        # A callable: the three queries behind the choices run only when the select is shown or a value checked.
+        self.filters["activity"].extra["choices"] = lambda: activity_choices(user)
+
+    def filter_month(self, queryset, name, value):
+        year, month = (int(part) for part in value.split("-"))
+        return queryset.filter(date__year=year, date__month=month)
+
+    def filter_activity(self, queryset, name, value):
+        kind, _, pk = value.partition(":")
+        field_name = TimeEntry.ACTIVITY_FIELDS.get(kind)
+        if field_name:
+            return queryset.filter(**{f"{field_name}_id": int(pk)})
+        return queryset.filter(**{f"{field}__isnull": True for field in TimeEntry.ACTIVITY_FIELDS.values()})

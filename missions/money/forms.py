@@ -1,0 +1,239 @@
+"""Forms of time tracking: one entry, and the week grid (one row per activity and order line)."""
+
+import datetime
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.db.models import Q
+from django.utils.formats import date_format
+
+from ateliers.models import Workshop
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.money.models.orders import OrderLine
+from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry
+from missions.support.models import SupportRequest
+from pat_portal.kernel.models import User
+from pat_portal.kernel.templatetags.portal import euros
+
+HALF_DAY_CHOICES = [(1, "1 demi-journée"), (2, "2 demi-journées (journée entière)")]
+
+
+def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
+    """Choices of the activity select: general work, then accompaniments, workshops and support requests.
+
+    Three queries. Closed accompaniments, cancelled workshops and requests not taken on are left out, unless
+    an entry being edited already points at them (`include_keys`).
+    """
+    include_keys = include_keys or set()
+    Activity = TimeEntry.Activity
+
+    def kept(kind) -> Q:
+        """The rows an edited entry already points at, whatever their state."""
+        prefix = f"{kind.value}:"
+        return Q(
+            pk__in=[
+                int(key[len(prefix) :])
+                for key in include_keys
+                if key.startswith(prefix) and key[len(prefix) :].isdigit()
+            ]
+        )
+
+    # The states are filtered by the database: only the rows offered are read (1,300 at scale 20, not 2,300).
+    accompaniments = (
+        Accompaniment.objects.visible_to(user)
+        .filter(~Q(phase=Accompaniment.Phase.CLOSED) | kept(Activity.ACCOMPANIMENT))
+        .order_by("commune__name", "pk")
+        .values_list("pk", "commune__name")
+    )
+    workshops = (
+        Workshop.objects.visible_to(user)
+        .filter(~Q(status=Workshop.Status.CANCELLED) | kept(Activity.WORKSHOP))
+        .only("id", "number", "title")
+        .order_by("-starts_at")
+    )
+    requests = (
+        SupportRequest.objects.visible_to(user)
+        .filter(Q(status__in=SupportRequest.SUPPORTED_STATUSES) | kept(Activity.SUPPORT_REQUEST))
+        .only("id", "year", "number", "title")
+        .order_by("-year", "-number")
+    )
+    groups = [
+        (
+            "Mission 1 : accompagnements communaux",
+            [(f"{Activity.ACCOMPANIMENT.value}:{pk}", f"Accompagnement — {name}") for pk, name in accompaniments],
+        ),
+        (
+            "Mission 2 : ateliers de partage",
+            [(f"{Activity.WORKSHOP.value}:{item.pk}", str(item)) for item in workshops],
+        ),
+        (
+            "Mission 3 : demandes d'accompagnement",
+            [(f"{Activity.SUPPORT_REQUEST.value}:{item.pk}", f"Demande {item}") for item in requests],
+        ),
+    ]
+    return [(Activity.GENERAL.value, Activity.GENERAL.label)] + [group for group in groups if group[1]]
+
+
+def order_line_choices(user, *, include_ids: set[int] | None = None) -> list:
+    """Half-day lines of issued order forms the user may see, grouped by order form. One query."""
+    lines = (
+        OrderLine.objects.visible_to(user)
+        .for_time()
+        .select_related("order_form")
+        .order_by("-order_form__issued_on", "order_form__number", "position", "pk")
+    )
+    if include_ids:
+        lines = lines | OrderLine.objects.filter(pk__in=include_ids).select_related("order_form")
+    groups: dict[str, list] = {}
+    for line in lines:
+        label = f"{line.order_form.number} · {line.description} ({euros(line.unit_price)} HT)"
+        groups.setdefault(str(line.order_form), []).append((line.pk, label))
+    return list(groups.items())
+
+
+def _valid_keys(choices) -> set[str]:
+    keys = set()
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            keys |= {str(sub_value) for sub_value, _ in label}
+        else:
+            keys.add(str(value))
+    return keys
+
+
+class TimeEntryForm(forms.ModelForm):
+    activity = forms.ChoiceField(label="Activité")
+    order_line = forms.TypedChoiceField(
+        label="Ligne de bon de commande",
+        coerce=int,
+        help_text="Le temps est valorisé au prix unitaire de cette ligne.",
+    )
+    half_days = forms.TypedChoiceField(label="Demi-journées", choices=HALF_DAY_CHOICES, coerce=int)
+
+    class Meta:
+        model = TimeEntry
+        fields = ["consultant", "date", "half_days", "comment"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        entry = self.instance
+        if user.is_gbm:
+            self.fields["consultant"].queryset = User.objects.consultants()
+        else:
+            del self.fields["consultant"]
+            entry.consultant = user
+        include_keys = {entry.activity_key} if entry.pk else set()
+        include_ids = {entry.order_line_id} if entry.pk else set()
+        self.fields["activity"].choices = activity_choices(user, include_keys=include_keys)
+        self.fields["order_line"].choices = [("", "—")] + order_line_choices(user, include_ids=include_ids)
+        if entry.pk:
+            self.initial.setdefault("activity", entry.activity_key)
+            self.initial.setdefault("order_line", entry.order_line_id)
+        self.order_fields(["consultant", "date", "half_days", "activity", "order_line", "comment"])
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", "Enregistrer"))
+
+    def _post_clean(self):
+        # The activity and the line are chosen from plain selects (built once per page); set them before the
+        # model's own validation runs.
+        if "activity" in self.cleaned_data:
+            self.instance.set_activity(self.cleaned_data["activity"])
+        if self.cleaned_data.get("order_line"):
+            self.instance.order_line_id = self.cleaned_data["order_line"]
+        super()._post_clean()
+
+
+class WeekRowForm(forms.Form):
+    """One row of the week grid. Days of a locked month or in the future are shown but cannot change."""
+
+    activity = forms.ChoiceField(
+        label="Activité", required=False, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+    order_line = forms.TypedChoiceField(
+        label="Ligne de bon de commande",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, days, activity_choices, line_choices, frozen_days=frozenset(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.days = days
+        self.fields["activity"].choices = [("", "—")] + activity_choices
+        self.fields["order_line"].choices = [("", "—")] + line_choices
+        for index, day in enumerate(days):
+            self.fields[f"day_{index}"] = forms.IntegerField(
+                label=f"{date_format(day, 'l j F')} : demi-journées",
+                required=False,
+                min_value=0,
+                max_value=MAX_HALF_DAYS_PER_ENTRY,
+                disabled=day in frozen_days,
+                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm week-cell", "step": 1}),
+                error_messages={
+                    "max_value": "Au plus deux demi-journées par jour.",
+                    "min_value": "Le nombre ne peut pas être négatif.",
+                },
+            )
+
+    def day_fields(self):
+        return [(day, self[f"day_{index}"]) for index, day in enumerate(self.days)]
+
+    def half_days_by_day(self) -> dict[datetime.date, int]:
+        return {day: self.cleaned_data.get(f"day_{index}") or 0 for index, day in enumerate(self.days)}
+
+    def clean(self):
+        cleaned = super().clean()
+        has_time = any(cleaned.get(f"day_{index}") for index in range(len(self.days)))
+        if has_time and not cleaned.get("activity"):
+            self.add_error("activity", "Choisissez l'activité de cette ligne.")
+        if has_time and not cleaned.get("order_line"):
+            self.add_error("order_line", "Choisissez la ligne de bon de commande à laquelle imputer ce temps.")
+        return cleaned
+
+
+class BaseWeekFormSet(forms.BaseFormSet):
+    def get_form_kwargs(self, index):
+        # Every row is read, even one equal to what was shown: the grid is the whole week, and an unread row
+        # would count as emptied (its entries deleted).
+        return {**super().get_form_kwargs(index), "empty_permitted": False}
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            key = (form.cleaned_data.get("activity"), form.cleaned_data.get("order_line"))
+            if not all(key) or not any(form.half_days_by_day().values()):
+                continue
+            if key in seen:
+                raise forms.ValidationError(
+                    "La même activité et la même ligne de bon de commande figurent sur deux lignes : regroupez-les."
+                )
+            seen.add(key)
+
+
+# absolute_max: a forged TOTAL_FORMS otherwise makes Django build and render 1,040 rows (seconds of CPU).
+WeekFormSet = forms.formset_factory(
+    WeekRowForm, formset=BaseWeekFormSet, extra=3, max_num=40, absolute_max=40, validate_max=True
+)
+
+
+class WeekChoiceForm(forms.Form):
+    """Which week (and, for GBM, whose week) the grid shows."""
+
+    semaine = forms.DateField(
+        label="Semaine du", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    consultant = forms.ModelChoiceField(label="Consultant·e", queryset=User.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user.is_gbm:
+            self.fields["consultant"].queryset = User.objects.consultants()
+        else:
+            del self.fields["consultant"]

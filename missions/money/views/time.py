@@ -1,0 +1,280 @@
+"""Time tracking: the list (GBM sees everyone's time), one entry, the week grid, month locks, exports.
+
+Élus never see time: every page here answers 404 to them.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+from django_filters.views import FilterView
+
+from missions.money.filters import TimeEntryFilter
+from missions.money.forms import TimeEntryForm, WeekChoiceForm, WeekFormSet, activity_choices, order_line_choices
+from missions.money.models.orders import ZERO
+from missions.money.models.time import TimeEntry, TimeLockedError, TimeMonthLock, first_of_month, month_label
+from missions.money.services.time import (
+    WeekRow,
+    delete_time_entry,
+    lock_month,
+    monday_of,
+    save_time_entry,
+    save_week,
+    unlock_month,
+    week_days,
+    week_entries,
+)
+from pat_portal.kernel import access
+from pat_portal.kernel.exports import export_response
+
+MONTHS_SHOWN_TO_GBM = 12
+
+
+def require_team(user) -> None:
+    """Order forms, prices and time do not exist for élus: 404, as for anything outside one's scope."""
+    if not access.can_read_order_forms(user):
+        raise Http404
+
+
+def recent_months(today: datetime.date, count: int) -> list[datetime.date]:
+    months = [first_of_month(today)]
+    while len(months) < count:
+        months.append(first_of_month(months[-1] - datetime.timedelta(days=1)))
+    return months
+
+
+class TimeEntryListView(FilterView):
+    filterset_class = TimeEntryFilter
+    template_name = "missions/time/entry_list.html"
+    paginate_by = 50
+    context_object_name = "entries"
+    http_method_names = ["get", "head"]
+
+    def dispatch(self, request, *args, **kwargs):
+        require_team(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}
+
+    def get_queryset(self):
+        return TimeEntry.objects.visible_to(self.request.user).with_related().order_by("-date", "-pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        entries = context["entries"]
+        recent = recent_months(timezone.localdate(), MONTHS_SHOWN_TO_GBM) if access.can_lock_time(user) else []
+        # One query for the locks of the listed entries' months and of the months GBM may lock.
+        months = {first_of_month(entry.date) for entry in entries} | set(recent)
+        locks = {
+            lock.month: lock for lock in TimeMonthLock.objects.filter(month__in=months).select_related("locked_by")
+        }
+        for entry in entries:
+            entry.is_locked = first_of_month(entry.date) in locks
+            entry.is_editable = not entry.is_locked and access.can_edit_time_entry(user, entry)
+        context["totals"] = time_totals(self.object_list)
+        if recent:
+            context["months"] = [(month, locks.get(month)) for month in recent]
+        context["export_query"] = self.request.GET.urlencode()
+        return context
+
+
+def time_totals(queryset) -> dict:
+    """Half-days and their value for a filtered set of entries: one grouped query, money summed in Decimal."""
+    rows = queryset.order_by().values("order_line__unit_price").annotate(half_days=Sum("half_days"))
+    half_days = sum((row["half_days"] for row in rows), 0)
+    amount = sum((row["half_days"] * Decimal(row["order_line__unit_price"]) for row in rows), ZERO)
+    return {"half_days": half_days, "amount": amount}
+
+
+def time_entry_create(request):
+    require_team(request.user)
+    access.require(access.can_log_time(request.user))
+    form = TimeEntryForm(request.POST or None, user=request.user, initial={"date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_time_entry(entry=form.instance, by=request.user)
+        except TimeLockedError as error:
+            form.add_error("date", str(error))
+        else:
+            messages.success(request, "Temps enregistré.")
+            return redirect("missions:time_list")
+    return render(request, "missions/time/entry_form.html", {"form": form, "title": "Saisir du temps"})
+
+
+def time_entry_update(request, pk):
+    require_team(request.user)
+    entry = get_object_or_404(TimeEntry.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_edit_time_entry(request.user, entry))
+    locked_error = None
+    try:
+        entry.check_editable()
+    except TimeLockedError as error:
+        locked_error = str(error)
+    form = TimeEntryForm(request.POST or None, instance=entry, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_time_entry(entry=form.instance, by=request.user)
+        except TimeLockedError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Saisie de temps corrigée.")
+            return redirect("missions:time_list")
+    context = {"form": form, "title": "Corriger une saisie de temps", "entry": entry, "locked_error": locked_error}
+    return render(request, "missions/time/entry_form.html", context)
+
+
+@require_POST
+def time_entry_delete(request, pk):
+    require_team(request.user)
+    entry = get_object_or_404(TimeEntry.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_edit_time_entry(request.user, entry))
+    try:
+        delete_time_entry(entry=entry, by=request.user)
+    except TimeLockedError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "Saisie de temps supprimée.")
+    return redirect("missions:time_list")
+
+
+def _week_rows_initial(entries) -> list[dict]:
+    rows: dict[tuple[str, int], dict] = {}
+    for entry in entries:
+        key = (entry.activity_key, entry.order_line_id)
+        row = rows.setdefault(key, {"activity": entry.activity_key, "order_line": entry.order_line_id})
+        index = (entry.date - monday_of(entry.date)).days
+        row[f"day_{index}"] = row.get(f"day_{index}", 0) + entry.half_days
+    return list(rows.values())
+
+
+def time_week(request):
+    """Fill a whole week at once: one row per activity and order line, one cell per day."""
+    user = request.user
+    require_team(user)
+    access.require(access.can_log_time(user))
+    monday = monday_of(timezone.localdate())
+    choice = WeekChoiceForm(request.GET or None, user=user, initial={"semaine": monday})
+    consultant = user if user.is_consultant else None
+    if choice.is_valid():
+        monday = monday_of(choice.cleaned_data["semaine"] or monday)
+        consultant = choice.cleaned_data.get("consultant") or consultant
+    days = week_days(monday)
+    context = {"choice": choice, "monday": monday, "days": days, "consultant": consultant}
+    context["previous_week"] = monday - datetime.timedelta(days=7)
+    context["next_week"] = monday + datetime.timedelta(days=7)
+    if consultant is None:
+        return render(request, "missions/time/week.html", context)
+
+    entries = list(week_entries(consultant=consultant, monday=monday))
+    locked = TimeMonthLock.objects.locked_months({first_of_month(day) for day in days})
+    today = timezone.localdate()
+    frozen = frozenset(day for day in days if first_of_month(day) in locked or day > today)
+    form_kwargs = {
+        "days": days,
+        "frozen_days": frozen,
+        "activity_choices": activity_choices(user, include_keys={entry.activity_key for entry in entries}),
+        "line_choices": order_line_choices(user, include_ids={entry.order_line_id for entry in entries}),
+    }
+    formset = WeekFormSet(request.POST or None, initial=_week_rows_initial(entries), form_kwargs=form_kwargs)
+    if request.method == "POST" and formset.is_valid():
+        rows = [
+            WeekRow(
+                activity_key=form.cleaned_data["activity"],
+                order_line_id=form.cleaned_data["order_line"],
+                half_days=form.half_days_by_day(),
+            )
+            for form in formset.forms
+            if form.cleaned_data.get("activity") and form.cleaned_data.get("order_line")
+        ]
+        try:
+            result = save_week(consultant=consultant, monday=monday, rows=rows, by=user)
+        except (TimeLockedError, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            if result.changed:
+                messages.success(
+                    request,
+                    f"Semaine enregistrée : {result.created} saisie(s) créée(s), {result.updated} corrigée(s), "
+                    f"{result.deleted} supprimée(s).",
+                )
+            else:
+                messages.info(request, "Aucune modification dans cette semaine.")
+            url = reverse("missions:time_week") + f"?semaine={monday:%Y-%m-%d}"
+            if consultant != user:
+                url += f"&consultant={consultant.pk}"
+            return redirect(url)
+    context.update(
+        {
+            "formset": formset,
+            "frozen_days": frozen,
+            "locked_months": [month_label(month) for month in sorted(locked)],
+            "day_totals": [sum(entry.half_days for entry in entries if entry.date == day) for day in days],
+        }
+    )
+    return render(request, "missions/time/week.html", context)
+
+
+def _month_from(year: int, month: int) -> datetime.date:
+    try:
+        return datetime.date(year, month, 1)
+    except ValueError as error:
+        raise Http404 from error
+
+
+@require_POST
+def time_month_lock(request, year, month):
+    require_team(request.user)
+    access.require(access.can_lock_time(request.user))
+    lock = lock_month(month=_month_from(year, month), by=request.user)
+    messages.success(
+        request, f"Le mois de {month_label(lock.month)} est verrouillé : ses saisies ne peuvent plus changer."
+    )
+    return redirect("missions:time_list")
+
+
+@require_POST
+def time_month_unlock(request, year, month):
+    require_team(request.user)
+    access.require(access.can_lock_time(request.user))
+    month_start = _month_from(year, month)
+    try:
+        unlock_month(month=month_start, by=request.user)
+    except TimeLockedError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Le mois de {month_label(month_start)} est rouvert aux corrections.")
+    return redirect("missions:time_list")
+
+
+TIME_COLUMNS = {
+    "Date": lambda entry: entry.date,
+    "Consultant·e": lambda entry: str(entry.consultant),
+    "Demi-journées": lambda entry: entry.half_days,
+    "Activité": lambda entry: entry.activity_label,
+    "Commune": lambda entry: entry.commune.name if entry.commune else "",
+    "Bon de commande": lambda entry: entry.order_line.order_form.number,
+    "Ligne": lambda entry: entry.order_line.description,
+    "Prix unitaire HT (€)": lambda entry: entry.order_line.unit_price,
+    "Montant valorisé HT (€)": lambda entry: entry.valued_amount,
+    "Précision": lambda entry: entry.comment,
+}
+
+
+@require_safe
+def time_export(request, fmt):
+    require_team(request.user)
+    queryset = (
+        TimeEntry.objects.visible_to(request.user).with_related().order_by("date", "consultant__last_name", "pk")
+    )
+    filterset = TimeEntryFilter(request.GET, queryset=queryset, user=request.user)
+    rows = filterset.qs if filterset.is_valid() else queryset.none()
+    return export_response(rows, TIME_COLUMNS, "temps-passe", fmt)

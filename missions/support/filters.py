@@ -1,0 +1,61 @@
+import re
+
+import django_filters
+from django.db.models import Q
+
+from communes.filters import CommuneChoiceFilter
+from missions.support.models import SupportRequest
+
+TO_HANDLE = "a_traiter"
+FOLLOWED = "suivies"
+ALL = "toutes"
+STATUS_CHOICES = [
+    (TO_HANDLE, "À traiter (reçues, en instruction)"),
+    (FOLLOWED, "Accompagnées (acceptées, en cours)"),
+    (ALL, "Toutes"),
+    *SupportRequest.Status.choices,
+]
+REFERENCE = re.compile(r"^DA-(\d{4})-(\d{1,6})$", re.IGNORECASE)
+
+
+class SupportRequestFilter(django_filters.FilterSet):
+    """Filters of the queue; without a status chosen, it shows the requests waiting for a decision."""
+
+    status = django_filters.ChoiceFilter(
+        label="Statut", choices=STATUS_CHOICES, method="filter_status", empty_label=None
+    )
+    kind = django_filters.ChoiceFilter(label="Type de projet", choices=SupportRequest.Kind.choices, empty_label="Tous")
+    commune = CommuneChoiceFilter()
+    door = django_filters.ChoiceFilter(label="Origine", choices=SupportRequest.Door.choices, empty_label="Toutes")
+    q = django_filters.CharFilter(label="Recherche", method="filter_search", max_length=100)
+
+    class Meta:
+        model = SupportRequest
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None and not data.get("status"):
+            data = data.copy()
+            data["status"] = TO_HANDLE
+        super().__init__(data, *args, **kwargs)
+        self.filters["q"].field.widget.attrs["placeholder"] = "DA-2026-0007, projet, structure"
+
+    def filter_status(self, queryset, name, value):
+        if value == TO_HANDLE:
+            return queryset.filter(status__in=SupportRequest.OPEN_STATUSES)
+        if value == FOLLOWED:
+            return queryset.filter(status__in=[SupportRequest.Status.ACCEPTED, SupportRequest.Status.IN_PROGRESS])
+        if value == ALL:
+            return queryset
+        return queryset.filter(status=value)
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        match = REFERENCE.match(value)
+        if match:
+            return queryset.filter(year=int(match[1]), number=int(match[2]))
+        for term in value.split():
+            queryset = queryset.filter(
+                Q(title__icontains=term) | Q(organisation__icontains=term) | Q(contact_name__icontains=term)
+            )
+        return queryset

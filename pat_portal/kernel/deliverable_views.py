@@ -1,0 +1,96 @@
+"""Views of the deliverable workflow, shared by every kind of deliverable."""
+
+from django import forms
+from django.apps import apps
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from pat_portal.kernel import access
+from pat_portal.kernel.deliverables import WorkflowError, return_deliverable, submit_deliverable, validate_deliverable
+from pat_portal.kernel.models import Deliverable, DeliverableSubject
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(
+        label="Ce qui doit être corrigé",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        error_messages={"required": "Indiquez ce qui doit être corrigé avant de renvoyer le livrable."},
+    )
+
+
+def subject_model_for(kind: str) -> type[DeliverableSubject]:
+    for model in apps.get_models():
+        if issubclass(model, DeliverableSubject) and model.deliverable_kind == kind:
+            return model
+    raise Http404("Livrable inconnu.")
+
+
+@require_POST
+def submit(request, kind, pk):
+    model = subject_model_for(kind)
+    subject = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_write_field_work(request.user))
+    try:
+        deliverable = submit_deliverable(subject=subject, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Version {deliverable.version} soumise à la validation de GBM.")
+    return redirect(subject.deliverable_url())
+
+
+@require_POST
+def validate(request, pk):
+    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_validate(request.user))
+    try:
+        deliverable = validate_deliverable(deliverable=deliverable, by=request.user)
+    except WorkflowError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Version {deliverable.version} validée : son PDF est figé.")
+    return redirect(deliverable.subject.deliverable_url())
+
+
+def send_back(request, pk):
+    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_validate(request.user))
+    form = ReturnForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            return_deliverable(deliverable=deliverable, by=request.user, comment=form.cleaned_data["comment"])
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Le livrable a été renvoyé à ses auteurs avec votre commentaire.")
+        return redirect(deliverable.subject.deliverable_url())
+    return render(request, "pat_portal/deliverable_return.html", {"deliverable": deliverable, "form": form})
+
+
+def frozen_pdf(request, pk):
+    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    if not deliverable.is_frozen:
+        raise Http404("Cette version n'est pas validée : aucun PDF figé.")
+    filename = f"{deliverable.get_kind_display()} v{deliverable.version}.pdf".replace('"', "")
+    return FileResponse(
+        deliverable.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+def awaiting(request):
+    access.require(access.is_team(request.user))
+    deliverables = (
+        Deliverable.objects.visible_to(request.user)
+        .awaiting_validation()
+        .select_related("commune", "submitted_by")
+        .order_by("submitted_at")
+    )
+    return render(request, "pat_portal/deliverable_list.html", {"deliverables": deliverables})
+
+
+def subject_page(request, pk):
+    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    return redirect(deliverable.subject.deliverable_url())

@@ -1,0 +1,51 @@
+"""The portal's own contributions to the commune hub: the validated deliverables and their events."""
+
+from pat_portal.kernel.hub import HubSection, TimelineEvent, memo
+from pat_portal.kernel.models import Deliverable
+
+
+def _deliverables(commune, user) -> list[Deliverable]:
+    return memo(
+        commune,
+        "pat_portal.deliverables",
+        lambda: list(
+            Deliverable.objects.visible_to(user)
+            .filter(commune=commune)
+            .select_related("reviewed_by")
+            .order_by("-submitted_at")[:60]
+        ),
+    )
+
+
+def deliverables_section(commune, user):
+    deliverables = sorted(
+        (d for d in _deliverables(commune, user) if d.status == Deliverable.Status.VALIDATED),
+        key=lambda d: (d.kind, -d.version),
+    )
+    return HubSection(
+        title="Livrables validés",
+        template="pat_portal/hub/deliverables.html",
+        anchor="livrables",
+        context={"deliverables": deliverables},
+    )
+
+
+def deliverable_events(commune, user) -> list[TimelineEvent]:
+    events = []
+    for deliverable in _deliverables(commune, user):
+        events.append(
+            TimelineEvent(
+                date=deliverable.submitted_at,
+                category=deliverable.get_kind_display(),
+                title=f"Version {deliverable.version} soumise à la validation",
+            )
+        )
+        if deliverable.status == Deliverable.Status.VALIDATED:
+            events.append(
+                TimelineEvent(
+                    date=deliverable.reviewed_at,
+                    category=deliverable.get_kind_display(),
+                    title=f"Version {deliverable.version} validée par GBM",
+                )
+            )
+    return events

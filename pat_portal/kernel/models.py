@@ -1,0 +1,248 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from pat_portal.kernel.querysets import RoleScopedQuerySet
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def gbm_officers(self):
+        return self.active().filter(role=User.Role.GBM)
+
+    def consultants(self):
+        return self.active().filter(role=User.Role.CONSULTANT)
+
+    def elus_of(self, commune):
+        return self.active().filter(role=User.Role.ELU, commune=commune)
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A person who logs in: a GBM project officer, a contractor consultant, or an élu of one commune."""
+
+    class Role(models.TextChoices):
+        GBM = "gbm", "Chargé·e de mission GBM"
+        CONSULTANT = "consultant", "Consultant·e (prestataire)"
+        ELU = "elu", "Élu·e communal·e"
+
+    role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.CONSULTANT)
+    commune = models.ForeignKey(
+        "communes.Commune",
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="elus",
+        help_text="Obligatoire pour un·e élu·e, vide pour les autres rôles.",
+    )
+    organisation = models.CharField("organisme", max_length=200, blank=True)
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    calendar_token = models.CharField(
+        "jeton de l'agenda", max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    muted_notifications = models.JSONField(
+        "notifications désactivées", default=list, blank=True, help_text="Types de notifications refusées."
+    )
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = "utilisateur"
+        verbose_name_plural = "utilisateurs"
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="elu") & Q(commune__isnull=False)) | (~Q(role="elu") & Q(commune__isnull=True)),
+                name="user_commune_iff_elu",
+                violation_error_message="Un·e élu·e appartient à une commune ; les autres rôles n'en ont pas.",
+            )
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    @property
+    def is_gbm(self) -> bool:
+        return self.is_active and self.role == self.Role.GBM
+
+    @property
+    def is_consultant(self) -> bool:
+        return self.is_active and self.role == self.Role.CONSULTANT
+
+    @property
+    def is_elu(self) -> bool:
+        return self.is_active and self.role == self.Role.ELU
+
+    @property
+    def is_team(self) -> bool:
+        """GBM officers and consultants: the people who run the programme."""
+        return self.is_gbm or self.is_consultant
+
+    def regenerate_calendar_token(self) -> str:
+        """A new secret for the calendar feed URL; the previous URL stops working at once."""
+        import secrets
+
+        self.calendar_token = secrets.token_urlsafe(32)
+        self.save(update_fields=["calendar_token"])
+        return self.calendar_token
+
+    def wants_notification(self, kind: str) -> bool:
+        return self.is_active and bool(self.email) and kind not in (self.muted_notifications or [])
+
+
+class WorkflowStatus(models.TextChoices):
+    """Where a deliverable's subject (diagnostic, plan, workshop report…) stands in the validation workflow."""
+
+    DRAFT = "brouillon", "Brouillon"
+    SUBMITTED = "soumis", "Soumis à validation"
+    RETURNED = "renvoye", "Renvoyé pour corrections"
+    VALIDATED = "valide", "Validé"
+
+
+class DeliverableSubject(models.Model):
+    """A thing that becomes a validated deliverable: the diagnostic, the action plan, a workshop report…
+
+    Subclasses set `deliverable_kind` and implement the hooks below; the workflow itself lives in
+    `pat_portal.services` and is the same for every deliverable.
+    """
+
+    deliverable_kind: str = ""
+
+    workflow_status = models.CharField(
+        "statut de validation", max_length=20, choices=WorkflowStatus.choices, default=WorkflowStatus.DRAFT
+    )
+
+    class Meta:
+        abstract = True
+
+    # Hooks -----------------------------------------------------------------------------------------
+    def deliverable_commune(self):
+        """The commune whose page lists this deliverable (None for workshops)."""
+        raise NotImplementedError
+
+    def deliverable_title(self) -> str:
+        raise NotImplementedError
+
+    def deliverable_pdf(self, *, deliverable=None) -> bytes:
+        """The PDF of the current content; `deliverable` is the version being frozen (archival PDF/A)."""
+        raise NotImplementedError
+
+    def deliverable_url(self) -> str:
+        raise NotImplementedError
+
+    def check_submittable(self) -> None:
+        """Raise WorkflowError with a French message when the content cannot be submitted yet."""
+
+    def check_validatable(self) -> None:
+        """Raise WorkflowError with a French message when GBM cannot validate yet (e.g. awaiting approval)."""
+
+    def after_validation(self) -> None:
+        """Called inside the validation transaction, e.g. to move the accompaniment to its next phase."""
+
+    # State -----------------------------------------------------------------------------------------
+    @property
+    def is_visible_to_elus(self) -> bool:
+        """Élus never see a draft: only submitted or validated content."""
+        return self.workflow_status in {WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED}
+
+    def mark_edited(self) -> None:
+        """Editing validated content starts the next version (the frozen PDF never changes)."""
+        if self.workflow_status == WorkflowStatus.VALIDATED:
+            self.workflow_status = WorkflowStatus.DRAFT
+
+
+class DeliverableQuerySet(RoleScopedQuerySet):
+    def for_elu(self, user):
+        """An élu sees the validated deliverables of their commune and the validated workshop reports."""
+        return self.filter(status=Deliverable.Status.VALIDATED).filter(
+            Q(commune_id=user.commune_id) | Q(commune__isnull=True, kind=Deliverable.Kind.WORKSHOP_REPORT)
+        )
+
+    def for_subject(self, subject):
+        from django.contrib.contenttypes.models import ContentType
+
+        return self.filter(content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk)
+
+    def awaiting_validation(self):
+        return self.filter(status=Deliverable.Status.SUBMITTED)
+
+
+def frozen_pdf_path(deliverable, filename):
+    return f"livrables/{deliverable.kind}/{deliverable.object_id}/v{deliverable.version}-{deliverable.sha256[:12]}.pdf"
+
+
+class Deliverable(models.Model):
+    """One submitted version of a deliverable; once validated, its PDF is frozen (file + SHA-256) for good."""
+
+    class Kind(models.TextChoices):
+        DIAGNOSTIC = "diagnostic", "Synthèse du diagnostic"
+        ACTION_PLAN = "plan_actions", "Plan d'actions du projet alimentaire communal"
+        ATTENDANCE_SHEET = "emargement", "Feuille d'émargement"
+        WORKSHOP_REPORT = "compte_rendu_atelier", "Compte rendu d'atelier"
+        SUPPORT_SHEET = "fiche_suivi", "Fiche de suivi et d'évaluation"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "soumis", "Soumis à validation"
+        RETURNED = "renvoye", "Renvoyé pour corrections"
+        VALIDATED = "valide", "Validé"
+
+    kind = models.CharField("livrable", max_length=30, choices=Kind.choices)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
+    object_id = models.PositiveBigIntegerField()
+    subject = GenericForeignKey("content_type", "object_id")
+    commune = models.ForeignKey(
+        "communes.Commune", verbose_name="commune", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField("intitulé", max_length=300)
+    version = models.PositiveIntegerField("version")
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(User, verbose_name="soumis par", on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField("soumis le")
+    reviewed_by = models.ForeignKey(
+        User, verbose_name="examiné par", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField("examiné le", null=True, blank=True)
+    review_comment = models.TextField("commentaire de GBM", blank=True)
+    pdf = models.FileField("PDF figé", upload_to=frozen_pdf_path, blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    pdf_size = models.PositiveIntegerField("taille (octets)", null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = DeliverableQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "livrable"
+        verbose_name_plural = "livrables"
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "object_id", "version"], name="deliverable_unique_version")
+        ]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="deliverable_subject_idx"),
+            models.Index(fields=["status", "submitted_at"], name="deliverable_status_idx"),
+            models.Index(fields=["commune", "status"], name="deliverable_commune_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} — version {self.version}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == self.Status.VALIDATED and bool(self.sha256)
+
+    def integrity_ok(self) -> bool:
+        """True when the stored file still has the hash recorded at validation."""
+        import hashlib
+
+        if not self.is_frozen:
+            return False
+        with self.pdf.open("rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest() == self.sha256

@@ -1,0 +1,167 @@
+"""Exports for GBM officers and consultants: CSV (French Excel) and XLSX, streamed, respecting list filters.
+
+Each export declares its columns once; what a role may not see is a column it does not get
+(internal notes, contacts' e-mail and phone) or a row it does not get (contacts who did not consent).
+"""
+
+from django.db.models import Prefetch
+
+from communes.filters import CommuneFilter, ContactFilter
+from communes.models import Commune, Contact
+from missions.mission1.filters.actions import ActionFilter
+from missions.mission1.filters.meetings import MeetingFilter
+from missions.mission1.models.action_plans import Action, IndicatorValue
+from missions.support.models import SupportRequest
+from pat_portal.kernel import access
+from pat_portal.kernel.exports import export_response
+from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
+
+
+def _filtered(filterset_class, request, queryset, **kwargs):
+    filterset = filterset_class(request.GET or None, queryset=queryset, request=request, **kwargs)
+    return filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+
+
+COMMUNE_COLUMNS = {
+    "Code INSEE": lambda c: c.insee_code,
+    "Commune": lambda c: c.name,
+    "Population": lambda c: c.population,
+    "Cohorte": lambda c: COHORTS.get(c.overview_cohort, ""),
+    "Phase": lambda c: PHASES.get(c.overview_phase, ""),
+    "Diagnostic": lambda c: workflow_label(c.overview_diagnostic) if c.overview_diagnostic else "",
+    "Plan d'actions": lambda c: workflow_label(c.overview_plan) if c.overview_plan else "",
+    "Actions": lambda c: c.overview_actions,
+    "Actions avec accompagnement spécifique": lambda c: c.overview_specific_actions,
+    "Demandes d'accompagnement": lambda c: c.overview_requests,
+    "Participations aux ateliers": lambda c: c.overview_attendances,
+}
+
+
+def communes(request, fmt):
+    access.require(access.is_team(request.user))
+    queryset = _filtered(CommuneFilter, request, Commune.objects.visible_to(request.user))
+    return export_response(communes_overview(queryset).order_by("name"), COMMUNE_COLUMNS, "communes", fmt)
+
+
+def _indicators(action) -> str:
+    parts = []
+    for indicator in action.indicators.all():
+        values = ", ".join(
+            f"{value.year} : cible {value.target if value.target is not None else '—'}"
+            f" / réalisé {value.actual if value.actual is not None else '—'}"
+            for value in indicator.values.all()
+        )
+        parts.append(f"{indicator.name}{f' ({indicator.unit})' if indicator.unit else ''} [{values}]")
+    return " ; ".join(parts)
+
+
+ACTION_COLUMNS = {
+    "Commune": lambda a: a.plan.accompaniment.commune.name,
+    "Code INSEE": lambda a: a.plan.accompaniment.commune.insee_code,
+    "Statut du plan": lambda a: a.plan.get_workflow_status_display(),
+    "Action": lambda a: a.title,
+    "Thème": lambda a: a.get_theme_display(),
+    "Porteur": lambda a: a.lead_display,
+    "Partenaires": lambda a: a.partners,
+    "Coût estimé (€)": lambda a: a.cost_estimate,
+    "Financements (€)": lambda a: sum((source.amount for source in a.funding_sources.all()), start=0),
+    "Début": lambda a: a.start_month.strftime("%m/%Y") if a.start_month else "",
+    "Fin": lambda a: a.end_month.strftime("%m/%Y") if a.end_month else "",
+    "Statut": lambda a: a.get_status_display(),
+    "Avancement (%)": lambda a: a.progress,
+    "Accompagnement spécifique": lambda a: a.specific_support,
+    "Indicateurs": _indicators,
+}
+
+
+def actions(request, fmt):
+    access.require(access.is_team(request.user))
+    queryset = (
+        Action.objects.visible_to(request.user)
+        .select_related("plan__accompaniment__commune", "lead_contact")
+        .prefetch_related(
+            "funding_sources", "indicators", Prefetch("indicators__values", IndicatorValue.objects.order_by("year"))
+        )
+        .order_by("plan__accompaniment__commune__name", "position", "pk")
+    )
+    return export_response(_filtered(ActionFilter, request, queryset), ACTION_COLUMNS, "actions", fmt)
+
+
+MEETING_COLUMNS = {
+    "Date": lambda m: m.starts_at,
+    "Type": lambda m: m.get_kind_display(),
+    "Objet": lambda m: m.title,
+    "Commune": lambda m: m.commune.name if m.commune else "",
+    "Lieu": lambda m: m.place,
+    "Participants nommés présents": lambda m: m.present_count,
+    "Autres participants": lambda m: m.headcount_total,
+    "Ordre du jour": lambda m: m.agenda,
+    "Compte rendu": lambda m: m.minutes,
+    "Décisions": lambda m: m.decisions,
+    "Prochaines étapes": lambda m: m.next_steps,
+    "Temps passé (demi-journées)": lambda m: m.time_spent_half_days,
+    "Saisie par": lambda m: str(m.created_by or ""),
+}
+
+
+def meetings(request, fmt):
+    """Meetings; internal notes only when a GBM officer asks for them (`?notes_internes=1`)."""
+    access.require(access.is_team(request.user))
+    from missions.mission1.views.meetings import MeetingListView
+
+    view = MeetingListView()
+    view.request = request
+    queryset = _filtered(MeetingFilter, request, view.get_queryset(), user=request.user)
+    columns = dict(MEETING_COLUMNS)
+    if request.GET.get("notes_internes") == "1" and access.is_gbm(request.user):
+        columns["Notes internes"] = lambda m: m.internal_notes
+    return export_response(queryset, columns, "reunions", fmt)
+
+
+def contacts(request, fmt):
+    """Contacts: name, organisation and commune of those who consented to share them; e-mail and phone for GBM."""
+    access.require(access.can_manage_contacts(request.user))
+    queryset = Contact.objects.visible_to(request.user).select_related("commune").order_by("last_name", "first_name")
+    queryset = _filtered(ContactFilter, request, queryset)
+    columns = {
+        "Nom": lambda c: c.last_name,
+        "Prénom": lambda c: c.first_name,
+        "Organisme": lambda c: c.organisation,
+        "Commune": lambda c: c.commune.name if c.commune else "",
+        "Catégorie": lambda c: c.get_category_display(),
+    }
+    if access.is_gbm(request.user):
+        columns |= {
+            "E-mail": lambda c: c.email,
+            "Téléphone": lambda c: c.phone,
+            "Accepte le partage": lambda c: c.consent_to_share,
+        }
+    else:
+        queryset = queryset.filter(consent_to_share=True, anonymised_at__isnull=True)
+    return export_response(queryset, columns, "contacts", fmt)
+
+
+REQUEST_COLUMNS = {
+    "Référence": lambda r: r.reference,
+    "Reçue le": lambda r: r.received_on,
+    "Origine": lambda r: r.get_door_display(),
+    "Commune": lambda r: r.commune.name if r.commune else "",
+    "Structure porteuse": lambda r: r.organisation,
+    "Projet": lambda r: r.title,
+    "Type de projet": lambda r: r.get_kind_display(),
+    "Statut": lambda r: r.get_status_display(),
+    "Projet déjà engagé": lambda r: r.already_under_way,
+    "Description": lambda r: r.description,
+    "Motif de la décision": lambda r: r.decision_reason,
+    "Demi-journées accordées": lambda r: r.allotted_half_days,
+}
+
+
+def support_requests(request, fmt):
+    access.require(access.is_team(request.user))
+    from missions.support.filters import SupportRequestFilter
+
+    queryset = (
+        SupportRequest.objects.visible_to(request.user).select_related("commune").order_by("-received_on", "-pk")
+    )
+    return export_response(_filtered(SupportRequestFilter, request, queryset), REQUEST_COLUMNS, "demandes", fmt)
