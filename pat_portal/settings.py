@@ -126,6 +126,9 @@ AXES_LOCKOUT_TEMPLATE = "errors/429_login.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
+# Behind reverse proxies the IP is the client's as the form rate limiter reads it (RATELIMIT_TRUSTED_PROXY_COUNT),
+# not the proxy's: otherwise five wrong passwords from anyone would lock the real person out.
+AXES_CLIENT_IP_CALLABLE = "pat_portal.kernel.ratelimit.login_client_ip"
 
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -158,7 +161,8 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 FORM_RENDERER = "pat_portal.kernel.renderers.PortalFormRenderer"
 
-# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For (rate limits).
+# Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For (rate limits and
+# login throttling).
 RATELIMIT_TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 # Cache shared by every worker (rate limits live here): Redis when configured, else the database.

@@ -18,6 +18,7 @@ write): the limit is approximate by one or two, which is enough against form flo
 
 import functools
 import hashlib
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -42,6 +43,20 @@ def client_ip(request) -> str:
         if len(forwarded) >= trusted_proxies:
             return forwarded[-trusted_proxies]
     return request.META.get("REMOTE_ADDR") or "inconnue"
+
+
+def login_client_ip(request) -> str | None:
+    """The address django-axes counts login failures against (setting `AXES_CLIENT_IP_CALLABLE`).
+
+    The same trusted-proxy reading as the form rate limiter: behind a reverse proxy, keying on `REMOTE_ADDR`
+    would lock every person out of an account after five failures from anyone. Axes stores the address in an
+    IP address column, so anything that is not one (no address at all) is given as None, never a made-up string.
+    """
+    address = client_ip(request)
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def _key(scope: str, identity: str, bucket: int) -> str:
