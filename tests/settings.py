@@ -12,3 +12,5 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 SECURE_SSL_REDIRECT = False
 AXES_ENABLED = os.environ.get("TEST_AXES_ENABLED", "1") == "1"
 CACHES = {**CACHES, "pdfs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pdfs"}}  # noqa: F405
+# Tasks (every e-mail) run at once in the test process: a test sees the mail as soon as the transaction commits.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
