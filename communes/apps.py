@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CommunesConfig(AppConfig):
     name = "communes"
     verbose_name = "Communes et acteurs"
+
+    def ready(self):
+        from communes import demo
+        from pat_portal.kernel.demo import register_step
+
+        register_step(10, demo.seed_people)

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from communes.gdpr import inactive_contacts, support_requests_of
+from communes.gdpr import inactive_contacts, providers
 from communes.models import INSEE_CODE_REGEX, Commune, Contact
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
@@ -129,16 +129,15 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
 
     The contact keeps its primary key, category, organisation and commune, so meetings, registrations and actions
     still count them; their name becomes "Contact anonymisé n° <pk>"; e-mail, phone, function, notes and every
-    consent (theirs and their workshop registrations') are removed. Support requests sent from the same e-mail
-    lose the requester's name and coordinates. Past history rows are scrubbed too, so that the name does not
-    survive in the history; the anonymisation itself leaves a history row (by whom, when). `by` is None for the
-    scheduled command. Anonymising twice is harmless.
+    consent is removed. Each domain's GDPR provider then erases what it holds (workshop registrations' consents,
+    the requester's name and coordinates on support requests sent from the same e-mail), reading the contact as
+    it was. Past history rows are scrubbed too, so that the name does not survive in the history; the
+    anonymisation itself leaves a history row (by whom, when). `by` is None for the scheduled command.
+    Anonymising twice is harmless.
     """
-    from ateliers.models import Registration
-
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    as_it_was = Contact(pk=contact.pk, email=contact.email)
     label = anonymised_name(contact.pk)
-    requests = list(support_requests_of(contact).select_for_update())
     personal = {
         "first_name": "",
         "last_name": label,
@@ -158,21 +157,9 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
     contact.save()
     Contact.history.filter(id=contact.pk).update(**personal)
 
-    for registration in Registration.objects.select_for_update().filter(contact=contact, consent_to_share=True):
-        registration._history_user = by
-        registration._change_reason = ANONYMISATION_REASON
-        registration.withdraw_consent(by=by)
-
-    requester = {"contact_name": label, "email": "", "phone": ""}
-    for request in requests:
-        for field, value in requester.items():
-            setattr(request, field, value)
-        # A form opened before the erasure must not write the requester's name back.
-        request.lock_version += 1
-        request._history_user = by
-        request._change_reason = ANONYMISATION_REASON
-        request.save(update_fields=[*requester, "lock_version", "updated_at"])
-        type(request).history.filter(id=request.pk).update(**requester)
+    for provider in providers():
+        if provider.erase is not None:
+            provider.erase(as_it_was, by=by, label=label, reason=ANONYMISATION_REASON)
     return contact
 
 

@@ -9,7 +9,6 @@ from django.utils import timezone
 from communes.models import Commune
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
-from missions.money.models.orders import OrderForm
 from missions.programme.choices import Mission
 from missions.support.models import FinancingLine, StepDocument, SupportRequest, SupportStep
 from missions.support.services import Decision
@@ -218,7 +217,7 @@ class DecisionForm(forms.Form):
 
     order_form = forms.ModelChoiceField(
         label="Bon de commande",
-        queryset=OrderForm.objects.none(),
+        queryset=SupportRequest.order_form.field.related_model.objects.none(),
         required=False,
         empty_label="Aucun",
         help_text="Facultatif : le bon de commande de Mission 3 qui couvre cet accompagnement.",
@@ -226,8 +225,10 @@ class DecisionForm(forms.Form):
 
     def __init__(self, *args, support_request: SupportRequest, **kwargs):
         super().__init__(*args, **kwargs)
+        # Order forms belong to the money domain, which sits above Mission 3: reached through the relation.
         self.fields["order_form"].queryset = (
-            OrderForm.objects.ordered()
+            self.fields["order_form"]
+            .queryset.model.objects.ordered()
             .filter(mission=Mission.LOCAL_PROJECTS, programme=support_request.programme)
             .filter(Q(commune__isnull=True) | Q(commune=support_request.commune))
             .order_by("-issued_on", "number")

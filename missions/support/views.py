@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from missions.money.models.time import TimeEntry
 from missions.programme.models import Programme
 from missions.support import services
 from missions.support.filters import SupportRequestFilter
@@ -188,10 +187,7 @@ def request_detail(request, pk):
         if support_request.is_followed:
             context["meeting_form"] = MeetingLinkForm(support_request=support_request)
         time_entries = list(
-            TimeEntry.objects.visible_to(request.user)
-            .filter(support_request=support_request)
-            .select_related("consultant")
-            .order_by("-date", "-pk")
+            support_request.time_entries.visible_to(request.user).select_related("consultant").order_by("-date", "-pk")
         )
         context["time_entries"] = time_entries
         context["time_spent"] = sum(entry.half_days for entry in time_entries)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ateliers.models import Registration, Theme, Workshop, WorkshopReport
+from communes.demo import DEMO_USERS
 from communes.models import Commune, Contact
 from communes.services import import_communes
 from missions.mission1.models.accompaniments import Accompaniment
@@ -25,7 +26,6 @@ from missions.money.models.time import TimeEntry
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
 from missions.support.models import SupportRequest
-from pat_portal.kernel.demo import DEMO_USERS
 from pat_portal.kernel.models import User, WorkflowStatus
 
 LOAD_PASSWORD = "Bench-PAT-2026"

@@ -3,7 +3,9 @@ import pytest
 from ateliers import demo
 from ateliers.hub import workshop_events, workshops_section
 from ateliers.models import Registration, Theme, Workshop
-from pat_portal.kernel.demo import DemoContext, seed_contacts, seed_programme, seed_users
+from communes.demo import seed_contacts, seed_users
+from missions.programme.demo import seed_programme
+from pat_portal.kernel.demo import DemoContext
 from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
@@ -48,7 +50,7 @@ def test_demo_seed_is_idempotent_and_tells_the_whole_story():
     import_communes()
     today = timezone.localdate()
     seed_contacts(today)
-    context = DemoContext(programme=seed_programme(today), users=seed_users(), today=today)
+    context = DemoContext(today=today, programme=seed_programme(today), users=seed_users())
     demo.seed(context)
     demo.seed(context)
     assert Theme.objects.filter(status=Theme.Status.VALIDATED).count() == 3

@@ -3,12 +3,14 @@
 import pytest
 from django.utils import timezone
 
+from communes.demo import seed_users
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.demo import seed
 from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.money.services.budget import programme_budget
-from pat_portal.kernel.demo import DemoContext, seed_programme, seed_users
+from missions.programme.demo import seed_programme
+from pat_portal.kernel.demo import DemoContext
 from tests.factories import CommuneFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_support import SupportRequestFactory
@@ -19,7 +21,7 @@ def test_demo_order_forms_and_time_are_seeded_once():
     for insee_code in ["25014", "25200", "25364", "25448", "25564", "25073", "25575"]:
         CommuneFactory(insee_code=insee_code)
     today = timezone.localdate()
-    context = DemoContext(programme=seed_programme(today), users=seed_users(), today=today)
+    context = DemoContext(today=today, programme=seed_programme(today), users=seed_users())
     workshop = WorkshopFactory(programme=context.programme, held=True)
     support_request = SupportRequestFactory(programme=context.programme, in_progress=True)
     seed(context)

@@ -1,7 +1,9 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from missions.programme.choices import Mission
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 
@@ -95,9 +97,35 @@ class Accompaniment(models.Model):
 
     def clean(self):
         super().clean()
-        from missions.money.models.orders import check_extra_commune_order_form
+        self.check_extra_commune_order_form()
 
-        check_extra_commune_order_form(self)
+    def check_extra_commune_order_form(self) -> None:
+        """Extra communes enter Mission 1 only through an order form: issued, Mission 1, same commune and programme.
+
+        Raise ValidationError on the accompaniment's `order_form` field (French) when the rule is broken.
+        """
+        order_form = self.order_form if self.order_form_id else None
+        if order_form is None:
+            if self.cohort == self.Cohort.EXTRA:
+                raise ValidationError(
+                    {
+                        "order_form": "Une commune supplémentaire entre en Mission 1 par un bon de commande : "
+                        "choisissez le bon de commande de Mission 1 de cette commune."
+                    }
+                )
+            return
+        problems = []
+        if order_form.mission != Mission.COMMUNES:
+            problems.append("ce bon de commande ne porte pas sur la Mission 1")
+        if self.commune_id and order_form.commune_id != self.commune_id:
+            problems.append(f"ce bon de commande ne concerne pas {self.commune}")
+        if self.programme_id and order_form.programme_id != self.programme_id:
+            problems.append("ce bon de commande relève d'un autre programme")
+        if order_form.is_draft:
+            problems.append("ce bon de commande est encore un brouillon : il doit être émis")
+        if problems:
+            message = "; ".join(problems)
+            raise ValidationError({"order_form": message[0].upper() + message[1:] + "."})
 
     PHASE_ORDER = [Phase.IDENTIFIED, Phase.DIAGNOSTIC, Phase.ACTION_PLAN, Phase.IMPLEMENTATION, Phase.CLOSED]
 

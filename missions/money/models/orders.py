@@ -350,34 +350,3 @@ class OrderLine(models.Model):
     @property
     def vat_rate_label(self) -> str:
         return dict(VatRate.choices).get(Decimal(self.vat_rate), f"{self.vat_rate} %")
-
-
-def check_extra_commune_order_form(accompaniment) -> None:
-    """Extra communes enter Mission 1 only through an order form: issued, Mission 1, same commune and programme.
-
-    Raise ValidationError on the accompaniment's `order_form` field (French) when the rule is broken.
-    """
-    from django.core.exceptions import ValidationError
-
-    order_form = accompaniment.order_form if accompaniment.order_form_id else None
-    if order_form is None:
-        if accompaniment.cohort == accompaniment.Cohort.EXTRA:
-            raise ValidationError(
-                {
-                    "order_form": "Une commune supplémentaire entre en Mission 1 par un bon de commande : "
-                    "choisissez le bon de commande de Mission 1 de cette commune."
-                }
-            )
-        return
-    problems = []
-    if order_form.mission != Mission.COMMUNES:
-        problems.append("ce bon de commande ne porte pas sur la Mission 1")
-    if accompaniment.commune_id and order_form.commune_id != accompaniment.commune_id:
-        problems.append(f"ce bon de commande ne concerne pas {accompaniment.commune}")
-    if accompaniment.programme_id and order_form.programme_id != accompaniment.programme_id:
-        problems.append("ce bon de commande relève d'un autre programme")
-    if order_form.is_draft:
-        problems.append("ce bon de commande est encore un brouillon : il doit être émis")
-    if problems:
-        message = "; ".join(problems)
-        raise ValidationError({"order_form": message[0].upper() + message[1:] + "."})

@@ -2,8 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from communes.models import Commune
-from pat_portal.kernel.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
+from pat_portal.kernel.demo import DEMO_PASSWORD, DemoError, seed_demo
 
 
 class Command(BaseCommand):
@@ -19,13 +18,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "DEBUG est désactivé : ceci ressemble à une production. Relancez avec --force si c'est voulu."
             )
-        if not Commune.objects.exists():
-            raise CommandError("Aucune commune : lancez d'abord « python manage.py load_communes ».")
-        with transaction.atomic():
-            seed_demo()
+        try:
+            with transaction.atomic():
+                context = seed_demo()
+        except DemoError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
-        for username, first_name, last_name, role, insee_code, _staff in DEMO_USERS:
-            self.stdout.write(
-                f"  {username:<16} {first_name} {last_name} ({role.label}{', ' + insee_code if insee_code else ''})"
-            )
+        for username, user in context.users.items():
+            commune = f", {user.commune.insee_code}" if user.commune_id else ""
+            self.stdout.write(f"  {username:<16} {user.get_full_name()} ({user.get_role_display()}{commune})")
