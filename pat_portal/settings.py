@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "pat_portal.kernel",
     "communes",
     "missions",
@@ -191,10 +193,16 @@ EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS")
+# Seconds the worker waits for the mail server before the attempt counts as failed (then retried, see kernel/tasks.py).
+EMAIL_TIMEOUT = int(os.environ.get("DJANGO_EMAIL_TIMEOUT", "10"))
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "PAT Grand Besançon <pat@grandbesancon.fr>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in e-mails.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
+
+# Background tasks (django-tasks): every e-mail is queued in the database and sent by `manage.py db_worker`, so
+# that no request waits for, or fails with, the mail server.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Security headers; the HTTPS-only ones are on whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
