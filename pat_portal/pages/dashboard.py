@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ateliers.models import Workshop
+from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
@@ -56,15 +57,6 @@ class Target:
         return f"{self.target_min}"
 
 
-def specific_support_actions(programme):
-    """Actions with specific support in communes under the programme's population threshold (not abandoned)."""
-    return Action.objects.filter(
-        plan__accompaniment__programme=programme,
-        specific_support=True,
-        plan__accompaniment__commune__population__lt=programme.small_commune_population,
-    ).exclude(status=Action.Status.ABANDONED)
-
-
 def programme_figures(programme, **extra_counts) -> dict:
     """Every count the targets and the phase chart need, in one query; `extra_counts`: more querysets to count."""
     accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
@@ -74,13 +66,7 @@ def programme_figures(programme, **extra_counts) -> dict:
         "new_before_deadline": count_subquery(
             accompaniments.filter(cohort=Accompaniment.Cohort.NEW, started_on__lt=OuterRef("new_communes_deadline"))
         ),
-        "specific": count_subquery(
-            Action.objects.filter(
-                plan__accompaniment__programme=OuterRef("pk"),
-                specific_support=True,
-                plan__accompaniment__commune__population__lt=OuterRef("small_commune_population"),
-            ).exclude(status=Action.Status.ABANDONED)
-        ),
+        "specific": count_subquery(Action.objects.toward_specific_support_target()),
         "held": count_subquery(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
         "supported": count_subquery(
             SupportRequest.objects.filter(programme=OuterRef("pk"), status__in=SupportRequest.SUPPORTED_STATUSES)
@@ -131,7 +117,7 @@ def contract_targets(programme, figures: dict | None = None) -> list[Target]:
             count=figures["specific"],
             target_min=programme.target_specific_actions_min,
             target_max=programme.target_specific_actions_max,
-            url=f"{reverse('missions:action_list')}?specific_support=true&small=true",
+            url=f"{reverse('missions:action_list')}?{ActionFilter.SPECIFIC_SUPPORT_TARGET}",
         ),
         Target(
             key="workshops",
@@ -313,7 +299,7 @@ def programme_report(programme, user) -> dict:
         .order_by("cohort", "commune__name")
     )
     context["specific_actions"] = list(
-        specific_support_actions(programme)
+        Action.objects.toward_specific_support_target(programme)
         .select_related("plan__accompaniment__commune")
         .order_by("plan__accompaniment__commune__name", "position")
     )

@@ -17,7 +17,16 @@ class ActionFilter(django_filters.FilterSet):
     theme = django_filters.ChoiceFilter(label="Thème", choices=ActionTheme.choices, empty_label="Tous")
     status = django_filters.ChoiceFilter(label="Statut", choices=Action.Status.choices, empty_label="Tous")
     specific_support = django_filters.BooleanFilter(label="Accompagnement spécifique")
-    small = django_filters.BooleanFilter(label="Communes de moins de 5 000 habitants", method="filter_small")
+    small = django_filters.BooleanFilter(label="Communes sous le seuil de population", method="filter_small")
+    target = django_filters.ChoiceFilter(
+        label="Compte pour l'objectif",
+        choices=[("accompagnement_specifique", "Projets d'actions accompagnés (objectif du marché)")],
+        empty_label="—",
+        method="filter_target",
+    )
+
+    # The dashboard tile's link: the same rule as its count (Action.objects.toward_specific_support_target).
+    SPECIFIC_SUPPORT_TARGET = "target=accompagnement_specifique"
 
     class Meta:
         model = Action
@@ -31,7 +40,15 @@ class ActionFilter(django_filters.FilterSet):
         return queryset
 
     def filter_small(self, queryset, name, value):
+        """Communes under the current programme's population threshold (the contract's, never a literal)."""
         programme = Programme.objects.current()
-        threshold = programme.small_commune_population if programme else 5000
-        lookup = Q(plan__accompaniment__commune__population__lt=threshold)
+        if programme is None:
+            return queryset.none() if value else queryset
+        lookup = Q(plan__accompaniment__commune__population__lt=programme.small_commune_population)
         return queryset.filter(lookup) if value else queryset.exclude(lookup)
+
+    def filter_target(self, queryset, name, value):
+        programme = Programme.objects.current()
+        if programme is None:
+            return queryset.none()
+        return queryset.toward_specific_support_target(programme)

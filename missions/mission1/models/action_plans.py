@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -119,6 +120,24 @@ class ActionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Actions follow their plan's visibility."""
         return self.filter(plan__in=ActionPlan.objects.visible_to(user))
+
+    def toward_specific_support_target(self, programme=None):
+        """The actions that count toward the contract's 7–8 "specific support" target: flagged for specific
+        support, in a plan of the programme, in a commune under the programme's population threshold, abandoned
+        excluded. The dashboard tile, its list, the exports and the programme report all count with this.
+
+        Without `programme`, the programme is the outer row of a subquery on programmes (one query for every
+        figure of the dashboard).
+        """
+        if programme is None:
+            programme, threshold = OuterRef("pk"), OuterRef("small_commune_population")
+        else:
+            threshold = programme.small_commune_population
+        return self.filter(
+            plan__accompaniment__programme=programme,
+            specific_support=True,
+            plan__accompaniment__commune__population__lt=threshold,
+        ).exclude(status=Action.Status.ABANDONED)
 
 
 def first_of_month(value: datetime.date | None) -> datetime.date | None:
