@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pat_portal.kernel import account_views, deliverable_views, legal_views
+from pat_portal.kernel import account_views, deliverable_views, legal_views, password_reset
 from pat_portal.kernel.forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
@@ -18,7 +18,7 @@ auth_patterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oublie/", password_reset.PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/oublie/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "mot-de-passe/reinitialiser/<uidb64>/<token>/",

@@ -1,7 +1,8 @@
 """Mission 3 writes: intake of support requests, the joint decision, the staged follow-up, the follow-up sheet.
 
-Each function is one transaction. E-mails to the requester leave only once the transaction is committed
-(`transaction.on_commit`, robust: a mail server down never undoes a recorded request or decision).
+Each function is one transaction. E-mails to the requester are queued once the transaction is committed and sent
+by the task worker (`notifications.queue_email`): a mail server down never undoes nor fails a recorded request or
+decision.
 """
 
 import logging
@@ -9,7 +10,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -29,7 +29,7 @@ from missions.support.models import (
 from missions.support.selectors import explain_priority, request_with_priority
 from pat_portal.kernel import access
 from pat_portal.kernel.models import User
-from pat_portal.kernel.notifications import notify
+from pat_portal.kernel.notifications import notify, queue_email
 from pat_portal.kernel.pdf import render_pdf
 
 logger = logging.getLogger(__name__)
@@ -42,24 +42,17 @@ class SupportError(TransitionError):
 
 
 # E-mails ---------------------------------------------------------------------------------------------
-def _send(template: str, recipients: list[str], context: dict) -> None:
-    recipients = [address for address in dict.fromkeys(recipients) if address]
-    if not recipients:
-        return
-    context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
+def _mail_requester(template: str, support_request: SupportRequest) -> None:
+    """Queue one of the requester's mails (`emails/support/<template>`), sent once the transaction commits."""
+    # Only élus have an account: a third party gets no link to a page they could not open.
+    context = {
+        "support_request": support_request,
+        "with_link": support_request.door == SupportRequest.Door.ELU,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
     subject = " ".join(render_to_string(f"emails/support/{template}_subject.txt", context).split())
     body = render_to_string(f"emails/support/{template}.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-
-
-def _mail_after_commit(template: str, recipients: list[str], context: dict) -> None:
-    transaction.on_commit(lambda: _send(template, recipients, context), robust=True)
-
-
-def _requester_context(support_request: SupportRequest) -> dict:
-    # Only élus have an account: a third party gets no link to a page they could not open.
-    link = support_request.door == SupportRequest.Door.ELU
-    return {"support_request": support_request, "with_link": link}
+    queue_email(to=[support_request.email], subject=subject, body=body)
 
 
 # Intake ----------------------------------------------------------------------------------------------
@@ -103,7 +96,7 @@ def register_support_request(
     save_with_reference(support_request)
     support_request.events.create(status=SupportRequest.Status.RECEIVED, by=submitted_by, at=timezone.now())
 
-    _mail_after_commit("received", [support_request.email], _requester_context(support_request))
+    _mail_requester("received", support_request)
     officers = User.objects.gbm_officers()
     if submitted_by is not None:
         officers = officers.exclude(pk=submitted_by.pk)
@@ -180,7 +173,7 @@ def decide_support_request(*, support_request: SupportRequest, decision: Decisio
         # One by one (seven at most) so that each step's history starts with its creation.
         for kind in sorted(set(decision.steps), key=SupportStep.KIND_ORDER.__getitem__):
             SupportStep.objects.create(request=support_request, kind=kind, position=SupportStep.KIND_ORDER[kind])
-    _mail_after_commit("decision", [support_request.email], _requester_context(support_request))
+    _mail_requester("decision", support_request)
     if support_request.commune_id:
         notify(
             "demande_decision",
@@ -207,7 +200,7 @@ def complete_support_request(*, support_request: SupportRequest, by: User, note:
     access.require(access.can_follow_support_request(by))
     support_request = _locked(support_request)
     support_request.complete(by=by, note=note)
-    _mail_after_commit("closed", [support_request.email], _requester_context(support_request))
+    _mail_requester("closed", support_request)
     return support_request
 
 
@@ -217,7 +210,7 @@ def abandon_support_request(*, support_request: SupportRequest, by: User, reason
     access.require(access.can_follow_support_request(by))
     support_request = _locked(support_request)
     support_request.abandon(by=by, reason=reason)
-    _mail_after_commit("closed", [support_request.email], _requester_context(support_request))
+    _mail_requester("closed", support_request)
     return support_request
 
 

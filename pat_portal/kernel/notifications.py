@@ -1,15 +1,19 @@
-"""E-mail notifications of the portal, each with a link, each kind switchable off by every user.
+"""E-mail of the portal: notifications to users, each with a link, each kind switchable off by every user.
 
-`notify(...)` sends after the current transaction commits, so that nobody is told about a change
-that was rolled back. Console backend in development, SMTP from the environment in production.
+The one mail path of the portal: notifications to users (`notify`), mails to people without an account
+(`queue_email`, e.g. a support request's requester) and password resets (`queue_password_reset`) are all queued
+once the current transaction commits, so that nobody is told about a change that was rolled back, and sent by the
+task worker (kernel/tasks.py), so that a mail server down or silent never fails nor slows a request. Console
+backend in development, SMTP from the environment in production.
 """
 
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
+
+from pat_portal.kernel.tasks import send_email, send_password_reset
 
 KINDS = {
     "livrable_soumis": "Un livrable est soumis à la validation de GBM",
@@ -32,22 +36,34 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
+def _enqueue_after_commit(task, *args) -> None:
+    def enqueue():
+        task.enqueue(*args)
+
+    # robust: a queue that cannot be written to is logged, it never turns a saved change into an error page.
+    transaction.on_commit(enqueue, robust=True)
+
+
+def queue_email(*, to: Iterable[str], subject: str, body: str) -> None:
+    """Queue one e-mail to the addresses `to` (blank and repeated ones dropped), sent once the transaction commits."""
+    recipients = [address for address in dict.fromkeys(to) if address]
+    if recipients:
+        _enqueue_after_commit(send_email, {"subject": subject, "body": body, "to": recipients})
+
+
+def queue_password_reset(email: str) -> None:
+    """Queue a password-reset link for the accounts of `email`, looked up by the worker (none: nothing is sent)."""
+    _enqueue_after_commit(send_password_reset, email)
+
+
 def notify(kind: str, users: Iterable, *, subject: str, context: dict, path: str) -> None:
     """E-mail `users` who did not switch `kind` off, once each, after the transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind: {kind}")
     recipients = {user.pk: user for user in users if user.wants_notification(kind)}
-    if not recipients:
-        return
-
-    def send():
-        messages = []
-        for user in recipients.values():
-            body = render_to_string(
-                f"emails/notifications/{kind}.txt",
-                {**context, "user": user, "url": absolute_url(path), "settings_url": absolute_url("/mon-compte/")},
-            )
-            messages.append(EmailMessage(f"[Portail PAT] {subject}", body, to=[user.email]))
-        get_connection().send_messages(messages)
-
-    transaction.on_commit(send)
+    for user in recipients.values():
+        body = render_to_string(
+            f"emails/notifications/{kind}.txt",
+            {**context, "user": user, "url": absolute_url(path), "settings_url": absolute_url("/mon-compte/")},
+        )
+        queue_email(to=[user.email], subject=f"[Portail PAT] {subject}", body=body)

@@ -21,10 +21,12 @@ import hashlib
 import ipaddress
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from django.shortcuts import render
 
 
@@ -102,14 +104,23 @@ def _seconds_until_next_hit_allowed(current: int, previous: int, limit: int, win
     return max(1, math.ceil(seconds))
 
 
-def ratelimit(scope: str, *, limit: int, window: int, template: str, methods: tuple[str, ...] = ("POST",)):
-    """Decorate a view: over `limit` requests per client address in `window` seconds, answer 429 with `template`."""
+def ratelimit(
+    scope: str,
+    *,
+    limit: int,
+    window: int,
+    template: str,
+    methods: tuple[str, ...] = ("POST",),
+    key: Callable[[HttpRequest], str] = client_ip,
+):
+    """Decorate a view: over `limit` requests per `key` (the client address by default) in `window` seconds, answer
+    429 with `template`. Stack two to limit by two keys (e.g. per address and per e-mail typed)."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             if request.method in methods:
-                verdict = hit(scope, client_ip(request), limit=limit, window=window)
+                verdict = hit(scope, key(request), limit=limit, window=window)
                 if not verdict.allowed:
                     minutes = max(1, math.ceil(verdict.retry_after / 60))
                     response = render(request, template, {"retry_minutes": minutes}, status=429)

@@ -69,11 +69,35 @@ def test_valid_request_is_recorded_confirmed_and_mailed_with_its_reference(
     to_requester = next(message for message in mail.outbox if message.to == ["helene@example.org"])
     assert reference in to_requester.subject
     assert reference in to_requester.body
-    assert "Verger conservatoire" in to_requester.body
     # A third party has no account: no link to a page they could not open.
     assert "/demandes/" not in to_requester.body
     to_team = next(message for message in mail.outbox if message.to == [officer.email])
     assert reference in to_team.subject
+
+
+def test_acknowledgement_holds_the_reference_and_never_what_the_sender_typed(
+    client, commune, django_capture_on_commit_callbacks
+):
+    """Anyone may type any address on this form: the portal must not carry a stranger's words from GBM's address."""
+    typed = _data(
+        commune,
+        contact_name="Cliquez sur http://phishing.example",
+        organisation="Banque Populaire Officielle",
+        title="Votre compte est suspendu",
+        description="Connectez-vous sur http://phishing.example/login pour le réactiver.",
+        help_wanted="Appelez le 08 99 00 00 00",
+        phone="08 99 00 00 00",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(URL, typed)
+    reference = SupportRequest.objects.get().reference
+    (acknowledgement,) = [message for message in mail.outbox if message.to == ["helene@example.org"]]
+    assert reference in acknowledgement.subject and reference in acknowledgement.body
+    text = acknowledgement.subject + acknowledgement.body
+    for field in ("contact_name", "organisation", "title", "description", "help_wanted", "phone"):
+        assert typed[field] not in text, field
+    assert "phishing" not in text and "08 99" not in text
+    assert commune.name not in text
 
 
 def test_no_mail_leaves_before_the_transaction_commits(client, commune, django_capture_on_commit_callbacks):

@@ -73,21 +73,26 @@ def test_password_change_refuses_short_password_in_french(client, consultant):
 
 
 @pytest.mark.django_db
-def test_password_reset_sends_french_email_with_working_link(client, consultant):
-    response = client.post(reverse("password_reset"), {"email": consultant.email})
+def test_password_reset_sends_french_email_with_working_link(
+    client, consultant, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": consultant.email})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
     assert "réinitialiser votre mot de passe" in body
     link = next(line for line in body.splitlines() if "/mot-de-passe/reinitialiser/" in line)
-    path = link.split("testserver", 1)[1]
+    # The link is built on SITE_URL by the worker, never on the Host header of the request.
+    path = link.split(settings.SITE_URL, 1)[1]
     response = client.get(path, follow=True)
     assert "Choisir un nouveau mot de passe" in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_password_reset_does_not_reveal_unknown_email(client):
-    response = client.post(reverse("password_reset"), {"email": "inconnu@example.org"})
+def test_password_reset_does_not_reveal_unknown_email(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("password_reset"), {"email": "inconnu@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 0
 
