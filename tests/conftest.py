@@ -51,9 +51,16 @@ def client_for(client):
     return login
 
 
-def assert_redirects_to_login(response):
-    assert response.status_code == 302
-    assert response.url.startswith("/connexion/")
+@pytest.fixture
+def users(gbm_officer, consultant, elu, elu_other_commune):
+    """The permission matrix's roles (tests/harness/scenario.py's ROLES) and their users; None: anonymous."""
+    return {
+        "gbm": gbm_officer,
+        "consultant": consultant,
+        "elu": elu,
+        "elu_other": elu_other_commune,
+        "anonymous": None,
+    }
 
 
 @pytest.fixture(scope="session", autouse=True)

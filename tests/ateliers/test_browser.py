@@ -2,7 +2,6 @@
 
 import datetime
 import os
-import shutil
 
 import pytest
 from django.utils import timezone
@@ -10,9 +9,7 @@ from django.utils import timezone
 from ateliers.models import Registration, Theme, Workshop
 from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "Mot-de-passe-test-1"
+from tests.harness.e2e import CHROMIUM, login
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
@@ -38,15 +35,6 @@ def browser_page(settings):
         yield page
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def login(page, base, user):
-    page.context.clear_cookies()
-    page.goto(f"{base}/connexion/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/connexion/" not in url)
 
 
 def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_server, browser_page, tmp_path):

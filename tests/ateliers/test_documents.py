@@ -11,9 +11,9 @@ from ateliers.models import Registration, Resource, WorkshopReport
 from ateliers.services import withdraw_consent
 from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
-from tests.conftest import assert_redirects_to_login
 from tests.factories import CommuneFactory, ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory, WorkshopTestimonyFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00" + b"\x00" * 64

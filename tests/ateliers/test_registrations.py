@@ -7,9 +7,9 @@ from django.utils import timezone
 from ateliers.models import Registration, RegistrationError
 from ateliers.services import register_participant, withdraw_consent
 from communes.models import Contact
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 TODAY = lambda: timezone.localdate().isoformat()  # noqa: E731
 

@@ -3,9 +3,9 @@ from django.urls import reverse
 
 from ateliers.models import Theme, ThemeError
 from ateliers.selectors import theme_communes_by_theme
-from tests.conftest import assert_redirects_to_login
 from tests.factories import CommuneFactory
 from tests.factories_ateliers import ThemeFactory, WorkshopFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 VALID = {"title": "Cantines locales", "description": "Partager les marchés", "action_theme": "restauration_collective"}
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 from ateliers import models as ateliers_models
 from ateliers.models import LogisticsCost, Workshop, WorkshopError
 from ateliers.selectors import workshops_held
-from tests.conftest import assert_redirects_to_login
 from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import (
     LogisticsCostFactory,
@@ -17,6 +16,7 @@ from tests.factories_ateliers import (
     WorkshopFactory,
     WorkshopTestimonyFactory,
 )
+from tests.harness.assertions import assert_redirects_to_login
 
 
 def workshop_data(theme, programme, **overrides):

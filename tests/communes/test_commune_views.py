@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from communes.models import Commune
-from tests.conftest import assert_redirects_to_login
 from tests.factories import CommuneFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 
 @pytest.mark.django_db

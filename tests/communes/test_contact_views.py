@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from communes.models import Contact
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 VALID = {
     "first_name": "Lucie",

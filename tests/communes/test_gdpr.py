@@ -15,11 +15,11 @@ from communes.models import Contact
 from communes.services import anonymise_contact
 from missions.mission1.models.meetings import MeetingParticipant
 from missions.support.models import SupportRequest
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionFactory, ActionLeadFactory, MeetingParticipantFactory
 from tests.factories_support import SupportRequestFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 NAME = "Éloïse Vermot-Desroches"
 

@@ -3,9 +3,9 @@ import os
 
 import pytest
 
-from tests.e2e.helpers import AXE_SCRIPT, CHROMIUM, SCREENSHOTS, axe_summary
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory, StakeFactory
+from tests.harness.e2e import AXE_SCRIPT, CHROMIUM, SCREENSHOTS, axe_summary
 
 
 @pytest.fixture(scope="module")

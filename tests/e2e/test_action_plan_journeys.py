@@ -11,9 +11,9 @@ from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.support.models import SupportRequest
 from pat_portal.kernel.deliverables import submit_deliverable
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
-from tests.e2e.helpers import CHROMIUM, PASSWORD, axe_scan, login, submit, tab_to, text_of
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import ActionFactory, ActionLeadFactory, ActionPlanFactory
+from tests.harness.e2e import CHROMIUM, PASSWORD, axe_scan, login, submit, tab_to, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),

@@ -12,7 +12,7 @@ from missions.mission1.models.diagnostics import Diagnostic
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import SupportRequest
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
-from tests.e2e.helpers import CHROMIUM, PASSWORD, SCREENSHOTS, axe_scan, login, submit, text_of
+from tests.harness.e2e import CHROMIUM, PASSWORD, SCREENSHOTS, axe_scan, login, submit, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),

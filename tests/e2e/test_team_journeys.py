@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry
-from tests.e2e.helpers import CHROMIUM, axe_scan, login, submit, text_of
 from tests.factories_orders import OrderFormFactory
+from tests.harness.e2e import CHROMIUM, axe_scan, login, submit, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),

@@ -1,20 +1,30 @@
-"""What the browser journeys share: the axe-core scan of every visited page, its tally, keyboard moves."""
+"""What the browser tests share: where Chromium is, logging in through the login page, the axe-core scan of every
+visited page and its tally, keyboard moves."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 
-from tests.ateliers.test_browser import CHROMIUM, PASSWORD, login
-
-__all__ = ["AXE_RESULTS", "CHROMIUM", "PASSWORD", "SCREENSHOTS", "axe_scan", "login", "submit", "tab_to", "text_of"]
-
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "Mot-de-passe-test-1"  # tests.factories.UserFactory's
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "tests" / "screenshots"
 AXE_SCRIPT = "/static/vendor/axe/axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # Page name → {"moderate": {rule id: nodes}, "blocking": [rule ids], "url": ...}: read at the end of the session.
 AXE_RESULTS: dict[str, dict] = {}
+
+
+def login(page, base, user):
+    """Log in through the login page, as a person would (every factory user has PASSWORD)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/connexion/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/connexion/" not in url)
 
 
 def axe_scan(page, base, name):

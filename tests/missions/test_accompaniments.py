@@ -2,9 +2,9 @@ import pytest
 from django.urls import reverse
 
 from missions.mission1.models.accompaniments import Accompaniment
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_mission1 import AccompanimentFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
 

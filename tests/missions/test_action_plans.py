@@ -10,7 +10,6 @@ from missions.mission1.models.action_plans import Action, ActionPlan, FundingSou
 from missions.mission1.services.action_plans import calendar, plan_totals
 from pat_portal.kernel.deliverables import WorkflowError, submit_deliverable, validate_deliverable
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
-from tests.conftest import assert_redirects_to_login
 from tests.factories_mission1 import (
     AccompanimentFactory,
     ActionFactory,
@@ -20,6 +19,7 @@ from tests.factories_mission1 import (
     FundingSourceFactory,
     IndicatorValueFactory,
 )
+from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from missions.money.services.budget import (
     programme_totals,
     with_budget,
 )
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 
 def log_half_days(line: OrderLine, half_days: int, consultant=None) -> None:

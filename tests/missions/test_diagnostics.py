@@ -6,7 +6,6 @@ from pypdf import PdfReader
 
 from missions.mission1.models.diagnostics import Diagnostic, Stake
 from pat_portal.kernel.deliverables import submit_deliverable
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
@@ -15,6 +14,7 @@ from tests.factories_mission1 import (
     MeetingParticipantFactory,
     StakeFactory,
 )
+from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
 

@@ -3,9 +3,9 @@ from django.db import IntegrityError
 from django.urls import reverse
 
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ContactFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory, MeetingParticipantFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
-from tests.conftest import assert_redirects_to_login
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

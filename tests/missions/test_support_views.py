@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import FinancingLine, StepDocument, SupportRequest, SupportStep
-from tests.conftest import assert_redirects_to_login
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_support import SupportRequestFactory, SupportStepFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 Status = SupportRequest.Status
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

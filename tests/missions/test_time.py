@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry, TimeMonthLock
-from tests.conftest import assert_redirects_to_login
 from tests.factories import UserFactory
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory, TimeMonthLockFactory
+from tests.harness.assertions import assert_redirects_to_login
 
 TODAY = datetime.datetime(2025, 4, 18, 10, 0, tzinfo=datetime.UTC)  # a Friday
 MONDAY = datetime.date(2025, 4, 14)

@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tests.conftest import assert_redirects_to_login
+from tests.harness.assertions import assert_redirects_to_login
 
 
 @pytest.mark.django_db

@@ -1,7 +1,7 @@
 """Every page the portal serves on GET runs at most 12 SQL queries, and the same number with more data (issue 10).
 
 The pages are found by walking the URL resolver, as the security tests do: object pages take their objects from
-the permission matrix's scenario (`tests/security/test_permission_matrix.py`), so a new page is measured as soon
+the permission matrix's scenario (`tests/harness/scenario.py`), so a new page is measured as soon
 as it has its matrix entry. Each page is read by a GBM officer, a consultant and the commune's élu (pages a role
 may not read are skipped), once on the scenario and once after every list in it has grown several times over.
 `test_page_queries.py` does the same for the key pages on generated data at two scales.
@@ -33,8 +33,8 @@ from tests.factories_mission1 import (
 )
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.factories_support import FinancingLineFactory, SupportRequestFactory, SupportStepFactory
-from tests.security.test_permission_matrix import MATRIX, scenario, users  # noqa: F401 (fixture)
-from tests.security.test_urls import _walk
+from tests.harness.scenario import MATRIX, scenario
+from tests.harness.urls import walk_routes
 
 MAX_QUERIES = 12
 ROLES = ("gbm", "consultant", "elu")
@@ -44,7 +44,7 @@ NOT_PAGES = {"calendar_feed", "password_reset_confirm", "logout"}
 
 def page_urls(data) -> dict[str, str]:
     urls = {}
-    for name, route in _walk(get_resolver().url_patterns):
+    for name, route in walk_routes(get_resolver().url_patterns):
         if route.startswith(("admin/", "static/")) or name in NOT_PAGES:
             continue
         if "<" not in route:
@@ -114,7 +114,7 @@ def measure(urls, by_role) -> dict:
 
 
 @pytest.mark.django_db
-def test_every_page_runs_a_fixed_small_number_of_queries(commune, other_commune, consultant, users):  # noqa: F811
+def test_every_page_runs_a_fixed_small_number_of_queries(commune, other_commune, consultant, users):
     data = scenario(commune, other_commune, consultant)
     urls = page_urls(data)
     small = measure(urls, users)

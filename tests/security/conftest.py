@@ -2,8 +2,8 @@ import sys
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The form fuzzer's figures (tests/security/test_fuzz_forms.py), when it ran."""
-    module = sys.modules.get("tests.security.test_fuzz_forms")
+    """The form fuzzer's figures (tests/security/test_fuzz_forms.py, tallied in tests/harness/fuzz.py), when it ran."""
+    module = sys.modules.get("tests.harness.fuzz")
     tally = getattr(module, "TALLY", None)
     if not tally:
         return

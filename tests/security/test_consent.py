@@ -53,7 +53,7 @@ from tests.factories_mission1 import (
 )
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.factories_support import SupportRequestFactory
-from tests.security.test_urls import walk_views
+from tests.harness.urls import walk_views
 
 PEOPLE = {
     "consenting": {

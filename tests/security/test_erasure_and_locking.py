@@ -9,7 +9,7 @@ from communes.services import anonymise_contact, anonymised_name
 from missions.mission1.models.action_plans import ActionPlan
 from tests.factories import ContactFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionPlanFactory
-from tests.security.test_fuzz_forms import form_posting_to
+from tests.harness.forms import form_posting_to
 
 
 @pytest.fixture

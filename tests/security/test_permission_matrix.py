@@ -6,212 +6,14 @@ A refused POST must leave the database exactly as it was (row counts and audit h
 A URL with an object argument that is missing from MATRIX makes the test fail: new views need an entry.
 """
 
-import datetime
-from decimal import Decimal
-
 import pytest
 from django.apps import apps
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from pat_portal.kernel.deliverables import submit_deliverable
-from tests.factories import ContactFactory, ProgrammeFactory
-from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory
-from tests.factories_mission1 import (
-    AccompanimentFactory,
-    ActionFactory,
-    ActionLeadFactory,
-    ActionPlanFactory,
-    DiagnosticFactory,
-    IndicatorFactory,
-    MeetingFactory,
-)
-from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
-from tests.factories_support import FinancingLineFactory, SupportRequestFactory, SupportStepFactory
-from tests.security.test_urls import _walk
-
-ROLES = ["gbm", "consultant", "elu", "elu_other", "anonymous"]
-
-# Profiles: expected answers per role (gbm, consultant, élu of the object's commune, élu of another, anonymous).
-READ = ("ok", "ok", "ok", 404, "L")  # the object belongs to a commune: its élus read it, others get 404
-TEAM_READ = ("ok", "ok", 403, 404, "L")  # team-only page about a commune's object
-TEAM_ONLY = ("ok", "ok", 404, 404, "L")  # objects élus never see (order forms, time)
-OPEN_READ = ("ok", "ok", "ok", "ok", "L")  # open to every commune (workshops)
-TEAM_WRITE = ("ok", "ok", 403, 404, "L")
-TEAM_WRITE_OPEN = ("ok", "ok", 403, 403, "L")  # object visible to every élu, written by the team only
-GBM_WRITE = ("ok", 403, 403, 404, "L")
-GBM_WRITE_OPEN = ("ok", 403, 403, 403, "L")
-GBM_ONLY_HIDDEN = ("ok", 403, 404, 404, "L")
-ELU_WRITE = (403, 403, "ok", 404, "L")
-POST_ONLY = (405, 405, 405, 405, "L")
-ELU_REGISTRATION_WRITE = ("ok", "ok", "ok", 404, "L")  # élus manage their own commune's registrations
-
-
-def scenario(commune, other_commune, consultant):
-    programme = ProgrammeFactory()
-    accompaniment = AccompanimentFactory(programme=programme, commune=commune)
-    AccompanimentFactory(programme=programme, commune=other_commune)
-    contact = ContactFactory(commune=commune)
-    meeting = MeetingFactory(accompaniment=accompaniment)
-    diagnostic = DiagnosticFactory(accompaniment=accompaniment, with_content=True)
-    lead = ActionLeadFactory(diagnostic=diagnostic)
-    plan = ActionPlanFactory(accompaniment=accompaniment)
-    action = ActionFactory(plan=plan)
-    indicator = IndicatorFactory(action=action)
-    deliverable = submit_deliverable(subject=diagnostic, by=consultant)
-    submit_deliverable(subject=plan, by=consultant)
-    order_form = OrderFormFactory(programme=programme, commune=commune)
-    line = OrderLineFactory(order_form=order_form)
-    order_form.signed_scan.save("bon.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
-    time_entry = TimeEntryFactory(consultant=consultant, order_line=line, date=datetime.date.today())
-    request = SupportRequestFactory(programme=programme, commune=commune, in_progress=True)
-    step = SupportStepFactory(request=request)
-    document = step.documents.create(
-        title="Devis", file=ContentFile(b"%PDF-1.4\n%%EOF\n", name="devis.pdf"), uploaded_by=consultant
-    )
-    FinancingLineFactory(request=request, amount=Decimal("10"))
-    meeting.support_request = request
-    meeting.save()
-    workshop = WorkshopFactory(programme=programme)
-    registration = RegistrationFactory(workshop=workshop, contact=contact, commune=commune)
-    resource = ResourceFactory(workshop=workshop)
-    today = datetime.date.today()
-    return {
-        "insee": commune.insee_code,
-        "contact": contact.pk,
-        "accompaniment": accompaniment.pk,
-        "meeting": meeting.pk,
-        "lead": lead.pk,
-        "action": action.pk,
-        "indicator": indicator.pk,
-        "deliverable": deliverable.pk,
-        "diagnostic": diagnostic.pk,
-        "order_form": order_form.pk,
-        "time_entry": time_entry.pk,
-        "request": request.pk,
-        "step": step.pk,
-        "document": document.pk,
-        "workshop": workshop.pk,
-        "registration": registration.pk,
-        "resource": resource.pk,
-        "theme": workshop.theme_id,
-        "year": today.year,
-        "month": today.month,
-    }
-
-
-# name: (kwargs from the scenario, GET profile, POST profile)
-MATRIX = {
-    "deliverable_submit": (lambda s: {"kind": "diagnostic", "pk": s["diagnostic"]}, POST_ONLY, TEAM_WRITE),
-    "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),
-    "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, POST_ONLY, GBM_ONLY_HIDDEN),
-    "deliverable_return": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
-    "deliverable_pdf": (lambda s: {"pk": s["deliverable"]}, (404, 404, 404, 404, "L"), (404, 404, 404, 404, "L")),
-    "communes:detail": (lambda s: {"insee_code": s["insee"]}, READ, READ),
-    "communes:contact_update": (lambda s: {"pk": s["contact"]}, TEAM_ONLY, TEAM_ONLY),
-    "missions:accompaniment_update": (lambda s: {"pk": s["accompaniment"]}, TEAM_READ, TEAM_WRITE),
-    "missions:meeting_detail": (lambda s: {"pk": s["meeting"]}, READ, READ),
-    "missions:meeting_update": (lambda s: {"pk": s["meeting"]}, TEAM_READ, TEAM_WRITE),
-    "missions:diagnostic": (lambda s: {"insee_code": s["insee"]}, READ, READ),
-    "missions:diagnostic_update": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
-    "missions:diagnostic_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
-    "missions:diagnostic_history": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_READ),
-    "missions:action_plan": (lambda s: {"insee_code": s["insee"]}, READ, READ),
-    "missions:action_plan_update": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
-    "missions:action_plan_calendar": (lambda s: {"insee_code": s["insee"]}, READ, READ),
-    "missions:action_plan_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
-    "missions:action_plan_history": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_READ),
-    "missions:action_plan_approve": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, ELU_WRITE),
-    "missions:action_create": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
-    "missions:action_from_lead": (lambda s: {"insee_code": s["insee"], "lead_pk": s["lead"]}, POST_ONLY, TEAM_WRITE),
-    "missions:action_detail": (lambda s: {"pk": s["action"]}, READ, READ),
-    "missions:action_update": (lambda s: {"pk": s["action"]}, TEAM_READ, TEAM_WRITE),
-    "missions:action_move": (lambda s: {"pk": s["action"], "direction": "monter"}, POST_ONLY, TEAM_WRITE),
-    "missions:action_add_note": (lambda s: {"pk": s["action"]}, POST_ONLY, TEAM_WRITE),
-    "missions:indicator_create": (lambda s: {"action_pk": s["action"]}, TEAM_READ, TEAM_WRITE),
-    "missions:indicator_update": (lambda s: {"action_pk": s["action"], "pk": s["indicator"]}, TEAM_READ, TEAM_WRITE),
-    "communes:contact_anonymise": (lambda s: {"pk": s["contact"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
-    "communes:contact_personal_data": (lambda s: {"pk": s["contact"]}, GBM_ONLY_HIDDEN, POST_ONLY),
-    "missions:order_form_detail": (lambda s: {"pk": s["order_form"]}, TEAM_ONLY, POST_ONLY),
-    "missions:order_form_pdf": (lambda s: {"pk": s["order_form"]}, TEAM_ONLY, POST_ONLY),
-    "missions:order_form_scan": (lambda s: {"pk": s["order_form"]}, TEAM_ONLY, POST_ONLY),
-    "missions:time_update": (lambda s: {"pk": s["time_entry"]}, TEAM_ONLY, TEAM_ONLY),
-    "missions:time_delete": (lambda s: {"pk": s["time_entry"]}, POST_ONLY, TEAM_ONLY),
-    "missions:time_month_lock": (lambda s: {"year": s["year"], "month": s["month"]}, POST_ONLY, GBM_ONLY_HIDDEN),
-    "missions:time_month_unlock": (lambda s: {"year": s["year"], "month": s["month"]}, POST_ONLY, GBM_ONLY_HIDDEN),
-    "missions:support_detail": (lambda s: {"pk": s["request"]}, READ, READ),
-    "missions:support_update": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
-    "missions:support_history": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
-    "missions:support_pdf": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
-    "missions:support_start_review": (lambda s: {"pk": s["request"]}, POST_ONLY, TEAM_WRITE),
-    "missions:support_decide": (lambda s: {"pk": s["request"]}, GBM_WRITE, GBM_WRITE),
-    "missions:support_start_follow_up": (lambda s: {"pk": s["request"]}, POST_ONLY, TEAM_WRITE),
-    "missions:support_complete": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
-    "missions:support_abandon": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
-    "missions:support_financing": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
-    "missions:support_evaluation": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
-    "missions:support_step_update": (lambda s: {"pk": s["request"], "step_pk": s["step"]}, TEAM_READ, TEAM_WRITE),
-    "missions:support_step_document_add": (
-        lambda s: {"pk": s["request"], "step_pk": s["step"]},
-        TEAM_READ,
-        TEAM_WRITE,
-    ),
-    "missions:support_document": (lambda s: {"pk": s["request"], "document_pk": s["document"]}, READ, READ),
-    "missions:support_meeting_link": (lambda s: {"pk": s["request"]}, POST_ONLY, TEAM_WRITE),
-    "missions:support_meeting_unlink": (
-        lambda s: {"pk": s["request"], "meeting_pk": s["meeting"]},
-        POST_ONLY,
-        TEAM_WRITE,
-    ),
-    "ateliers:detail": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
-    "ateliers:update": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:mark_held": (lambda s: {"pk": s["workshop"]}, POST_ONLY, TEAM_WRITE_OPEN),
-    "ateliers:cancel": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:history": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:report": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
-    "ateliers:report_update": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:report_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:attendance": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:attendance_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:registration_create": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
-    "ateliers:registration_detail": (
-        lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
-        ELU_REGISTRATION_WRITE,
-        ELU_REGISTRATION_WRITE,
-    ),
-    "ateliers:registration_consent": (
-        lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
-        POST_ONLY,
-        ELU_REGISTRATION_WRITE,
-    ),
-    "ateliers:registration_withdraw": (
-        lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
-        ELU_REGISTRATION_WRITE,
-        ELU_REGISTRATION_WRITE,
-    ),
-    "ateliers:registration_cancel": (
-        lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
-        ELU_REGISTRATION_WRITE,
-        ELU_REGISTRATION_WRITE,
-    ),
-    "ateliers:resource_create": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:resource_download": (
-        lambda s: {"pk": s["workshop"], "resource_pk": s["resource"]},
-        OPEN_READ,
-        OPEN_READ,
-    ),
-    "ateliers:resource_delete": (
-        lambda s: {"pk": s["workshop"], "resource_pk": s["resource"]},
-        TEAM_WRITE_OPEN,
-        TEAM_WRITE_OPEN,
-    ),
-    "ateliers:theme_detail": (lambda s: {"pk": s["theme"]}, OPEN_READ, OPEN_READ),
-    "ateliers:theme_update": (lambda s: {"pk": s["theme"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:theme_review": (lambda s: {"pk": s["theme"]}, GBM_WRITE_OPEN, GBM_WRITE_OPEN),
-    "ateliers:theme_history": (lambda s: {"pk": s["theme"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-}
+from tests.harness.scenario import MATRIX, ROLES, scenario
+from tests.harness.urls import walk_routes
 
 
 def _snapshot() -> tuple:
@@ -234,7 +36,7 @@ def test_every_object_url_is_in_the_matrix():
     public = {"calendar_feed", "password_reset_confirm"}
     object_urls = {
         name
-        for name, route in _walk(get_resolver().url_patterns)
+        for name, route in walk_routes(get_resolver().url_patterns)
         if "<" in route
         and not route.startswith("admin/")
         and "<str:fmt>" not in route
@@ -254,17 +56,6 @@ def _status(response) -> object:
     if response.status_code in (200, 302, 400):
         return "ok"
     return response.status_code
-
-
-@pytest.fixture
-def users(gbm_officer, consultant, elu, elu_other_commune):
-    return {
-        "gbm": gbm_officer,
-        "consultant": consultant,
-        "elu": elu,
-        "elu_other": elu_other_commune,
-        "anonymous": None,
-    }
 
 
 @pytest.mark.django_db

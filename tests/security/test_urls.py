@@ -1,10 +1,9 @@
 """Every URL of the portal is guarded: anonymous users are sent to the login page, POSTs need a CSRF token."""
 
-import re
-
 import pytest
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.harness.urls import portal_urls
 
 # URL names anyone may reach without logging in (each for a reason).
 PUBLIC_URL_NAMES = {
@@ -19,45 +18,6 @@ PUBLIC_URL_NAMES = {
     "calendar_feed",  # calendar apps: the secret token in the URL identifies the user
     "personal_data",  # the GDPR notice (données personnelles et mentions légales) is for everyone
 }
-SAMPLE_VALUES = {
-    "int": "1",
-    "str": "x",
-    "slug": "x",
-    "path": "x",
-    "uuid": "00000000-0000-0000-0000-000000000000",
-    "export_format": "csv",
-}
-
-
-def walk_views(patterns, prefix="", namespace=""):
-    """(namespaced name, route, view) of every URL pattern below `patterns`."""
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            ns = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from walk_views(pattern.url_patterns, prefix + str(pattern.pattern), ns)
-        elif isinstance(pattern, URLPattern):
-            yield f"{namespace}{pattern.name}", prefix + str(pattern.pattern), pattern.callback
-
-
-def _walk(patterns):
-    for name, route, _view in walk_views(patterns):
-        yield name, route
-
-
-def _sample_path(route: str) -> str:
-    path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE_VALUES.get(m.group(1) or "str", "x"), route)
-    path = path.lstrip("^").rstrip("$").replace("\\Z", "").replace("\\", "")
-    return "/" + path
-
-
-def portal_urls():
-    """Every URL of the project except the admin (Django's own login) and static files."""
-    urls = []
-    for name, route in _walk(get_resolver().url_patterns):
-        if route.startswith("admin/") or route.startswith("static/"):
-            continue
-        urls.append((name, _sample_path(route)))
-    return urls
 
 
 def test_there_are_many_urls_to_check():

@@ -1,0 +1,182 @@
+"""The form fuzzer's machinery: hypothesis settings and hostile values, the tally of a run, the POST views found in the
+URL resolver, the state every form is posted against, and the helpers that post in a savepoint and check escaping.
+Which forms are posted, and with which baseline, is tests/harness/fuzz_forms.py; the tests are
+tests/security/test_fuzz_forms.py."""
+
+import datetime
+import inspect
+import os
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.test import Client
+from django.urls import Resolver404, get_resolver, resolve
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from missions.money.models.orders import OrderLine
+from missions.money.models.time import TimeMonthLock
+from missions.support.models import SupportRequest
+from tests.factories import CommuneFactory, ContactFactory
+from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
+from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
+from tests.factories_orders import OrderFormFactory
+from tests.factories_support import SupportRequestFactory
+from tests.harness.scenario import scenario
+from tests.harness.urls import walk_views
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+FUZZ_SETTINGS = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+XSS = "<script>alert(1)</script>"
+TOO_BIG_ID = "99999999999999999999999"
+TODAY = datetime.datetime(2025, 4, 18, 10, 0, tzinfo=datetime.UTC)  # a Friday, inside the test programme
+PDF = b"%PDF-1.4\n%%EOF\n"
+EXTRA_FIELD = "champ_inattendu"  # a field no form declares: views must ignore it
+CSRF_FIELD = "csrfmiddlewaretoken"
+# A formset's management form and its rows' ids: what makes its rows be built from the stored ones.
+ROW_KEYS = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS", "-id")
+
+HOSTILE = [
+    XSS,
+    f'"><{XSS[1:]}',
+    f"'; {XSS} --",
+    "' OR '1'='1",
+    "\x00",
+    "Ünïcødé ✓ 𝕏 \u202e\u200b 漢字 🥕",
+    "",
+    " ",
+    "-1",
+    "0",
+    "-0.005",
+    TOO_BIG_ID,
+    "1e309",
+    "NaN",
+    "sNaN",
+    "Infinity",
+    "2026-02-30",
+    "0000-00-00T25:61",
+    "9999-12-31T23:59",
+    "x" * 10_000,
+    "é" * 5_001,
+]
+VALUE = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(max_size=60),
+    st.integers(min_value=-(10**15), max_value=10**15).map(str),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.builds(lambda before, after: f"{before}{XSS}{after}", st.text(max_size=8), st.text(max_size=8)),
+)
+
+# Per form: examples run, redirects (saves), pages checked after them, failures, seconds (printed by
+# tests/security/conftest.py).
+TALLY: dict[str, dict] = {}
+
+
+# The URLs whose views handle POST --------------------------------------------------------------------------------
+def handles_post(view) -> bool:
+    """A class-based view with `post()`, or a function view whose source (decorators included) reads POST."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        return hasattr(view_class, "post")
+    return "POST" in inspect.getsource(inspect.unwrap(view))
+
+
+def portal_post_views() -> set[str]:
+    return {
+        name
+        for name, route, view in walk_views(get_resolver().url_patterns)
+        if not route.startswith("admin/") and handles_post(view)
+    }
+
+
+# The state every form is posted against --------------------------------------------------------------------------
+def build_state(users: dict) -> dict:
+    """The permission matrix's scenario (one object of each kind in the élu's commune), plus what the forms need:
+    support requests at every stage, a past workshop, a proposed theme, a locked month, a draft order form, and a
+    second accompanied commune with neither diagnostic nor plan (for the hand-written creation baselines)."""
+    gbm, consultant, elu = users["gbm"], users["consultant"], users["elu"]
+    state = scenario(elu.commune, users["elu_other"].commune, consultant)
+    commune = elu.commune
+    programme_id = SupportRequest.objects.get(pk=state["request"]).programme_id
+    accompaniment = AccompanimentFactory(
+        programme_id=programme_id, commune=CommuneFactory(insee_code="25047", name="Bonnay", population=1_050)
+    )
+    past = WorkshopFactory(programme_id=programme_id, past=True)
+    consenting = RegistrationFactory(workshop=past, contact=ContactFactory(commune=commune), consenting=True)
+    RegistrationFactory(workshop=past, contact=ContactFactory(commune=commune))
+    meeting = MeetingFactory(accompaniment_id=state["accompaniment"])
+    TimeMonthLock.objects.create(month=datetime.date(2025, 3, 1), locked_by=gbm)
+    draft_order = OrderFormFactory(programme_id=programme_id, draft=True, with_lines=True)
+    requests = {
+        status: SupportRequestFactory(programme_id=programme_id, commune=commune, **trait)
+        for status, trait in {
+            "received": {},
+            "under_review": {"under_review": True},
+            "accepted": {"accepted": True},
+        }.items()
+    }
+    return {
+        **state,
+        "programme": programme_id,
+        "commune": commune.pk,
+        "fresh_insee": accompaniment.commune.insee_code,
+        "fresh_accompaniment": accompaniment.pk,
+        "unregistered_contact": ContactFactory(commune=commune).pk,
+        "theme_proposed": ThemeFactory(proposed=True).pk,
+        "past_workshop": past.pk,
+        "consenting_registration": consenting.pk,
+        "attendance_sheet": submit_target(past.attendance_sheet),
+        "free_meeting": meeting.pk,
+        "order_line": OrderLine.objects.filter(order_form_id=state["order_form"]).first().pk,
+        "draft_order_form": draft_order.pk,
+        "received": requests["received"].pk,
+        "under_review": requests["under_review"].pk,
+        "accepted": requests["accepted"].pk,
+        "consultant": consultant.pk,
+        "gbm_uid": urlsafe_base64_encode(force_bytes(gbm.pk)),
+        "gbm_token": default_token_generator.make_token(gbm),
+    }
+
+
+def submit_target(subject) -> dict:
+    return {"kind": subject.deliverable_kind, "pk": subject.pk}
+
+
+# Posting and reading the answers -----------------------------------------------------------------------------------
+@contextmanager
+def savepoint(rollback: bool):
+    if not rollback:
+        yield
+        return
+    with transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+def client_as(users, role) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client
+
+
+def assert_escaped(response, where: str) -> None:
+    content = response.content.decode("utf-8", errors="replace")
+    assert XSS not in content, f"unescaped script in {where}"
+
+
+def view_name(url: str) -> str:
+    try:
+        return resolve(urlsplit(url).path).view_name
+    except Resolver404:
+        return url
