@@ -10,7 +10,7 @@ from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
 from missions.mission1.models.action_plans import Action
 
-EXCLUDED_ACTION_STATUSES = ["abandonnee"]
+EXCLUDED_ACTION_STATUSES = [Action.Status.ABANDONED]
 
 
 def workshops_held(programme):
