@@ -4,13 +4,6 @@ from django.db.models import Q
 from communes.models import Commune, Contact
 
 
-def _accompaniment():
-    # The communes app does not import missions at module level (missions depends on communes).
-    from django.apps import apps
-
-    return apps.get_model("missions", "Accompaniment")
-
-
 class CommuneChoiceFilter(django_filters.ChoiceFilter):
     """A commune drop-down for filters, built from plain (id, name) rows read once per filter set.
 
@@ -60,12 +53,6 @@ class CommuneFilter(django_filters.FilterSet):
     population = django_filters.ChoiceFilter(
         label="Population", choices=PopulationBracket.CHOICES, method="filter_population", empty_label="Toutes"
     )
-    cohort = django_filters.ChoiceFilter(
-        label="Cohorte", choices=lambda: _accompaniment().Cohort.choices, method="filter_cohort", empty_label="Toutes"
-    )
-    phase = django_filters.ChoiceFilter(
-        label="Phase", choices=lambda: _accompaniment().Phase.choices, method="filter_phase", empty_label="Toutes"
-    )
     ordering = django_filters.OrderingFilter(
         label="Trier par",
         fields=(("name", "name"), ("population", "population"), ("insee_code", "insee_code")),
@@ -83,12 +70,6 @@ class CommuneFilter(django_filters.FilterSet):
 
     def filter_population(self, queryset, name, value):
         return queryset.filter(self.PopulationBracket.LOOKUPS[value])
-
-    def filter_cohort(self, queryset, name, value):
-        return queryset.filter(accompaniments__cohort=value).distinct()
-
-    def filter_phase(self, queryset, name, value):
-        return queryset.filter(accompaniments__phase=value).distinct()
 
 
 class ContactFilter(django_filters.FilterSet):

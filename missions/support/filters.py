@@ -8,10 +8,12 @@ from missions.support.models import SupportRequest
 
 TO_HANDLE = "a_traiter"
 FOLLOWED = "suivies"
+STARTED = "demarrees"
 ALL = "toutes"
 STATUS_CHOICES = [
     (TO_HANDLE, "À traiter (reçues, en instruction)"),
     (FOLLOWED, "Accompagnées (acceptées, en cours)"),
+    (STARTED, "Accompagnement démarré ou terminé (objectif du marché)"),
     (ALL, "Toutes"),
     *SupportRequest.Status.choices,
 ]
@@ -45,6 +47,8 @@ class SupportRequestFilter(django_filters.FilterSet):
             return queryset.filter(status__in=SupportRequest.OPEN_STATUSES)
         if value == FOLLOWED:
             return queryset.filter(status__in=[SupportRequest.Status.ACCEPTED, SupportRequest.Status.IN_PROGRESS])
+        if value == STARTED:
+            return queryset.started()
         if value == ALL:
             return queryset
         return queryset.filter(status=value)

@@ -17,19 +17,31 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
 from missions.money.services.budget import programme_totals
-from missions.programme.choices import ActionTheme
+from missions.programme.choices import ActionTheme, Mission
 from missions.programme.models import Programme
+from missions.support.filters import STARTED
 from missions.support.models import SupportRequest
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.querysets import count_subquery
+from pat_portal.pages.filters import TerritoryFilter
 
 UPCOMING_DAYS = 30
 MONTHS_IN_CHART = 12
 
 
+def _number(value: int) -> str:
+    """5000 → "5 000" (narrow no-break space, as French typography wants)."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
 @dataclass
 class Target:
-    """One of the contract's targets against reality."""
+    """One of the contract's targets against what the contract would accept as done.
+
+    `rule` says how `count` is counted (shown under the number); `details` are the steps or the parts not counted
+    (pipeline, planned against done, accepted but not started); `budget` is the mission's BudgetFigures, named
+    when the count goes beyond what the contract asked.
+    """
 
     key: str
     label: str
@@ -37,12 +49,41 @@ class Target:
     target_min: int
     target_max: int | None = None
     url: str = ""
+    rule: str = ""
     note: str = ""
     ok_note: bool | None = None  # a secondary rule (the deadline) met or not, None when it does not apply
+    details: list[tuple[str, int]] = field(default_factory=list)
+    budget: object | None = None
 
     @property
     def reached(self) -> bool:
         return self.count >= self.target_min
+
+    @property
+    def over(self) -> bool:
+        """More than the contract's upper bound: not a success to celebrate but work (and budget) beyond it."""
+        return self.target_max is not None and self.count > self.target_max
+
+    @property
+    def state(self) -> str:
+        return "over" if self.over else "reached" if self.reached else "under"
+
+    @property
+    def state_label(self) -> str:
+        if self.over:
+            extra = self.count - self.target_max
+            return f"Au-delà du marché : {extra} de plus que les {self.target_label} demandé·e·s"
+        if self.reached:
+            return "Objectif atteint"
+        return f"{self.percent} % de l'objectif minimum"
+
+    @property
+    def budget_note(self) -> str:
+        """The budget consequence of an overshoot: how much of the mission's ordered budget is consumed."""
+        if not self.over or self.budget is None or self.budget.consumed_rate is None:
+            return ""
+        rate = f"{self.budget.consumed_rate:.1f}".replace(".", ",")
+        return f"Budget de la mission consommé à {rate} %"
 
     @property
     def percent(self) -> int:
@@ -60,17 +101,23 @@ class Target:
 def programme_figures(programme, **extra_counts) -> dict:
     """Every count the targets and the phase chart need, in one query; `extra_counts`: more querysets to count."""
     accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
+    new = accompaniments.filter(cohort=Accompaniment.Cohort.NEW)
+    specific = Action.objects.toward_specific_support_target()
+    supported = SupportRequest.objects.filter(programme=OuterRef("pk"))
     counts = {
-        "new": count_subquery(accompaniments.filter(cohort=Accompaniment.Cohort.NEW)),
+        "new": count_subquery(accompaniments.counting_as_new_project()),
+        "new_identified": count_subquery(new),
+        "new_diagnostic_validated": count_subquery(new.with_validated_diagnostic()),
+        "new_plan_approved": count_subquery(new.with_approved_plan()),
         "continuing": count_subquery(accompaniments.filter(cohort=Accompaniment.Cohort.CONTINUING)),
         "new_before_deadline": count_subquery(
             accompaniments.filter(cohort=Accompaniment.Cohort.NEW, started_on__lt=OuterRef("new_communes_deadline"))
         ),
-        "specific": count_subquery(Action.objects.toward_specific_support_target()),
+        "specific": count_subquery(specific),
+        "specific_done": count_subquery(specific.filter(status=Action.Status.DONE)),
         "held": count_subquery(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
-        "supported": count_subquery(
-            SupportRequest.objects.filter(programme=OuterRef("pk"), status__in=SupportRequest.SUPPORTED_STATUSES)
-        ),
+        "supported": count_subquery(supported.started()),
+        "accepted_not_started": count_subquery(supported.accepted_not_started()),
         **{
             f"phase_{value}": count_subquery(accompaniments.filter(phase=value))
             for value in Accompaniment.Phase.values
@@ -80,9 +127,11 @@ def programme_figures(programme, **extra_counts) -> dict:
     return Programme.objects.filter(pk=programme.pk).values(**counts).get()
 
 
-def contract_targets(programme, figures: dict | None = None) -> list[Target]:
-    """The five targets of the contract (one query, or none when `figures` are given)."""
+def contract_targets(programme, figures: dict | None = None, budget=None) -> list[Target]:
+    """The five targets of the contract, each counted on the result the contract asks for (one query, or none
+    when `figures` are given). `budget` (programme_totals) names the budget consequence of an overshoot."""
     figures = figures or programme_figures(programme)
+    missions = {mission.mission: mission.figures for mission in budget.missions} if budget else {}
     deadline_note, deadline_ok = "", None
     if programme.new_communes_deadline:
         first = programme.target_new_communes_first_count
@@ -94,30 +143,47 @@ def contract_targets(programme, figures: dict | None = None) -> list[Target]:
             f"(objectif : les {first} premières)"
         )
     communes_url = reverse("overview")
+    threshold = _number(programme.small_commune_population)
     return [
         Target(
             key="new_communes",
             label="Nouveaux projets alimentaires communaux",
             count=figures["new"],
             target_min=programme.target_new_communes,
-            url=f"{communes_url}?cohort={Accompaniment.Cohort.NEW}",
+            url=f"{communes_url}?{TerritoryFilter.NEW_PROJECTS_TARGET}",
+            rule="Compte une nouvelle commune quand son plan d'actions est validé par GBM (diagnostic validé, "
+            "plan approuvé par le conseil municipal puis validé).",
             note=deadline_note,
             ok_note=deadline_ok,
+            details=[
+                ("Communes identifiées", figures["new_identified"]),
+                ("Diagnostic validé", figures["new_diagnostic_validated"]),
+                ("Plan approuvé par le conseil", figures["new_plan_approved"]),
+                ("Plan validé par GBM", figures["new"]),
+            ],
+            budget=missions.get(Mission.COMMUNES),
         ),
         Target(
             key="continuing_communes",
             label="Communes déjà engagées accompagnées",
             count=figures["continuing"],
             target_min=programme.target_continuing_communes,
+            target_max=programme.target_continuing_communes,
             url=f"{communes_url}?cohort={Accompaniment.Cohort.CONTINUING}",
+            rule="Compte les communes confiées par GBM dont l'accompagnement se poursuit dans ce marché.",
+            budget=missions.get(Mission.COMMUNES),
         ),
         Target(
             key="specific_actions",
-            label=f"Projets d'actions accompagnés (communes de moins de {programme.small_commune_population} hab.)",
+            label=f"Projets d'actions accompagnés (communes de moins de {threshold} hab.)",
             count=figures["specific"],
             target_min=programme.target_specific_actions_min,
             target_max=programme.target_specific_actions_max,
             url=f"{reverse('missions:action_list')}?{ActionFilter.SPECIFIC_SUPPORT_TARGET}",
+            rule=f"Compte les actions retenues pour un accompagnement spécifique dans les communes de moins de "
+            f"{threshold} habitants, actions abandonnées exclues.",
+            details=[("Prévues", figures["specific"]), ("Réalisées", figures["specific_done"])],
+            budget=missions.get(Mission.COMMUNES),
         ),
         Target(
             key="workshops",
@@ -126,6 +192,8 @@ def contract_targets(programme, figures: dict | None = None) -> list[Target]:
             target_min=programme.target_workshops_min,
             target_max=programme.target_workshops_max,
             url=f"{reverse('ateliers:list')}?status={Workshop.Status.HELD}",
+            rule="Compte les ateliers marqués tenus ; les ateliers planifiés ou annulés ne comptent pas.",
+            budget=missions.get(Mission.WORKSHOPS),
         ),
         Target(
             key="local_projects",
@@ -133,7 +201,11 @@ def contract_targets(programme, figures: dict | None = None) -> list[Target]:
             count=figures["supported"],
             target_min=programme.target_local_projects_min,
             target_max=programme.target_local_projects_max,
-            url=f"{reverse('missions:support_list')}?status=suivies",
+            url=f"{reverse('missions:support_list')}?status={STARTED}",
+            rule="Compte les demandes dont l'accompagnement a démarré ou est terminé ; une demande seulement "
+            "acceptée ne compte pas encore.",
+            details=[("Acceptées, accompagnement pas encore démarré", figures["accepted_not_started"])],
+            budget=missions.get(Mission.LOCAL_PROJECTS),
         ),
     ]
 
@@ -261,11 +333,12 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
 
 def _programme_summary(programme, user, today: datetime.date, figures: dict) -> dict:
     """What the dashboard and the programme report both show: targets, budget and charts (four queries)."""
+    budget = programme_totals(programme=programme, user=user)
     return {
         "programme": programme,
         "figures": figures,
-        "targets": contract_targets(programme, figures),
-        "budget": programme_totals(programme=programme, user=user),
+        "targets": contract_targets(programme, figures, budget),
+        "budget": budget,
         "charts": [
             actions_by_theme(programme),
             meetings_per_month(programme, today),
@@ -308,7 +381,7 @@ def programme_report(programme, user) -> dict:
     )
     context["projects"] = list(
         SupportRequest.objects.filter(programme=programme)
-        .supported()
+        .started()
         .select_related("commune")
         .order_by("received_on")
     )

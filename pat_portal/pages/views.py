@@ -6,7 +6,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django_filters.views import FilterView
 
-from communes.filters import CommuneFilter
 from communes.models import Commune
 from missions.programme.models import Programme
 from pat_portal.kernel import access
@@ -14,6 +13,7 @@ from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import pdf_response, render_pdf
 from pat_portal.pages.dashboard import dashboard, programme_report
 from pat_portal.pages.feeds import user_calendar
+from pat_portal.pages.filters import TerritoryFilter
 from pat_portal.pages.overview import communes_overview
 from pat_portal.pages.search import search
 
@@ -24,7 +24,7 @@ def home(request):
         return redirect(request.user.commune)
     programme = Programme.objects.visible_to(request.user).current()
     context = dashboard(programme, request.user) if programme else {"programme": None}
-    return render(request, "pat_portal/home.html", context)
+    return render(request, "pages/home.html", context)
 
 
 def programme_report_pdf(request):
@@ -33,7 +33,7 @@ def programme_report_pdf(request):
     programme = Programme.objects.visible_to(request.user).current()
     if programme is None:
         raise Http404("Aucun programme enregistré.")
-    pdf = render_pdf("pat_portal/pdf/programme_report.html", programme_report(programme, request.user))
+    pdf = render_pdf("pages/pdf/programme_report.html", programme_report(programme, request.user))
     return pdf_response(pdf, f"bilan-programme-{timezone.localdate():%Y-%m-%d}.pdf")
 
 
@@ -50,11 +50,11 @@ def health(request):
 def search_view(request):
     query = request.GET.get("q", "")
     groups = search(request.user, query)
-    return render(request, "pat_portal/search.html", {"query": query, "groups": groups})
+    return render(request, "pages/search.html", {"query": query, "groups": groups})
 
 
 class CommuneOverviewView(FilterView):
-    filterset_class = CommuneFilter
+    filterset_class = TerritoryFilter
     template_name = "pages/communes_overview.html"
     paginate_by = 25
     context_object_name = "communes"
