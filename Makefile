@@ -1,4 +1,4 @@
-# PAT portal: `make run` (demo on SQLite at http://127.0.0.1:8000) and `make test`.
+# PAT portal: `make run` (demo on SQLite at http://127.0.0.1:8000, with its task worker) and `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,6 +18,9 @@ run: install
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py load_communes
 	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	@# The task worker (it sends every e-mail) runs beside the server and is stopped with it (Ctrl-C).
+	$(DEV_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install

@@ -73,3 +73,10 @@ class WorkshopReportAdmin(SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        # A submitted version is locked until GBM validates it or sends it back, and editing a validated one
+        # prepares the next version: both go through the portal's report page, never around the workflow.
+        if obj is not None and not obj.is_submittable_state:
+            return False
+        return super().has_change_permission(request, obj)

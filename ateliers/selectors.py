@@ -166,6 +166,15 @@ def commune_took_part(workshop, commune_id) -> bool:
     return commune_id is not None and workshop.registrations.filter(commune_id=commune_id).exists()
 
 
+def may_see_contact_list(user, workshop) -> bool:
+    """Whether `user` may see the workshop's consented contact list, live or in a frozen report (one rule:
+    `access.can_see_workshop_contact_list`, asked with whether the élu's commune took part)."""
+    from pat_portal.kernel import access
+
+    took_part = access.is_elu(user) and commune_took_part(workshop, user.commune_id)
+    return access.can_see_workshop_contact_list(user, commune_took_part=took_part)
+
+
 def commune_workshops(commune):
     """The workshops a commune's people registered for, with how many registered and attended (one query)."""
     return (

@@ -21,13 +21,15 @@ from ateliers.models import (
 from communes.models import Contact
 from missions.programme.models import Programme
 from pat_portal.kernel import access
-from pat_portal.kernel.models import User
+from pat_portal.kernel.deliverables import frozen_versions_carrying, reissue_versions, row_content
+from pat_portal.kernel.models import Deliverable, User
 from pat_portal.kernel.notifications import notify
 from pat_portal.kernel.pdf import render_pdf
 
 # Blank lines at the end of the attendance sheet, for people who come without registering.
 ATTENDANCE_SHEET_BLANK_ROWS = 8
 
+CONSENT_WITHDRAWAL_REASON = "Retrait du consentement d'une personne au partage de ses coordonnées"
 
 @transaction.atomic
 def create_workshop(*, workshop: Workshop, by: User, formsets: Iterable = ()) -> Workshop:
@@ -117,7 +119,8 @@ def withdraw_consent(*, registration: Registration, by: User) -> int:
     """The person withdraws their consent to share their contact details; returns how many registrations changed.
 
     The withdrawal (date, who recorded it) applies to every registration of the person and to the contact
-    directory: every list generated afterwards honours it. Frozen PDFs already validated are not rewritten.
+    directory: every list generated afterwards honours it. The validated workshop reports that may carry their
+    details are withdrawn from download (hash kept for the record) and re-issued without them.
     """
     if not access.can_manage_registration(by, registration):
         raise PermissionDenied
@@ -134,6 +137,8 @@ def withdraw_consent(*, registration: Registration, by: User) -> int:
     if contact.consent_to_share:
         contact.consent_to_share = False
         contact.save(update_fields=["consent_to_share", "updated_at"])
+    reports = frozen_versions_carrying(contact, kinds=[Deliverable.Kind.WORKSHOP_REPORT])
+    reissue_versions(reports, by=by, reason=CONSENT_WITHDRAWAL_REASON)
     return len(changed)
 
 
@@ -257,6 +262,58 @@ def cancel_registration(*, registration: Registration, by: User) -> None:
         raise PermissionDenied
     workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
     if not by.is_team and not workshop.is_planned:
+# Deliverables of a workshop (registered in AteliersConfig.ready) --------------------------------------------------
+
+
+def render_report_deliverable(report: WorkshopReport, *, deliverable=None) -> bytes:
+    return render_report_pdf(workshop=report.workshop, deliverable=deliverable)
+
+
+def render_attendance_sheet_deliverable(sheet: AttendanceSheet, *, deliverable=None) -> bytes:
+    return render_attendance_sheet_pdf(workshop=sheet.workshop, deliverable=deliverable)
+
+
+def _registrations_content(workshop_id: int, *fields: str) -> list:
+    return list(Registration.objects.filter(workshop_id=workshop_id).order_by("pk").values_list("pk", *fields))
+
+
+def report_content(report: WorkshopReport) -> dict:
+    """What the report says (its text; the workshop, testimonies, resources; who came from where), hashed when a
+    version is submitted. Consents are not part of it: the contact list follows them live, frozen versions too."""
+    workshop = Workshop.objects.get(pk=report.workshop_id)
+    return {
+        "report": row_content(report),
+        "workshop": row_content(workshop),
+        "testimonies": [row_content(testimony) for testimony in workshop.testimonies.order_by("pk")],
+        "resources": [row_content(resource) for resource in workshop.resources.order_by("pk")],
+        "registrations": _registrations_content(workshop.pk, "contact_id", "commune_id", "attendance"),
+    }
+
+
+def attendance_sheet_content(sheet: AttendanceSheet) -> dict:
+    """Who the attendance sheet lists to sign against, for which workshop."""
+    workshop = Workshop.objects.get(pk=sheet.workshop_id)
+    return {
+        "workshop": row_content(workshop),
+        "registrations": _registrations_content(workshop.pk, "contact_id", "commune_id"),
+    }
+
+
+def reports_naming(contact) -> list[int]:
+    """The reports that may carry this person's details: those of the workshops they registered for."""
+    return list(WorkshopReport.objects.filter(workshop__registrations__contact=contact).values_list("pk", flat=True))
+
+
+def attendance_sheets_naming(contact) -> list[int]:
+    """The attendance sheets that list this person's name: those of the workshops they registered for."""
+    return list(AttendanceSheet.objects.filter(workshop__registrations__contact=contact).values_list("pk", flat=True))
+
+
+def may_download_report(user, report: WorkshopReport) -> bool:
+    """A frozen report carries the consented contact list: it goes to whoever may see that list live."""
+    return selectors.may_see_contact_list(user, report.workshop)
+
+
         raise RegistrationError(
             "L'atelier n'est plus planifié : adressez-vous à l'équipe pour modifier les inscriptions."
         )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from communes.gdpr import inactive_contacts, providers
 from communes.models import INSEE_CODE_REGEX, Commune, Contact
+from pat_portal.kernel.deliverables import frozen_versions_carrying, reissue_versions
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
 REQUIRED_COLUMNS = ("code_insee", "nom", "population", "codes_postaux", "siren")
@@ -132,13 +133,15 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
     consent is removed. Each domain's GDPR provider then erases what it holds (workshop registrations' consents,
     the requester's name and coordinates on support requests sent from the same e-mail), reading the contact as
     it was. Past history rows are scrubbed too, so that the name does not survive in the history; the
-    anonymisation itself leaves a history row (by whom, when). `by` is None for the scheduled command.
+    anonymisation itself leaves a history row (by whom, when). The frozen deliverables that show the person are
+    withdrawn from download and re-issued without them. `by` is None for the scheduled command.
     Anonymising twice is harmless.
     """
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     as_it_was = Contact(pk=contact.pk, email=contact.email)
     label = anonymised_name(contact.pk)
     personal = {
+    frozen = [] if contact.anonymised_at else frozen_versions_carrying(as_it_was)
         "first_name": "",
         "last_name": label,
         "role_title": "",
@@ -163,6 +166,7 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
     return contact
 
 
+    reissue_versions(frozen, by=by, reason=ANONYMISATION_REASON)
 def anonymise_inactive_contacts(*, months: int, dry_run: bool = False) -> list[Contact]:
     """Anonymise every contact involved in nothing for `months` months (retention period); return them.
 

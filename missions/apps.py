@@ -18,3 +18,33 @@ class MissionsConfig(AppConfig):
         mission1.register()
         support.register()
         money.register()
+        register_deliverables()
+
+
+def register_deliverables() -> None:
+    """How the kernel's deliverable workflow renders, hashes and traces Mission 1's and Mission 3's deliverables."""
+    from missions.mission1.models.action_plans import ActionPlan
+    from missions.mission1.models.diagnostics import Diagnostic
+    from missions.mission1.services import action_plans, diagnostics
+    from missions.support import services as support_services
+    from missions.support.models import SupportRequest
+    from pat_portal.kernel.deliverable_registry import register_deliverable
+
+    register_deliverable(
+        Diagnostic,
+        render=diagnostics.render_diagnostic_pdf,
+        content=diagnostics.diagnostic_content,
+        carrying=diagnostics.diagnostics_naming,
+    )
+    register_deliverable(
+        ActionPlan,
+        render=action_plans.render_action_plan_pdf,
+        content=action_plans.action_plan_content,
+        carrying=action_plans.action_plans_naming,
+    )
+    register_deliverable(
+        SupportRequest,
+        render=support_services.render_support_sheet_pdf,
+        content=support_services.support_sheet_content,
+        carrying=support_services.support_sheets_naming,
+    )

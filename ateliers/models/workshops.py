@@ -9,7 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 DEFAULT_DURATION = datetime.timedelta(hours=3)
@@ -268,14 +268,7 @@ class WorkshopReport(VersionedModel, DeliverableSubject):
     def deliverable_url(self) -> str:
         return reverse("ateliers:report", args=[self.workshop_id])
 
-    def deliverable_pdf(self, *, deliverable=None) -> bytes:
-        from ateliers.services import render_report_pdf
-
-        return render_report_pdf(workshop=self.workshop, deliverable=deliverable)
-
     def check_submittable(self) -> None:
-        from pat_portal.kernel.deliverables import WorkflowError
-
         if not self.workshop.is_held:
             raise WorkflowError("Le compte rendu se soumet une fois l'atelier marqué tenu.")
         if not self.text.strip():
@@ -312,14 +305,7 @@ class AttendanceSheet(DeliverableSubject):
     def deliverable_url(self) -> str:
         return reverse("ateliers:attendance", args=[self.workshop_id])
 
-    def deliverable_pdf(self, *, deliverable=None) -> bytes:
-        from ateliers.services import render_attendance_sheet_pdf
-
-        return render_attendance_sheet_pdf(workshop=self.workshop, deliverable=deliverable)
-
     def check_submittable(self) -> None:
-        from pat_portal.kernel.deliverables import WorkflowError
-
         if self.workshop.is_cancelled:
             raise WorkflowError("Cet atelier est annulé : sa feuille d'émargement ne se soumet pas.")
         if not self.workshop.registrations.exists():

@@ -9,8 +9,8 @@ from ateliers.forms import CancelForm, LogisticsCostFormSet, ReportForm, Testimo
 from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.history import history_entries
-from pat_portal.kernel.models import WorkflowStatus
 
 
 class WorkshopListView(FilterView):
@@ -122,7 +122,12 @@ def workshop_report(request, pk):
     """The report page: its text, the deliverable panel; élus see the text once submitted or validated."""
     workshop = _visible_workshop(request, pk, "report")
     report = workshop.report
-    context = {"workshop": workshop, "report": report, "is_team": access.is_team(request.user)}
+    context = {
+        "workshop": workshop,
+        "report": report,
+        "is_team": access.is_team(request.user),
+        "can_edit": access.can_edit_deliverable_content(request.user, report),
+    }
     return render(request, "ateliers/report_detail.html", context)
 
 
@@ -130,9 +135,8 @@ def workshop_report_update(request, pk):
     workshop = _visible_workshop(request, pk, "report")
     access.require(access.can_write_field_work(request.user))
     report = workshop.report
-    if report.workflow_status == WorkflowStatus.SUBMITTED:
-        messages.error(request, "Le compte rendu attend la validation de GBM : il ne peut pas être modifié d'ici là.")
-        return redirect("ateliers:report", workshop.pk)
+    if report.awaits_validation:
+        return refuse_locked_edit(request, report)
     form = ReportForm(request.POST or None, instance=report)
     if request.method == "POST" and form.is_valid():
         form.instance.mark_edited()

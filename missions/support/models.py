@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 from pat_portal.kernel.uploads import UploadPath
 
@@ -344,14 +344,7 @@ class SupportRequest(VersionedModel, DeliverableSubject):
     def deliverable_url(self) -> str:
         return self.get_absolute_url()
 
-    def deliverable_pdf(self, *, deliverable=None) -> bytes:
-        from missions.support.services import render_support_sheet_pdf
-
-        return render_support_sheet_pdf(self, deliverable=deliverable)
-
     def check_submittable(self) -> None:
-        from pat_portal.kernel.deliverables import WorkflowError
-
         if not self.was_accepted:
             raise WorkflowError("La fiche de suivi se soumet pour une demande acceptée, suivie ou clôturée.")
 

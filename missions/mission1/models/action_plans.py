@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowStatus
+from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -45,6 +45,12 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         related_name="+",
     )
     approved_at = models.DateTimeField("approuvé le", null=True, blank=True)
+    approved_version = models.PositiveIntegerField(
+        "version approuvée",
+        null=True,
+        blank=True,
+        help_text="La version soumise que le conseil municipal a approuvée.",
+    )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     history = HistoricalRecords()
@@ -60,9 +66,16 @@ class ActionPlan(VersionedModel, DeliverableSubject):
     def get_absolute_url(self):
         return reverse("missions:action_plan", args=[self.accompaniment.commune.insee_code])
 
+    APPROVAL_FIELDS = ["council_decision_date", "approved_by", "approved_at", "approved_version"]
+
     @property
     def is_approved(self) -> bool:
         return self.approved_at is not None
+
+    @property
+    def awaits_approval(self) -> bool:
+        """A submitted version the commune has not approved yet."""
+        return self.awaits_validation and not self.is_approved
 
     # DeliverableSubject hooks
     def deliverable_commune(self):
@@ -74,46 +87,55 @@ class ActionPlan(VersionedModel, DeliverableSubject):
     def deliverable_url(self) -> str:
         return self.get_absolute_url()
 
-    def deliverable_pdf(self, *, deliverable=None) -> bytes:
-        from missions.mission1.services.action_plans import render_action_plan_pdf
-
-        return render_action_plan_pdf(self, deliverable=deliverable)
-
     def check_submittable(self) -> None:
-        from pat_portal.kernel.deliverables import WorkflowError
-
         if not self.actions.exists():
             raise WorkflowError("Un plan d'actions vide ne peut pas être soumis : ajoutez au moins une action.")
 
+    @transaction.atomic
     def approve(self, *, by, council_decision_date: datetime.date) -> None:
-        """The commune approves its submitted plan, recording the date of the municipal council's decision."""
-        from pat_portal.kernel.deliverables import WorkflowError
-
-        if self.workflow_status != WorkflowStatus.SUBMITTED:
+        """The commune approves the submitted version of its plan: the approval names that version (whose content
+        is locked until GBM validates it or sends it back) and the date of the municipal council's decision."""
+        current = type(self)._base_manager.select_for_update().get(pk=self.pk)
+        pending = Deliverable.objects.for_subject(self).awaiting_validation().order_by("-version").first()
+        if current.workflow_status != WorkflowStatus.SUBMITTED or pending is None:
             raise WorkflowError("Seul un plan soumis à validation peut être approuvé par la commune.")
-        if self.is_approved:
+        if current.is_approved:
             raise WorkflowError("Ce plan a déjà été approuvé par la commune.")
+        self.workflow_status = current.workflow_status
         self.council_decision_date = council_decision_date
         self.approved_by = by
         self.approved_at = timezone.now()
-        self.save(update_fields=["council_decision_date", "approved_by", "approved_at"])
+        self.approved_version = pending.version
+        self.save(update_fields=self.APPROVAL_FIELDS)
+
+    def clear_approval(self) -> None:
+        """A new version needs the commune's approval again (the previous approval stays in the history)."""
+        for field in self.APPROVAL_FIELDS:
+            setattr(self, field, None)
 
     def after_validation(self) -> None:
         self.accompaniment.advance_to(self.accompaniment.Phase.IMPLEMENTATION)
 
-    def check_validatable(self) -> None:
-        from pat_portal.kernel.deliverables import WorkflowError
+    def check_validatable(self, deliverable) -> None:
+        if not self.is_approved or self.approved_version != deliverable.version:
+            raise WorkflowError(
+                f"La commune doit d'abord approuver la version {deliverable.version} de ce plan "
+                "(date de la délibération du conseil municipal)."
+            )
 
-        if not self.is_approved:
-            raise WorkflowError("La commune doit d'abord approuver ce plan (date de la délibération du conseil).")
+    def after_return(self) -> None:
+        """A version sent back will be corrected: the next version needs its own approval."""
+        if self.is_approved:
+            self.clear_approval()
+            self.save(update_fields=self.APPROVAL_FIELDS)
 
     def mark_edited(self) -> None:
-        """Editing after validation starts a new version, which the commune must approve again."""
-        if self.workflow_status == WorkflowStatus.VALIDATED:
-            self.workflow_status = WorkflowStatus.DRAFT
-            self.approved_at = None
-            self.approved_by = None
-            self.council_decision_date = None
+        """Editing after validation starts a new version, which the commune must approve again; a submitted version
+        cannot be edited (ContentLocked)."""
+        was_validated = self.workflow_status == WorkflowStatus.VALIDATED
+        super().mark_edited()
+        if was_validated:
+            self.clear_approval()
 
 
 class ActionQuerySet(models.QuerySet):

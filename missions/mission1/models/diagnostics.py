@@ -4,14 +4,17 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
 class DiagnosticQuerySet(RoleScopedQuerySet):
     def for_elu(self, user):
         """An élu sees their commune's diagnostic once submitted or validated (never a draft)."""
-        return self.filter(accompaniment__commune_id=user.commune_id, workflow_status__in=["soumis", "valide"])
+        return self.filter(
+            accompaniment__commune_id=user.commune_id,
+            workflow_status__in=[WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED],
+        )
 
 
 class Diagnostic(VersionedModel, DeliverableSubject):
@@ -49,17 +52,10 @@ class Diagnostic(VersionedModel, DeliverableSubject):
     def deliverable_url(self) -> str:
         return self.get_absolute_url()
 
-    def deliverable_pdf(self, *, deliverable=None) -> bytes:
-        from missions.mission1.services.diagnostics import render_diagnostic_pdf
-
-        return render_diagnostic_pdf(self, deliverable=deliverable)
-
     def after_validation(self) -> None:
         self.accompaniment.advance_to(self.accompaniment.Phase.ACTION_PLAN)
 
     def check_submittable(self) -> None:
-        from pat_portal.kernel.deliverables import WorkflowError
-
         if not self.context.strip() or not self.stakes.exists():
             raise WorkflowError("Un diagnostic se soumet avec son contexte et au moins un enjeu.")
 

@@ -13,6 +13,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
 from missions.mission1.models.diagnostics import ActionLead
 from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.deliverables import lock_for_edit, row_content
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import render_pdf
 
@@ -28,15 +29,18 @@ def _touch_plan(plan: ActionPlan) -> None:
     before = (plan.workflow_status, plan.approved_at)
     plan.mark_edited()
     if (plan.workflow_status, plan.approved_at) != before:
-        plan.save(update_fields=["workflow_status", "approved_at", "approved_by", "council_decision_date"])
+        plan.save(update_fields=["workflow_status", *ActionPlan.APPROVAL_FIELDS])
 
 
 def _next_position(plan: ActionPlan) -> int:
     return (plan.actions.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
+@transaction.atomic
 def save_action(*, form, funding_formset, plan: ActionPlan, by: User) -> bool:
-    """Save an action and its funding sources; refused (False) when someone saved it in between."""
+    """Save an action and its funding sources; refused (False) when someone saved it in between, and refused
+    (ContentLocked) while a submitted version of the plan awaits validation."""
+    lock_for_edit(plan)
     action = form.instance
     action.plan = plan
     if action.pk is None:
@@ -52,7 +56,8 @@ def save_action(*, form, funding_formset, plan: ActionPlan, by: User) -> bool:
 
 @transaction.atomic
 def create_action_from_lead(*, plan: ActionPlan, lead: ActionLead, by: User) -> Action:
-    """One click: the diagnostic's action lead becomes a proposed action of the plan."""
+    """One click: the diagnostic's action lead becomes a proposed action of the plan (not while it is submitted)."""
+    lock_for_edit(plan)
     description = lead.description
     people = ", ".join(person.full_name for person in lead.resource_people.all())
     if people:
@@ -73,7 +78,8 @@ def create_action_from_lead(*, plan: ActionPlan, lead: ActionLead, by: User) -> 
 
 @transaction.atomic
 def move_action(*, action: Action, offset: int) -> None:
-    """Swap the action with its neighbour above (offset -1) or below (+1)."""
+    """Swap the action with its neighbour above (offset -1) or below (+1); the order is part of the plan."""
+    lock_for_edit(action.plan)
     actions = list(action.plan.actions.select_for_update().order_by("position", "pk"))
     index = next(i for i, item in enumerate(actions) if item.pk == action.pk)
     target = index + offset
@@ -96,6 +102,7 @@ def add_progress_note(*, form, action: Action, by: User) -> ProgressNote:
 
 @transaction.atomic
 def save_indicator(*, form, values_formset, action: Action):
+    lock_for_edit(action.plan)
     indicator = form.save(commit=False)
     indicator.action = action
     indicator.save()
@@ -186,3 +193,30 @@ def render_action_plan_pdf(plan: ActionPlan, *, deliverable=None) -> bytes:
         "generated_at": timezone.now(),
     }
     return render_pdf("missions/pdf/action_plan.html", context, archival=deliverable is not None)
+
+
+def action_plan_content(plan: ActionPlan) -> dict:
+    """What the plan's deliverable says (presentation, actions, funding, indicators), hashed when a version is
+    submitted; the approval and the progress notes (a follow-up log, not in the PDF) are not part of it."""
+    actions = (
+        Action.objects.filter(plan_id=plan.pk).prefetch_related("funding_sources", "indicators__values").order_by("pk")
+    )
+    return {
+        "plan": row_content(plan, exclude=ActionPlan.APPROVAL_FIELDS),
+        "actions": [
+            {
+                **row_content(action),
+                "funding": [row_content(source) for source in action.funding_sources.all()],
+                "indicators": [
+                    {**row_content(indicator), "values": [row_content(value) for value in indicator.values.all()]}
+                    for indicator in action.indicators.all()
+                ],
+            }
+            for action in actions
+        ],
+    }
+
+
+def action_plans_naming(contact) -> list[int]:
+    """The plans whose PDF names this person: as the lead (porteur) of one of their actions."""
+    return list(ActionPlan.objects.filter(actions__lead_contact=contact).values_list("pk", flat=True).distinct())
