@@ -4,9 +4,10 @@ from django.utils import timezone
 
 from communes.models import Contact
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.mission1.models.diagnostics import Diagnostic
+from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
 from pat_portal.kernel.concurrency import conflict_message, save_versioned
+from pat_portal.kernel.deliverables import lock_for_edit, row_content
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import render_pdf
 
@@ -25,13 +26,16 @@ def save_ordered_formset(formset, parent) -> None:
     formset.save_m2m()
 
 
+@transaction.atomic
 def save_diagnostic(*, form, formsets: list, by: User) -> bool:
     """Save the diagnostic and its stakes, findings and leads as one edit.
 
     Refused (False, French error on the form, nothing written) when someone else saved the diagnostic
-    since this form was loaded. Editing a validated diagnostic starts its next version.
+    since this form was loaded; refused (ContentLocked) while a submitted version awaits validation.
+    Editing a validated diagnostic starts its next version.
     """
     diagnostic = form.instance
+    lock_for_edit(diagnostic)
     diagnostic.mark_edited()
     try:
         with transaction.atomic():
@@ -73,10 +77,12 @@ def stakeholder_coverage(accompaniment: Accompaniment) -> list[dict]:
 
 def diagnostic_pdf_context(diagnostic: Diagnostic, *, deliverable=None) -> dict:
     accompaniment = diagnostic.accompaniment
+    meetings = Meeting.objects.filter(accompaniment=accompaniment)
+    if deliverable is not None:
+        # A frozen version lists the meetings held when it was submitted, not those logged while GBM reviewed it.
+        meetings = meetings.filter(starts_at__lte=deliverable.submitted_at)
     meetings = list(
-        Meeting.objects.filter(accompaniment=accompaniment)
-        .order_by("starts_at")
-        .only("starts_at", "kind", "title", *[name for name, _l, _c in HEADCOUNT_FIELDS])
+        meetings.order_by("starts_at").only("starts_at", "kind", "title", *[name for name, _l, _c in HEADCOUNT_FIELDS])
     )
     present_counts = {}
     for meeting_id in MeetingParticipant.objects.filter(
@@ -104,3 +110,28 @@ def render_diagnostic_pdf(diagnostic: Diagnostic, *, deliverable=None) -> bytes:
     """The "Synthèse du diagnostic" booklet; archival PDF/A when a validated version is frozen."""
     context = diagnostic_pdf_context(diagnostic, deliverable=deliverable)
     return render_pdf("missions/pdf/diagnostic.html", context, archival=deliverable is not None)
+
+
+def diagnostic_content(diagnostic: Diagnostic) -> dict:
+    """What the "Synthèse du diagnostic" says (context, data, stakes, findings, leads and their resource people),
+    hashed when a version is submitted. The meetings it lists are field records, frozen as of the submission."""
+    leads = ActionLead.objects.filter(diagnostic_id=diagnostic.pk).prefetch_related("resource_people").order_by("pk")
+    return {
+        "diagnostic": row_content(diagnostic),
+        "stakes": [row_content(stake) for stake in Stake.objects.filter(diagnostic_id=diagnostic.pk).order_by("pk")],
+        "findings": [
+            row_content(finding)
+            for finding in SharedFinding.objects.filter(diagnostic_id=diagnostic.pk).order_by("pk")
+        ],
+        "leads": [
+            {**row_content(lead), "resource_people": sorted(person.pk for person in lead.resource_people.all())}
+            for lead in leads
+        ],
+    }
+
+
+def diagnostics_naming(contact) -> list[int]:
+    """The diagnostics whose PDF names this person: as a resource person of one of their action leads."""
+    return list(
+        Diagnostic.objects.filter(action_leads__resource_people=contact).values_list("pk", flat=True).distinct()
+    )
