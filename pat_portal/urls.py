@@ -40,6 +40,7 @@ urlpatterns = [
     path("livrables/<int:pk>/valider/", deliverable_views.validate, name="deliverable_validate"),
     path("livrables/<int:pk>/renvoyer/", deliverable_views.send_back, name="deliverable_return"),
     path("livrables/<int:pk>/pdf/", deliverable_views.frozen_pdf, name="deliverable_pdf"),
+    path("livrables/<int:pk>/reediter/", deliverable_views.reissue, name="deliverable_reissue"),
     path("", include("communes.urls")),
     path("", include("missions.urls")),
     path("", include("ateliers.urls")),

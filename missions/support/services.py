@@ -28,6 +28,7 @@ from missions.support.models import (
 )
 from missions.support.selectors import explain_priority, request_with_priority
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverables import row_content
 from pat_portal.kernel.models import User
 from pat_portal.kernel.notifications import notify, queue_email
 from pat_portal.kernel.pdf import render_pdf
@@ -368,3 +369,33 @@ def render_support_sheet_pdf(support_request: SupportRequest, *, deliverable=Non
     """The "Fiche de suivi et d'évaluation"; archival PDF/A when a validated version is frozen."""
     context = support_sheet_context(support_request, deliverable=deliverable)
     return render_pdf("missions/pdf/support_sheet.html", context, archival=deliverable is not None)
+
+
+# The requester's name and coordinates follow the person (erasure), not the version validated.
+REQUESTER_FIELDS = ["contact_name", "email", "phone"]
+
+
+def support_sheet_content(support_request: SupportRequest) -> dict:
+    """What the follow-up and evaluation sheet says (the request, its decision, steps, financing, evaluation and
+    linked meetings), hashed when a version is submitted."""
+    support_request = SupportRequest.objects.prefetch_related("steps__documents", "financing_lines", "meetings").get(
+        pk=support_request.pk
+    )
+    return {
+        "request": row_content(support_request, exclude=REQUESTER_FIELDS),
+        "steps": [
+            {**row_content(step), "documents": sorted(document.pk for document in step.documents.all())}
+            for step in sorted(support_request.steps.all(), key=lambda step: step.pk)
+        ],
+        "financing": [
+            row_content(line) for line in sorted(support_request.financing_lines.all(), key=lambda line: line.pk)
+        ],
+        "meetings": sorted(meeting.pk for meeting in support_request.meetings.all()),
+    }
+
+
+def support_sheets_naming(contact) -> list[int]:
+    """The support requests whose sheet names this person: sent from their e-mail address."""
+    if not contact.email:
+        return []
+    return list(SupportRequest.objects.filter(email__iexact=contact.email).values_list("pk", flat=True))

@@ -6,6 +6,8 @@ writes without the right answer 403 (views call the functions below and raise Pe
 
 from django.core.exceptions import PermissionDenied
 
+from pat_portal.kernel.deliverable_registry import audience_allows
+
 
 def is_team(user) -> bool:
     """GBM officers and consultants run the programme and see every commune."""
@@ -39,6 +41,34 @@ def can_write_field_work(user) -> bool:
 def can_validate(user) -> bool:
     """Only GBM officers validate deliverables and themes and decide support requests."""
     return is_gbm(user)
+
+
+def can_submit_deliverable(user, subject) -> bool:
+    """GBM officers and consultants submit a draft, or a version sent back for corrections, for validation."""
+    return can_write_field_work(user) and subject is not None and subject.is_submittable_state
+
+
+def can_review_deliverable(user, deliverable) -> bool:
+    """Only a GBM officer validates or sends back a submitted version."""
+    return can_validate(user) and deliverable is not None and deliverable.status == deliverable.Status.SUBMITTED
+
+
+def can_edit_deliverable_content(user, subject) -> bool:
+    """The team writes a diagnostic, a plan or a report, except while a submitted version awaits validation: what
+    was submitted is what GBM validates (and what the commune approved), so GBM sends it back before any edit."""
+    return can_write_field_work(user) and not (subject is not None and subject.awaits_validation)
+
+
+def can_reissue_deliverable(user, deliverable) -> bool:
+    """Only a GBM officer re-issues a frozen version (the old one is withdrawn from download)."""
+    return can_validate(user) and deliverable is not None and deliverable.is_frozen
+
+
+def can_download_frozen_versions(user, subject) -> bool:
+    """Frozen versions go to the same people as the live page or list they freeze: e.g. a workshop report, which
+    carries the consented contact list, to the team and the élus whose commune took part. Each kind of deliverable
+    registers its rule; reads outside `Deliverable.objects.visible_to(user)` are 404 before this is asked."""
+    return audience_allows(user, subject)
 
 
 def require(allowed: bool) -> None:

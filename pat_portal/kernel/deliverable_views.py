@@ -1,14 +1,22 @@
 """Views of the deliverable workflow, shared by every kind of deliverable."""
 
 from django import forms
-from django.apps import apps
 from django.contrib import messages
+from django.core.exceptions import ImproperlyConfigured
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pat_portal.kernel import access
-from pat_portal.kernel.deliverables import WorkflowError, return_deliverable, submit_deliverable, validate_deliverable
+from pat_portal.kernel.deliverable_registry import deliverable_type
+from pat_portal.kernel.deliverables import (
+    LOCKED_MESSAGE,
+    WorkflowError,
+    reissue_deliverable,
+    return_deliverable,
+    submit_deliverable,
+    validate_deliverable,
+)
 from pat_portal.kernel.models import Deliverable, DeliverableSubject
 
 
@@ -21,11 +29,30 @@ class ReturnForm(forms.Form):
     )
 
 
+class ReissueForm(forms.Form):
+    reason = forms.CharField(
+        label="Motif de la réédition",
+        help_text="Par exemple : une personne citée a retiré son consentement. Le motif reste attaché à la version retirée.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        error_messages={"required": "Indiquez le motif de la réédition."},
+    )
+
+
 def subject_model_for(kind: str) -> type[DeliverableSubject]:
-    for model in apps.get_models():
-        if issubclass(model, DeliverableSubject) and model.deliverable_kind == kind:
-            return model
-    raise Http404("Livrable inconnu.")
+    try:
+        model = deliverable_type(kind).model
+    except ImproperlyConfigured:
+        model = None
+    if model is None:
+        raise Http404("Livrable inconnu.")
+    return model
+
+
+def refuse_locked_edit(request, subject: DeliverableSubject):
+    """The answer of an edit page while a submitted version is locked: the French message, back to the document."""
+    messages.error(request, LOCKED_MESSAGE)
+    return redirect(subject.deliverable_url())
 
 
 @require_POST
@@ -73,7 +100,8 @@ def send_back(request, pk):
 def frozen_pdf(request, pk):
     deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
     if not deliverable.is_frozen:
-        raise Http404("Cette version n'est pas validée : aucun PDF figé.")
+        raise Http404("Cette version n'est pas validée, ou elle a été retirée : aucun PDF figé à télécharger.")
+    access.require(access.can_download_frozen_versions(request.user, deliverable.subject))
     filename = f"{deliverable.get_kind_display()} v{deliverable.version}.pdf".replace('"', "")
     return FileResponse(
         deliverable.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
@@ -94,3 +122,31 @@ def awaiting(request):
 def subject_page(request, pk):
     deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
     return redirect(deliverable.subject.deliverable_url())
+
+
+def reissue(request, pk):
+    """GBM re-issues a frozen version from the current data; the old one is withdrawn from download."""
+    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    access.require(access.can_validate(request.user))
+    if not access.can_reissue_deliverable(request.user, deliverable):
+        messages.error(request, "Seule une version validée et téléchargeable peut être rééditée.")
+        return redirect(deliverable.subject.deliverable_url())
+    form = ReissueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            new = reissue_deliverable(deliverable=deliverable, by=request.user, reason=form.cleaned_data["reason"])
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            if new is None:
+                messages.warning(
+                    request,
+                    f"La version {deliverable.version} est retirée sans être rééditée : une version plus récente "
+                    "existe, ou le contenu a changé depuis sa validation (la prochaine version validée la remplacera).",
+                )
+            else:
+                messages.success(
+                    request, f"Version {new.version} émise ; la version {deliverable.version} est retirée."
+                )
+        return redirect(deliverable.subject.deliverable_url())
+    return render(request, "pat_portal/deliverable_reissue.html", {"deliverable": deliverable, "form": form})

@@ -1,34 +1,90 @@
 """The deliverable workflow, built once and used by every deliverable of the programme.
 
-submit (GBM officer or consultant) → validate (GBM: the PDF is frozen as PDF/A with its SHA-256)
-                                   ↘ return with a comment (GBM) → edit → submit again.
-Editing validated content starts the next version; a validated version never changes.
+submit (GBM officer or consultant): a new version; the SHA-256 of its content is recorded and the content is
+       locked (every edit is refused) until GBM has looked at it
+  → validate (GBM): only the content submitted, unchanged; its PDF is frozen as PDF/A with its SHA-256
+  ↘ return with a comment (GBM): the content is unlocked → edit → submit again (the next version).
+Editing validated content prepares the next version; a validated version never changes. GBM may re-issue a frozen
+version from the current data (a person it names was erased or withdrew consent): the old one is withdrawn from
+download, its hash and dates kept for the record.
+
+What differs between kinds (the PDF, the content hashed, who downloads frozen versions, which people a PDF names)
+is registered by each domain at start-up: see `pat_portal.kernel.deliverable_registry`.
 """
 
 import hashlib
+from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from pat_portal.kernel import access
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, User, WorkflowStatus
+from pat_portal.kernel.deliverable_registry import (
+    content_sha256,
+    register_deliverable,
+    registered_types,
+    render_deliverable,
+    row_content,
+)
+from pat_portal.kernel.models import (
+    LOCKED_MESSAGE,
+    ContentLocked,
+    Deliverable,
+    DeliverableSubject,
+    User,
+    WorkflowError,
+    WorkflowStatus,
+)
 from pat_portal.kernel.notifications import notify
 
-
-class WorkflowError(Exception):
-    """A transition that the current state does not allow; the message is French and shown to the user."""
+__all__ = [
+    "LOCKED_MESSAGE",
+    "ContentLocked",
+    "WorkflowError",
+    "content_sha256",
+    "frozen_versions_carrying",
+    "lock_for_edit",
+    "register_deliverable",
+    "reissue_deliverable",
+    "reissue_versions",
+    "render_deliverable",
+    "return_deliverable",
+    "row_content",
+    "submit_deliverable",
+    "validate_deliverable",
+]
 
 
 def _lock_subject(subject: DeliverableSubject) -> DeliverableSubject:
     return type(subject)._base_manager.select_for_update().get(pk=subject.pk)
 
 
+def lock_for_edit(subject: DeliverableSubject) -> DeliverableSubject:
+    """Lock the subject's row for an edit of its content, in the caller's transaction; raise ContentLocked (French
+    message, 403) while a submitted version awaits validation. Submitting locks the same row, so an edit and a
+    submission never interleave. A subject not saved yet has nothing submitted."""
+    if subject.pk is None:
+        return subject
+    current = _lock_subject(subject)
+    current.check_editable()
+    return current
+
+
+def _last_version(subject: DeliverableSubject) -> int:
+    return Deliverable.objects.for_subject(subject).aggregate(last=Max("version"))["last"] or 0
+
+
 @transaction.atomic
 def submit_deliverable(*, subject: DeliverableSubject, by: User) -> Deliverable:
-    """A consultant or GBM officer submits the current content for validation."""
+    """A consultant or GBM officer submits the current content for validation, as a new version.
+
+    The SHA-256 of the content is recorded: GBM can only validate that content. Until GBM validates the version
+    or sends it back, the content is locked.
+    """
     if not access.can_write_field_work(by):
         raise PermissionDenied
     caller_subject, subject = subject, _lock_subject(subject)
@@ -37,24 +93,17 @@ def submit_deliverable(*, subject: DeliverableSubject, by: User) -> Deliverable:
     if subject.workflow_status == WorkflowStatus.VALIDATED:
         raise WorkflowError("Cette version est déjà validée : modifiez le contenu pour préparer une nouvelle version.")
     subject.check_submittable()
-    existing = Deliverable.objects.for_subject(subject)
-    last_validated = existing.filter(status=Deliverable.Status.VALIDATED).order_by("-version").first()
-    version = (last_validated.version if last_validated else 0) + 1
-    now = timezone.now()
-    deliverable, _ = Deliverable.objects.update_or_create(
+    deliverable = Deliverable.objects.create(
         content_type=ContentType.objects.get_for_model(subject),
         object_id=subject.pk,
-        version=version,
-        defaults={
-            "kind": subject.deliverable_kind,
-            "commune": subject.deliverable_commune(),
-            "title": subject.deliverable_title()[:300],
-            "status": Deliverable.Status.SUBMITTED,
-            "submitted_by": by,
-            "submitted_at": now,
-            "reviewed_by": None,
-            "reviewed_at": None,
-        },
+        version=_last_version(subject) + 1,
+        kind=subject.deliverable_kind,
+        commune=subject.deliverable_commune(),
+        title=subject.deliverable_title()[:300],
+        status=Deliverable.Status.SUBMITTED,
+        submitted_by=by,
+        submitted_at=timezone.now(),
+        content_sha256=content_sha256(subject),
     )
     subject.workflow_status = WorkflowStatus.SUBMITTED
     subject.save(update_fields=["workflow_status"])
@@ -81,19 +130,33 @@ def _locked_submitted(deliverable: Deliverable, by: User) -> tuple[Deliverable, 
     return deliverable, subject
 
 
-@transaction.atomic
-def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
-    """A GBM officer validates a submitted deliverable: its PDF/A is rendered once and frozen with its hash."""
-    deliverable, subject = _locked_submitted(deliverable, by)
-    subject.check_validatable()
-    deliverable.status = Deliverable.Status.VALIDATED
-    deliverable.reviewed_by = by
-    deliverable.reviewed_at = timezone.now()
-    pdf = subject.deliverable_pdf(deliverable=deliverable)
+def _freeze(deliverable: Deliverable, subject: DeliverableSubject) -> None:
+    """Render the version's archival PDF once, store it and record its SHA-256 and size."""
+    pdf = render_deliverable(subject, deliverable=deliverable)
     deliverable.sha256 = hashlib.sha256(pdf).hexdigest()
     deliverable.pdf_size = len(pdf)
     deliverable.pdf.save(f"v{deliverable.version}.pdf", ContentFile(pdf), save=False)
     deliverable.save()
+
+
+@transaction.atomic
+def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
+    """A GBM officer validates a submitted version: its PDF/A is rendered once and frozen with its hash.
+
+    Refused when the content is no longer the one submitted (its SHA-256 differs): GBM sends the version back and
+    its authors submit the next one.
+    """
+    deliverable, subject = _locked_submitted(deliverable, by)
+    if deliverable.content_sha256 and content_sha256(subject) != deliverable.content_sha256:
+        raise WorkflowError(
+            f"Le contenu a changé depuis la soumission de la version {deliverable.version} : ce n'est plus ce qui "
+            "a été soumis. Renvoyez cette version pour que ses auteurs soumettent la suivante."
+        )
+    subject.check_validatable(deliverable)
+    deliverable.status = Deliverable.Status.VALIDATED
+    deliverable.reviewed_by = by
+    deliverable.reviewed_at = timezone.now()
+    _freeze(deliverable, subject)
     subject.workflow_status = WorkflowStatus.VALIDATED
     subject.save(update_fields=["workflow_status"])
     subject.after_validation()
@@ -122,7 +185,10 @@ def _notify_review(deliverable: Deliverable, subject: DeliverableSubject) -> Non
 
 @transaction.atomic
 def return_deliverable(*, deliverable: Deliverable, by: User, comment: str) -> Deliverable:
-    """A GBM officer sends a submitted deliverable back to its authors, saying what to change."""
+    """A GBM officer sends a submitted version back to its authors, saying what to change; the content is unlocked.
+
+    The version stays on record (comment, who, when); the corrected content will be the next version.
+    """
     if not comment.strip():
         raise WorkflowError("Indiquez ce qui doit être corrigé avant de renvoyer le livrable.")
     deliverable, subject = _locked_submitted(deliverable, by)
@@ -133,5 +199,97 @@ def return_deliverable(*, deliverable: Deliverable, by: User, comment: str) -> D
     deliverable.save()
     subject.workflow_status = WorkflowStatus.RETURNED
     subject.save(update_fields=["workflow_status"])
+    subject.after_return()
     _notify_review(deliverable, subject)
     return deliverable
+
+
+# Re-issuing frozen versions ------------------------------------------------------------------------------------
+
+
+def _withdraw(deliverable: Deliverable, *, by: User | None, reason: str, now) -> None:
+    """Withdraw a frozen version from download: its file is deleted (it may carry what a person asked to remove)
+    once the transaction commits; its version, dates, hash and size stay on record."""
+    stored, storage = deliverable.pdf.name, deliverable.pdf.storage
+    deliverable.status = Deliverable.Status.WITHDRAWN
+    deliverable.withdrawn_at = now
+    deliverable.withdrawn_by = by
+    deliverable.withdrawal_reason = reason[:500]
+    deliverable.pdf = ""
+    deliverable.save()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+def _reissue(deliverable: Deliverable, *, by: User | None, reason: str) -> Deliverable | None:
+    deliverable = Deliverable.objects.select_for_update().get(pk=deliverable.pk)
+    if deliverable.status != Deliverable.Status.VALIDATED:
+        raise WorkflowError("Seule une version validée peut être rééditée.")
+    subject = _lock_subject(deliverable.subject)
+    latest = Deliverable.objects.for_subject(subject).validated().order_by("-version").first()
+    # Re-rendered only when it would show what was validated: the latest validated version, content not edited
+    # since (a subject being edited is a draft; its hash tells the rest).
+    unchanged = subject.workflow_status == WorkflowStatus.VALIDATED and (
+        not deliverable.content_sha256 or content_sha256(subject) == deliverable.content_sha256
+    )
+    _withdraw(deliverable, by=by, reason=reason, now=timezone.now())
+    if latest.pk != deliverable.pk or not unchanged:
+        return None
+    reissued = Deliverable(
+        content_type=deliverable.content_type,
+        object_id=deliverable.object_id,
+        kind=deliverable.kind,
+        commune=deliverable.commune,
+        title=subject.deliverable_title()[:300],
+        version=_last_version(subject) + 1,
+        status=Deliverable.Status.VALIDATED,
+        submitted_by=deliverable.submitted_by,
+        submitted_at=deliverable.submitted_at,
+        reviewed_by=deliverable.reviewed_by,
+        reviewed_at=deliverable.reviewed_at,
+        content_sha256=deliverable.content_sha256,
+        reissue_of=deliverable,
+    )
+    _freeze(reissued, subject)
+    return reissued
+
+
+@transaction.atomic
+def reissue_deliverable(*, deliverable: Deliverable, by: User, reason: str) -> Deliverable | None:
+    """A GBM officer re-issues a frozen version from the current data, saying why.
+
+    The old version is withdrawn from download (hash and dates kept for the record); the new one, numbered next,
+    is frozen the same way and states which version it replaces. When the content was edited since validation,
+    nothing is re-rendered (None): the old version is only withdrawn and the next validated version replaces it.
+    """
+    if not access.can_validate(by):
+        raise PermissionDenied
+    if not reason.strip():
+        raise WorkflowError("Indiquez le motif de la réédition : il reste attaché à la version retirée.")
+    return _reissue(deliverable, by=by, reason=reason.strip())
+
+
+def frozen_versions_carrying(contact, *, kinds: Iterable[str] | None = None) -> list[Deliverable]:
+    """The frozen versions whose PDF shows this person (name or contact details), as each kind declares it."""
+    wanted = set(kinds) if kinds is not None else None
+    query = Q(pk__in=[])
+    for deliverable_type in registered_types():
+        if deliverable_type.carrying is None or (wanted is not None and deliverable_type.kind not in wanted):
+            continue
+        subject_ids = list(deliverable_type.carrying(contact))
+        if subject_ids:
+            query |= Q(kind=deliverable_type.kind, object_id__in=subject_ids)
+    return list(Deliverable.objects.validated().filter(query).select_related("commune").order_by("pk"))
+
+
+@transaction.atomic
+def reissue_versions(versions: Iterable[Deliverable], *, by: User | None, reason: str) -> list[Deliverable]:
+    """Withdraw frozen versions that show a person who was erased or withdrew consent, and re-issue each one from
+    the current data where its content is unchanged; returns the versions re-issued. `by` is whoever recorded the
+    erasure or the withdrawal (None for the scheduled erasure): the person's choice, not GBM's, decides here."""
+    reissued = []
+    for version in versions:
+        new = _reissue(version, by=by, reason=reason)
+        if new is not None:
+            reissued.append(new)
+    return reissued

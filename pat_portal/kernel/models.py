@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -98,6 +99,20 @@ class User(AbstractUser):
         return self.is_active and bool(self.email) and kind not in (self.muted_notifications or [])
 
 
+class WorkflowError(Exception):
+    """A transition that the current state does not allow; the message is French and shown to the user."""
+
+
+LOCKED_MESSAGE = "Ce document est soumis à validation : renvoyez-le pour le modifier."
+
+
+class ContentLocked(WorkflowError, PermissionDenied):
+    """An edit of content whose submitted version awaits validation (403 when a view lets it through)."""
+
+    def __init__(self, message: str = LOCKED_MESSAGE):
+        super().__init__(message)
+
+
 class WorkflowStatus(models.TextChoices):
     """Where a deliverable's subject (diagnostic, plan, workshop report…) stands in the validation workflow."""
 
@@ -111,7 +126,9 @@ class DeliverableSubject(models.Model):
     """A thing that becomes a validated deliverable: the diagnostic, the action plan, a workshop report…
 
     Subclasses set `deliverable_kind` and implement the hooks below; the workflow itself lives in
-    `pat_portal.services` and is the same for every deliverable.
+    `pat_portal.kernel.deliverables` and is the same for every deliverable. The PDF and the content hashed at
+    submission are built by the subject's domain, registered at start-up (`pat_portal.kernel.deliverable_registry`).
+    Each submission is a version: its content is locked until GBM validates it or sends it back.
     """
 
     deliverable_kind: str = ""
@@ -131,21 +148,21 @@ class DeliverableSubject(models.Model):
     def deliverable_title(self) -> str:
         raise NotImplementedError
 
-    def deliverable_pdf(self, *, deliverable=None) -> bytes:
-        """The PDF of the current content; `deliverable` is the version being frozen (archival PDF/A)."""
-        raise NotImplementedError
-
     def deliverable_url(self) -> str:
         raise NotImplementedError
 
     def check_submittable(self) -> None:
         """Raise WorkflowError with a French message when the content cannot be submitted yet."""
 
-    def check_validatable(self) -> None:
-        """Raise WorkflowError with a French message when GBM cannot validate yet (e.g. awaiting approval)."""
+    def check_validatable(self, deliverable) -> None:
+        """Raise WorkflowError with a French message when GBM cannot validate `deliverable` (the submitted version)
+        yet, e.g. while the commune has not approved that version."""
 
     def after_validation(self) -> None:
         """Called inside the validation transaction, e.g. to move the accompaniment to its next phase."""
+
+    def after_return(self) -> None:
+        """Called inside the transaction that sends a version back, e.g. to clear that version's approval."""
 
     # State -----------------------------------------------------------------------------------------
     @property
@@ -153,15 +170,37 @@ class DeliverableSubject(models.Model):
         """Élus never see a draft: only submitted or validated content."""
         return self.workflow_status in {WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED}
 
+    @property
+    def awaits_validation(self) -> bool:
+        """A submitted version awaits GBM: its content is locked until GBM validates it or sends it back."""
+        return self.workflow_status == WorkflowStatus.SUBMITTED
+
+    @property
+    def is_validated(self) -> bool:
+        """The current content is a validated version: saving an edit prepares the next one."""
+        return self.workflow_status == WorkflowStatus.VALIDATED
+
+    @property
+    def is_submittable_state(self) -> bool:
+        """A draft, or a version sent back for corrections, may be submitted (the content may still be refused)."""
+        return self.workflow_status in {WorkflowStatus.DRAFT, WorkflowStatus.RETURNED}
+
+    def check_editable(self) -> None:
+        """Raise ContentLocked while a submitted version awaits validation."""
+        if self.awaits_validation:
+            raise ContentLocked()
+
     def mark_edited(self) -> None:
         """Editing validated content starts the next version (the frozen PDF never changes)."""
+        self.check_editable()
         if self.workflow_status == WorkflowStatus.VALIDATED:
             self.workflow_status = WorkflowStatus.DRAFT
 
 
 class DeliverableQuerySet(RoleScopedQuerySet):
     def for_elu(self, user):
-        """An élu sees the validated deliverables of their commune and the validated workshop reports."""
+        """An élu sees the validated deliverables of their commune and the validated workshop reports (a report's
+        PDF is downloaded only by the élus whose commune took part: `access.can_download_frozen_versions`)."""
         return self.filter(status=Deliverable.Status.VALIDATED).filter(
             Q(commune_id=user.commune_id) | Q(commune__isnull=True, kind=Deliverable.Kind.WORKSHOP_REPORT)
         )
@@ -174,13 +213,22 @@ class DeliverableQuerySet(RoleScopedQuerySet):
     def awaiting_validation(self):
         return self.filter(status=Deliverable.Status.SUBMITTED)
 
+    def validated(self):
+        return self.filter(status=Deliverable.Status.VALIDATED)
+
 
 def frozen_pdf_path(deliverable, filename):
     return f"livrables/{deliverable.kind}/{deliverable.object_id}/v{deliverable.version}-{deliverable.sha256[:12]}.pdf"
 
 
 class Deliverable(models.Model):
-    """One submitted version of a deliverable; once validated, its PDF is frozen (file + SHA-256) for good."""
+    """One submitted version of a deliverable; once validated, its PDF is frozen (file + SHA-256) for good.
+
+    Every submission is a new version, with the SHA-256 of the content submitted: GBM validates that content or
+    nothing. A frozen version may be re-issued by GBM (e.g. when a person it names is erased or withdraws consent):
+    the new version is frozen the same way and the old one is withdrawn from download, its file deleted, its hash
+    and dates kept for the record.
+    """
 
     class Kind(models.TextChoices):
         DIAGNOSTIC = "diagnostic", "Synthèse du diagnostic"
@@ -193,6 +241,7 @@ class Deliverable(models.Model):
         SUBMITTED = "soumis", "Soumis à validation"
         RETURNED = "renvoye", "Renvoyé pour corrections"
         VALIDATED = "valide", "Validé"
+        WITHDRAWN = "retire", "Retiré (réédité)"
 
     kind = models.CharField("livrable", max_length=30, choices=Kind.choices)
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT)
@@ -214,6 +263,25 @@ class Deliverable(models.Model):
     pdf = models.FileField("PDF figé", upload_to=frozen_pdf_path, blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
     pdf_size = models.PositiveIntegerField("taille (octets)", null=True, blank=True)
+    content_sha256 = models.CharField(
+        "empreinte du contenu soumis",
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 du contenu au moment de la soumission : seul ce contenu peut être validé.",
+    )
+    reissue_of = models.OneToOneField(
+        "self",
+        verbose_name="réédition de",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reissued_as",
+    )
+    withdrawn_at = models.DateTimeField("retiré le", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        User, verbose_name="retiré par", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    withdrawal_reason = models.CharField("motif du retrait", max_length=500, blank=True)
 
     history = HistoricalRecords()
     objects = DeliverableQuerySet.as_manager()
@@ -236,7 +304,12 @@ class Deliverable(models.Model):
 
     @property
     def is_frozen(self) -> bool:
+        """A validated version whose PDF is stored and may be downloaded (a withdrawn one is not)."""
         return self.status == self.Status.VALIDATED and bool(self.sha256)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
 
     def integrity_ok(self) -> bool:
         """True when the stored file still has the hash recorded at validation."""

@@ -118,13 +118,18 @@ def test_withdrawn_consent_is_honoured_by_lists_generated_afterwards(client, con
 
 
 @pytest.mark.django_db
-def test_frozen_report_is_not_rewritten_after_a_withdrawal(consultant, gbm_officer, held_workshop):
+def test_frozen_report_is_never_rewritten_a_withdrawal_reissues_it_as_the_next_version(
+    consultant, gbm_officer, held_workshop
+):
     deliverable = submit_deliverable(subject=held_workshop.report, by=consultant)
     deliverable = validate_deliverable(deliverable=deliverable, by=gbm_officer)
-    frozen_hash = deliverable.sha256
+    frozen_hash, frozen_size = deliverable.sha256, deliverable.pdf_size
     withdraw_consent(registration=Registration.objects.get(contact__last_name="Cuenot"), by=consultant)
     deliverable.refresh_from_db()
-    assert deliverable.sha256 == frozen_hash and deliverable.integrity_ok()
+    assert deliverable.status == Deliverable.Status.WITHDRAWN and not deliverable.pdf
+    assert (deliverable.sha256, deliverable.pdf_size) == (frozen_hash, frozen_size)
+    reissued = Deliverable.objects.get(reissue_of=deliverable)
+    assert reissued.version == 2 and reissued.integrity_ok() and reissued.sha256 != frozen_hash
     assert Registration.objects.get(contact__last_name="Cuenot").consent_withdrawn_at is not None
 
 

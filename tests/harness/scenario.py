@@ -103,6 +103,7 @@ MATRIX = {
     "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),
     "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, POST_ONLY, GBM_ONLY_HIDDEN),
     "deliverable_return": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
+    "deliverable_reissue": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
     "deliverable_pdf": (lambda s: {"pk": s["deliverable"]}, (404, 404, 404, 404, "L"), (404, 404, 404, 404, "L")),
     "communes:detail": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "communes:contact_update": (lambda s: {"pk": s["contact"]}, TEAM_ONLY, TEAM_ONLY),

@@ -23,7 +23,9 @@ def diagnostic(commune):
     return DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune), with_content=True)
 
 
-def test_full_cycle_submit_return_resubmit_validate(diagnostic, consultant, gbm_officer):
+def test_full_cycle_each_submission_is_a_version_and_a_returned_one_stays_on_record(
+    diagnostic, consultant, gbm_officer
+):
     deliverable = submit_deliverable(subject=diagnostic, by=consultant)
     assert (deliverable.version, deliverable.status) == (1, Deliverable.Status.SUBMITTED)
     diagnostic.refresh_from_db()
@@ -34,7 +36,10 @@ def test_full_cycle_submit_return_resubmit_validate(diagnostic, consultant, gbm_
     assert diagnostic.workflow_status == WorkflowStatus.RETURNED
 
     again = submit_deliverable(subject=diagnostic, by=consultant)
-    assert again.pk == deliverable.pk and again.version == 1
+    assert again.pk != deliverable.pk and again.version == 2
+    deliverable.refresh_from_db()
+    assert deliverable.status == Deliverable.Status.RETURNED
+    assert deliverable.review_comment == "Compléter les données agricoles."
 
     validated = validate_deliverable(deliverable=again, by=gbm_officer)
     assert validated.status == Deliverable.Status.VALIDATED

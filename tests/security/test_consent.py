@@ -159,8 +159,9 @@ OUTPUTS = [
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["diagnostic"]}, roles=TEAM_AND_ELU),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["plan"]}, roles=TEAM_AND_ELU),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["support"]}, roles=TEAM_AND_ELU),
-    # A validated workshop report is for every élu (workshops are open to all communes).
-    Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["report"]}, roles=LOGGED_IN, rule=shared_list),
+    # A validated workshop report carries the consented contact list: the same audience as the live list (the team
+    # and the élus whose commune took part), not every élu.
+    Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["report"]}, roles=TEAM_AND_ELU, rule=shared_list),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["attendance"]}, rule=attendance_sheet),
 ]
 # Views that send files but are not exports or PDFs built from the data, each for a reason.

@@ -27,6 +27,7 @@ from missions.mission1.services import action_plans as services
 from missions.mission1.views.diagnostics import _accompaniment
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
@@ -59,7 +60,7 @@ def action_plan_detail(request, insee_code):
     if plan is None and not request.user.is_team:
         raise Http404("Aucun plan d'actions transmis pour cette commune.")
     actions = services.plan_actions(plan) if plan else []
-    can_edit = access.can_write_field_work(request.user)
+    can_edit = access.can_edit_deliverable_content(request.user, plan)
     # The diagnostic's leads not yet turned into actions, offered to the team in one click.
     leads = (
         list(
@@ -89,6 +90,8 @@ def action_plan_update(request, insee_code):
     access.require(access.can_write_field_work(request.user))
     plan = ActionPlan.objects.filter(accompaniment=accompaniment).first() or ActionPlan(accompaniment=accompaniment)
     form = ActionPlanForm(request.POST or None, instance=plan)
+    if plan.awaits_validation:
+        return refuse_locked_edit(request, plan)
     if request.method == "POST" and form.is_valid():
         plan.mark_edited()
         if save_versioned(form):
@@ -151,6 +154,9 @@ def action_create(request, insee_code):
     access.require(access.can_write_field_work(request.user))
     action = Action()
     form = ActionForm(request.POST or None, instance=action)
+    existing_plan = ActionPlan.objects.filter(accompaniment=accompaniment).first()
+    if existing_plan is not None and existing_plan.awaits_validation:
+        return refuse_locked_edit(request, existing_plan)
     funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
     valid = request.method == "POST" and form.is_valid() & funding.is_valid()
     if valid and services.save_action(
@@ -168,6 +174,8 @@ def action_update(request, pk):
     access.require(access.can_write_field_work(request.user))
     form = ActionForm(request.POST or None, instance=action)
     funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
+    if action.plan.awaits_validation:
+        return refuse_locked_edit(request, action.plan)
     valid = request.method == "POST" and form.is_valid() & funding.is_valid()
     if valid and services.save_action(form=form, funding_formset=funding, plan=action.plan, by=request.user):
         _warn_if_overfunded(request, action)
@@ -201,7 +209,8 @@ def _render_action(request, action, note_form):
         "indicators": action.indicators.prefetch_related("values"),
         "notes": action.progress_notes.select_related("author"),
         "note_form": note_form,
-        "can_edit": access.can_write_field_work(request.user),
+        "can_edit": access.can_edit_deliverable_content(request.user, action.plan),
+        "can_add_note": access.can_write_field_work(request.user),
     }
     return render(request, "missions/action_detail.html", context)
 
@@ -215,7 +224,10 @@ def action_from_lead(request, insee_code, lead_pk):
     accompaniment = _accompaniment(request, insee_code)
     access.require(access.can_write_field_work(request.user))
     lead = get_object_or_404(ActionLead, pk=lead_pk, diagnostic__accompaniment=accompaniment)
-    action = services.create_action_from_lead(plan=services.plan_for(accompaniment), lead=lead, by=request.user)
+    plan = services.plan_for(accompaniment)
+    if plan.awaits_validation:
+        return refuse_locked_edit(request, plan)
+    action = services.create_action_from_lead(plan=plan, lead=lead, by=request.user)
     messages.success(request, f"La piste « {lead} » est devenue une action du plan.")
     return redirect("missions:action_detail", pk=action.pk)
 
@@ -230,6 +242,8 @@ def action_move(request, pk, direction):
     services.move_action(action=action, offset=offsets[direction])
     return redirect(action.plan)
 
+    if action.plan.awaits_validation:
+        return refuse_locked_edit(request, action.plan)
 
 @require_POST
 def action_add_note(request, pk):
@@ -251,6 +265,8 @@ def indicator_edit(request, action_pk, pk=None):
     values = IndicatorValueFormSet(request.POST or None, instance=indicator, prefix="valeurs")
     if request.method == "POST" and form.is_valid() & values.is_valid():
         services.save_indicator(form=form, values_formset=values, action=action)
+    if action.plan.awaits_validation:
+        return refuse_locked_edit(request, action.plan)
         messages.success(request, "Indicateur enregistré.")
         return redirect("missions:action_detail", pk=action.pk)
     context = {"form": form, "values": values, "action": action, "commune": action.plan.accompaniment.commune}

@@ -8,6 +8,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.services.diagnostics import render_diagnostic_pdf, save_diagnostic, stakeholder_coverage
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
 
@@ -50,7 +51,7 @@ def diagnostic_detail(request, insee_code):
         "diagnostic": diagnostic,
         "meetings": accompaniment.meetings.order_by("-starts_at"),
         "coverage": stakeholder_coverage(accompaniment) if request.user.is_team else None,
-        "can_edit": access.can_write_field_work(request.user),
+        "can_edit": access.can_edit_deliverable_content(request.user, diagnostic),
     }
     return render(request, "missions/diagnostic_detail.html", context)
 
@@ -61,6 +62,8 @@ def diagnostic_update(request, insee_code):
     diagnostic = Diagnostic.objects.filter(accompaniment=accompaniment).first() or Diagnostic(
         accompaniment=accompaniment
     )
+    if diagnostic.awaits_validation:
+        return refuse_locked_edit(request, diagnostic)
     data = request.POST or None
     form = DiagnosticForm(data, instance=diagnostic)
     formsets = [

@@ -1,5 +1,6 @@
 from django import template
 
+from pat_portal.kernel import access
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
 
 register = template.Library()
@@ -10,27 +11,35 @@ NO_BREAK_SPACE = "\u00a0"
 
 @register.inclusion_tag("includes/_deliverable_panel.html", takes_context=True)
 def deliverable_panel(context, subject):
-    """Status, versions and workflow buttons of a deliverable's subject (two queries)."""
+    """Status, versions and workflow buttons of a deliverable's subject; what the user may do is asked of `access`.
+
+    Two queries, three when the kind of deliverable restricts who downloads its frozen versions.
+    """
     user = context["request"].user
     versions = list(
         Deliverable.objects.visible_to(user)
         .for_subject(subject)
-        .select_related("submitted_by", "reviewed_by")
+        .select_related("submitted_by", "reviewed_by", "withdrawn_by")
         .order_by("-version")
     )
     pending = next((d for d in versions if d.status == Deliverable.Status.SUBMITTED), None)
     returned = next((d for d in versions if d.status == Deliverable.Status.RETURNED), None)
+    validated = [d for d in versions if d.status == Deliverable.Status.VALIDATED]
+    withdrawn = [d for d in versions if d.status == Deliverable.Status.WITHDRAWN]
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "user": user,
         "subject": subject,
         "versions": versions,
-        "validated": [d for d in versions if d.status == Deliverable.Status.VALIDATED],
+        "validated": validated,
+        "withdrawn": withdrawn,
         "pending": pending,
         "returned": returned if subject.workflow_status == WorkflowStatus.RETURNED else None,
-        "can_submit": user.is_team and subject.workflow_status in {WorkflowStatus.DRAFT, WorkflowStatus.RETURNED},
-        "can_review": user.is_gbm and pending is not None,
+        "can_submit": access.can_submit_deliverable(user, subject),
+        "can_review": access.can_review_deliverable(user, pending),
+        "can_reissue": access.can_validate(user),
+        "can_download": bool(validated) and access.can_download_frozen_versions(user, subject),
     }
 
 
