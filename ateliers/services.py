@@ -28,8 +28,8 @@ from pat_portal.kernel.pdf import render_pdf
 
 # Blank lines at the end of the attendance sheet, for people who come without registering.
 ATTENDANCE_SHEET_BLANK_ROWS = 8
-
 CONSENT_WITHDRAWAL_REASON = "Retrait du consentement d'une personne au partage de ses coordonnées"
+
 
 @transaction.atomic
 def create_workshop(*, workshop: Workshop, by: User, formsets: Iterable = ()) -> Workshop:
@@ -255,13 +255,6 @@ def render_attendance_sheet_pdf(*, workshop: Workshop, deliverable=None) -> byte
     return render_pdf("ateliers/pdf/attendance_sheet.html", context, archival=deliverable is not None)
 
 
-@transaction.atomic
-def cancel_registration(*, registration: Registration, by: User) -> None:
-    """Remove a registration (its history stays); an élu may do so only while the workshop is planned."""
-    if not access.can_manage_registration(by, registration):
-        raise PermissionDenied
-    workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
-    if not by.is_team and not workshop.is_planned:
 # Deliverables of a workshop (registered in AteliersConfig.ready) --------------------------------------------------
 
 
@@ -314,6 +307,13 @@ def may_download_report(user, report: WorkshopReport) -> bool:
     return selectors.may_see_contact_list(user, report.workshop)
 
 
+@transaction.atomic
+def cancel_registration(*, registration: Registration, by: User) -> None:
+    """Remove a registration (its history stays); an élu may do so only while the workshop is planned."""
+    if not access.can_manage_registration(by, registration):
+        raise PermissionDenied
+    workshop = Workshop.objects.select_for_update().get(pk=registration.workshop_id)
+    if not by.is_team and not workshop.is_planned:
         raise RegistrationError(
             "L'atelier n'est plus planifié : adressez-vous à l'équipe pour modifier les inscriptions."
         )

@@ -139,9 +139,9 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
     """
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     as_it_was = Contact(pk=contact.pk, email=contact.email)
+    frozen = [] if contact.anonymised_at else frozen_versions_carrying(as_it_was)
     label = anonymised_name(contact.pk)
     personal = {
-    frozen = [] if contact.anonymised_at else frozen_versions_carrying(as_it_was)
         "first_name": "",
         "last_name": label,
         "role_title": "",
@@ -163,10 +163,10 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
     for provider in providers():
         if provider.erase is not None:
             provider.erase(as_it_was, by=by, label=label, reason=ANONYMISATION_REASON)
+    reissue_versions(frozen, by=by, reason=ANONYMISATION_REASON)
     return contact
 
 
-    reissue_versions(frozen, by=by, reason=ANONYMISATION_REASON)
 def anonymise_inactive_contacts(*, months: int, dry_run: bool = False) -> list[Contact]:
     """Anonymise every contact involved in nothing for `months` months (retention period); return them.
 

@@ -89,9 +89,9 @@ def action_plan_update(request, insee_code):
     accompaniment = _accompaniment(request, insee_code)
     access.require(access.can_write_field_work(request.user))
     plan = ActionPlan.objects.filter(accompaniment=accompaniment).first() or ActionPlan(accompaniment=accompaniment)
-    form = ActionPlanForm(request.POST or None, instance=plan)
     if plan.awaits_validation:
         return refuse_locked_edit(request, plan)
+    form = ActionPlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         plan.mark_edited()
         if save_versioned(form):
@@ -152,11 +152,11 @@ def action_plan_approve(request, insee_code):
 def action_create(request, insee_code):
     accompaniment = _accompaniment(request, insee_code)
     access.require(access.can_write_field_work(request.user))
-    action = Action()
-    form = ActionForm(request.POST or None, instance=action)
     existing_plan = ActionPlan.objects.filter(accompaniment=accompaniment).first()
     if existing_plan is not None and existing_plan.awaits_validation:
         return refuse_locked_edit(request, existing_plan)
+    action = Action()
+    form = ActionForm(request.POST or None, instance=action)
     funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
     valid = request.method == "POST" and form.is_valid() & funding.is_valid()
     if valid and services.save_action(
@@ -172,10 +172,10 @@ def action_create(request, insee_code):
 def action_update(request, pk):
     action = _action(request, pk)
     access.require(access.can_write_field_work(request.user))
-    form = ActionForm(request.POST or None, instance=action)
-    funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
     if action.plan.awaits_validation:
         return refuse_locked_edit(request, action.plan)
+    form = ActionForm(request.POST or None, instance=action)
+    funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
     valid = request.method == "POST" and form.is_valid() & funding.is_valid()
     if valid and services.save_action(form=form, funding_formset=funding, plan=action.plan, by=request.user):
         _warn_if_overfunded(request, action)
@@ -239,11 +239,11 @@ def action_move(request, pk, direction):
         raise Http404
     action = _action(request, pk)
     access.require(access.can_write_field_work(request.user))
+    if action.plan.awaits_validation:
+        return refuse_locked_edit(request, action.plan)
     services.move_action(action=action, offset=offsets[direction])
     return redirect(action.plan)
 
-    if action.plan.awaits_validation:
-        return refuse_locked_edit(request, action.plan)
 
 @require_POST
 def action_add_note(request, pk):
@@ -260,13 +260,13 @@ def action_add_note(request, pk):
 def indicator_edit(request, action_pk, pk=None):
     action = _action(request, action_pk)
     access.require(access.can_write_field_work(request.user))
+    if action.plan.awaits_validation:
+        return refuse_locked_edit(request, action.plan)
     indicator = get_object_or_404(Indicator, pk=pk, action=action) if pk else Indicator(action=action)
     form = IndicatorForm(request.POST or None, instance=indicator)
     values = IndicatorValueFormSet(request.POST or None, instance=indicator, prefix="valeurs")
     if request.method == "POST" and form.is_valid() & values.is_valid():
         services.save_indicator(form=form, values_formset=values, action=action)
-    if action.plan.awaits_validation:
-        return refuse_locked_edit(request, action.plan)
         messages.success(request, "Indicateur enregistré.")
         return redirect("missions:action_detail", pk=action.pk)
     context = {"form": form, "values": values, "action": action, "commune": action.plan.accompaniment.commune}
