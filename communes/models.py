@@ -4,6 +4,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.french import french_order
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 # INSEE commune code: department (2 digits, or 2A/2B for Corsica, or 97x overseas) + commune number.
@@ -19,6 +20,10 @@ class CommuneQuerySet(RoleScopedQuerySet):
     def for_elu(self, user):
         """An élu sees their own commune only."""
         return self.filter(pk=user.commune_id)
+
+    def order_by_name(self):
+        """Communes in French alphabetical order (Chalèze, Chalezeule, Châtillon-le-Duc, Chevroz) on both databases."""
+        return self.order_by(french_order("name"), "pk")
 
 
 class Commune(models.Model):
@@ -61,6 +66,10 @@ class ContactQuerySet(RoleScopedQuerySet):
 
     def consenting(self):
         return self.filter(consent_to_share=True)
+
+    def order_by_name(self):
+        """Contacts by last then first name, in French alphabetical order (accents break ties only)."""
+        return self.order_by(french_order("last_name"), french_order("first_name"), "pk")
 
 
 class Contact(models.Model):

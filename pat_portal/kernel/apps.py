@@ -11,8 +11,11 @@ class KernelConfig(AppConfig):
     verbose_name = "Portail PAT"
 
     def ready(self):
-        from pat_portal.kernel import hub, hub_sections
+        from django.db.backends.signals import connection_created
 
+        from pat_portal.kernel import french, hub, hub_sections
+
+        connection_created.connect(french.register_sqlite_collation, dispatch_uid="french_sqlite_collation")
         hub.register_section(90, hub_sections.deliverables_section)
         hub.register_events(hub_sections.deliverable_events)
         _signalling_nan_counts_as_changed()

@@ -1,6 +1,8 @@
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
-from pat_portal.kernel import access
+from pat_portal.kernel import access, french
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
 
 register = template.Library()
@@ -59,6 +61,45 @@ def euros(value):
         units = units[:-3]
     thousands = NARROW_NO_BREAK_SPACE.join(groups)
     return f"{sign}{thousands},{cents}{NO_BREAK_SPACE}€"
+
+
+# French dates (pat_portal/kernel/french.py), in place of Django's |date: "27 nov. 2026", never "27 Nov 2026". Like
+# |date, they show aware datetimes in the portal's time zone and render nothing for a missing date.
+for _name in (
+    "french_date",
+    "long_date",
+    "short_date",
+    "day_month",
+    "short_weekday_date",
+    "month_year",
+    "long_month_year",
+    "time_of_day",
+    "date_time",
+    "short_date_time",
+):
+    register.filter(_name, getattr(french, _name), expects_localtime=True)
+
+
+def _elision_filter(helper):
+    """A filter writing `helper(name)` with its apostrophe as typed and the name escaped: {{ commune.name|de }}."""
+
+    def elision(value, autoescape=True):
+        text = helper(value)
+        if not text:
+            return ""
+        name = str(value).strip()
+        particle = text[: len(text) - len(name)] if text.endswith(name) else ""
+        rest = text[len(particle) :]
+        return mark_safe(particle + (conditional_escape(rest) if autoescape else rest))
+
+    elision.__name__ = helper.__name__
+    elision.__doc__ = helper.__doc__
+    return elision
+
+
+register.filter("de", _elision_filter(french.de), needs_autoescape=True)
+register.filter("le", _elision_filter(french.le), needs_autoescape=True)
+register.filter("du", _elision_filter(french.du), needs_autoescape=True)
 
 
 CHART_ROW_HEIGHT = 24
