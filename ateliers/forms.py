@@ -10,6 +10,7 @@ from missions.mission1.models.action_plans import Action
 from missions.programme.models import Programme
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
+from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.uploads import UploadField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -28,7 +29,7 @@ class ActionChoiceField(IdMultipleChoiceField):
         return f"{action.plan.accompaniment.commune.name} — {action.title} ({action.get_theme_display()})"
 
 
-class ThemeForm(VersionedModelForm):
+class ThemeForm(SubmissionTokenMixin, VersionedModelForm):
     class Meta:
         model = Theme
         fields = ["title", "description", "action_theme", "actions"]
@@ -50,7 +51,11 @@ class ThemeForm(VersionedModelForm):
             self.fields["actions"].help_text
         )
         self.helper = _helper(
-            "title", "description", Fieldset("D'où vient ce thème ?", "action_theme", "actions"), "lock_version"
+            "title",
+            "description",
+            Fieldset("D'où vient ce thème ?", "action_theme", "actions"),
+            "lock_version",
+            SUBMISSION_TOKEN_FIELD,
         )
 
 
@@ -83,7 +88,7 @@ class ThemeReviewForm(forms.Form):
         return cleaned
 
 
-class WorkshopForm(VersionedModelForm):
+class WorkshopForm(SubmissionTokenMixin, VersionedModelForm):
     class Meta:
         model = Workshop
         fields = [
@@ -122,6 +127,7 @@ class WorkshopForm(VersionedModelForm):
             Fieldset("L'atelier", "programme", "title", "theme", "format", "capacity"),
             Fieldset("Date et lieu", "starts_at", "ends_at", "place"),
             Fieldset("Contenu", "agenda", "visits"),
+            SUBMISSION_TOKEN_FIELD,
             "lock_version",
             submit="",
             form_tag=False,
@@ -191,7 +197,7 @@ class ConsentFieldsMixin:
             self.add_error("consent_date", "La date du consentement ne peut pas être dans le futur.")
 
 
-class RegistrationForm(ConsentFieldsMixin, forms.Form):
+class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
     """Register a known person, or a new one (an élu's new contact belongs to their commune)."""
 
     contact = ContactChoiceField(
@@ -249,6 +255,7 @@ class RegistrationForm(ConsentFieldsMixin, forms.Form):
             Fieldset("Une personne déjà connue…", "contact"),
             Fieldset(new_person_legend, *new_person),
             Fieldset("Partage des coordonnées", "consent_to_share", "consent_date", "consent_method"),
+            SUBMISSION_TOKEN_FIELD,
             submit="Inscrire",
         )
 
@@ -348,7 +355,7 @@ class AttendanceForm(forms.Form):
         }
 
 
-class ResourceForm(forms.ModelForm):
+class ResourceForm(SubmissionTokenMixin, forms.ModelForm):
     url = forms.URLField(
         label="Lien",
         required=False,
@@ -366,7 +373,11 @@ class ResourceForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(
-            "title", "description", Fieldset("Un fichier… ou un lien", "file", "url"), submit="Ajouter la ressource"
+            "title",
+            "description",
+            Fieldset("Un fichier… ou un lien", "file", "url"),
+            SUBMISSION_TOKEN_FIELD,
+            submit="Ajouter la ressource",
         )
 
     def clean(self):

@@ -3,9 +3,10 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
 from communes.models import Contact
+from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(SubmissionTokenMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = [
@@ -36,5 +37,6 @@ class ContactForm(forms.ModelForm):
             Fieldset("Coordonnées", "email", "phone"),
             Fieldset("Consentement au partage des coordonnées", "consent_to_share", "consent_date", "consent_method"),
             Fieldset("Notes", "notes"),
+            SUBMISSION_TOKEN_FIELD,
             Submit("submit", "Enregistrer"),
         )

@@ -14,6 +14,7 @@ from communes.gdpr import personal_data_export
 from communes.models import Commune, Contact
 from communes.services import anonymise_contact
 from pat_portal.kernel import access, hub
+from pat_portal.kernel.submissions import once_per_submission
 
 
 @login_required
@@ -41,6 +42,7 @@ class ContactListView(FilterView):
         return Contact.objects.visible_to(self.request.user).select_related("commune")
 
 
+@once_per_submission
 @login_required
 def contact_create(request):
     access.require(access.can_manage_contacts(request.user))

@@ -10,6 +10,7 @@ from ateliers.models import Resource, Workshop
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
 from pat_portal.kernel.pdf import pdf_response
+from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
 
 CONTACT_COLUMNS = {
@@ -55,6 +56,7 @@ def contacts_export(request, pk, fmt):
     return export_response(rows, CONTACT_COLUMNS, _filename(workshop, "contacts"), fmt)
 
 
+@once_per_submission
 def resource_create(request, pk):
     workshop = _visible_workshop(request, pk)
     access.require(access.can_write_field_work(request.user))

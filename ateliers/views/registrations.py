@@ -8,6 +8,7 @@ from ateliers.forms import AttendanceForm, ConsentForm, RegistrationForm
 from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
 from pat_portal.kernel import access
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.submissions import once_per_submission
 
 
 def _visible_registration(request, pk, registration_pk):
@@ -20,6 +21,7 @@ def _visible_registration(request, pk, registration_pk):
     return workshop, registration
 
 
+@once_per_submission
 def registration_create(request, pk):
     workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
     access.require(access.is_team(request.user) or access.is_elu(request.user))

@@ -9,6 +9,7 @@ from ateliers.models import Theme, ThemeError
 from ateliers.selectors import theme_communes, theme_communes_by_theme
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.submissions import once_per_submission
 
 
 class ThemeListView(FilterView):
@@ -45,6 +46,7 @@ def theme_detail(request, pk):
     return render(request, "ateliers/theme_detail.html", context)
 
 
+@once_per_submission
 def theme_create(request):
     access.require(access.can_propose_theme(request.user))
     form = ThemeForm(request.POST or None, instance=Theme(proposed_by=request.user))

@@ -11,6 +11,7 @@ from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.submissions import once_per_submission
 
 
 class WorkshopListView(FilterView):
@@ -47,6 +48,7 @@ def _workshop_form_page(request, form, testimonies, costs, title, workshop=None)
     )
 
 
+@once_per_submission
 def workshop_create(request):
     access.require(access.can_write_field_work(request.user))
     data = request.POST or None

@@ -14,6 +14,7 @@ from missions.money.models.orders import OrderLine
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry
 from missions.support.models import SupportRequest
 from pat_portal.kernel.models import User
+from pat_portal.kernel.submissions import SubmissionTokenMixin
 from pat_portal.kernel.templatetags.portal import euros
 
 HALF_DAY_CHOICES = [(1, "1 demi-journée"), (2, "2 demi-journées (journée entière)")]
@@ -102,7 +103,7 @@ def _valid_keys(choices) -> set[str]:
     return keys
 
 
-class TimeEntryForm(forms.ModelForm):
+class TimeEntryForm(SubmissionTokenMixin, forms.ModelForm):
     activity = forms.ChoiceField(label="Activité")
     order_line = forms.TypedChoiceField(
         label="Ligne de bon de commande",

@@ -14,6 +14,7 @@ from missions.support.models import FinancingLine, StepDocument, SupportRequest,
 from missions.support.services import Decision
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import bounded_inline_formset
+from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.uploads import UploadField
 
 DATE_WIDGET = {"type": "date"}
@@ -64,7 +65,7 @@ class _ProjectFieldsForm(forms.ModelForm):
                 self.fields[name].help_text = text
 
 
-class PublicSupportRequestForm(_ProjectFieldsForm):
+class PublicSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
     """The public form: no account; a honeypot field catches robots that fill every input."""
 
     commune = CommuneChoiceField(
@@ -96,6 +97,7 @@ class PublicSupportRequestForm(_ProjectFieldsForm):
         self.helper.layout = Layout(
             Fieldset("Vous", *REQUESTER_FIELDS),
             Fieldset("Votre projet", "commune", *PROJECT_FIELDS),
+            SUBMISSION_TOKEN_FIELD,
             # Hidden from people (CSS and aria-hidden); robots fill it in and their request is dropped.
             Div(Field("website"), css_class="hp-field", aria_hidden="true"),
         )
@@ -105,7 +107,7 @@ class PublicSupportRequestForm(_ProjectFieldsForm):
         return bool(self.cleaned_data.get("website"))
 
 
-class EluSupportRequestForm(_ProjectFieldsForm):
+class EluSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
     """An élu asks for support for their own commune: the commune is not a field, it is theirs."""
 
     class Meta:
@@ -125,10 +127,11 @@ class EluSupportRequestForm(_ProjectFieldsForm):
         self.helper.layout = Layout(
             Fieldset("Le projet", *PROJECT_FIELDS),
             Fieldset("Qui contacter", "organisation", "contact_name", "email", "phone"),
+            SUBMISSION_TOKEN_FIELD,
         )
 
 
-class TeamSupportRequestForm(_ProjectFieldsForm):
+class TeamSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
     """A GBM officer or consultant records a request received by phone, e-mail, mail or in a meeting."""
 
     commune = CommuneChoiceField(label="Commune concernée", queryset=Commune.objects.order_by("name"))
@@ -149,6 +152,7 @@ class TeamSupportRequestForm(_ProjectFieldsForm):
             Fieldset("Réception", "channel", "received_on", "commune"),
             Fieldset("Demandeur", *REQUESTER_FIELDS),
             Fieldset("Projet", *PROJECT_FIELDS),
+            SUBMISSION_TOKEN_FIELD,
         )
 
     def clean_received_on(self):
@@ -358,7 +362,7 @@ class StepForm(VersionedModelForm):
         return cleaned
 
 
-class StepDocumentForm(forms.ModelForm):
+class StepDocumentForm(SubmissionTokenMixin, forms.ModelForm):
     class Meta:
         model = StepDocument
         fields = ["title", "file"]

@@ -32,6 +32,7 @@ from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.ratelimit import ratelimit
+from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
 
 CONFIRMATION_SESSION_KEY = "support_request_reference"
@@ -53,6 +54,7 @@ def _form_page(request, support_request, form, title, *, intro="", enctype=False
 
 # Intake ----------------------------------------------------------------------------------------------
 @login_not_required
+@once_per_submission  # outside the rate limit: a replayed form does not count as another request
 @ratelimit(
     "demande-publique",
     limit=PUBLIC_FORM_LIMIT,
@@ -88,6 +90,7 @@ def public_done(request):
     return render(request, "missions/support/public_done.html", {"reference": reference})
 
 
+@once_per_submission
 def elu_create(request):
     access.require(access.can_ask_support_for(request.user, getattr(request.user, "commune", None)))
     form = EluSupportRequestForm(request.POST or None, user=request.user)
@@ -111,6 +114,7 @@ def elu_create(request):
     return _form_page(request, None, form, "Demander un accompagnement", intro=intro)
 
 
+@once_per_submission
 def team_create(request):
     access.require(access.can_follow_support_request(request.user))
     form = TeamSupportRequestForm(request.POST or None, initial={"received_on": timezone.localdate()})
@@ -344,6 +348,7 @@ def step_update(request, pk, step_pk):
     return _form_page(request, step.request, form, f"Étape « {step} »")
 
 
+@once_per_submission
 def step_document_add(request, pk, step_pk):
     step = _fetch_step(request, pk, step_pk)
     access.require(access.can_follow_support_request(request.user))

@@ -16,6 +16,7 @@ from missions.mission1.models.action_plans import (
 )
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import bounded_inline_formset
+from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 
 
 class MonthInput(forms.DateInput):
@@ -53,7 +54,7 @@ class ActionPlanForm(VersionedModelForm):
         self.helper.add_input(Submit("submit", "Enregistrer"))
 
 
-class ActionForm(VersionedModelForm):
+class ActionForm(SubmissionTokenMixin, VersionedModelForm):
     start_month = MonthField(label="Début (mois)", required=False)
     end_month = MonthField(label="Fin (mois)", required=False)
 
@@ -128,6 +129,7 @@ class ActionForm(VersionedModelForm):
                     css_class="row",
                 ),
             ),
+            SUBMISSION_TOKEN_FIELD,
         )
 
     def clean(self):
@@ -148,7 +150,7 @@ class FundingSourceForm(forms.ModelForm):
 FundingSourceFormSet = bounded_inline_formset(Action, FundingSource, form=FundingSourceForm, extra=1, can_delete=True)
 
 
-class ProgressNoteForm(forms.ModelForm):
+class ProgressNoteForm(SubmissionTokenMixin, forms.ModelForm):
     class Meta:
         model = ProgressNote
         fields = ["date", "text"]
@@ -170,7 +172,7 @@ class ProgressNoteForm(forms.ModelForm):
         return date
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(SubmissionTokenMixin, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit"]

@@ -12,6 +12,7 @@ from missions.programme.models import Programme
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
 from pat_portal.kernel.models import User
+from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 
 
 def _contact_choices():
@@ -26,7 +27,7 @@ class ContactChoiceField(IdMultipleChoiceField):
         return f"{contact.full_name} ({details})" if details else contact.full_name
 
 
-class AccompanimentForm(forms.ModelForm):
+class AccompanimentForm(SubmissionTokenMixin, forms.ModelForm):
     class Meta:
         model = Accompaniment
         fields = [
@@ -67,7 +68,7 @@ class AccompanimentForm(forms.ModelForm):
         self.helper.add_input(Submit("submit", "Enregistrer"))
 
 
-class MeetingForm(forms.ModelForm):
+class MeetingForm(SubmissionTokenMixin, forms.ModelForm):
     present = ContactChoiceField(
         label="Participant·e·s présent·e·s",
         queryset=Contact.objects.none(),
@@ -148,6 +149,7 @@ class MeetingForm(forms.ModelForm):
             ),
             Fieldset("Contenu", "agenda", "minutes", "decisions", "next_steps"),
             Fieldset("Interne (jamais visible des élus)", "internal_notes"),
+            SUBMISSION_TOKEN_FIELD,
             Submit("submit", "Enregistrer la réunion"),
         )
 

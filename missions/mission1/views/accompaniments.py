@@ -5,8 +5,10 @@ from communes.models import Commune
 from missions.mission1.forms.fieldwork import AccompanimentForm
 from missions.mission1.models.accompaniments import Accompaniment
 from pat_portal.kernel import access
+from pat_portal.kernel.submissions import once_per_submission
 
 
+@once_per_submission
 def accompaniment_create(request):
     access.require(access.can_enrol_commune(request.user))
     commune = Commune.objects.filter(insee_code=request.GET.get("commune", "")).first()

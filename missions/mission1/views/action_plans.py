@@ -31,6 +31,7 @@ from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
+from pat_portal.kernel.submissions import once_per_submission
 
 
 def _plan(request, insee_code) -> ActionPlan:
@@ -149,6 +150,7 @@ def action_plan_approve(request, insee_code):
     return redirect(plan)
 
 
+@once_per_submission
 def action_create(request, insee_code):
     accompaniment = _accompaniment(request, insee_code)
     access.require(access.can_write_field_work(request.user))
@@ -219,6 +221,7 @@ def action_detail(request, pk):
     return _render_action(request, _action(request, pk), ProgressNoteForm())
 
 
+@once_per_submission
 @require_POST
 def action_from_lead(request, insee_code, lead_pk):
     accompaniment = _accompaniment(request, insee_code)
@@ -245,6 +248,7 @@ def action_move(request, pk, direction):
     return redirect(action.plan)
 
 
+@once_per_submission
 @require_POST
 def action_add_note(request, pk):
     action = _action(request, pk)
@@ -257,6 +261,7 @@ def action_add_note(request, pk):
     return _render_action(request, action, form)
 
 
+@once_per_submission
 def indicator_edit(request, action_pk, pk=None):
     action = _action(request, action_pk)
     access.require(access.can_write_field_work(request.user))

@@ -10,6 +10,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
 from pat_portal.kernel import access
+from pat_portal.kernel.submissions import once_per_submission
 
 
 class MeetingListView(FilterView):
@@ -45,6 +46,7 @@ class MeetingListView(FilterView):
         )
 
 
+@once_per_submission
 def meeting_create(request):
     access.require(access.can_write_field_work(request.user))
     initial = {}

@@ -33,6 +33,7 @@ from missions.money.services.time import (
 )
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.submissions import once_per_submission
 
 MONTHS_SHOWN_TO_GBM = 12
 
@@ -95,6 +96,7 @@ def time_totals(queryset) -> dict:
     return {"half_days": half_days, "amount": amount}
 
 
+@once_per_submission
 def time_entry_create(request):
     require_team(request.user)
     access.require(access.can_log_time(request.user))
