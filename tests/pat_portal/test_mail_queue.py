@@ -224,6 +224,8 @@ def test_a_message_refused_once_leaves_on_the_next_attempt(settings, caplog):
     assert _given_up(caplog) == []
 
 
+# Real commits: the worker closes a connection left in a transaction, as the test's would be on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_worker_queues_the_retry_for_later_and_marks_only_the_last_attempt_failed(
     database_queue, mail_server_down
 ):
@@ -298,6 +300,8 @@ def test_password_reset_does_the_same_work_and_answers_the_same_for_known_and_un
     assert [task.args_kwargs["args"] for task in queued] == [[consultant.email], ["inconnu@example.org"]]
 
 
+# Real commits: the worker closes a connection left in a transaction, as the test's would be on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_password_reset_worker_mails_the_known_address_only(consultant, database_queue):
     tasks.send_password_reset.enqueue(consultant.email)
     tasks.send_password_reset.enqueue("inconnu@example.org")
