@@ -16,10 +16,11 @@ from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks.backends.dummy import DummyBackend
 from django_tasks_db.models import DBTaskResult
 
 from ateliers.models import Workshop
@@ -57,6 +58,13 @@ class FlakyBackend(LocmemBackend):
         if type(self).calls == 1:
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return super().send_messages(email_messages)
+
+
+class BrokenQueue(DummyBackend):
+    """A task queue that cannot be written to (its database gone away)."""
+
+    def enqueue(self, task, args, kwargs):
+        raise DatabaseError("could not write the task")
 
 
 @pytest.fixture(autouse=True)
@@ -196,6 +204,16 @@ def test_workshop_creation_succeeds_when_the_mail_server_refuses(client, consult
     assert response.url == workshop.get_absolute_url()
     assert mail_server_down.calls == tasks.MAX_ATTEMPTS  # the élu told of the workshop
     assert len(_given_up(caplog)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_queue_that_cannot_be_written_to_is_logged_and_the_request_still_succeeds(client, commune, settings, caplog):
+    settings.TASKS = {"default": {"BACKEND": f"{__name__}.BrokenQueue"}}
+    ProgrammeFactory()
+    response = client.post("/demandes/nouvelle/", _public_form(commune))
+    assert response.status_code == 302
+    assert SupportRequest.objects.get().reference in client.get(response.url).content.decode()
+    assert any("could not write the task" in record.getMessage() for record in caplog.records)
 
 
 # Retries --------------------------------------------------------------------------------------------------------
