@@ -286,14 +286,14 @@ def export_child(fmt: str):
 
     from missions.money.models.time import TimeEntry
     from missions.money.views.time import TIME_COLUMNS
-    from pat_portal.kernel.exports import export_response
+    from pat_portal.kernel.exports import spreadsheet_response
 
     queryset = TimeEntry.objects.with_related().order_by("date", "pk")
     rows = itertools.islice(
         itertools.chain.from_iterable(queryset.iterator(chunk_size=2000) for _ in itertools.repeat(None)), EXPORT_ROWS
     )
     started = time.perf_counter()
-    response = export_response(rows, TIME_COLUMNS, "bench", fmt)
+    response = spreadsheet_response(rows, TIME_COLUMNS, "bench", fmt)
     size = sum(len(chunk) for chunk in response.streaming_content)
     elapsed = time.perf_counter() - started
     peak = peak_rss_mb()

@@ -52,8 +52,13 @@ def contacts_export(request, pk, fmt):
     workshop = _visible_workshop(request, pk)
     took_part = request.user.is_elu and selectors.commune_took_part(workshop, request.user.commune_id)
     access.require(access.can_see_workshop_contact_list(request.user, commune_took_part=took_part))
-    rows = selectors.consented_contacts(workshop)
-    return export_response(rows, CONTACT_COLUMNS, _filename(workshop, "contacts"), fmt)
+    return export_response(
+        request,
+        fmt,
+        rows=selectors.consented_contacts(workshop),
+        columns=CONTACT_COLUMNS,
+        filename=_filename(workshop, "contacts"),
+    )
 
 
 @once_per_submission

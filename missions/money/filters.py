@@ -14,6 +14,19 @@ from missions.programme.choices import Mission
 from pat_portal.kernel.models import User
 
 MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A whole year between 2000 and 2100: the database's year lookup fails on year 0, 10000 or more (500)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "year")
+        kwargs.setdefault("min_value", FIRST_YEAR)
+        kwargs.setdefault("max_value", LAST_YEAR)
+        super().__init__(*args, **kwargs)
 
 
 class OrderFormFilter(django_filters.FilterSet):
@@ -21,12 +34,7 @@ class OrderFormFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="Statut", choices=OrderForm.Status.choices, empty_label="Tous")
     mission = django_filters.ChoiceFilter(label="Mission", choices=Mission.choices, empty_label="Toutes")
     commune = CommuneChoiceFilter(queryset=Commune.objects.filter(order_forms__isnull=False).distinct())
-    year = django_filters.NumberFilter(
-        label="Année",
-        field_name="issued_on",
-        lookup_expr="year",
-        widget=forms.NumberInput(attrs={"min": 2000, "max": 2100}),
-    )
+    year = YearFilter(label="Année", field_name="issued_on")
 
     class Meta:
         model = OrderForm

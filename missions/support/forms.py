@@ -15,6 +15,7 @@ from missions.support.services import Decision
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import bounded_inline_formset
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from pat_portal.kernel.text import ControlCharactersStrippedMixin
 from pat_portal.kernel.uploads import UploadField
 
 DATE_WIDGET = {"type": "date"}
@@ -46,8 +47,10 @@ class CommuneChoiceField(forms.ModelChoiceField):
         return f"{commune.name} ({commune.insee_code})"
 
 
-class _ProjectFieldsForm(forms.ModelForm):
-    """The project part shared by the three doors; "already under way" is a required yes/no question."""
+class _ProjectFieldsForm(ControlCharactersStrippedMixin, forms.ModelForm):
+    """The project part shared by the three doors; "already under way" is a required yes/no question.
+
+    Control characters pasted into the text are dropped (they broke the spreadsheet exports)."""
 
     already_under_way = forms.TypedChoiceField(
         label="Le projet a-t-il déjà commencé ?",

@@ -1,9 +1,20 @@
-"""The one export helper: declared columns → streamed CSV (French Excel) or XLSX.
+"""The one export mechanism: declared columns → the list's filters → streamed CSV (French Excel) or XLSX.
 
-An export declares its columns once, as a dict of French header → function of a row:
+An export declares its columns once, as a dict of French header → function of a row, and names the filter set
+of the list it exports:
 
     COLUMNS = {"Code INSEE": lambda c: c.insee_code, "Commune": lambda c: c.name}
-    return export_response(queryset, COLUMNS, "communes", fmt)
+    return export_response(request, fmt, rows=queryset, columns=COLUMNS, filename="communes",
+                           filterset_class=CommuneFilter)
+
+The filter set is bound to the query string, as the list binds it, so that an export holds the rows its list shows
+(a default of the filter set, such as the support queue's "to handle" status, included). A filter the form refuses
+is answered the same way by every export: 400 and a page listing the form's French errors, never every row nor
+none.
+
+Every text cell is made safe to open in a spreadsheet: control characters XML cannot hold are removed, and a
+text starting with a formula trigger is prefixed with a quote (OWASP "CSV injection"), so that no cell the portal
+writes is ever run as a formula. Numbers and dates stay numbers and dates.
 
 Rows are read with `.iterator()` so that tens of thousands of rows never sit in memory at once.
 """
@@ -16,12 +27,18 @@ from collections.abc import Callable, Iterable, Mapping
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from pat_portal.kernel.text import CONTROL_CHARACTERS
 
 Columns = Mapping[str, Callable[[object], object]]
 FORMATS = ("csv", "xlsx")
 CSV_DELIMITER = ";"
 CHUNK_SIZE = 2000
+# What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP, CSV injection).
+FORMULA_TRIGGERS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 
 
 class _Echo:
@@ -35,11 +52,22 @@ def _iterate(rows: Iterable) -> Iterable:
     return rows
 
 
+def safe_text(text: str) -> str:
+    """`text` as a spreadsheet cell may hold it: without control characters, never read as a formula."""
+    if CONTROL_CHARACTERS.search(text):  # rare: searching first keeps the common case a third as costly
+        text = CONTROL_CHARACTERS.sub("", text)
+    return "'" + text if text[:1] in FORMULA_TRIGGERS else text
+
+
 def _csv_value(value) -> str:
+    if isinstance(value, str):
+        return safe_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, decimal.Decimal | float):
         return f"{value}".replace(".", ",")
     if isinstance(value, datetime.datetime):
@@ -50,25 +78,28 @@ def _csv_value(value) -> str:
         )
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
-    return str(value)
+    return safe_text(str(value))
 
 
 def csv_lines(rows: Iterable, columns: Columns) -> Iterable[str]:
     """UTF-8 with BOM and `;` separators, so that French Excel opens it as is."""
     writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER)
-    yield "\ufeff" + writer.writerow(list(columns))
+    yield "\ufeff" + writer.writerow([safe_text(name) for name in columns])
     for row in _iterate(rows):
         yield writer.writerow([_csv_value(getter(row)) for getter in columns.values()])
 
 
 def _xlsx_value(value):
+    if isinstance(value, str):
+        # openpyxl stores a string starting with "=" as a formula: safe_text never lets one through.
+        return safe_text(value)
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, bool):
         return "oui" if value else "non"
-    if value is None or isinstance(value, int | float | decimal.Decimal | datetime.date | str):
+    if value is None or isinstance(value, int | float | decimal.Decimal | datetime.date):
         return value
-    return str(value)
+    return safe_text(str(value))
 
 
 def write_xlsx(rows: Iterable, columns: Columns, handle, *, title: str = "Export") -> None:
@@ -81,7 +112,7 @@ def write_xlsx(rows: Iterable, columns: Columns, handle, *, title: str = "Export
     sheet = workbook.create_sheet(title=title[:31])
     header = []
     for name in columns:
-        cell = WriteOnlyCell(sheet, value=name)
+        cell = WriteOnlyCell(sheet, value=safe_text(name))
         cell.font = Font(bold=True)
         header.append(cell)
     sheet.append(header)
@@ -90,7 +121,7 @@ def write_xlsx(rows: Iterable, columns: Columns, handle, *, title: str = "Export
     workbook.save(handle)
 
 
-def export_response(rows: Iterable, columns: Columns, filename: str, fmt: str):
+def spreadsheet_response(rows: Iterable, columns: Columns, filename: str, fmt: str):
     """Answer `rows` as a CSV stream or an XLSX file download; an unknown format is a 404."""
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
@@ -108,3 +139,46 @@ def export_response(rows: Iterable, columns: Columns, filename: str, fmt: str):
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     raise Http404("Format d'export inconnu.")
+
+
+def invalid_filter_response(request, filterset):
+    """400 and the form's French errors, with a way back to the list the export was asked from."""
+    form = filterset.form
+    errors = [
+        (form.fields[name].label if name in form.fields else "", message)
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    referer = request.headers.get("referer", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()) else ""
+    context = {"errors": errors, "back": back}
+    return render(request, "pat_portal/export_invalid_filter.html", context, status=400)
+
+
+def export_response(
+    request,
+    fmt: str,
+    *,
+    rows,
+    columns: Columns,
+    filename: str,
+    filterset_class=None,
+    filterset_kwargs: Mapping | None = None,
+    prepare: Callable[[QuerySet], Iterable] | None = None,
+):
+    """The response of every export view: `rows` filtered by the list's filter set, then written as `fmt`.
+
+    `rows` is the queryset the list starts from (already limited to what the user may see); `prepare` turns the
+    filtered queryset into the rows written, when they are not its instances (budget figures of order forms,
+    lines of the filtered order forms). An unknown format is a 404; a filter the form refuses, a 400.
+    """
+    if fmt not in FORMATS:
+        raise Http404("Format d'export inconnu.")
+    if filterset_class is not None:
+        filterset = filterset_class(request.GET, queryset=rows, request=request, **(filterset_kwargs or {}))
+        if not filterset.is_valid():
+            return invalid_filter_response(request, filterset)
+        rows = filterset.qs
+    if prepare is not None:
+        rows = prepare(rows)
+    return spreadsheet_response(rows, columns, filename, fmt)

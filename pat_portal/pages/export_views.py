@@ -1,7 +1,8 @@
 """Exports for GBM officers and consultants: CSV (French Excel) and XLSX, streamed, respecting list filters.
 
-Each export declares its columns once; what a role may not see is a column it does not get
-(internal notes, contacts' e-mail and phone) or a row it does not get (contacts who did not consent).
+Each export declares its columns once and goes through the kernel's `export_response` with its list's filter set;
+what a role may not see is a column it does not get (internal notes, contacts' e-mail and phone) or a row it does
+not get (contacts who did not consent).
 """
 
 from django.db.models import Prefetch
@@ -11,16 +12,11 @@ from communes.models import Commune, Contact
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.models.action_plans import Action, IndicatorValue
+from missions.support.filters import SupportRequestFilter
 from missions.support.models import SupportRequest
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
 from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
-
-
-def _filtered(filterset_class, request, queryset, **kwargs):
-    filterset = filterset_class(request.GET or None, queryset=queryset, request=request, **kwargs)
-    return filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
-
 
 COMMUNE_COLUMNS = {
     "Code INSEE": lambda c: c.insee_code,
@@ -39,8 +35,14 @@ COMMUNE_COLUMNS = {
 
 def communes(request, fmt):
     access.require(access.is_team(request.user))
-    queryset = _filtered(CommuneFilter, request, Commune.objects.visible_to(request.user))
-    return export_response(communes_overview(queryset).order_by("name"), COMMUNE_COLUMNS, "communes", fmt)
+    return export_response(
+        request,
+        fmt,
+        rows=communes_overview(Commune.objects.visible_to(request.user)).order_by("name"),
+        columns=COMMUNE_COLUMNS,
+        filename="communes",
+        filterset_class=CommuneFilter,
+    )
 
 
 def _indicators(action) -> str:
@@ -84,7 +86,9 @@ def actions(request, fmt):
         )
         .order_by("plan__accompaniment__commune__name", "position", "pk")
     )
-    return export_response(_filtered(ActionFilter, request, queryset), ACTION_COLUMNS, "actions", fmt)
+    return export_response(
+        request, fmt, rows=queryset, columns=ACTION_COLUMNS, filename="actions", filterset_class=ActionFilter
+    )
 
 
 MEETING_COLUMNS = {
@@ -111,18 +115,24 @@ def meetings(request, fmt):
 
     view = MeetingListView()
     view.request = request
-    queryset = _filtered(MeetingFilter, request, view.get_queryset(), user=request.user)
     columns = dict(MEETING_COLUMNS)
     if request.GET.get("notes_internes") == "1" and access.is_gbm(request.user):
         columns["Notes internes"] = lambda m: m.internal_notes
-    return export_response(queryset, columns, "reunions", fmt)
+    return export_response(
+        request,
+        fmt,
+        rows=view.get_queryset(),
+        columns=columns,
+        filename="reunions",
+        filterset_class=MeetingFilter,
+        filterset_kwargs={"user": request.user},
+    )
 
 
 def contacts(request, fmt):
     """Contacts: name, organisation and commune of those who consented to share them; e-mail and phone for GBM."""
     access.require(access.can_manage_contacts(request.user))
     queryset = Contact.objects.visible_to(request.user).select_related("commune").order_by("last_name", "first_name")
-    queryset = _filtered(ContactFilter, request, queryset)
     columns = {
         "Nom": lambda c: c.last_name,
         "Prénom": lambda c: c.first_name,
@@ -138,7 +148,9 @@ def contacts(request, fmt):
         }
     else:
         queryset = queryset.filter(consent_to_share=True, anonymised_at__isnull=True)
-    return export_response(queryset, columns, "contacts", fmt)
+    return export_response(
+        request, fmt, rows=queryset, columns=columns, filename="contacts", filterset_class=ContactFilter
+    )
 
 
 REQUEST_COLUMNS = {
@@ -159,9 +171,14 @@ REQUEST_COLUMNS = {
 
 def support_requests(request, fmt):
     access.require(access.is_team(request.user))
-    from missions.support.filters import SupportRequestFilter
-
     queryset = (
         SupportRequest.objects.visible_to(request.user).select_related("commune").order_by("-received_on", "-pk")
     )
-    return export_response(_filtered(SupportRequestFilter, request, queryset), REQUEST_COLUMNS, "demandes", fmt)
+    return export_response(
+        request,
+        fmt,
+        rows=queryset,
+        columns=REQUEST_COLUMNS,
+        filename="demandes",
+        filterset_class=SupportRequestFilter,
+    )

@@ -13,6 +13,7 @@ from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from pat_portal.kernel.text import ControlCharactersStrippedMixin
 
 
 def _contact_choices():
@@ -68,7 +69,9 @@ class AccompanimentForm(SubmissionTokenMixin, forms.ModelForm):
         self.helper.add_input(Submit("submit", "Enregistrer"))
 
 
-class MeetingForm(SubmissionTokenMixin, forms.ModelForm):
+class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, forms.ModelForm):
+    """A meeting; control characters pasted into its text are dropped (they broke the spreadsheet exports)."""
+
     present = ContactChoiceField(
         label="Participant·e·s présent·e·s",
         queryset=Contact.objects.none(),

@@ -121,11 +121,19 @@ ORDER_FORM_COLUMNS = {
 @require_safe
 def order_form_export(request, fmt):
     require_team(request.user)
-    queryset = OrderForm.objects.visible_to(request.user).select_related("commune").order_by("issued_on", "number")
-    filterset = OrderFormFilter(request.GET, queryset=queryset)
-    order_forms = filterset.qs if filterset.is_valid() else queryset.none()
-    rows = (order_form_budget(order_form) for order_form in with_budget(order_forms).iterator(EXPORT_CHUNK_SIZE))
-    return export_response(rows, ORDER_FORM_COLUMNS, "bons-de-commande", fmt)
+    return export_response(
+        request,
+        fmt,
+        rows=OrderForm.objects.visible_to(request.user).select_related("commune").order_by("issued_on", "number"),
+        columns=ORDER_FORM_COLUMNS,
+        filename="bons-de-commande",
+        filterset_class=OrderFormFilter,
+        prepare=_order_form_budgets,
+    )
+
+
+def _order_form_budgets(order_forms):
+    return (order_form_budget(order_form) for order_form in with_budget(order_forms).iterator(EXPORT_CHUNK_SIZE))
 
 
 LINE_COLUMNS = {
@@ -151,11 +159,17 @@ LINE_COLUMNS = {
 @require_safe
 def order_line_export(request, fmt):
     require_team(request.user)
-    order_forms = OrderFormFilter(request.GET, queryset=OrderForm.objects.visible_to(request.user))
-    lines = OrderLine.objects.filter(
-        order_form__in=order_forms.qs if order_forms.is_valid() else OrderForm.objects.none()
+    return export_response(
+        request,
+        fmt,
+        rows=OrderForm.objects.visible_to(request.user),
+        columns=LINE_COLUMNS,
+        filename="lignes-bons-de-commande",
+        filterset_class=OrderFormFilter,
+        prepare=_lines_of,
     )
-    rows = lines_with_consumption(lines.select_related("order_form__commune")).order_by(
-        "order_form__issued_on", "order_form__number", "position", "pk"
-    )
-    return export_response(rows, LINE_COLUMNS, "lignes-bons-de-commande", fmt)
+
+
+def _lines_of(order_forms):
+    lines = OrderLine.objects.filter(order_form__in=order_forms).select_related("order_form__commune")
+    return lines_with_consumption(lines).order_by("order_form__issued_on", "order_form__number", "position", "pk")

@@ -277,6 +277,12 @@ def time_export(request, fmt):
     queryset = (
         TimeEntry.objects.visible_to(request.user).with_related().order_by("date", "consultant__last_name", "pk")
     )
-    filterset = TimeEntryFilter(request.GET, queryset=queryset, user=request.user)
-    rows = filterset.qs if filterset.is_valid() else queryset.none()
-    return export_response(rows, TIME_COLUMNS, "temps-passe", fmt)
+    return export_response(
+        request,
+        fmt,
+        rows=queryset,
+        columns=TIME_COLUMNS,
+        filename="temps-passe",
+        filterset_class=TimeEntryFilter,
+        filterset_kwargs={"user": request.user},
+    )

