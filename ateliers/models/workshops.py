@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
@@ -30,6 +31,11 @@ class WorkshopQuerySet(RoleScopedQuerySet):
     def upcoming(self, *, now=None):
         """Workshops not over yet (cancelled ones included, so that calendars can show the cancellation)."""
         return self.filter(ends_at__gte=now or timezone.now())
+
+    def awaiting_closure(self, *, now=None):
+        """Workshops over but still "planifié": the team must say whether each was held (or cancel it). The same
+        rule as `Workshop.awaiting_closure`."""
+        return self.filter(status=Workshop.Status.PLANNED, ends_at__lt=now or timezone.now())
 
 
 class Workshop(VersionedModel):
@@ -121,6 +127,25 @@ class Workshop(VersionedModel):
     @property
     def has_started(self) -> bool:
         return self.starts_at <= timezone.now()
+
+    # Closure (issue 16) -------------------------------------------------------------------------------------------
+    def awaiting_closure_at(self, now: datetime.datetime) -> bool:
+        """Over at `now` and still "planifié": was it held? The same rule as `Workshop.objects.awaiting_closure()`."""
+        return self.status == self.Status.PLANNED and self.ends_at < now
+
+    @property
+    def awaiting_closure(self) -> bool:
+        return self.awaiting_closure_at(timezone.now())
+
+    def closure_lateness_on(self, today: datetime.date) -> Lateness | None:
+        """Days since the workshop's last day, while it awaits closure (the day after it is one day late)."""
+        if self.status != self.Status.PLANNED:
+            return None
+        return Lateness.after(timezone.localdate(self.ends_at), today)
+
+    @property
+    def closure_lateness(self) -> Lateness | None:
+        return self.closure_lateness_on(timezone.localdate()) if self.awaiting_closure else None
 
     @property
     def accepts_registrations(self) -> bool:

@@ -25,4 +25,16 @@ class ProgrammeAdmin(SimpleHistoryAdmin):
         ),
         ("Mission 2 : ateliers de partage", {"fields": ["target_workshops_min", "target_workshops_max"]}),
         ("Mission 3 : projets locaux", {"fields": ["target_local_projects_min", "target_local_projects_max"]}),
+        (
+            "Pilotage : retards, relances",
+            {
+                "fields": [
+                    "validation_due_days",
+                    "minutes_due_days",
+                    "silent_commune_days",
+                    "reminder_interval_days",
+                    "timesheet_weeks_checked",
+                ]
+            },
+        ),
     ]

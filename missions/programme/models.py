@@ -1,7 +1,9 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+from pat_portal.kernel.lateness import Thresholds
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -49,6 +51,38 @@ class Programme(models.Model):
     target_local_projects_min = models.PositiveSmallIntegerField("projets locaux accompagnés (minimum)", default=4)
     target_local_projects_max = models.PositiveSmallIntegerField("projets locaux accompagnés (maximum)", default=5)
 
+    # Steering thresholds (issue 16): when an item becomes late, a commune silent, a reminder due.
+    validation_due_days = models.PositiveSmallIntegerField(
+        "délai de validation d'un livrable (jours)",
+        default=15,
+        validators=[MinValueValidator(1)],
+        help_text="Un livrable soumis attend la validation de GBM ; au-delà de ce délai, il est en retard.",
+    )
+    minutes_due_days = models.PositiveSmallIntegerField(
+        "délai de rédaction d'un compte rendu de réunion (jours)",
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text="Une réunion sans compte rendu après ce délai est signalée au prestataire.",
+    )
+    silent_commune_days = models.PositiveSmallIntegerField(
+        "commune silencieuse après (jours)",
+        default=60,
+        validators=[MinValueValidator(1)],
+        help_text="Sans réunion, modification ni connexion de son élu·e pendant ce délai, une commune est signalée.",
+    )
+    reminder_interval_days = models.PositiveSmallIntegerField(
+        "intervalle minimal entre deux relances (jours)",
+        default=14,
+        validators=[MinValueValidator(1)],
+        help_text="Une commune n'est pas relancée deux fois dans ce délai.",
+    )
+    timesheet_weeks_checked = models.PositiveSmallIntegerField(
+        "semaines de temps vérifiées",
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="Nombre de semaines passées où l'on signale au prestataire une semaine sans temps saisi.",
+    )
+
     history = HistoricalRecords()
     objects = ProgrammeQuerySet.as_manager()
 
@@ -59,6 +93,17 @@ class Programme(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The contract's steering thresholds, as the kernel reads them (`pat_portal.kernel.lateness`)."""
+        return Thresholds(
+            validation_due_days=self.validation_due_days,
+            minutes_due_days=self.minutes_due_days,
+            silent_commune_days=self.silent_commune_days,
+            reminder_interval_days=self.reminder_interval_days,
+            timesheet_weeks_checked=self.timesheet_weeks_checked,
+        )
 
     def clean(self):
         errors = {}

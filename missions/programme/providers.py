@@ -1,8 +1,19 @@
-"""What the programme plugs in at start-up: its demo step (the contract, before any domain's field work)."""
+"""What the programme plugs in at start-up: its demo step (the contract, before any domain's field work) and the
+contract's steering thresholds, which the kernel reads (deliverables awaiting validation for too long)."""
 
 
 def register() -> None:
     from missions.programme import demo
     from pat_portal.kernel.demo import register_step
+    from pat_portal.kernel.lateness import register_thresholds
 
     register_step(20, demo.seed)
+    register_thresholds(current_thresholds)
+
+
+def current_thresholds():
+    """The thresholds of the programme running today (None when there is no programme yet)."""
+    from missions.programme.models import Programme
+
+    programme = Programme.objects.current()
+    return programme.thresholds if programme is not None else None

@@ -6,16 +6,19 @@ followed step by step until it is completed or abandoned. Every status change is
 timeline (`SupportRequestEvent`), which also feeds the commune's hub.
 """
 
+import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 from pat_portal.kernel.uploads import UploadPath
@@ -35,6 +38,25 @@ class SupportRequestQuerySet(CommuneScopedQuerySet):
     def open(self):
         """Requests still waiting for a decision."""
         return self.filter(status__in=SupportRequest.OPEN_STATUSES)
+
+    def with_late_steps(self, today: datetime.date):
+        """Requests with at least one late step (`SupportStep.objects.late(today)`)."""
+        return self.filter(models.Exists(SupportStep.objects.late(today).filter(request=models.OuterRef("pk"))))
+
+    def without_late_steps(self, today: datetime.date):
+        return self.exclude(models.Exists(SupportStep.objects.late(today).filter(request=models.OuterRef("pk"))))
+
+    def annotate_step_lateness(self, today: datetime.date):
+        """Each request gets `oldest_late_step_end`: the earliest planned end among its late steps, i.e. the most
+        overdue one (None when no step is late), from which `SupportRequest.step_lateness` says how late it is
+        without a query per row."""
+        oldest = (
+            SupportStep.objects.late(today)
+            .filter(request=models.OuterRef("pk"))
+            .order_by("planned_end")
+            .values("planned_end")[:1]
+        )
+        return self.annotate(oldest_late_step_end=models.Subquery(oldest))
 
 
 class SupportRequest(VersionedModel, DeliverableSubject):
@@ -262,6 +284,15 @@ class SupportRequest(VersionedModel, DeliverableSubject):
     def plan_theme(self) -> str | None:
         return self.KIND_THEMES.get(self.kind)
 
+    def step_lateness_on(self, today: datetime.date) -> Lateness | None:
+        """How late the request's most overdue step is on `today` (needs `annotate_step_lateness(today)`)."""
+        return Lateness.after(getattr(self, "oldest_late_step_end", None), today)
+
+    @cached_property
+    def step_lateness(self) -> Lateness | None:
+        """Today's lateness of the most overdue step, on a queryset annotated by `annotate_step_lateness`."""
+        return self.step_lateness_on(timezone.localdate())
+
     # State changes -----------------------------------------------------------------------------------
     def allowed_next_statuses(self) -> tuple[str, ...]:
         return self.TRANSITIONS.get(self.status, ())
@@ -373,6 +404,18 @@ class SupportRequestEvent(models.Model):
         return f"{self.request.reference} : {self.get_status_display()}"
 
 
+class SupportStepQuerySet(models.QuerySet):
+    def late(self, today: datetime.date):
+        """Late steps: their planned end is before `today` and they are neither done nor dropped ("sans objet").
+        The same rule as `SupportStep.lateness_on()`."""
+        return self.filter(planned_end__lt=today).exclude(status__in=SupportStep.CLOSED_STATUSES)
+
+    def beyond_programme(self):
+        """Steps planned to end (or, without an end, to start) after the end of their request's programme."""
+        end = models.F("request__programme__end_date")
+        return self.filter(models.Q(planned_end__gt=end) | models.Q(planned_end__isnull=True, planned_start__gt=end))
+
+
 class SupportStep(VersionedModel):
     """One step of the staged support chosen at the decision (the contract's list of project-building steps)."""
 
@@ -392,6 +435,8 @@ class SupportStep(VersionedModel):
         DROPPED = "sans_objet", "Sans objet"
 
     KIND_ORDER = {kind: position for position, kind in enumerate(Kind.values)}
+    # Done or dropped: such a step is never late.
+    CLOSED_STATUSES = (Status.DONE, Status.DROPPED)
 
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField("étape", max_length=30, choices=Kind.choices)
@@ -405,6 +450,7 @@ class SupportStep(VersionedModel):
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     history = HistoricalRecords()
+    objects = SupportStepQuerySet.as_manager()
 
     class Meta:
         verbose_name = "étape d'accompagnement"
@@ -422,6 +468,30 @@ class SupportStep(VersionedModel):
 
     def __str__(self):
         return self.get_kind_display()
+
+    # Lateness (issue 16) -------------------------------------------------------------------------------------------
+    def lateness_on(self, today: datetime.date) -> Lateness | None:
+        """Late when the planned end is before `today` and the step is neither done nor dropped; counted in days
+        from the planned end. The same rule as `SupportStep.objects.late()`."""
+        if self.status in self.CLOSED_STATUSES:
+            return None
+        return Lateness.after(self.planned_end, today)
+
+    def days_late(self, today: datetime.date) -> int:
+        lateness = self.lateness_on(today)
+        return lateness.days if lateness else 0
+
+    @cached_property
+    def lateness(self) -> Lateness | None:
+        """Today's lateness, for templates and exports."""
+        return self.lateness_on(timezone.localdate())
+
+    @property
+    def beyond_programme(self) -> bool:
+        """Planned to end (or, without an end, to start) after the programme's end date: flagged on save and on the
+        request's page, never refused. Reads request → programme: select them with the step."""
+        last_planned = self.planned_end or self.planned_start
+        return last_planned is not None and last_planned > self.request.programme.end_date
 
 
 class StepDocument(models.Model):

@@ -1,10 +1,14 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.lateness import Lateness, start_of_day
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
@@ -213,6 +217,14 @@ class DeliverableQuerySet(RoleScopedQuerySet):
     def awaiting_validation(self):
         return self.filter(status=Deliverable.Status.SUBMITTED)
 
+    def late_for_validation(self, today: datetime.date, due_days: int):
+        """Versions awaiting validation for more than `due_days` days on `today` (the programme's
+        `validation_due_days`): submitted before the start of the day `due_days` days ago. The same rule as
+        `Deliverable.validation_lateness_on()`."""
+        return self.awaiting_validation().filter(
+            submitted_at__lt=start_of_day(today - datetime.timedelta(days=due_days))
+        )
+
     def validated(self):
         return self.filter(status=Deliverable.Status.VALIDATED)
 
@@ -310,6 +322,20 @@ class Deliverable(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.status == self.Status.WITHDRAWN
+
+    # Waiting for validation (issue 16) ----------------------------------------------------------------------------
+    def days_waiting(self, today: datetime.date) -> int | None:
+        """Whole days since submission (local calendar days) for a version awaiting validation; None otherwise."""
+        if self.status != self.Status.SUBMITTED:
+            return None
+        return (today - timezone.localdate(self.submitted_at)).days
+
+    def validation_lateness_on(self, today: datetime.date, due_days: int) -> Lateness | None:
+        """Late when awaiting validation for more than `due_days` days (the programme's `validation_due_days`);
+        counted from the due day. The same rule as `DeliverableQuerySet.late_for_validation()`."""
+        if self.status != self.Status.SUBMITTED:
+            return None
+        return Lateness.after(timezone.localdate(self.submitted_at) + datetime.timedelta(days=due_days), today)
 
     def integrity_ok(self) -> bool:
         """True when the stored file still has the hash recorded at validation."""

@@ -7,10 +7,12 @@ from django.db import models, transaction
 from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.lateness import Lateness, last_day_of_month
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
@@ -161,6 +163,23 @@ class ActionQuerySet(models.QuerySet):
             plan__accompaniment__commune__population__lt=threshold,
         ).exclude(status=Action.Status.ABANDONED)
 
+    def late(self, today: datetime.date):
+        """Late actions: their end month is over on `today` (today is after its last day) and they are neither done
+        nor abandoned. The same rule as `Action.lateness_on()`."""
+        return self.filter(self._late(today))
+
+    def not_late(self, today: datetime.date):
+        """Every action `late(today)` leaves out: no end month, end month not over, done or abandoned."""
+        return self.exclude(self._late(today))
+
+    @staticmethod
+    def _late(today: datetime.date) -> models.Q:
+        return models.Q(end_month__lt=today.replace(day=1)) & ~models.Q(status__in=Action.CLOSED_STATUSES)
+
+    def beyond_programme(self):
+        """Actions planned to end after the programme (their end month starts after the contract's end date)."""
+        return self.filter(end_month__gt=models.F("plan__accompaniment__programme__end_date"))
+
 
 def first_of_month(value: datetime.date | None) -> datetime.date | None:
     return value.replace(day=1) if value else None
@@ -223,6 +242,9 @@ class Action(VersionedModel):
     )
     position = models.PositiveIntegerField("ordre", default=0)
 
+    # Done or abandoned: such an action is never late.
+    CLOSED_STATUSES = (Status.DONE, Status.ABANDONED)
+
     history = HistoricalRecords()
     objects = ActionQuerySet.as_manager()
 
@@ -254,6 +276,32 @@ class Action(VersionedModel):
             organisation = f" ({self.lead_contact.organisation})" if self.lead_contact.organisation else ""
             return f"{self.lead_contact.full_name}{organisation}"
         return self.lead_organisation
+
+    # Lateness (issue 16) -------------------------------------------------------------------------------------------
+    def lateness_on(self, today: datetime.date) -> Lateness | None:
+        """Late when the end month is over (`today` after its last day) and the action is neither done nor
+        abandoned; counted in days from the end month's last day. The same rule as `Action.objects.late()`."""
+        if self.end_month is None or self.status in self.CLOSED_STATUSES:
+            return None
+        return Lateness.after(last_day_of_month(self.end_month), today)
+
+    def days_late(self, today: datetime.date) -> int:
+        lateness = self.lateness_on(today)
+        return lateness.days if lateness else 0
+
+    @cached_property
+    def lateness(self) -> Lateness | None:
+        """Today's lateness, for templates and exports."""
+        return self.lateness_on(timezone.localdate())
+
+    @property
+    def beyond_programme(self) -> bool:
+        """Planned to end after the programme: the end month starts after the contract's end date (an action ending
+        in the contract's last month is within it). Flagged on save and on the plan, never refused.
+        Reads plan → accompaniment → programme: select them with the action on lists."""
+        if self.end_month is None:
+            return False
+        return self.end_month.replace(day=1) > self.plan.accompaniment.programme.end_date
 
     def clean(self):
         self.start_month = first_of_month(self.start_month)

@@ -1,10 +1,13 @@
+import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.lateness import Lateness, start_of_day
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 # Head-counts of people not recorded by name: (field name, French label, contact categories it covers).
@@ -19,6 +22,11 @@ HEADCOUNT_FIELDS = [
 
 class MeetingQuerySet(CommuneScopedQuerySet):
     """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
+
+    def without_minutes_after(self, today: datetime.date, due_days: int):
+        """Meetings still without minutes more than `due_days` days (the programme's `minutes_due_days`) after the
+        day they were held, on `today`. The same rule as `Meeting.minutes_lateness_on()`."""
+        return self.filter(minutes="", starts_at__lt=start_of_day(today - datetime.timedelta(days=due_days)))
 
 
 class Meeting(models.Model):
@@ -106,6 +114,13 @@ class Meeting(models.Model):
 
     def get_absolute_url(self):
         return reverse("missions:meeting_detail", args=[self.pk])
+
+    def minutes_lateness_on(self, today: datetime.date, due_days: int) -> Lateness | None:
+        """Late when there are still no minutes more than `due_days` days after the meeting's day; counted from the
+        due day. The same rule as `Meeting.objects.without_minutes_after()`."""
+        if self.minutes:
+            return None
+        return Lateness.after(timezone.localdate(self.starts_at) + datetime.timedelta(days=due_days), today)
 
     @property
     def headcount_total(self) -> int:

@@ -4,6 +4,7 @@ Money is `Decimal` end to end: each line is rounded to the cent (half-up) on its
 summed; the totals of an order form are therefore always the sum of what its lines show.
 """
 
+import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -11,10 +12,12 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import Mission
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.uploads import UploadPath
 
 CENT = Decimal("0.01")
@@ -70,6 +73,14 @@ class OrderFormQuerySet(models.QuerySet):
         """Order forms that commit the budget: every status but the draft."""
         return self.exclude(status=OrderForm.Status.DRAFT)
 
+    def late(self, today: datetime.date):
+        """Late order forms: their planned end of execution is before `today` and the work is not delivered yet
+        (neither executed, invoiced nor paid). The same rule as `OrderForm.lateness_on()`."""
+        return self.filter(planned_end__lt=today).exclude(status__in=OrderForm.EXECUTED_STATUSES)
+
+    def not_late(self, today: datetime.date):
+        return self.exclude(models.Q(planned_end__lt=today) & ~models.Q(status__in=OrderForm.EXECUTED_STATUSES))
+
 
 class OrderForm(VersionedModel):
     """A bon de commande: GBM orders half-days or flat-priced work from the contractor under the programme."""
@@ -91,6 +102,12 @@ class OrderForm(VersionedModel):
         help_text="Unique dans le programme, par exemple BC-2025-007. Proposé automatiquement.",
     )
     issued_on = models.DateField("date", default=timezone.localdate)
+    planned_end = models.DateField(
+        "fin d'exécution prévue",
+        null=True,
+        blank=True,
+        help_text="Facultatif : au-delà, un bon ni exécuté, ni facturé, ni payé est signalé en retard.",
+    )
     object = models.CharField("objet", max_length=300)
     mission = models.PositiveSmallIntegerField("mission", choices=Mission.choices)
     commune = models.ForeignKey(
@@ -186,6 +203,23 @@ class OrderForm(VersionedModel):
     def is_executed(self) -> bool:
         """Executed, invoiced or paid: the ordered work has been delivered."""
         return self.status in self.EXECUTED_STATUSES
+
+    # Lateness (issue 16) -------------------------------------------------------------------------------------------
+    def lateness_on(self, today: datetime.date) -> Lateness | None:
+        """Late when the planned end of execution is before `today` and the work is not executed (nor invoiced,
+        nor paid); counted in days from the planned end. The same rule as `OrderForm.objects.late()`."""
+        if self.is_executed:
+            return None
+        return Lateness.after(self.planned_end, today)
+
+    def days_late(self, today: datetime.date) -> int:
+        lateness = self.lateness_on(today)
+        return lateness.days if lateness else 0
+
+    @cached_property
+    def lateness(self) -> Lateness | None:
+        """Today's lateness, for templates and exports."""
+        return self.lateness_on(timezone.localdate())
 
     def next_status(self) -> str | None:
         position = self.STATUS_ORDER.index(self.status)

@@ -1,0 +1,95 @@
+"""Lateness, said the same way everywhere: "En retard de 35 jours", computed from planned dates.
+
+What is late is decided by each model, in one place each (`Action.objects.late()`, `SupportStep.objects.late()`,
+`OrderForm.objects.late()`, `Deliverable.days_waiting()`…); they all answer with a `Lateness`, which lists, pages,
+hub sections, home pages, digests and exports show as text (never as a colour alone).
+
+The N-day thresholds are settings of the contract (`missions.Programme`); the kernel cannot import it, so the
+programme registers a provider at start-up and kernel code asks `thresholds()`.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+
+from django.utils import timezone
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Lateness:
+    """How many days an item is past its due date (always at least one)."""
+
+    days: int
+
+    def __post_init__(self):
+        if self.days < 1:
+            raise ValueError("A lateness is at least one day; an item on time has no Lateness (None).")
+
+    @classmethod
+    def after(cls, due: datetime.date | None, today: datetime.date) -> "Lateness | None":
+        """The lateness on `today` of an item due on `due` (the last day it may still be done on time);
+        None when it is not late, or has no due date."""
+        if due is None:
+            return None
+        days = (today - due).days
+        return cls(days) if days > 0 else None
+
+    @property
+    def days_label(self) -> str:
+        """1 jour; 35 jours."""
+        return f"{self.days} jour" if self.days == 1 else f"{self.days} jours"
+
+    @property
+    def label(self) -> str:
+        """En retard de 35 jours."""
+        return f"En retard de {self.days_label}"
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def today() -> datetime.date:
+    """The day as the portal's users live it (local time zone)."""
+    return timezone.localdate()
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Local midnight at the start of `day`, as an aware datetime (to compare with datetime fields)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def last_day_of_month(day: datetime.date) -> datetime.date:
+    """The last day of the month of `day` (an action planned "until October" may be done until 31 October)."""
+    next_month = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return next_month - datetime.timedelta(days=1)
+
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+# The contract's N-day thresholds ---------------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Thresholds:
+    """The programme's steering thresholds (defaults: the contract's own, used when no programme exists yet)."""
+
+    validation_due_days: int = 15
+    minutes_due_days: int = 7
+    silent_commune_days: int = 60
+    reminder_interval_days: int = 14
+    timesheet_weeks_checked: int = 4
+
+
+_thresholds_provider: Callable[[], Thresholds | None] | None = None
+
+
+def register_thresholds(provider: Callable[[], Thresholds | None]) -> None:
+    """The programme registers how to read the current contract's thresholds (missions' AppConfig.ready)."""
+    global _thresholds_provider
+    _thresholds_provider = provider
+
+
+def thresholds() -> Thresholds:
+    """The current programme's thresholds (one query), or the defaults when there is no programme."""
+    found = _thresholds_provider() if _thresholds_provider is not None else None
+    return found or Thresholds()
