@@ -59,6 +59,14 @@ def safe_text(text: str) -> str:
     return "'" + text if text[:1] in FORMULA_TRIGGERS else text
 
 
+def unquoted_text(text: str) -> str:
+    """A cell's text as it was before `safe_text` quoted it: what an import of the portal's own export reads.
+
+    (A text that itself began with a quote and a formula trigger, such as "'=", loses that quote: rare enough.)
+    """
+    return text[1:] if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS else text
+
+
 def _csv_value(value) -> str:
     if isinstance(value, str):
         return safe_text(value)
