@@ -14,6 +14,7 @@ from missions.mission1.models.action_plans import (
 )
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
+from missions.mission1.models.share_links import PlanShareLink
 from missions.money.models.orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.programme.choices import ActionTheme
@@ -41,6 +42,7 @@ __all__ = [
     "Diagnostic",
     "Meeting",
     "MeetingParticipant",
+    "PlanShareLink",
     "Programme",
     "SharedFinding",
     "Stake",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from missions.mission1.views import accompaniments, action_plans, diagnostics, meetings
+from missions.mission1.views import accompaniments, action_plans, diagnostics, imports, meetings, share
 from missions.money.views import orders as order_views
 from missions.money.views import time as time_views
 from missions.support import views as support_views
@@ -54,6 +54,34 @@ urlpatterns = [
         action_plans.action_from_lead,
         name="action_from_lead",
     ),
+    # Mission 1: imports, exports in the import template, share links (issue 20)
+    path("plan-d-actions/modele.<str:fmt>", imports.action_plan_template, name="action_plan_template"),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/export.<str:fmt>",
+        imports.action_plan_export,
+        name="action_plan_export",
+    ),
+    path("communes/<str:insee_code>/plan-d-actions/import/", imports.action_plan_import, name="action_plan_import"),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/import/confirmer/",
+        imports.action_plan_import_confirm,
+        name="action_plan_import_confirm",
+    ),
+    path("diagnostic/modele.<str:fmt>", imports.diagnostic_template, name="diagnostic_template"),
+    path("communes/<str:insee_code>/diagnostic/export.<str:fmt>", imports.diagnostic_export, name="diagnostic_export"),
+    path("communes/<str:insee_code>/diagnostic/import/", imports.diagnostic_import, name="diagnostic_import"),
+    path(
+        "communes/<str:insee_code>/diagnostic/import/confirmer/",
+        imports.diagnostic_import_confirm,
+        name="diagnostic_import_confirm",
+    ),
+    path("communes/<str:insee_code>/plan-d-actions/partage/", share.share_link_create, name="share_link_create"),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/partage/desactiver/",
+        share.share_link_revoke,
+        name="share_link_revoke",
+    ),
+    path("partage/plan/<str:token>/", share.shared_plan, name="shared_plan"),
     path("actions/", action_plans.ActionListView.as_view(), name="action_list"),
     path("actions/<int:pk>/", action_plans.action_detail, name="action_detail"),
     path("actions/<int:pk>/modifier/", action_plans.action_update, name="action_update"),

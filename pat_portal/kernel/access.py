@@ -151,6 +151,22 @@ def can_approve_action_plan(user, plan) -> bool:
     return is_elu(user) and plan.accompaniment.commune_id == user.commune_id
 
 
+def can_import_spreadsheet(user) -> bool:
+    """GBM officers and consultants bring an existing plan or diagnostic in from a spreadsheet, as they would type
+    it (never while a submitted version awaits validation: the import is an edit like any other)."""
+    return can_write_field_work(user)
+
+
+def can_share_action_plan(user, plan) -> bool:
+    """A read-only link for the municipal council is created by the commune's own élus or by a GBM officer."""
+    return is_gbm(user) or (is_elu(user) and plan.accompaniment.commune_id == user.commune_id)
+
+
+def can_revoke_share_link(user, link) -> bool:
+    """A share link is turned off by the commune's own élus or by a GBM officer, whoever created it."""
+    return can_share_action_plan(user, link.plan)
+
+
 def can_decide_support_request(user) -> bool:
     """Only a GBM officer accepts or refuses a support request (after agreeing it with the contractor)."""
     return is_gbm(user)

@@ -17,6 +17,7 @@ class HistoryEntry:
     action: str
     object_label: str
     changes: list[Change] = field(default_factory=list)
+    reason: str = ""  # why the change was made, when the writer said (e.g. « Import du fichier « plan.xlsx » »)
 
 
 ACTIONS = {"+": "Création", "~": "Modification", "-": "Suppression"}
@@ -66,7 +67,8 @@ def history_entries(*querysets, limit: int = 200, labels: dict | None = None) ->
                     old, new = _display(previous, change.field), _display(record, change.field)
                 changes.append(Change(label=str(model_field.verbose_name).capitalize(), old=old, new=new))
         previous_by_object[key] = record
-        if record.history_type == "~" and previous is not None and not changes:
+        reason = record.history_change_reason or ""
+        if record.history_type == "~" and previous is not None and not changes and not reason:
             continue
         entries.append(
             HistoryEntry(
@@ -78,6 +80,7 @@ def history_entries(*querysets, limit: int = 200, labels: dict | None = None) ->
                     f"« {labels.get(record.instance_type) or record.instance} »"
                 ),
                 changes=changes,
+                reason=reason,
             )
         )
     entries.reverse()

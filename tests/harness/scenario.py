@@ -42,6 +42,10 @@ GBM_ONLY_HIDDEN = ("ok", 403, 404, 404, "L")
 ELU_WRITE = (403, 403, "ok", 404, "L")
 POST_ONLY = (405, 405, 405, 405, "L")
 ELU_REGISTRATION_WRITE = ("ok", "ok", "ok", 404, "L")  # élus manage their own commune's registrations
+SHARE_WRITE = ("ok", 403, "ok", 404, "L")  # the commune's élus and GBM share their plan with the council
+SHARE_REVOKE = (404, 403, 404, 404, "L")  # a forged POST names no link of the plan
+PUBLIC_TOKEN = (404, 404, 404, 404, 404)  # a token-addressed public page: an unknown token is not found, for anyone
+PUBLIC_TOKEN_POST = (405, 405, 405, 405, 405)
 
 
 def scenario(commune, other_commune, consultant):
@@ -122,6 +126,13 @@ MATRIX = {
     "missions:action_plan_approve": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, ELU_WRITE),
     "missions:action_create": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
     "missions:action_from_lead": (lambda s: {"insee_code": s["insee"], "lead_pk": s["lead"]}, POST_ONLY, TEAM_WRITE),
+    "missions:action_plan_import": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
+    "missions:action_plan_import_confirm": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, TEAM_WRITE),
+    "missions:diagnostic_import": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
+    "missions:diagnostic_import_confirm": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, TEAM_WRITE),
+    "missions:share_link_create": (lambda s: {"insee_code": s["insee"]}, SHARE_WRITE, SHARE_WRITE),
+    "missions:share_link_revoke": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, SHARE_REVOKE),
+    "missions:shared_plan": (lambda s: {"token": "x" * 43}, PUBLIC_TOKEN, PUBLIC_TOKEN_POST),
     "missions:action_detail": (lambda s: {"pk": s["action"]}, READ, READ),
     "missions:action_update": (lambda s: {"pk": s["action"]}, TEAM_READ, TEAM_WRITE),
     "missions:action_move": (lambda s: {"pk": s["action"], "direction": "monter"}, POST_ONLY, TEAM_WRITE),

@@ -17,6 +17,7 @@ PUBLIC_URL_NAMES = {
     "missions:support_public_done",
     "calendar_feed",  # calendar apps: the secret token in the URL identifies the user
     "personal_data",  # the GDPR notice (données personnelles et mentions légales) is for everyone
+    "missions:shared_plan",  # a council member opens the plan's read-only link: its secret token is the access
 }
 
 

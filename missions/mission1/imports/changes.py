@@ -1,0 +1,133 @@
+"""What plan and diagnostic imports share once the rows are read: values kept as JSON between the preview and the
+confirmation, the French description of a change, the order of the rows, the fingerprint of what was previewed."""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from missions.mission1.imports.columns import month_label, shown
+from pat_portal.kernel.templatetags.portal import euros
+
+
+def to_json(value):
+    """A value as the preview stores it (JSON: Decimal and dates as strings)."""
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def typed(model, name: str, value):
+    """A stored value back to what the model field holds."""
+    return model._meta.get_field(name).to_python(value)
+
+
+def fingerprint(data) -> str:
+    """SHA-256 of what the rows were compared with: confirming applies the preview only if it still holds."""
+    return hashlib.sha256(json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True).encode()).hexdigest()
+
+
+def row_state(instance) -> dict:
+    """A row's field values as text (foreign keys as ids), for the fingerprint."""
+    return {field.attname: field.value_to_string(instance) for field in instance._meta.concrete_fields}
+
+
+def display(model, name: str, value) -> str:
+    """A field's value as the preview shows it: the choice's label, euros, "mars 2026", "oui"."""
+    model_field = model._meta.get_field(name)
+    if value is None or value == "":
+        return "—"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime.date):
+        return month_label(value) if name.endswith("_month") else value.strftime("%d/%m/%Y")
+    if isinstance(value, Decimal) and name in {"cost_estimate", "amount"}:
+        return euros(value)
+    if isinstance(value, Decimal):
+        return shown(value.normalize() if value == value.to_integral_value() else value)
+    return shown(value, limit=80)
+
+
+def label(model, name: str) -> str:
+    return str(model._meta.get_field(name).verbose_name).capitalize()
+
+
+def describe_changes(instance, values: dict) -> tuple[dict, list[str]]:
+    """The fields `values` changes on `instance`, and their French description (« Statut : Proposée → En cours »)."""
+    model = type(instance)
+    changed, lines = {}, []
+    for name, value in values.items():
+        current = getattr(instance, model._meta.get_field(name).attname)
+        if current != value:
+            changed[name] = value
+            lines.append(f"{label(model, name)} : {display(model, name, current)} → {display(model, name, value)}")
+    return changed, lines
+
+
+@dataclass
+class Ordering:
+    """Positions to write: the rows the file adds, and existing rows whose place changes."""
+
+    new_positions: list[int] = field(default_factory=list)
+    moved: dict = field(default_factory=dict)  # existing row → new position
+
+    @property
+    def reorders(self) -> bool:
+        return bool(self.moved)
+
+
+def order_rows(existing: list, desired: list) -> Ordering:
+    """Where the file's rows go. `existing`: the rows in their current order; `desired`: the file's rows in its
+    order, an existing row or None for a new one.
+
+    When the file lists every existing row, its order becomes the order (existing rows move only if their place
+    changed). A file listing only some rows leaves their order alone and adds the new ones at the end.
+    """
+    new_count = sum(1 for item in desired if item is None)
+    listed = [item for item in desired if item is not None]
+    last = max((item.position for item in existing), default=-1)
+    complete = bool(existing) and len({id(item) for item in listed}) == len(existing)
+    in_order = desired[: len(existing)] == existing  # the file lists the rows in their order, new ones after
+    if not complete or in_order:
+        return Ordering(new_positions=[last + 1 + index for index in range(new_count)])
+    ordering = Ordering()
+    for position, item in enumerate(desired):
+        if item is None:
+            ordering.new_positions.append(position)
+        elif item.position != position:
+            ordering.moved[item] = position
+    return ordering
+
+
+class PreviewOutdated(Exception):
+    """The content changed since the preview: `preview` is the new one, `stored` what to keep for its confirmation."""
+
+    def __init__(self, preview, stored):
+        super().__init__("Le contenu a changé depuis l'aperçu.")
+        self.preview = preview
+        self.stored = stored
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    contacts_created: int
+    noun: str = "action"
+
+    def summary(self, filename: str) -> str:
+        return (
+            f"Import du fichier « {filename} » : {self.created} {self.noun}(s) créée(s), {self.updated} modifiée(s), "
+            f"{self.unchanged} inchangée(s), {self.contacts_created} contact(s) créé(s)."
+        )
+
+
+def mark_history(instance, *, by, reason: str):
+    """The history record of the next save or deletion of `instance` names the importing person and the file."""
+    instance._change_reason = reason
+    instance._history_user = by
+    return instance

@@ -1,0 +1,353 @@
+"""An uploaded spreadsheet as a table of cells: XLSX through openpyxl (values as last computed by the spreadsheet),
+CSV as French Excel writes it (";" separators, UTF-8 or Windows-1252).
+
+The file goes through the portal's upload checks first (size limit, type read from the content): an XLSX must be a
+real Excel workbook; a CSV must be text, not another format renamed. Then what a spreadsheet may hide is refused
+with a French message: formulas without a computed value, merged cells in the table, an empty sheet, more rows than
+a plan ever has.
+"""
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
+
+from missions.mission1.imports.columns import CellError, ColumnMap, is_blank, normalize
+from pat_portal.kernel.uploads import MAX_UPLOAD_SIZE, TYPES_BY_MIME, detect_mime, sanitize_filename, validate_upload
+
+MAX_ROWS = 1000  # a communal plan has tens of actions; more is a wrong file (a whole export, a filled-down sheet)
+MAX_COLUMNS = 400
+HEADER_SEARCH_ROWS = 20  # the header may sit under a title of a few lines
+MAX_UNCOMPRESSED_SIZE = 100 * 1024 * 1024  # an XLSX is a zip: refuse one that would unpack to more than this
+ACCEPTED_EXTENSIONS = ("xlsx", "csv")
+
+
+class ImportFileError(Exception):
+    """A file that cannot be read as a table; the message is French and says what to do."""
+
+
+@dataclass
+class Table:
+    """The table of a sheet: its header line, recognised columns, and data rows (blank rows left out)."""
+
+    filename: str
+    sha256: str
+    sheet: str
+    header_line: int
+    headers: list[tuple[int, str]]
+    rows: list[tuple[int, list]]
+    # Cells holding a formula the spreadsheet never computed: (line, column index) → formula.
+    uncomputed_formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def column_letter(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+def read_upload(uploaded, column_map: ColumnMap, *, sheet_names: tuple[str, ...] = ()) -> Table:
+    """Check the uploaded file and read its table; raise ImportFileError (French) when it cannot be read.
+
+    `sheet_names`: the sheet to read in a workbook, by name (accents and case ignored); else the first sheet.
+    """
+    filename = sanitize_filename(getattr(uploaded, "name", "") or "")
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    if extension not in ACCEPTED_EXTENSIONS:
+        raise ImportFileError(
+            f"Le fichier « {filename} » n'est pas un tableau accepté : enregistrez-le au format Excel (.xlsx) ou "
+            "CSV (séparateur point-virgule), puis déposez-le à nouveau."
+        )
+    if extension == "xlsx":
+        try:
+            validate_upload(uploaded)
+        except ValidationError as error:
+            raise ImportFileError(" ".join(error.messages)) from error
+    else:
+        _check_csv_upload(uploaded, filename)
+    uploaded.seek(0)
+    content = uploaded.read()
+    sha256 = hashlib.sha256(content).hexdigest()
+    if extension == "xlsx":
+        sheet, lines, formulas, merged = _read_xlsx(content, sheet_names)
+    else:
+        sheet, lines, formulas, merged = "CSV", _read_csv(content), {}, []
+    return _table(filename, sha256, sheet, lines, formulas, merged, column_map)
+
+
+def _check_csv_upload(uploaded, filename: str) -> None:
+    size = getattr(uploaded, "size", None)
+    if not size:
+        raise ImportFileError("Le fichier est vide.")
+    if size > MAX_UPLOAD_SIZE:
+        raise ImportFileError(f"Le fichier « {filename} » dépasse la taille maximale de 10 Mo.")
+    detected = TYPES_BY_MIME.get(detect_mime(uploaded))
+    if detected is not None:
+        raise ImportFileError(
+            f"Le fichier « {filename} » porte l'extension « .csv » mais son contenu est un {detected.label} : "
+            "l'extension doit correspondre au contenu."
+        )
+    uploaded.seek(0)
+    if b"\x00" in uploaded.read(64 * 1024):
+        raise ImportFileError(f"Le fichier « {filename} » n'est pas un fichier texte CSV.")
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return content.decode("latin-1")
+
+
+def _read_csv(content: bytes) -> list[tuple[int, list]]:
+    text = _decode(content)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count) if any(d in first_line for d in ";,\t") else ";"
+    lines, non_blank = [], 0
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            lines.append((number, row[:MAX_COLUMNS]))
+            if not all(is_blank(cell) for cell in row):
+                non_blank += 1
+                if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    break  # enough to say the file is too long
+    except csv.Error as error:
+        raise ImportFileError(f"Le fichier CSV ne peut pas être lu (ligne {len(lines) + 1}) : {error}.") from error
+    return lines
+
+
+def _pick_sheet(workbook, sheet_names: tuple[str, ...]):
+    wanted = {normalize(name) for name in sheet_names}
+    for sheet in workbook.worksheets:
+        if normalize(sheet.title) in wanted:
+            return sheet
+    return workbook.worksheets[0]
+
+
+def _cell_value(cell):
+    value = cell.value
+    # A percentage cell holds 0.45 and shows "45 %": read what the person sees.
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
+        return value * 100
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _read_xlsx(content: bytes, sheet_names: tuple[str, ...]):
+    from openpyxl import load_workbook
+
+    unreadable = ImportFileError(
+        "Le classeur Excel ne peut pas être lu : ouvrez-le dans Excel ou LibreOffice, enregistrez-le au format "
+        ".xlsx, puis déposez-le à nouveau."
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(member.file_size for member in archive.infolist()) > MAX_UNCOMPRESSED_SIZE:
+                raise ImportFileError(
+                    "Le classeur est trop volumineux une fois décompressé : gardez dans le fichier la seule feuille "
+                    "du tableau à importer."
+                )
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except ImportFileError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds of errors on a damaged workbook
+        raise unreadable from error
+    try:
+        sheet = _pick_sheet(workbook, sheet_names)
+        lines, non_blank = [], 0
+        for number, row in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
+            values = [_cell_value(cell) for cell in row]
+            lines.append((number, values))
+            if not all(is_blank(value) for value in values):
+                non_blank += 1
+                if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    break
+        formulas, merged = ({}, []) if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS else _formulas_and_merges(sheet)
+        title = sheet.title
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise unreadable from error
+    finally:
+        workbook.close()
+    return title, lines, formulas, merged
+
+
+def _formulas_and_merges(sheet):
+    """The cells holding a formula, and the merged ranges, read from the sheet's XML (read-only workbooks give
+    neither). openpyxl's own sheet parser, with formulas kept."""
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    formulas = {}
+    source = sheet._get_source()
+    try:
+        parser = WorkSheetParser(source, sheet._shared_strings, data_only=False)
+        for line, cells in parser.parse():
+            for cell in cells:
+                if cell["data_type"] == "f" and cell["column"] <= MAX_COLUMNS:
+                    formulas[(line, cell["column"] - 1)] = str(cell["value"])
+        merged = [str(ranges.ref) for ranges in parser.merged_cells.mergeCell] if parser.merged_cells else []
+    finally:
+        source.close()
+    return formulas, merged
+
+
+def _table(filename, sha256, sheet, lines, formulas, merged, column_map: ColumnMap) -> Table:
+    sheet_label = f"la feuille « {sheet} »" if sheet != "CSV" else "le fichier"
+    header_line = None
+    for number, values in lines[:HEADER_SEARCH_ROWS]:
+        bound = [column_map.bind(str(value), index) for index, value in enumerate(values) if not is_blank(value)]
+        if any(column is not None and getattr(column.column, "required", False) for column in bound):
+            header_line = number
+            break
+    if header_line is None:
+        if all(all(is_blank(value) for value in values) for _number, values in lines):
+            raise ImportFileError(f"{_capitalized(sheet_label)} est vide : aucun tableau à importer.")
+        expected = ", ".join(f"« {column.header} »" for column in column_map.required)
+        raise ImportFileError(
+            f"Aucune ligne d'en-têtes reconnue dans les {HEADER_SEARCH_ROWS} premières lignes de {sheet_label} : "
+            f"la première ligne du tableau doit porter les en-têtes du modèle (dont {expected})."
+        )
+    for reference in merged:
+        first, _, last = reference.partition(":")
+        _min_col, min_row, _max_col, max_row = range_boundaries(reference)
+        if max_row >= header_line:
+            where = "d'en-tête " if min_row <= header_line else ""
+            raise ImportFileError(
+                f"Ligne {min_row} : les cellules {where}{first} à {last or first} sont fusionnées. Défusionnez-les "
+                "(une valeur par cellule, un en-tête par colonne), puis déposez à nouveau le fichier."
+            )
+    header_values = dict(lines)[header_line]
+    headers = [(index, str(value).strip()) for index, value in enumerate(header_values) if not is_blank(value)]
+    rows = [
+        (number, values)
+        for number, values in lines
+        if number > header_line and not all(is_blank(value) for value in values)
+    ]
+    if not rows:
+        raise ImportFileError(
+            f"{_capitalized(sheet_label)} n'a aucune ligne sous ses en-têtes (ligne {header_line}) : rien à importer."
+        )
+    if len(rows) > MAX_ROWS:
+        limit = f"{MAX_ROWS:,}".replace(",", "\u202f")
+        raise ImportFileError(
+            f"{_capitalized(sheet_label)} compte plus de {limit} lignes sous ses en-têtes : un plan ou un diagnostic "
+            "en a quelques dizaines. Gardez dans le fichier le seul tableau à importer."
+        )
+    values_by_line = dict(rows)
+    uncomputed = {
+        (line, column): formula
+        for (line, column), formula in formulas.items()
+        if line in values_by_line and _value_at(values_by_line[line], column) is None
+    }
+    return Table(
+        filename=filename,
+        sha256=sha256,
+        sheet=sheet,
+        header_line=header_line,
+        headers=headers,
+        rows=rows,
+        uncomputed_formulas=uncomputed,
+    )
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _value_at(values: list, index: int):
+    return values[index] if index < len(values) else None
+
+
+@dataclass
+class ParsedRow:
+    """One data row: the parsed value of each column the file has (a column it lacks is not a key), and the
+    numbered columns by group and number (and year)."""
+
+    line: int
+    values: dict = field(default_factory=dict)
+    groups: dict = field(default_factory=dict)  # group → number → {key: value, "years": {year: {key: value}}}
+
+
+@dataclass
+class ParsedTable:
+    table: Table
+    columns: list  # BoundColumn, in file order
+    rows: list[ParsedRow]
+    errors: list[str]
+    ignored_headers: list[str]
+
+    def header_of(self, key: str, number: int | None = None, year: int | None = None) -> str | None:
+        """The header the file gives a column (for messages), or None when the file does not have it."""
+        for bound in self.columns:
+            if bound.key == key and bound.number == number and bound.year == year:
+                return bound.header
+        return None
+
+    def has(self, key: str) -> bool:
+        return any(bound.key == key for bound in self.columns)
+
+
+def cell_error(line: int, header: str, message: str) -> str:
+    return f"ligne {line}, colonne « {header} » : {message}"
+
+
+def parse_table(table: Table, column_map: ColumnMap) -> ParsedTable:
+    """Bind the headers to the column map and parse every cell; every error names its line and column."""
+    bound, ignored, seen = [], [], {}
+    for index, header in table.headers:
+        column = column_map.bind(header, index)
+        if column is None:
+            ignored.append(header)
+            continue
+        identity = (column.key, column.number, column.year)
+        if identity in seen:
+            raise ImportFileError(
+                f"Ligne {table.header_line} : la colonne « {header} » apparaît deux fois (colonnes "
+                f"{column_letter(seen[identity])} et {column_letter(index)}) : gardez-en une seule."
+            )
+        seen[identity] = index
+        bound.append(column)
+    missing = [column.header for column in column_map.required if not any(b.column is column for b in bound)]
+    if missing:
+        raise ImportFileError(
+            f"Ligne {table.header_line} : colonne « {missing[0]} » introuvable : le tableau doit avoir cette colonne."
+        )
+    errors, rows = [], []
+    for line, values in table.rows:
+        row = ParsedRow(line=line)
+        for column in bound:
+            raw = _value_at(values, column.index)
+            formula = table.uncomputed_formulas.get((line, column.index))
+            if formula is not None:
+                errors.append(
+                    cell_error(
+                        line,
+                        column.header,
+                        f"la cellule contient une formule ({formula[:40]}) dont la valeur n'a pas été calculée. "
+                        "Ouvrez le fichier dans Excel ou LibreOffice et enregistrez-le (ou remplacez la formule par "
+                        "sa valeur), puis déposez-le à nouveau",
+                    )
+                )
+                continue
+            try:
+                value = column.column.parse(raw)
+            except CellError as error:
+                errors.append(cell_error(line, column.header, str(error)))
+                continue
+            if column.number is None:
+                row.values[column.key] = value
+                continue
+            slot = row.groups.setdefault(column.column.group, {}).setdefault(column.number, {"years": {}})
+            if column.year is None:
+                slot[column.key] = value
+            else:
+                slot["years"].setdefault(column.year, {})[column.key] = value
+        rows.append(row)
+    return ParsedTable(table=table, columns=bound, rows=rows, errors=errors, ignored_headers=ignored)
