@@ -3,10 +3,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from ateliers.models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
 from pat_portal.kernel.admin_inlines import AccessibleTabularInline
+from pat_portal.kernel.concurrency import VersionedAdminMixin
 
 
 @admin.register(Theme)
-class ThemeAdmin(SimpleHistoryAdmin):
+class ThemeAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["title", "action_theme", "status", "proposed_by", "reviewed_by", "reviewed_at"]
     list_filter = ["status", "action_theme"]
     search_fields = ["title", "description"]
@@ -26,7 +27,7 @@ class LogisticsCostInline(AccessibleTabularInline):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(SimpleHistoryAdmin):
+class WorkshopAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "programme", "theme", "starts_at", "status"]
     list_filter = ["status", "format", "programme"]
     search_fields = ["title", "place"]
@@ -40,7 +41,7 @@ class WorkshopAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(SimpleHistoryAdmin):
+class RegistrationAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["contact", "workshop", "commune", "attendance", "consent_to_share", "consent_withdrawn_at"]
     list_filter = ["attendance", "consent_to_share", "workshop"]
     search_fields = ["contact__last_name", "contact__first_name", "contact__organisation"]
@@ -66,7 +67,7 @@ class ResourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(WorkshopReport)
-class WorkshopReportAdmin(SimpleHistoryAdmin):
+class WorkshopReportAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["workshop", "workflow_status", "updated_at"]
     list_select_related = ["workshop"]
     readonly_fields = ["workshop", "workflow_status"]

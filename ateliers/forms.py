@@ -312,7 +312,10 @@ class ConsentForm(ConsentFieldsMixin, forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    """One presence choice per registration (and a consent box for those who have not consented yet)."""
+    """One presence choice per registration (and a consent box for those who have not consented yet).
+
+    Each row carries the version of its registration read when the screen was opened (optimistic concurrency).
+    """
 
     mark_held = forms.BooleanField(label="Marquer aussi l'atelier comme tenu", required=False, initial=True)
 
@@ -320,6 +323,9 @@ class AttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.rows = []
         for registration in registrations:
+            self.fields[f"version_{registration.pk}"] = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=registration.lock_version
+            )
             attendance_name = f"attendance_{registration.pk}"
             self.fields[attendance_name] = forms.ChoiceField(
                 label=f"Présence de {registration.contact.full_name}",
@@ -348,6 +354,19 @@ class AttendanceForm(forms.Form):
 
     def attendance(self) -> dict[int, str]:
         return {registration.pk: self.cleaned_data[name] for registration, name, _consent in self.rows}
+
+    def versions(self) -> dict[int, int | None]:
+        return {registration.pk: self.cleaned_data[f"version_{registration.pk}"] for registration, *_ in self.rows}
+
+    def refuse_stale(self, stale) -> None:
+        """The conflict message on the form; the choices stay as posted and the versions become the ones just read
+        (a deliberate second save, after reading the message, then goes through)."""
+        self.add_error(None, str(stale))
+        self.data = self.data.copy()
+        for registration, *_ in self.rows:
+            self.data[f"version_{registration.pk}"] = registration.lock_version
+        if stale.current is not None:
+            self.data[f"version_{stale.current.pk}"] = stale.current.lock_version
 
     def consents_on_sheet(self) -> set[int]:
         return {

@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
 
 from ateliers import selectors
 from ateliers.models import (
@@ -21,6 +20,7 @@ from ateliers.models import (
 from communes.models import Contact
 from missions.programme.models import Programme
 from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.deliverables import frozen_versions_carrying, reissue_versions, row_content
 from pat_portal.kernel.models import Deliverable, User
 from pat_portal.kernel.notifications import notify
@@ -136,7 +136,8 @@ def withdraw_consent(*, registration: Registration, by: User) -> int:
     contact = Contact.objects.select_for_update().get(pk=registration.contact_id)
     if contact.consent_to_share:
         contact.consent_to_share = False
-        contact.save(update_fields=["consent_to_share", "updated_at"])
+        # One version up: a contact form opened before cannot tick the consent back.
+        save_versioned(contact, contact.lock_version, update_fields=["consent_to_share", "updated_at"])
     reports = frozen_versions_carrying(contact, kinds=[Deliverable.Kind.WORKSHOP_REPORT])
     reissue_versions(reports, by=by, reason=CONSENT_WITHDRAWAL_REASON)
     return len(changed)
@@ -148,14 +149,17 @@ def mark_attendance(
     workshop: Workshop,
     by: User,
     attendance: dict[int, str],
+    versions: dict[int, int | None],
     consents_on_sheet: Iterable[int] = (),
     mark_held: bool = False,
 ) -> int:
     """Record presence/absence of the whole list at once (and consents ticked on the signed sheet).
 
-    `attendance` maps registration ids to an `Registration.Attendance` value; `consents_on_sheet` are the
-    registrations whose person ticked the consent box on the signed attendance sheet. Returns how many
-    registrations changed. `mark_held` also marks a planned workshop as held.
+    `attendance` maps registration ids to an `Registration.Attendance` value; `versions` maps them to the version
+    each row had when the screen was opened: a row changed since (by another person, or a consent withdrawn) raises
+    StaleEdit and nothing is written. `consents_on_sheet` are the registrations whose person ticked the consent box
+    on the signed attendance sheet. Returns how many registrations changed. `mark_held` also marks a planned
+    workshop as held.
     """
     access.require(access.can_write_field_work(by))
     workshop = Workshop.objects.select_for_update().get(pk=workshop.pk)
@@ -180,11 +184,12 @@ def mark_attendance(
             registration.consent_withdrawn_by = None
         if (registration.attendance, registration.consent_to_share) != before:
             changed.append(registration)
-    if changed:
-        bulk_update_with_history(
-            changed,
-            Registration,
-            [
+    for registration in changed:
+        registration._history_user = by
+        save_versioned(
+            registration,
+            versions.get(registration.pk),
+            update_fields=[
                 "attendance",
                 "consent_to_share",
                 "consent_date",
@@ -192,7 +197,6 @@ def mark_attendance(
                 "consent_withdrawn_at",
                 "consent_withdrawn_by",
             ],
-            default_user=by,
         )
     if mark_held and workshop.is_planned:
         workshop.mark_held(by=by)

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import Commune, Contact
+from pat_portal.kernel.concurrency import VersionedAdminMixin
 
 
 @admin.register(Commune)
@@ -11,7 +12,7 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(SimpleHistoryAdmin):
+class ContactAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["last_name", "first_name", "organisation", "category", "commune", "consent_to_share"]
     list_filter = ["category", "consent_to_share", "commune"]
     search_fields = ["last_name", "first_name", "organisation", "email"]

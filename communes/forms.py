@@ -3,10 +3,11 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
 from communes.models import Contact
+from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 
 
-class ContactForm(SubmissionTokenMixin, forms.ModelForm):
+class ContactForm(SubmissionTokenMixin, VersionedModelForm):
     class Meta:
         model = Contact
         fields = [
@@ -38,5 +39,6 @@ class ContactForm(SubmissionTokenMixin, forms.ModelForm):
             Fieldset("Consentement au partage des coordonnées", "consent_to_share", "consent_date", "consent_method"),
             Fieldset("Notes", "notes"),
             SUBMISSION_TOKEN_FIELD,
+            "lock_version",
             Submit("submit", "Enregistrer"),
         )

@@ -1,9 +1,10 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.concurrency import VersionedModel
 from pat_portal.kernel.french import french_order
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
@@ -72,7 +73,7 @@ class ContactQuerySet(RoleScopedQuerySet):
         return self.order_by(french_order("last_name"), french_order("first_name"), "pk")
 
 
-class Contact(models.Model):
+class Contact(VersionedModel):
     """A person met in the field. Personal data: shared with other participants only with consent."""
 
     class Category(models.TextChoices):
@@ -109,7 +110,7 @@ class Contact(models.Model):
     )
     consent_date = models.DateField("date du consentement", null=True, blank=True)
     consent_method = models.CharField("recueilli par", max_length=20, choices=ConsentMethod.choices, blank=True)
-    notes = models.TextField("notes", blank=True)
+    notes = models.TextField("notes", max_length=5000, blank=True, validators=[MaxLengthValidator(5000)])
     anonymised_at = models.DateTimeField("anonymisé le", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("modifié le", auto_now=True)

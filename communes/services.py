@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from communes.gdpr import inactive_contacts, providers
 from communes.models import INSEE_CODE_REGEX, Commune, Contact
+from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.deliverables import frozen_versions_carrying, reissue_versions
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
@@ -157,7 +158,8 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
     contact.anonymised_at = contact.anonymised_at or timezone.now()
     contact._history_user = by
     contact._change_reason = ANONYMISATION_REASON
-    contact.save()
+    # One version up: a contact form opened before the erasure cannot write the name back.
+    save_versioned(contact, contact.lock_version)
     Contact.history.filter(id=contact.pk).update(**personal)
 
     for provider in providers():

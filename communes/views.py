@@ -63,8 +63,7 @@ def contact_update(request, pk):
         messages.error(request, f"Le contact n° {contact.pk} a été anonymisé (RGPD) : il ne peut plus être modifié.")
         return redirect("communes:contact_list")
     form = ContactForm(request.POST or None, instance=contact)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, f"Le contact « {contact} » a été modifié.")
         return redirect("communes:contact_list")
     return render(

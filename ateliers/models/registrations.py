@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 
@@ -20,8 +21,10 @@ class RegistrationQuerySet(CommuneScopedQuerySet):
         return self.exclude(attendance=Registration.Attendance.ABSENT)
 
 
-class Registration(models.Model):
+class Registration(VersionedModel):
     """A person registered for a workshop, with their consent to share their contact details and attendance."""
+
+    name_is_feminine = True
 
     class Attendance(models.TextChoices):
         UNKNOWN = "non_renseigne", "Non renseignée"
@@ -126,14 +129,16 @@ class Registration(models.Model):
         self.consent_method = method
         self.consent_withdrawn_at = None
         self.consent_withdrawn_by = None
-        self.save(
+        save_versioned(
+            self,
+            self.lock_version,
             update_fields=[
                 "consent_to_share",
                 "consent_date",
                 "consent_method",
                 "consent_withdrawn_at",
                 "consent_withdrawn_by",
-            ]
+            ],
         )
 
     def withdraw_consent(self, *, by, when=None) -> None:
@@ -143,4 +148,6 @@ class Registration(models.Model):
         self.consent_to_share = False
         self.consent_withdrawn_at = when or timezone.now()
         self.consent_withdrawn_by = by
-        self.save(update_fields=["consent_to_share", "consent_withdrawn_at", "consent_withdrawn_by"])
+        save_versioned(
+            self, self.lock_version, update_fields=["consent_to_share", "consent_withdrawn_at", "consent_withdrawn_by"]
+        )

@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import MaxLengthValidator, URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +23,7 @@ class Resource(models.Model):
         "ateliers.Workshop", verbose_name="atelier", on_delete=models.PROTECT, related_name="resources"
     )
     title = models.CharField("titre", max_length=200)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     file = models.FileField("fichier", upload_to=UploadPath("ateliers/ressources"), max_length=255, blank=True)
     file_size = models.PositiveIntegerField("taille (octets)", null=True, blank=True, editable=False)
     url = models.URLField("lien", max_length=500, blank=True, validators=[URLValidator(schemes=["http", "https"])])

@@ -1,10 +1,11 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
@@ -31,7 +32,11 @@ class Theme(VersionedModel):
 
     title = models.CharField("thème", max_length=200)
     description = models.TextField(
-        "description", blank=True, help_text="Ce que les communes pourraient partager sur ce thème."
+        "description",
+        blank=True,
+        help_text="Ce que les communes pourraient partager sur ce thème.",
+        max_length=10000,
+        validators=[MaxLengthValidator(10000)],
     )
     action_theme = models.CharField(
         "thème des plans d'actions",
@@ -61,7 +66,9 @@ class Theme(VersionedModel):
         related_name="+",
     )
     reviewed_at = models.DateTimeField("examiné le", null=True, blank=True)
-    review_comment = models.TextField("commentaire de GBM", blank=True)
+    review_comment = models.TextField(
+        "commentaire de GBM", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
 
     history = HistoricalRecords(m2m_fields=[actions])
     objects = ThemeQuerySet.as_manager()
@@ -83,6 +90,10 @@ class Theme(VersionedModel):
         return self.status == self.Status.VALIDATED
 
     @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
+
+    @property
     def is_editable(self) -> bool:
         """A validated theme is what workshops rely on: it no longer changes."""
         return self.status in {self.Status.PROPOSED, self.Status.REJECTED}
@@ -99,8 +110,9 @@ class Theme(VersionedModel):
             self.reviewed_at = timezone.now()
             self.review_comment = comment.strip()
             # A review bumps the edit version, so that an edit form opened before it is refused.
-            self.lock_version = current.lock_version + 1
-            self.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment", "lock_version"])
+            save_versioned(
+                self, current.lock_version, update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"]
+            )
 
     def validate(self, *, by, comment: str = "") -> None:
         """GBM validates a proposed theme: workshops may then use it."""

@@ -2,13 +2,13 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import RoleScopedQuerySet
@@ -67,13 +67,23 @@ class Workshop(VersionedModel):
     ends_at = models.DateTimeField("fin")
     place = models.CharField("lieu", max_length=250, help_text="Adresse ou lieu de rendez-vous.")
     format = models.CharField("format", max_length=20, choices=Format.choices)
-    agenda = models.TextField("programme de l'atelier", blank=True)
-    visits = models.TextField("visites de site", blank=True, help_text="Les sites visités et ce qu'on y a vu.")
+    agenda = models.TextField(
+        "programme de l'atelier", blank=True, max_length=10000, validators=[MaxLengthValidator(10000)]
+    )
+    visits = models.TextField(
+        "visites de site",
+        blank=True,
+        help_text="Les sites visités et ce qu'on y a vu.",
+        max_length=10000,
+        validators=[MaxLengthValidator(10000)],
+    )
     capacity = models.PositiveSmallIntegerField(
         "nombre de places", null=True, blank=True, validators=[MinValueValidator(1)], help_text="Vide : sans limite."
     )
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.PLANNED)
-    cancellation_reason = models.TextField("motif d'annulation", blank=True)
+    cancellation_reason = models.TextField(
+        "motif d'annulation", blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
+    )
     cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
     cancelled_by = models.ForeignKey(
         "pat_portal.User", verbose_name="annulé par", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -169,8 +179,7 @@ class Workshop(VersionedModel):
 
     def _save_transition(self, current: "Workshop", fields: list[str]) -> None:
         # A transition bumps the edit version, so that an edit form opened before it is refused.
-        self.lock_version = current.lock_version + 1
-        self.save(update_fields=[*fields, "lock_version", "updated_at"])
+        save_versioned(self, current.lock_version, update_fields=[*fields, "updated_at"])
 
     def mark_held(self, *, by) -> None:
         """The workshop took place (it counts towards the contract's 3 to 5 workshops)."""
@@ -270,7 +279,13 @@ class WorkshopReport(VersionedModel, DeliverableSubject):
     deliverable_kind = Deliverable.Kind.WORKSHOP_REPORT
 
     workshop = models.OneToOneField(Workshop, verbose_name="atelier", on_delete=models.CASCADE, related_name="report")
-    text = models.TextField("ce qui a été dit", blank=True, help_text="Échanges, enseignements, suites envisagées.")
+    text = models.TextField(
+        "ce qui a été dit",
+        blank=True,
+        help_text="Échanges, enseignements, suites envisagées.",
+        max_length=20000,
+        validators=[MaxLengthValidator(20000)],
+    )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     history = HistoricalRecords()

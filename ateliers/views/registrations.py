@@ -7,6 +7,7 @@ from ateliers import selectors, services
 from ateliers.forms import AttendanceForm, ConsentForm, RegistrationForm
 from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
 from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.submissions import once_per_submission
 
@@ -81,7 +82,7 @@ def registration_consent(request, pk, registration_pk):
             registration.give_consent(
                 date=form.cleaned_data["consent_date"], method=form.cleaned_data["consent_method"]
             )
-        except RegistrationError as error:
+        except (RegistrationError, StaleEdit) as error:
             messages.error(request, str(error))
         else:
             messages.success(
@@ -137,11 +138,14 @@ def attendance(request, pk):
                 workshop=workshop,
                 by=request.user,
                 attendance=form.attendance(),
+                versions=form.versions(),
                 consents_on_sheet=form.consents_on_sheet(),
                 mark_held=form.cleaned_data.get("mark_held", False),
             )
         except WorkshopError as error:
             form.add_error(None, str(error))
+        except StaleEdit as stale:
+            form.refuse_stale(stale)
         else:
             messages.success(
                 request,

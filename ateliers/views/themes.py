@@ -8,7 +8,6 @@ from ateliers.forms import ThemeForm, ThemeReviewForm
 from ateliers.models import Theme, ThemeError
 from ateliers.selectors import theme_communes, theme_communes_by_theme
 from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -50,7 +49,7 @@ def theme_detail(request, pk):
 def theme_create(request):
     access.require(access.can_propose_theme(request.user))
     form = ThemeForm(request.POST or None, instance=Theme(proposed_by=request.user))
-    if request.method == "POST" and form.is_valid() and save_versioned(form):
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, f"Le thème « {form.instance} » est proposé à la validation de GBM.")
         return redirect(form.instance)
     return render(request, "ateliers/theme_form.html", {"form": form, "title": "Proposer un thème d'atelier"})
@@ -66,7 +65,7 @@ def theme_update(request, pk):
     if request.method == "POST" and form.is_valid():
         was_rejected = theme.status == Theme.Status.REJECTED
         form.instance.mark_edited()
-        if save_versioned(form):
+        if form.save_versioned():
             if was_rejected:
                 messages.success(request, "Thème modifié : il est de nouveau proposé à la validation de GBM.")
             else:

@@ -8,7 +8,6 @@ from ateliers.filters import WorkshopFilter
 from ateliers.forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
 from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
 from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.submissions import once_per_submission
@@ -85,7 +84,7 @@ def workshop_update(request, pk):
         and form.is_valid()
         and testimonies.is_valid()
         and costs.is_valid()
-        and save_versioned(form, commit_extra=save_rows)
+        and form.save_versioned(commit_extra=save_rows)
     ):
         messages.success(request, f"{workshop} modifié.")
         return redirect(workshop)
@@ -142,7 +141,7 @@ def workshop_report_update(request, pk):
     form = ReportForm(request.POST or None, instance=report)
     if request.method == "POST" and form.is_valid():
         form.instance.mark_edited()
-        if save_versioned(form):
+        if form.save_versioned():
             messages.success(request, "Compte rendu enregistré.")
             return redirect("ateliers:report", workshop.pk)
     return render(request, "ateliers/report_form.html", {"workshop": workshop, "form": form})

@@ -2,10 +2,11 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from missions.mission1.models.accompaniments import Accompaniment
+from pat_portal.kernel.concurrency import VersionedAdminMixin
 
 
 @admin.register(Accompaniment)
-class AccompanimentAdmin(SimpleHistoryAdmin):
+class AccompanimentAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["commune", "programme", "cohort", "phase", "lead_consultant", "started_on"]
     list_filter = ["cohort", "phase", "programme"]
     search_fields = ["commune__name", "commune__insee_code"]

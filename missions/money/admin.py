@@ -25,7 +25,7 @@ from missions.money.services.budget import order_form_budget, with_budget
 from missions.programme.models import Programme
 from pat_portal.kernel import access
 from pat_portal.kernel.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline
-from pat_portal.kernel.concurrency import VersionedModelForm, conflict_message
+from pat_portal.kernel.concurrency import VersionedAdminForm, VersionedAdminMixin
 from pat_portal.kernel.templatetags.portal import euros
 from pat_portal.kernel.uploads import UploadField, display_filename
 
@@ -52,7 +52,7 @@ class SignedScanInput(forms.ClearableFileInput):
         return context
 
 
-class OrderFormAdminForm(VersionedModelForm):
+class OrderFormAdminForm(VersionedAdminForm):
     new_status = forms.ChoiceField(
         label="Statut",
         help_text="Les étapes se suivent : brouillon → émis → notifié → exécuté → facturé → payé.",
@@ -105,16 +105,8 @@ class OrderFormAdminForm(VersionedModelForm):
         return scan
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean()  # the version check: a conflict leaves a message and the input on screen
         order_form = self.instance
-        if order_form.pk:
-            # The admin view runs in a transaction: the row stays locked until this save is written.
-            current = OrderForm._base_manager.select_for_update().get(pk=order_form.pk)
-            if cleaned.get("lock_version") != current.lock_version:
-                # A deliberate second save, after reading the message, may replace the other officer's input.
-                self.data = self.data.copy()
-                self.data[self.add_prefix("lock_version")] = current.lock_version
-                raise ValidationError(conflict_message(current), code="conflict")
         if "number" in self.fields and not cleaned.get("number") and cleaned.get("programme"):
             issued_on = cleaned.get("issued_on") or timezone.localdate()
             cleaned["number"] = OrderForm.next_number(cleaned["programme"], issued_on.year)
@@ -192,7 +184,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 
 @admin.register(OrderForm)
-class OrderFormAdmin(SimpleHistoryAdmin):
+class OrderFormAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     form = OrderFormAdminForm
     inlines = [OrderLineInline]
     list_display = [
@@ -256,11 +248,6 @@ class OrderFormAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None):
         # An order form that has been issued is a commitment: it is never deleted, only a draft is.
         return officer_may_write(request) and (obj is None or obj.is_draft)
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.lock_version = form.cleaned_data["lock_version"] + 1
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -13,6 +13,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.models.orders import OrderLine
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry
 from missions.support.models import SupportRequest
+from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SubmissionTokenMixin
 from pat_portal.kernel.templatetags.portal import euros
@@ -103,7 +104,7 @@ def _valid_keys(choices) -> set[str]:
     return keys
 
 
-class TimeEntryForm(SubmissionTokenMixin, forms.ModelForm):
+class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
     activity = forms.ChoiceField(label="Activité")
     order_line = forms.TypedChoiceField(
         label="Ligne de bon de commande",

@@ -11,6 +11,7 @@ from missions.support.models import (
     SupportStep,
 )
 from pat_portal.kernel.admin_inlines import AccessibleTabularInline
+from pat_portal.kernel.concurrency import VersionedAdminMixin
 
 
 def _is_gbm(request) -> bool:
@@ -96,7 +97,7 @@ class SupportRequestEventInline(AccessibleTabularInline):
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(SimpleHistoryAdmin):
+class SupportRequestAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     """Status changes go through the portal (they are recorded and e-mailed): here they are read-only."""
 
     list_display = ["reference", "title", "commune", "kind", "door", "status", "received_on"]

@@ -404,6 +404,14 @@ FinancingLineFormSet = bounded_inline_formset(
 )
 
 
+class FinancingPlanVersionForm(VersionedModelForm):
+    """The version of the request the financing plan page was opened at (the plan is part of its follow-up sheet)."""
+
+    class Meta:
+        model = SupportRequest
+        fields = []
+
+
 class EvaluationForm(VersionedModelForm):
     class Meta:
         model = SupportRequest

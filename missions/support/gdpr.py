@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 
 from communes.gdpr import PersonalDataProvider, json_value
 from missions.support.models import SupportRequest
+from pat_portal.kernel.concurrency import save_versioned
 
 
 def support_requests_of(contact) -> QuerySet:
@@ -44,11 +45,10 @@ def _erase_requester(contact, *, by, label, reason) -> None:
     for request in support_requests_of(contact).select_for_update():
         for field, value in requester.items():
             setattr(request, field, value)
-        # A form opened before the erasure must not write the requester's name back.
-        request.lock_version += 1
         request._history_user = by
         request._change_reason = reason
-        request.save(update_fields=[*requester, "lock_version", "updated_at"])
+        # One version up: a form opened before the erasure must not write the requester's name back.
+        save_versioned(request, request.lock_version, update_fields=[*requester, "updated_at"])
         SupportRequest.history.filter(id=request.pk).update(**requester)
 
 

@@ -9,7 +9,7 @@ timeline (`SupportRequestEvent`), which also feeds the commune's hub.
 import datetime
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
@@ -34,6 +34,15 @@ class SupportRequestQuerySet(CommuneScopedQuerySet):
     def supported(self):
         """Requests the programme took on: accepted, being followed, or completed."""
         return self.filter(status__in=SupportRequest.SUPPORTED_STATUSES)
+
+    def started(self):
+        """Counts toward the 4–5 supported local projects (Mission 3): the support started (in progress) or was
+        completed. An accepted request whose support has not started yet does not count; abandoned ones neither."""
+        return self.filter(status__in=SupportRequest.STARTED_STATUSES)
+
+    def accepted_not_started(self):
+        """Accepted by GBM, support not started yet: shown beside the Mission 3 target, never counted in it."""
+        return self.filter(status=SupportRequest.Status.ACCEPTED)
 
     def open(self):
         """Requests still waiting for a decision."""
@@ -63,6 +72,7 @@ class SupportRequest(VersionedModel, DeliverableSubject):
     """A demande d'accompagnement for a local food project; deliverable: the follow-up and evaluation sheet."""
 
     deliverable_kind = Deliverable.Kind.SUPPORT_SHEET
+    name_is_feminine = True
 
     class Door(models.TextChoices):
         ELU = "elu", "Élu·e de la commune (portail)"
@@ -110,6 +120,7 @@ class SupportRequest(VersionedModel, DeliverableSubject):
 
     OPEN_STATUSES = (Status.RECEIVED, Status.UNDER_REVIEW)
     SUPPORTED_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED)
+    STARTED_STATUSES = (Status.IN_PROGRESS, Status.COMPLETED)
     # Abandonment only follows an acceptance: these requests were all accepted at some point.
     ACCEPTED_ONCE_STATUSES = (*SUPPORTED_STATUSES, Status.ABANDONED)
     # Where each status may go next: reçue → en instruction → acceptée / refusée → en cours → terminée / abandonnée.
@@ -170,15 +181,17 @@ class SupportRequest(VersionedModel, DeliverableSubject):
     # Project
     title = models.CharField("nom du projet", max_length=200)
     kind = models.CharField("type de projet", max_length=30, choices=Kind.choices)
-    description = models.TextField("description du projet", max_length=5000)
-    help_wanted = models.TextField("aide souhaitée", max_length=3000)
+    description = models.TextField("description du projet", max_length=5000, validators=[MaxLengthValidator(5000)])
+    help_wanted = models.TextField("aide souhaitée", max_length=3000, validators=[MaxLengthValidator(3000)])
     already_under_way = models.BooleanField("projet déjà engagé", default=False)
 
     # Status and decision
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.RECEIVED)
     status_changed_at = models.DateTimeField("statut modifié le", default=timezone.now)
     feasibility = models.CharField("faisabilité", max_length=20, choices=Feasibility.choices, blank=True)
-    support_nature = models.TextField("nature de l'appui", max_length=3000, blank=True)
+    support_nature = models.TextField(
+        "nature de l'appui", max_length=3000, blank=True, validators=[MaxLengthValidator(3000)]
+    )
     allotted_half_days = models.DecimalField(
         "temps alloué (demi-journées)",
         max_digits=5,
@@ -187,7 +200,9 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         blank=True,
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("200"))],
     )
-    decision_reason = models.TextField("motif de la décision", max_length=3000, blank=True)
+    decision_reason = models.TextField(
+        "motif de la décision", max_length=3000, blank=True, validators=[MaxLengthValidator(3000)]
+    )
     decided_by = models.ForeignKey(
         "pat_portal.User",
         verbose_name="décision prise par",
@@ -221,14 +236,24 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         related_name="support_requests",
         help_text="Facultatif : le bon de commande de Mission 3 qui couvre cet accompagnement.",
     )
-    closing_note = models.TextField("motif de clôture", max_length=3000, blank=True)
+    closing_note = models.TextField(
+        "motif de clôture", max_length=3000, blank=True, validators=[MaxLengthValidator(3000)]
+    )
     closed_on = models.DateField("clôturée le", null=True, blank=True)
 
     # Outcomes and evaluation (the second half of the follow-up sheet)
-    outcomes = models.TextField("résultats obtenus", max_length=5000, blank=True)
-    evaluation_successes = models.TextField("ce qui a fonctionné", max_length=5000, blank=True)
-    evaluation_difficulties = models.TextField("ce qui n'a pas fonctionné", max_length=5000, blank=True)
-    evaluation_next_steps = models.TextField("suites à donner", max_length=5000, blank=True)
+    outcomes = models.TextField(
+        "résultats obtenus", max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+    )
+    evaluation_successes = models.TextField(
+        "ce qui a fonctionné", max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+    )
+    evaluation_difficulties = models.TextField(
+        "ce qui n'a pas fonctionné", max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+    )
+    evaluation_next_steps = models.TextField(
+        "suites à donner", max_length=5000, blank=True, validators=[MaxLengthValidator(5000)]
+    )
 
     created_at = models.DateTimeField("créée le", default=timezone.now, editable=False)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
@@ -309,9 +334,8 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         previous = self.status
         self.status = target
         self.status_changed_at = timezone.now()
-        # A form opened before this change must not save its stale copy of the row over the new status.
-        self.lock_version += 1
-        self.save()
+        # One version up: a form opened before this change must not save its stale copy of the row over it.
+        save_versioned(self, self.lock_version)
         return self.events.create(previous_status=previous, status=target, by=by, note=note, at=self.status_changed_at)
 
     def start_review(self, *, by) -> "SupportRequestEvent":
@@ -392,7 +416,7 @@ class SupportRequestEvent(models.Model):
     by = models.ForeignKey(
         "pat_portal.User", verbose_name="par", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    note = models.TextField("motif, commentaire", blank=True)
+    note = models.TextField("motif, commentaire", blank=True, max_length=3000, validators=[MaxLengthValidator(3000)])
 
     class Meta:
         verbose_name = "étape de la chronologie d'une demande"
@@ -418,6 +442,8 @@ class SupportStepQuerySet(models.QuerySet):
 
 class SupportStep(VersionedModel):
     """One step of the staged support chosen at the decision (the contract's list of project-building steps)."""
+
+    name_is_feminine = True
 
     class Kind(models.TextChoices):
         IDEA = "idee_projet", "De l'idée au projet"
@@ -446,7 +472,7 @@ class SupportStep(VersionedModel):
     planned_end = models.DateField("fin prévue", null=True, blank=True)
     started_on = models.DateField("commencée le", null=True, blank=True)
     completed_on = models.DateField("terminée le", null=True, blank=True)
-    notes = models.TextField("notes", max_length=10000, blank=True)
+    notes = models.TextField("notes", max_length=10000, blank=True, validators=[MaxLengthValidator(10000)])
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     history = HistoricalRecords()

@@ -232,12 +232,10 @@ def _sheet_edited(support_request: SupportRequest) -> None:
 @transaction.atomic
 def save_step(*, form, by: User) -> bool:
     """Save a step's state, dates and notes (optimistic lock); False when someone saved it in between."""
-    from pat_portal.kernel.concurrency import save_versioned
-
     access.require(access.can_follow_support_request(by))
     step = form.instance
     _check_followed(step.request)
-    if not save_versioned(form):
+    if not form.save_versioned():
         return False
     _sheet_edited(step.request)
     return True
@@ -252,30 +250,36 @@ def add_step_document(*, step: SupportStep, title: str, file, by: User) -> StepD
 
 
 @transaction.atomic
-def save_financing_plan(*, support_request: SupportRequest, formset, by: User) -> None:
-    """Save the financing plan's lines as one edit, in the order shown."""
+def save_financing_plan(*, support_request: SupportRequest, formset, version_form, by: User) -> bool:
+    """Save the financing plan's lines as one edit, in the order shown.
+
+    The plan is part of the request's follow-up sheet and shares its version (`version_form`, opened with the
+    page): refused (False, French error on `version_form`, nothing written) when someone saved the request since.
+    """
     access.require(access.can_follow_support_request(by))
     _check_followed(support_request)
-    formset.instance = support_request
-    lines = formset.save(commit=False)
-    for line in formset.deleted_objects:
-        line.delete()
-    for line in lines:
-        if line.nature == FinancingLine.Nature.EXPENSE:
-            line.status = ""
-        line.save()
-    _sheet_edited(support_request)
+    support_request.mark_edited()
+
+    def save_lines(saved_request):
+        formset.instance = saved_request
+        lines = formset.save(commit=False)
+        for line in formset.deleted_objects:
+            line.delete()
+        for line in lines:
+            if line.nature == FinancingLine.Nature.EXPENSE:
+                line.status = ""
+            line.save()
+
+    return version_form.save_versioned(commit_extra=save_lines)
 
 
 @transaction.atomic
 def save_support_request(*, form, by: User) -> bool:
     """Save the request's description or its evaluation (optimistic lock); False on a concurrent save."""
-    from pat_portal.kernel.concurrency import save_versioned
-
     access.require(access.can_follow_support_request(by))
     support_request = form.instance
     support_request.mark_edited()
-    return save_versioned(form)
+    return form.save_versioned()
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from missions.support.forms import (
     EluSupportRequestForm,
     EvaluationForm,
     FinancingLineFormSet,
+    FinancingPlanVersionForm,
     MeetingLinkForm,
     PublicSupportRequestForm,
     StepDocumentForm,
@@ -376,17 +377,20 @@ def financing_update(request, pk):
     support_request = _fetch(request, pk)
     access.require(access.can_follow_support_request(request.user))
     formset = FinancingLineFormSet(request.POST or None, instance=support_request, prefix="lignes")
-    if request.method == "POST" and formset.is_valid():
+    version = FinancingPlanVersionForm(request.POST or None, instance=support_request)
+    if request.method == "POST" and formset.is_valid() & version.is_valid():
         try:
-            services.save_financing_plan(support_request=support_request, formset=formset, by=request.user)
+            saved = services.save_financing_plan(
+                support_request=support_request, formset=formset, version_form=version, by=request.user
+            )
         except TransitionError as error:
             messages.error(request, str(error))
-        else:
+            return redirect(f"{support_request.get_absolute_url()}#plan-de-financement")
+        if saved:
             messages.success(request, "Le plan de financement a été enregistré.")
-        return redirect(f"{support_request.get_absolute_url()}#plan-de-financement")
-    return render(
-        request, "missions/support/financing_form.html", {"support_request": support_request, "formset": formset}
-    )
+            return redirect(f"{support_request.get_absolute_url()}#plan-de-financement")
+    context = {"support_request": support_request, "formset": formset, "version": version}
+    return render(request, "missions/support/financing_form.html", context)
 
 
 def evaluation_update(request, pk):

@@ -27,7 +27,10 @@ def test_team_lists_searches_creates_and_edits_contacts(request, client, role):
     response = client.post(reverse("communes:contact_create"), VALID)
     assert response.status_code == 302
     contact = Contact.objects.get(last_name="Cattin")
-    response = client.post(reverse("communes:contact_update", args=[contact.pk]), {**VALID, "phone": "06 00 00 00 00"})
+    response = client.post(
+        reverse("communes:contact_update", args=[contact.pk]),
+        {**VALID, "phone": "06 00 00 00 00", "lock_version": contact.lock_version},
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.phone == "06 00 00 00 00"

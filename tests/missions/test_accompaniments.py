@@ -58,7 +58,7 @@ def test_consultant_moves_phase_but_cannot_change_cohort(client, consultant, com
     client.force_login(consultant)
     url = reverse("missions:accompaniment_update", args=[accompaniment.pk])
     data = form_data(commune, accompaniment.programme, phase="diagnostic", cohort="deja_engagee")
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, {**data, "lock_version": accompaniment.lock_version}).status_code == 302
     accompaniment.refresh_from_db()
     assert accompaniment.phase == "diagnostic"
     assert accompaniment.cohort == "nouvelle"

@@ -114,7 +114,7 @@ def test_concurrent_action_edit_is_refused(client, consultant, gbm_officer, plan
     )
     client.force_login(consultant)
     response = client.post(url, action_post(action, title="Titre de Julien", lock_version=loaded))
-    assert "a été modifié par" in response.content.decode()
+    assert "Cette action a été modifiée par" in response.content.decode()
     action.refresh_from_db()
     assert action.title == "Titre de Claire"
     assert not FundingSource.objects.exists()

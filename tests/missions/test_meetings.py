@@ -47,7 +47,7 @@ def test_consultant_logs_a_meeting_with_participants(client, consultant, commune
     # Editing replaces the participant list.
     response = client.post(
         reverse("missions:meeting_update", args=[meeting.pk]),
-        meeting_data(accompaniment, present=[excused.pk], excused=[]),
+        meeting_data(accompaniment, present=[excused.pk], excused=[], lock_version=meeting.lock_version),
     )
     assert response.status_code == 302
     assert dict(meeting.participations.values_list("contact_id", "attendance")) == {excused.pk: "present"}

@@ -80,7 +80,9 @@ def test_consultant_cannot_change_the_order_form_of_an_accompaniment(client, con
     )
     other = OrderFormFactory(programme=order_form.programme, commune=commune, with_lines=True)
     client.force_login(consultant)
-    data = form_data(commune, order_form.programme, phase="diagnostic", order_form=other.pk)
+    data = form_data(
+        commune, order_form.programme, phase="diagnostic", order_form=other.pk, lock_version=accompaniment.lock_version
+    )
     assert client.post(reverse("missions:accompaniment_update", args=[accompaniment.pk]), data).status_code == 302
     accompaniment.refresh_from_db()
     assert accompaniment.phase == "diagnostic"

@@ -134,6 +134,7 @@ def test_editing_the_financing_plan_after_validation_starts_a_new_version(client
     client.post(
         reverse("missions:support_financing", args=[support_request.pk]),
         {
+            "lock_version": support_request.lock_version,
             "lignes-TOTAL_FORMS": "1",
             "lignes-INITIAL_FORMS": "0",
             "lignes-MIN_NUM_FORMS": "0",

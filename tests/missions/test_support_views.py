@@ -238,7 +238,7 @@ def test_elu_form_is_prefilled_and_has_no_commune_field(client, elu, programme):
     content = response.content.decode()
     assert 'name="commune"' not in content
     assert "bernard@amagney.example" in content
-    assert "Commune de Amagney" in content
+    assert 'value="Commune d&#x27;Amagney"' in content  # elided, as it lands in the request and its export
 
 
 @pytest.mark.django_db
@@ -466,7 +466,7 @@ def test_second_editor_of_a_step_is_refused_without_losing_input(client, consult
     url = reverse("missions:support_step_update", args=[step.request.pk, step.pk])
     response = client.post(url, {"status": SupportStep.Status.IN_PROGRESS, "notes": "Ma saisie", "lock_version": 2})
     assert response.status_code == 200
-    assert "pendant que vous le modifiiez" in response.content.decode()
+    assert "pendant que vous la modifiiez" in response.content.decode()  # « Cette étape d'accompagnement »
     assert "Ma saisie" in response.content.decode()
     step.refresh_from_db()
     assert step.notes == "Saisie de l'autre consultant"
@@ -501,8 +501,9 @@ def test_document_upload_is_checked_and_listed(client, consultant, elu, programm
     assert "Cahier des charges v1" in client.get(step.request.get_absolute_url()).content.decode()
 
 
-def _financing_post(lines):
+def _financing_post(lines, support_request):
     data = {
+        "lock_version": support_request.lock_version,  # the version of the request the page was opened at
         "lignes-TOTAL_FORMS": str(len(lines)),
         "lignes-INITIAL_FORMS": "0",
         "lignes-MIN_NUM_FORMS": "0",
@@ -528,7 +529,8 @@ def test_financing_plan_with_its_balance(client, consultant, commune, programme)
                 {"nature": "recette", "label": "Commune", "amount": "500", "status": "acquis"},
                 {"nature": "recette", "label": "Région", "amount": "1000", "status": "sollicite"},
                 {"nature": "", "label": "", "amount": "", "status": ""},
-            ]
+            ],
+            support_request,
         ),
     )
     assert response.status_code == 302
@@ -548,7 +550,9 @@ def test_a_resource_needs_its_status(client, consultant, commune, programme):
     client.force_login(consultant)
     response = client.post(
         reverse("missions:support_financing", args=[support_request.pk]),
-        _financing_post([{"nature": "recette", "label": "Département", "amount": "300", "status": ""}]),
+        _financing_post(
+            [{"nature": "recette", "label": "Département", "amount": "300", "status": ""}], support_request
+        ),
     )
     assert response.status_code == 200
     assert "envisagé, sollicité ou acquis" in response.content.decode()
@@ -561,7 +565,7 @@ def test_negative_amounts_are_refused(client, consultant, commune, programme):
     client.force_login(consultant)
     response = client.post(
         reverse("missions:support_financing", args=[support_request.pk]),
-        _financing_post([{"nature": "depense", "label": "Outils", "amount": "-5", "status": ""}]),
+        _financing_post([{"nature": "depense", "label": "Outils", "amount": "-5", "status": ""}], support_request),
     )
     assert response.status_code == 200
     assert not FinancingLine.objects.exists()

@@ -136,7 +136,8 @@ def test_consultant_corrects_and_deletes_their_own_entry(client, consultant, lin
     entry = TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY, half_days=1)
     client.force_login(consultant)
     response = client.post(
-        reverse("missions:time_update", args=[entry.pk]), entry_data(line, date="2025-04-14", half_days="2")
+        reverse("missions:time_update", args=[entry.pk]),
+        entry_data(line, date="2025-04-14", half_days="2", lock_version=entry.lock_version),
     )
     assert response.status_code == 302
     entry.refresh_from_db()
@@ -169,7 +170,7 @@ def test_gbm_sees_everyones_time_and_may_correct_it(client, gbm_officer, consult
     assert "Amélie Faivre" in text(response)
     response = client.get(reverse("missions:time_list"), {"consultant": other.pk})
     assert [e.pk for e in response.context["entries"]] == [entry.pk]
-    data = entry_data(line, date="2025-04-14", half_days="2", consultant=other.pk)
+    data = entry_data(line, date="2025-04-14", half_days="2", consultant=other.pk, lock_version=entry.lock_version)
     assert client.post(reverse("missions:time_update", args=[entry.pk]), data).status_code == 302
     entry.refresh_from_db()
     assert entry.half_days == 2 and entry.consultant == other

@@ -60,7 +60,10 @@ def test_gbm_cannot_rename_an_anonymised_contact_through_the_contact_form(client
 def test_a_contact_not_anonymised_is_still_editable(client, gbm_officer, commune):
     contact = ContactFactory(commune=commune)
     client.force_login(gbm_officer)
-    response = client.post(reverse("communes:contact_update", args=[contact.pk]), _rename(contact))
+    response = client.post(
+        reverse("communes:contact_update", args=[contact.pk]),
+        {**_rename(contact), "lock_version": contact.lock_version},
+    )
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.last_name == "Vermot"

@@ -172,7 +172,7 @@ class ProgressNoteForm(SubmissionTokenMixin, forms.ModelForm):
         return date
 
 
-class IndicatorForm(SubmissionTokenMixin, forms.ModelForm):
+class IndicatorForm(SubmissionTokenMixin, VersionedModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit"]

@@ -28,7 +28,7 @@ class ContactChoiceField(IdMultipleChoiceField):
         return f"{contact.full_name} ({details})" if details else contact.full_name
 
 
-class AccompanimentForm(SubmissionTokenMixin, forms.ModelForm):
+class AccompanimentForm(SubmissionTokenMixin, VersionedModelForm):
     class Meta:
         model = Accompaniment
         fields = [
@@ -69,7 +69,7 @@ class AccompanimentForm(SubmissionTokenMixin, forms.ModelForm):
         self.helper.add_input(Submit("submit", "Enregistrer"))
 
 
-class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, forms.ModelForm):
+class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, VersionedModelForm):
     """A meeting; control characters pasted into its text are dropped (they broke the spreadsheet exports)."""
 
     present = ContactChoiceField(
@@ -152,6 +152,7 @@ class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, forms.Mo
             ),
             Fieldset("Contenu", "agenda", "minutes", "decisions", "next_steps"),
             Fieldset("Interne (jamais visible des élus)", "internal_notes"),
+            "lock_version",
             SUBMISSION_TOKEN_FIELD,
             Submit("submit", "Enregistrer la réunion"),
         )

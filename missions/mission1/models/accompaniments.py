@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.validators import MaxLengthValidator
+from django.db import models, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import Mission
+from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 
@@ -11,7 +13,7 @@ class AccompanimentQuerySet(CommuneScopedQuerySet):
     """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
 
 
-class Accompaniment(models.Model):
+class Accompaniment(VersionedModel):
     """Mission 1: one commune accompanied in one programme, from identification to closure."""
 
     class Cohort(models.TextChoices):
@@ -62,7 +64,7 @@ class Accompaniment(models.Model):
     )
     started_on = models.DateField("début de l'accompagnement", default=timezone.localdate)
     closed_on = models.DateField("clôture", null=True, blank=True)
-    notes = models.TextField("notes", blank=True)
+    notes = models.TextField("notes", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
     order_form = models.ForeignKey(
         "missions.OrderForm",
         verbose_name="bon de commande",
@@ -130,9 +132,16 @@ class Accompaniment(models.Model):
     PHASE_ORDER = [Phase.IDENTIFIED, Phase.DIAGNOSTIC, Phase.ACTION_PLAN, Phase.IMPLEMENTATION, Phase.CLOSED]
 
     def advance_to(self, phase: str) -> bool:
-        """Move forward to `phase` if the accompaniment is behind it (never backwards); True if it moved."""
-        if self.PHASE_ORDER.index(phase) > self.PHASE_ORDER.index(self.phase):
+        """Move forward to `phase` if the accompaniment is behind it (never backwards); True if it moved.
+
+        One version up: an accompaniment form opened before, showing the earlier phase, cannot write it back.
+        """
+        if self.PHASE_ORDER.index(phase) <= self.PHASE_ORDER.index(self.phase):
+            return False
+        with transaction.atomic():
+            current = type(self)._base_manager.select_for_update().get(pk=self.pk)
+            if self.PHASE_ORDER.index(phase) <= self.PHASE_ORDER.index(current.phase):
+                return False
             self.phase = phase
-            self.save(update_fields=["phase"])
-            return True
-        return False
+            save_versioned(self, current.lock_version, update_fields=["phase"])
+        return True

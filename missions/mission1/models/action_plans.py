@@ -2,7 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import OuterRef
 from django.urls import reverse
@@ -36,7 +36,9 @@ class ActionPlan(VersionedModel, DeliverableSubject):
     accompaniment = models.OneToOneField(
         "missions.Accompaniment", verbose_name="accompagnement", on_delete=models.PROTECT, related_name="action_plan"
     )
-    summary = models.TextField("présentation du plan", blank=True)
+    summary = models.TextField(
+        "présentation du plan", blank=True, max_length=10000, validators=[MaxLengthValidator(10000)]
+    )
     council_decision_date = models.DateField("date de la délibération du conseil municipal", null=True, blank=True)
     approved_by = models.ForeignKey(
         "pat_portal.User",
@@ -186,6 +188,8 @@ def first_of_month(value: datetime.date | None) -> datetime.date | None:
 
 
 class Action(VersionedModel):
+    name_is_feminine = True
+
     class Status(models.TextChoices):
         PROPOSED = "proposee", "Proposée"
         SELECTED = "retenue", "Retenue"
@@ -204,7 +208,7 @@ class Action(VersionedModel):
     )
     title = models.CharField("intitulé", max_length=200)
     theme = models.CharField("thème", max_length=30, choices=ActionTheme.choices)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=10000, validators=[MaxLengthValidator(10000)])
     lead_contact = models.ForeignKey(
         "communes.Contact",
         verbose_name="porteur (contact)",
@@ -216,9 +220,13 @@ class Action(VersionedModel):
     lead_organisation = models.CharField(
         "porteur (organisme)", max_length=200, blank=True, help_text="Si le porteur n'est pas un contact enregistré."
     )
-    partners = models.TextField("partenaires", blank=True)
-    operational_objectives = models.TextField("objectifs opérationnels", blank=True)
-    expected_results = models.TextField("résultats attendus", blank=True)
+    partners = models.TextField("partenaires", blank=True, max_length=3000, validators=[MaxLengthValidator(3000)])
+    operational_objectives = models.TextField(
+        "objectifs opérationnels", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
+    expected_results = models.TextField(
+        "résultats attendus", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
     cost_estimate = models.DecimalField("coût estimé (€)", default=Decimal("0"), **MONEY)
     start_month = models.DateField("début (mois)", null=True, blank=True)
     end_month = models.DateField("fin (mois)", null=True, blank=True)
@@ -335,7 +343,7 @@ class FundingSource(models.Model):
 class ProgressNote(models.Model):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="progress_notes")
     date = models.DateField("date")
-    text = models.TextField("point d'avancement")
+    text = models.TextField("point d'avancement", max_length=5000, validators=[MaxLengthValidator(5000)])
     author = models.ForeignKey("pat_portal.User", verbose_name="auteur", on_delete=models.PROTECT, related_name="+")
 
     history = HistoricalRecords()
@@ -349,7 +357,7 @@ class ProgressNote(models.Model):
         return f"{self.date:%d/%m/%Y} — {self.text[:60]}"
 
 
-class Indicator(models.Model):
+class Indicator(VersionedModel):
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="indicators")
     name = models.CharField("indicateur", max_length=200)
     unit = models.CharField("unité", max_length=50, blank=True)

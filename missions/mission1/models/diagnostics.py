@@ -1,3 +1,4 @@
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -25,8 +26,12 @@ class Diagnostic(VersionedModel, DeliverableSubject):
     accompaniment = models.OneToOneField(
         "missions.Accompaniment", verbose_name="accompagnement", on_delete=models.PROTECT, related_name="diagnostic"
     )
-    context = models.TextField("contexte communal", blank=True)
-    data_collected = models.TextField("données collectées", blank=True)
+    context = models.TextField(
+        "contexte communal", blank=True, max_length=20000, validators=[MaxLengthValidator(20000)]
+    )
+    data_collected = models.TextField(
+        "données collectées", blank=True, max_length=20000, validators=[MaxLengthValidator(20000)]
+    )
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
     history = HistoricalRecords()
@@ -82,7 +87,7 @@ class Stake(VersionedModel):
     diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="stakes")
     category = models.CharField("catégorie", max_length=30, choices=Category.choices)
     title = models.CharField("enjeu", max_length=200)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
     priority = models.PositiveSmallIntegerField("priorité", choices=Priority.choices, default=Priority.MEDIUM)
     position = models.PositiveIntegerField("ordre", default=0)
 
@@ -101,7 +106,7 @@ class SharedFinding(models.Model):
     """A constat partagé: a finding agreed with the commune's actors."""
 
     diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="findings")
-    text = models.TextField("constat partagé")
+    text = models.TextField("constat partagé", max_length=5000, validators=[MaxLengthValidator(5000)])
     position = models.PositiveIntegerField("ordre", default=0)
 
     history = HistoricalRecords()
@@ -121,7 +126,7 @@ class ActionLead(models.Model):
     diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="action_leads")
     title = models.CharField("piste d'action", max_length=200)
     theme = models.CharField("thème", max_length=30, choices=ActionTheme.choices, default=ActionTheme.AUTRE)
-    description = models.TextField("description", blank=True)
+    description = models.TextField("description", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
     potential_leads = models.CharField("porteurs potentiels", max_length=300, blank=True)
     resource_people = models.ManyToManyField(
         "communes.Contact", verbose_name="personnes ressources", blank=True, related_name="action_leads"

@@ -1,12 +1,13 @@
 import datetime
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.concurrency import VersionedModel
 from pat_portal.kernel.lateness import Lateness, start_of_day
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
@@ -29,8 +30,10 @@ class MeetingQuerySet(CommuneScopedQuerySet):
         return self.filter(minutes="", starts_at__lt=start_of_day(today - datetime.timedelta(days=due_days)))
 
 
-class Meeting(models.Model):
+class Meeting(VersionedModel):
     """A meeting held in the field. Internal notes are for the team only, never shown to élus."""
+
+    name_is_feminine = True
 
     class Kind(models.TextChoices):
         LAUNCH = "lancement", "Réunion de lancement"
@@ -77,12 +80,18 @@ class Meeting(models.Model):
     count_associations = models.PositiveSmallIntegerField("associations", default=0)
     count_farmers = models.PositiveSmallIntegerField("agriculteur·rice·s", default=0)
     count_others = models.PositiveSmallIntegerField("autres acteurs", default=0)
-    agenda = models.TextField("ordre du jour", blank=True)
-    minutes = models.TextField("compte rendu", blank=True)
-    decisions = models.TextField("décisions", blank=True)
-    next_steps = models.TextField("prochaines étapes", blank=True)
+    agenda = models.TextField("ordre du jour", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
+    minutes = models.TextField("compte rendu", blank=True, max_length=20000, validators=[MaxLengthValidator(20000)])
+    decisions = models.TextField("décisions", blank=True, max_length=10000, validators=[MaxLengthValidator(10000)])
+    next_steps = models.TextField(
+        "prochaines étapes", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
     internal_notes = models.TextField(
-        "notes internes", blank=True, help_text="Visibles de GBM et du prestataire uniquement, jamais des élus."
+        "notes internes",
+        blank=True,
+        help_text="Visibles de GBM et du prestataire uniquement, jamais des élus.",
+        max_length=10000,
+        validators=[MaxLengthValidator(10000)],
     )
     time_spent_half_days = models.DecimalField(
         "temps passé (demi-journées)",

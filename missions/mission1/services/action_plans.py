@@ -12,7 +12,6 @@ from django.utils import timezone
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
 from missions.mission1.models.diagnostics import ActionLead
-from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.deliverables import lock_for_edit, row_content
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import render_pdf
@@ -51,7 +50,7 @@ def save_action(*, form, funding_formset, plan: ActionPlan, by: User) -> bool:
         funding_formset.save()
         _touch_plan(plan)
 
-    return save_versioned(form, commit_extra=save_funding)
+    return form.save_versioned(commit_extra=save_funding)
 
 
 @transaction.atomic
@@ -101,15 +100,18 @@ def add_progress_note(*, form, action: Action, by: User) -> ProgressNote:
 
 
 @transaction.atomic
-def save_indicator(*, form, values_formset, action: Action):
+def save_indicator(*, form, values_formset, action: Action) -> bool:
+    """Save an indicator and its yearly targets and results; refused (False) when someone saved it in between, and
+    refused (ContentLocked) while a submitted version of the plan awaits validation."""
     lock_for_edit(action.plan)
-    indicator = form.save(commit=False)
-    indicator.action = action
-    indicator.save()
-    values_formset.instance = indicator
-    values_formset.save()
-    _touch_plan(action.plan)
-    return indicator
+    form.instance.action = action
+
+    def save_values(indicator):
+        values_formset.instance = indicator
+        values_formset.save()
+        _touch_plan(action.plan)
+
+    return form.save_versioned(commit_extra=save_values)
 
 
 @dataclass

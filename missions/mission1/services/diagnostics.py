@@ -6,7 +6,7 @@ from communes.models import Contact
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
-from pat_portal.kernel.concurrency import conflict_message, save_versioned
+from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.deliverables import lock_for_edit, row_content
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import render_pdf
@@ -39,15 +39,15 @@ def save_diagnostic(*, form, formsets: list, by: User) -> bool:
     diagnostic.mark_edited()
     try:
         with transaction.atomic():
-            saved = save_versioned(
-                form, commit_extra=lambda parent: [save_ordered_formset(formset, parent) for formset in formsets]
+            saved = form.save_versioned(
+                commit_extra=lambda parent: [save_ordered_formset(formset, parent) for formset in formsets]
             )
             if saved:
                 diagnostic.accompaniment.advance_to(Accompaniment.Phase.DIAGNOSTIC)
     except IntegrityError:
         # Two people created the same commune's diagnostic at the same moment: the first one wins.
         existing = Diagnostic.objects.get(accompaniment=diagnostic.accompaniment)
-        form.add_error(None, conflict_message(existing))
+        form.refuse_stale(StaleEdit(diagnostic, existing))
         return False
     return saved
 

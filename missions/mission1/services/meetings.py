@@ -1,18 +1,22 @@
-from django.db import transaction
-
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from pat_portal.kernel.models import User
 
 
-@transaction.atomic
-def save_meeting(*, form, by: User) -> Meeting:
-    """Save a meeting with its participants (present / excused); the commune follows the accompaniment."""
-    meeting = form.save(commit=False)
+def save_meeting(*, form, by: User) -> bool:
+    """Save a meeting with its participants (present / excused); the commune follows the accompaniment.
+
+    Refused (False, French error on the form, nothing written) when someone saved the meeting since the form was
+    loaded: the first person's minutes are never overwritten without being seen.
+    """
+    meeting = form.instance
     if meeting.accompaniment_id:
         meeting.commune = meeting.accompaniment.commune
     if meeting.created_by_id is None:
         meeting.created_by = by
-    meeting.save()
+    return form.save_versioned(commit_extra=lambda saved: _save_participants(saved, form))
+
+
+def _save_participants(meeting: Meeting, form) -> None:
     wanted = {contact.pk: MeetingParticipant.Attendance.PRESENT for contact in form.cleaned_data["present"]}
     wanted.update({contact.pk: MeetingParticipant.Attendance.EXCUSED for contact in form.cleaned_data["excused"]})
     existing = {participation.contact_id: participation for participation in meeting.participations.all()}
@@ -25,4 +29,3 @@ def save_meeting(*, form, by: User) -> Meeting:
     for contact_id, attendance in wanted.items():
         if contact_id not in existing:
             MeetingParticipant.objects.create(meeting=meeting, contact_id=contact_id, attendance=attendance)
-    return meeting

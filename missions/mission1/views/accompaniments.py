@@ -24,8 +24,7 @@ def accompaniment_update(request, pk):
     accompaniment = get_object_or_404(Accompaniment.objects.visible_to(request.user), pk=pk)
     access.require(access.can_write_field_work(request.user))
     form = AccompanimentForm(request.POST or None, instance=accompaniment, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
+    if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, "Accompagnement mis à jour.")
         return redirect(accompaniment.commune)
     title = f"Accompagnement de {accompaniment.commune}"

@@ -26,7 +26,6 @@ from missions.mission1.models.diagnostics import ActionLead
 from missions.mission1.services import action_plans as services
 from missions.mission1.views.diagnostics import _accompaniment
 from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.history import history_entries
@@ -95,7 +94,7 @@ def action_plan_update(request, insee_code):
     form = ActionPlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         plan.mark_edited()
-        if save_versioned(form):
+        if form.save_versioned():
             messages.success(request, "Plan d'actions enregistré.")
             return redirect("missions:action_plan", insee_code=insee_code)
     return render(request, "missions/action_plan_form.html", {"form": form, "commune": accompaniment.commune})
@@ -270,8 +269,8 @@ def indicator_edit(request, action_pk, pk=None):
     indicator = get_object_or_404(Indicator, pk=pk, action=action) if pk else Indicator(action=action)
     form = IndicatorForm(request.POST or None, instance=indicator)
     values = IndicatorValueFormSet(request.POST or None, instance=indicator, prefix="valeurs")
-    if request.method == "POST" and form.is_valid() & values.is_valid():
-        services.save_indicator(form=form, values_formset=values, action=action)
+    valid = request.method == "POST" and form.is_valid() & values.is_valid()
+    if valid and services.save_indicator(form=form, values_formset=values, action=action):
         messages.success(request, "Indicateur enregistré.")
         return redirect("missions:action_detail", pk=action.pk)
     context = {"form": form, "values": values, "action": action, "commune": action.plan.accompaniment.commune}

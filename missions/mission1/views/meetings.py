@@ -54,10 +54,9 @@ def meeting_create(request):
     if accompaniment:
         initial = {"accompaniment": accompaniment, "commune": accompaniment.commune}
     form = MeetingForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        meeting = save_meeting(form=form, by=request.user)
+    if request.method == "POST" and form.is_valid() and save_meeting(form=form, by=request.user):
         messages.success(request, "Réunion enregistrée.")
-        return redirect(meeting)
+        return redirect(form.instance)
     return render(request, "missions/meeting_form.html", {"form": form, "title": "Nouvelle réunion"})
 
 
@@ -81,8 +80,7 @@ def meeting_update(request, pk):
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
     access.require(access.can_write_field_work(request.user))
     form = MeetingForm(request.POST or None, instance=meeting)
-    if request.method == "POST" and form.is_valid():
-        save_meeting(form=form, by=request.user)
+    if request.method == "POST" and form.is_valid() and save_meeting(form=form, by=request.user):
         messages.success(request, "Réunion modifiée.")
         return redirect(meeting)
     return render(request, "missions/meeting_form.html", {"form": form, "title": f"Modifier : {meeting}"})

@@ -8,7 +8,7 @@ import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import Mission
-from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.uploads import UploadPath
 
@@ -123,7 +123,7 @@ class OrderForm(VersionedModel):
     signed_scan = models.FileField(
         "bon signé (scan)", upload_to=UploadPath("bons-de-commande"), blank=True, max_length=300
     )
-    notes = models.TextField("notes internes", blank=True)
+    notes = models.TextField("notes internes", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)])
     created_at = models.DateTimeField("créé le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -277,9 +277,9 @@ class OrderForm(VersionedModel):
         self.check_status_change(new_status, by=by, reason=reason)
         previous = self.status
         self.status = new_status
-        self.lock_version += 1
         self._change_reason = reason.strip() or None
-        self.save(update_fields=["status", "lock_version", "updated_at"])
+        # One version up: an admin page opened before this change is refused instead of writing its stale copy back.
+        save_versioned(self, self.lock_version, update_fields=["status", "updated_at"])
         return OrderFormStatusChange.objects.create(
             order_form=self,
             from_status=previous,
@@ -300,7 +300,7 @@ class OrderFormStatusChange(models.Model):
     to_status = models.CharField("nouveau statut", max_length=20, choices=OrderForm.Status.choices)
     changed_by = models.ForeignKey("pat_portal.User", verbose_name="par", on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField("le", default=timezone.now)
-    reason = models.TextField("raison", blank=True)
+    reason = models.TextField("raison", blank=True, max_length=2000, validators=[MaxLengthValidator(2000)])
     is_reversal = models.BooleanField("retour en arrière", default=False)
 
     class Meta:

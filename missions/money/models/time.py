@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel.concurrency import VersionedModel
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 MAX_HALF_DAYS_PER_ENTRY = 2
@@ -82,8 +83,10 @@ class TimeEntryQuerySet(RoleScopedQuerySet):
         )
 
 
-class TimeEntry(models.Model):
+class TimeEntry(VersionedModel):
     """Half-days a consultant spent on one day, for one activity, charged to one order line."""
+
+    name_is_feminine = True
 
     class Activity(models.TextChoices):
         GENERAL = "general", "Travail général sur le programme"

@@ -19,14 +19,19 @@ from missions.money.models.time import (
     month_label,
 )
 from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import save_versioned
 from pat_portal.kernel.models import User
 
 WEEK_LENGTH = 7
 
 
 @transaction.atomic
-def save_time_entry(*, entry: TimeEntry, by: User) -> TimeEntry:
-    """Create or correct one entry (already validated by its form) unless its month, old or new, is locked."""
+def save_time_entry(*, entry: TimeEntry, by: User, expected_version: int | None = None) -> TimeEntry:
+    """Create or correct one entry (already validated by its form) unless its month, old or new, is locked.
+
+    A correction is refused (StaleEdit, nothing written) when someone saved the entry since `expected_version`, the
+    version the correction form was opened at, was read.
+    """
     if not access.can_log_time(by) or (entry.pk and not access.can_edit_time_entry(by, entry)):
         raise PermissionDenied
     original_date = None
@@ -36,7 +41,7 @@ def save_time_entry(*, entry: TimeEntry, by: User) -> TimeEntry:
         if not access.can_edit_time_entry(by, original):
             raise PermissionDenied
     entry.check_editable(original_date=original_date)
-    entry.save()
+    save_versioned(entry, expected_version)
     return entry
 
 
@@ -124,7 +129,7 @@ def save_week(*, consultant: User, monday: datetime.date, rows: list[WeekRow], b
     for entry, value in to_update:
         entry.half_days = value
         entry.full_clean()
-        entry.save()
+        save_versioned(entry, entry.lock_version)  # one version up: a correction form opened before is refused
     for (activity_key, order_line_id, day), value in to_create:
         entry = TimeEntry(consultant=consultant, date=day, half_days=value, order_line_id=order_line_id)
         entry.set_activity(activity_key)

@@ -32,6 +32,7 @@ from missions.money.services.time import (
     week_entries,
 )
 from pat_portal.kernel import access
+from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.exports import export_response
 from pat_portal.kernel.submissions import once_per_submission
 
@@ -124,9 +125,13 @@ def time_entry_update(request, pk):
     form = TimeEntryForm(request.POST or None, instance=entry, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            save_time_entry(entry=form.instance, by=request.user)
+            save_time_entry(
+                entry=form.instance, by=request.user, expected_version=form.cleaned_data.get("lock_version")
+            )
         except TimeLockedError as error:
             form.add_error(None, str(error))
+        except StaleEdit as stale:
+            form.refuse_stale(stale)
         else:
             messages.success(request, "Saisie de temps corrigée.")
             return redirect("missions:time_list")
