@@ -221,6 +221,7 @@ def _seed_registrations(workshop, rows, consultant, day) -> None:
                 "consent_to_share": consents,
                 "consent_date": min(day, timezone.localdate()) if consents else None,
                 "consent_method": Registration.ConsentMethod.ATTENDANCE_SHEET if consents else "",
+                "consent_recorded_by": consultant if consents else None,
                 "registered_by": consultant,
             },
         )

@@ -183,6 +183,10 @@ class ContactChoiceField(forms.ModelChoiceField):
         return " — ".join(parts)
 
 
+# The documents from which the team records a person's consent; the person's own confirmation comes by its link.
+TEAM_CONSENT_METHOD_CHOICES = [("", "—"), *((m.value, m.label) for m in Registration.RECORDED_BY_TEAM_METHODS)]
+
+
 class ConsentFieldsMixin:
     """Consent to share contact details: yes/no, with the date and how it was collected when yes."""
 
@@ -228,8 +232,13 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
     consent_date = forms.DateField(label="Date du consentement", required=False, widget=DATE_WIDGET)
     consent_method = forms.ChoiceField(
         label="Consentement recueilli par",
-        choices=[("", "—"), *Registration.ConsentMethod.choices],
+        choices=TEAM_CONSENT_METHOD_CHOICES,
         required=False,
+    )
+    ask_consent = forms.BooleanField(
+        label="Envoyer à la personne un e-mail lui demandant si elle accepte que ses coordonnées soient partagées",
+        required=False,
+        help_text="Elle répond elle-même, par un lien valable 30 jours. Sans réponse, ses coordonnées restent privées.",
     )
 
     def __init__(self, *args, user, workshop, **kwargs):
@@ -242,19 +251,27 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
         if user.is_elu:
             contacts = contacts.filter(commune_id=user.commune_id)
             del self.fields["commune"]
+            # An élu cannot consent for someone else: the person is asked, and answers, by e-mail.
+            for name in ("consent_to_share", "consent_date", "consent_method"):
+                del self.fields[name]
+            self.fields["ask_consent"].initial = True
         else:
             self.fields["commune"].queryset = Commune.objects.only("id", "name")
         self.fields["contact"].queryset = contacts
         self.initial.setdefault("consent_date", timezone.localdate())
         new_person = ["first_name", "last_name", "organisation", "role_title", "category"]
         new_person += ["email", "phone"] if user.is_elu else ["commune", "email", "phone"]
+        consent_fields = [
+            name for name in ("consent_to_share", "consent_date", "consent_method") if name in self.fields
+        ]
+        consent_fields.append("ask_consent")
         new_person_legend = (
             f"… ou une nouvelle personne de {user.commune}" if user.is_elu else "… ou une nouvelle personne"
         )
         self.helper = _helper(
             Fieldset("Une personne déjà connue…", "contact"),
             Fieldset(new_person_legend, *new_person),
-            Fieldset("Partage des coordonnées", "consent_to_share", "consent_date", "consent_method"),
+            Fieldset("Partage des coordonnées", *consent_fields),
             SUBMISSION_TOKEN_FIELD,
             submit="Inscrire",
         )
@@ -269,7 +286,16 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
                 "(l'un ou l'autre)."
             )
         self.clean_consent(cleaned)
+        if cleaned.get("ask_consent") and not cleaned.get("consent_to_share"):
+            contact = cleaned.get("contact")
+            if not (contact.email if contact is not None else cleaned.get("email")):
+                self.add_error("ask_consent", "Indiquez l'e-mail de la personne pour lui demander son accord.")
         return cleaned
+
+    @property
+    def asks_consent(self) -> bool:
+        """The person is to be asked by e-mail (not when the team records their consent from a document)."""
+        return bool(self.cleaned_data.get("ask_consent") and not self.cleaned_data.get("consent_to_share"))
 
     def new_contact(self) -> Contact | None:
         """The unsaved new contact described by the form, if the form describes one."""
@@ -296,7 +322,7 @@ class ConsentForm(ConsentFieldsMixin, forms.Form):
     )
     consent_method = forms.ChoiceField(
         label="Consentement recueilli par",
-        choices=[("", "—"), *Registration.ConsentMethod.choices],
+        choices=TEAM_CONSENT_METHOD_CHOICES,
         error_messages={"required": "Indiquez comment le consentement a été recueilli."},
     )
 

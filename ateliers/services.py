@@ -95,6 +95,12 @@ def register_participant(
         raise RegistrationError(f"{contact} est déjà inscrit·e à cet atelier.")
     if workshop.capacity is not None and workshop.registrations.count() >= workshop.capacity:
         raise RegistrationError(f"Cet atelier est complet ({workshop.capacity} places).")
+    if consent and not access.can_record_consent(by):
+        raise RegistrationError(
+            "Le partage des coordonnées se décide par la personne elle-même : demandez-lui de le confirmer par e-mail."
+        )
+    if consent and consent_method not in Registration.RECORDED_BY_TEAM_METHODS:
+        raise RegistrationError("Indiquez le document par lequel la personne a donné son accord.")
     if consent and not (consent_date and consent_method):
         raise RegistrationError("Un consentement se documente : date et manière de le recueillir.")
     if new_contact is not None:
@@ -110,6 +116,7 @@ def register_participant(
         consent_to_share=consent,
         consent_date=consent_date if consent else None,
         consent_method=consent_method if consent else "",
+        consent_recorded_by=by if consent else None,
         registered_by=by,
     )
 
@@ -180,6 +187,8 @@ def mark_attendance(
             registration.consent_to_share = True
             registration.consent_date = sheet_date
             registration.consent_method = Registration.ConsentMethod.ATTENDANCE_SHEET
+            registration.consent_recorded_by = by
+            registration.consent_request_nonce = ""
             registration.consent_withdrawn_at = None
             registration.consent_withdrawn_by = None
         if (registration.attendance, registration.consent_to_share) != before:
@@ -194,6 +203,8 @@ def mark_attendance(
                 "consent_to_share",
                 "consent_date",
                 "consent_method",
+                "consent_recorded_by",
+                "consent_request_nonce",
                 "consent_withdrawn_at",
                 "consent_withdrawn_by",
             ],

@@ -44,6 +44,12 @@ urlpatterns = [
         name="registration_consent",
     ),
     path(
+        "ateliers/<int:pk>/inscriptions/<int:registration_pk>/demande-de-consentement/",
+        registrations.registration_consent_request,
+        name="registration_consent_request",
+    ),
+    path("ateliers/consentement/<str:token>/", registrations.consent_confirm, name="consent_confirm"),
+    path(
         "ateliers/<int:pk>/inscriptions/<int:registration_pk>/retrait/",
         registrations.registration_withdraw,
         name="registration_withdraw",

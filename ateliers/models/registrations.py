@@ -1,6 +1,10 @@
+import secrets
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from pat_portal.kernel.concurrency import VersionedModel, save_versioned
@@ -36,6 +40,11 @@ class Registration(VersionedModel):
         FORM = "formulaire", "Formulaire"
         ATTENDANCE_SHEET = "emargement", "Feuille d'émargement signée"
         EMAIL = "email", "E-mail"
+        # Only through the link e-mailed to the person (ateliers/consent.py), never chosen in a form.
+        CONFIRMED_BY_PERSON = "confirmation", "Confirmé par la personne (lien reçu par e-mail)"
+
+    # How the team records a consent the person gave on a document; élus record none (issue 15).
+    RECORDED_BY_TEAM_METHODS = (ConsentMethod.ATTENDANCE_SHEET, ConsentMethod.FORM, ConsentMethod.EMAIL)
 
     workshop = models.ForeignKey(
         "ateliers.Workshop", verbose_name="atelier", on_delete=models.PROTECT, related_name="registrations"
@@ -67,6 +76,19 @@ class Registration(VersionedModel):
         blank=True,
         related_name="+",
     )
+    consent_recorded_by = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="consentement recueilli par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text="Le membre de l'équipe qui l'a recueilli ; vide quand la personne l'a confirmé elle-même.",
+    )
+    consent_requested_at = models.DateTimeField("confirmation demandée le", null=True, blank=True, editable=False)
+    # The one link currently valid for this person to confirm (ateliers/consent.py); emptied once used.
+    consent_request_nonce = models.CharField(max_length=32, blank=True, editable=False)
     registered_by = models.ForeignKey(
         "pat_portal.User", verbose_name="inscrit·e par", on_delete=models.PROTECT, related_name="+"
     )
@@ -116,8 +138,22 @@ class Registration(VersionedModel):
         if errors:
             raise ValidationError(errors)
 
-    def give_consent(self, *, date, method: str) -> None:
-        """Record that the person agreed to share their contact details (e.g. ticked on the signed sheet)."""
+    @property
+    def consent_description(self) -> str:
+        """How the consent was given, for the pages: « recueilli par X le …, feuille d'émargement signée »."""
+        if not self.consent_to_share:
+            return ""
+        when = date_format(self.consent_date, "j F Y")
+        if self.consent_method == self.ConsentMethod.CONFIRMED_BY_PERSON:
+            return f"confirmé par la personne le {when}"
+        by = f" par {self.consent_recorded_by}" if self.consent_recorded_by_id else ""
+        return f"recueilli{by} le {when}, {self.get_consent_method_display().lower()}"
+
+    def give_consent(self, *, date, method: str, by) -> None:
+        """The team records that the person agreed to share their contact details, on a document they signed or
+        sent (the signed attendance sheet, a form, their e-mail); `by` is who recorded it."""
+        if method not in self.RECORDED_BY_TEAM_METHODS:
+            raise RegistrationError("Indiquez le document par lequel la personne a donné son accord.")
         if self.consent_to_share:
             raise RegistrationError("Le consentement de cette personne est déjà enregistré.")
         if not date or not method:
@@ -127,6 +163,8 @@ class Registration(VersionedModel):
         self.consent_to_share = True
         self.consent_date = date
         self.consent_method = method
+        self.consent_recorded_by = by
+        self.consent_request_nonce = ""
         self.consent_withdrawn_at = None
         self.consent_withdrawn_by = None
         save_versioned(
@@ -136,9 +174,48 @@ class Registration(VersionedModel):
                 "consent_to_share",
                 "consent_date",
                 "consent_method",
+                "consent_recorded_by",
+                "consent_request_nonce",
                 "consent_withdrawn_at",
                 "consent_withdrawn_by",
             ],
+        )
+
+    def open_consent_request(self, *, when=None) -> str:
+        """A new link for the person to confirm their consent themselves (earlier links stop working); its nonce."""
+        if self.consent_to_share:
+            raise RegistrationError("Cette personne a déjà donné son accord au partage de ses coordonnées.")
+        if not self.contact.email:
+            raise RegistrationError(
+                "Cette personne n'a pas d'adresse e-mail : recueillez son accord sur la feuille d'émargement."
+            )
+        self.consent_request_nonce = secrets.token_hex(16)
+        self.consent_requested_at = when or timezone.now()
+        self.save(update_fields=["consent_request_nonce", "consent_requested_at"])
+        return self.consent_request_nonce
+
+    def confirm_consent(self, *, nonce: str, when=None) -> None:
+        """The person confirmed through the e-mailed link: their details may now be shared. Each link works once."""
+        if not (self.consent_request_nonce and constant_time_compare(nonce, self.consent_request_nonce)):
+            raise RegistrationError("Ce lien a déjà servi, ou une demande plus récente l'a remplacé.")
+        when = when or timezone.now()
+        self.consent_to_share = True
+        self.consent_date = timezone.localdate(when)
+        self.consent_method = self.ConsentMethod.CONFIRMED_BY_PERSON
+        self.consent_recorded_by = None
+        self.consent_request_nonce = ""
+        self.consent_withdrawn_at = None
+        self.consent_withdrawn_by = None
+        self.save(
+            update_fields=[
+                "consent_to_share",
+                "consent_date",
+                "consent_method",
+                "consent_recorded_by",
+                "consent_request_nonce",
+                "consent_withdrawn_at",
+                "consent_withdrawn_by",
+            ]
         )
 
     def withdraw_consent(self, *, by, when=None) -> None:

@@ -1,9 +1,10 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ateliers import selectors, services
+from ateliers import consent, selectors, services
 from ateliers.forms import AttendanceForm, ConsentForm, RegistrationForm
 from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
 from pat_portal.kernel import access
@@ -15,7 +16,9 @@ from pat_portal.kernel.submissions import once_per_submission
 def _visible_registration(request, pk, registration_pk):
     workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
     registration = get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related("contact", "commune", "consent_withdrawn_by"),
+        Registration.objects.visible_to(request.user).select_related(
+            "contact", "commune", "consent_withdrawn_by", "consent_recorded_by"
+        ),
         pk=registration_pk,
         workshop=workshop,
     )
@@ -35,23 +38,39 @@ def registration_create(request, pk):
                 by=request.user,
                 contact=data["contact"],
                 new_contact=form.new_contact(),
-                consent=data["consent_to_share"],
-                consent_date=data["consent_date"],
-                consent_method=data["consent_method"],
+                consent=data.get("consent_to_share", False),
+                consent_date=data.get("consent_date"),
+                consent_method=data.get("consent_method", ""),
             )
         except RegistrationError as error:
             form.add_error(None, str(error))
         else:
             messages.success(request, f"{registration.contact} est inscrit·e à l'{workshop}.")
+            if form.asks_consent:
+                _ask_consent(request, registration)
             if "inscrire_autre" in request.POST:
                 return redirect("ateliers:registration_create", workshop.pk)
             return redirect(workshop)
     return render(request, "ateliers/registration_form.html", {"workshop": workshop, "form": form})
 
 
+def _ask_consent(request, registration):
+    try:
+        consent.request_consent_confirmation(registration=registration, by=request.user)
+    except RegistrationError as error:
+        messages.error(request, str(error))
+    else:
+        messages.info(
+            request,
+            f"Un e-mail demande à {registration.contact} s'il ou elle accepte le partage de ses coordonnées ; "
+            "elles restent privées jusqu'à sa réponse.",
+        )
+
+
 def _registration_page(request, workshop, registration, consent_form=None):
     can_manage = access.can_manage_registration(request.user, registration)
-    if consent_form is None and can_manage and not registration.consent_to_share:
+    can_record = can_manage and access.can_record_consent(request.user)
+    if consent_form is None and can_record and not registration.consent_to_share:
         consent_form = ConsentForm()
     if consent_form is not None:
         consent_form.helper.form_action = reverse("ateliers:registration_consent", args=[workshop.pk, registration.pk])
@@ -60,6 +79,7 @@ def _registration_page(request, workshop, registration, consent_form=None):
         "registration": registration,
         "show_details": access.can_see_contact_details(request.user, registration),
         "can_manage": can_manage,
+        "can_ask_consent": can_manage and not registration.consent_to_share and bool(registration.contact.email),
         "can_cancel": can_manage and (request.user.is_team or workshop.is_planned),
         "consent_form": consent_form,
         "entries": history_entries(registration.history.select_related("history_user")),
@@ -76,11 +96,12 @@ def registration_detail(request, pk, registration_pk):
 def registration_consent(request, pk, registration_pk):
     workshop, registration = _visible_registration(request, pk, registration_pk)
     access.require(access.can_manage_registration(request.user, registration))
+    access.require(access.can_record_consent(request.user))
     form = ConsentForm(request.POST)
     if form.is_valid():
         try:
             registration.give_consent(
-                date=form.cleaned_data["consent_date"], method=form.cleaned_data["consent_method"]
+                date=form.cleaned_data["consent_date"], method=form.cleaned_data["consent_method"], by=request.user
             )
         except (RegistrationError, StaleEdit) as error:
             messages.error(request, str(error))
@@ -90,6 +111,28 @@ def registration_consent(request, pk, registration_pk):
             )
         return redirect("ateliers:registration_detail", workshop.pk, registration.pk)
     return _registration_page(request, workshop, registration, consent_form=form)
+
+
+@require_POST
+def registration_consent_request(request, pk, registration_pk):
+    """E-mail the person a link to confirm their consent themselves (the way an élu asks for it)."""
+    workshop, registration = _visible_registration(request, pk, registration_pk)
+    access.require(access.can_manage_registration(request.user, registration))
+    _ask_consent(request, registration)
+    return redirect("ateliers:registration_detail", workshop.pk, registration.pk)
+
+
+@login_not_required
+def consent_confirm(request, token):
+    """The page of the e-mailed link: the person reads what is shared and with whom, then agrees (POST)."""
+    try:
+        registration, _nonce = consent.registration_for_link(token)
+        if request.method == "POST":
+            registration = consent.confirm_consent_from_link(token)
+            return render(request, "ateliers/consent_confirmed.html", {"registration": registration})
+    except RegistrationError as error:
+        return render(request, "ateliers/consent_link_invalid.html", {"message": str(error)}, status=400)
+    return render(request, "ateliers/consent_confirm.html", {"registration": registration})
 
 
 def registration_withdraw(request, pk, registration_pk):

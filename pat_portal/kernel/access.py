@@ -136,6 +136,13 @@ def can_manage_registration(user, registration) -> bool:
     return is_elu(user) and registration.commune_id is not None and registration.commune_id == user.commune_id
 
 
+def can_record_consent(user) -> bool:
+    """Consent to share one's contact details is given by the person: the team records it from a document the person
+    signed or sent (attendance sheet, form, e-mail); an élu never records it for someone else, they may only ask the
+    person to confirm it through an e-mailed link."""
+    return is_team(user)
+
+
 def can_see_contact_details(user, registration) -> bool:
     """A participant's e-mail and phone: the team always; anyone else only if the person consents to share them."""
     return is_team(user) or (user.is_authenticated and registration.consent_to_share)

@@ -405,6 +405,11 @@ FORMS = {
         page=_page("ateliers:registration_detail", _registration()),
         fill=lambda s: {"consent_date": "2025-04-10", "consent_method": Registration.ConsentMethod.FORM},
     ),
+    "ateliers:registration_consent_request": Form(
+        "ateliers:registration_consent_request",
+        kwargs=_registration(),
+        page=_page("ateliers:registration_detail", _registration()),
+    ),
     "ateliers:registration_withdraw": Form(
         "ateliers:registration_withdraw", kwargs=_registration("consenting_registration", "past_workshop")
     ),

@@ -188,7 +188,12 @@ MATRIX = {
         ELU_REGISTRATION_WRITE,
         ELU_REGISTRATION_WRITE,
     ),
-    "ateliers:registration_consent": (
+    "ateliers:registration_consent": (  # recorded by the team only: an élu cannot consent for someone (issue 15)
+        lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
+        POST_ONLY,
+        TEAM_WRITE,
+    ),
+    "ateliers:registration_consent_request": (  # the person is asked by e-mail, by the team or their commune's élu
         lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
         POST_ONLY,
         ELU_REGISTRATION_WRITE,

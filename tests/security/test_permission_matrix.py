@@ -33,7 +33,7 @@ def _snapshot() -> tuple:
 def test_every_object_url_is_in_the_matrix():
     from django.urls import get_resolver
 
-    public = {"calendar_feed", "password_reset_confirm"}
+    public = {"calendar_feed", "password_reset_confirm", "ateliers:consent_confirm"}
     object_urls = {
         name
         for name, route in walk_routes(get_resolver().url_patterns)
@@ -90,4 +90,4 @@ def test_permission_matrix(commune, other_commune, consultant, users):
 
 def test_matrix_size():
     """The number of cells checked (reported in the closing note): URLs × roles × (GET, POST)."""
-    assert len(MATRIX) * len(ROLES) * 2 == 830
+    assert len(MATRIX) * len(ROLES) * 2 == 840

@@ -17,6 +17,7 @@ PUBLIC_URL_NAMES = {
     "missions:support_public_done",
     "calendar_feed",  # calendar apps: the secret token in the URL identifies the user
     "personal_data",  # the GDPR notice (données personnelles et mentions légales) is for everyone
+    "ateliers:consent_confirm",  # a person without an account confirms their consent; the signed link identifies them
     "missions:shared_plan",  # a council member opens the plan's read-only link: its secret token is the access
 }
 
