@@ -10,6 +10,7 @@ from missions.mission1.models.action_plans import Action
 from missions.programme.models import Programme
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
+from pat_portal.kernel.french import de, french_order
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.uploads import UploadField
 
@@ -45,7 +46,7 @@ class ThemeForm(SubmissionTokenMixin, VersionedModelForm):
         self.fields["actions"].queryset = (
             Action.objects.select_related("plan__accompaniment__commune")
             .exclude(status="abandonnee")
-            .order_by("plan__accompaniment__commune__name", "title")
+            .order_by(french_order("plan__accompaniment__commune__name"), "title")
         )
         self.fields["actions"].help_text = "Facultatif. Maintenez Ctrl (ou Cmd) pour en choisir plusieurs. " + str(
             self.fields["actions"].help_text
@@ -245,9 +246,7 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         already = workshop.registrations.values("contact_id")
-        contacts = (
-            Contact.objects.select_related("commune").exclude(pk__in=already).order_by("last_name", "first_name")
-        )
+        contacts = Contact.objects.select_related("commune").exclude(pk__in=already).order_by_name()
         if user.is_elu:
             contacts = contacts.filter(commune_id=user.commune_id)
             del self.fields["commune"]
@@ -256,7 +255,7 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
                 del self.fields[name]
             self.fields["ask_consent"].initial = True
         else:
-            self.fields["commune"].queryset = Commune.objects.only("id", "name")
+            self.fields["commune"].queryset = Commune.objects.only("id", "name").order_by_name()
         self.fields["contact"].queryset = contacts
         self.initial.setdefault("consent_date", timezone.localdate())
         new_person = ["first_name", "last_name", "organisation", "role_title", "category"]
@@ -266,7 +265,7 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
         ]
         consent_fields.append("ask_consent")
         new_person_legend = (
-            f"… ou une nouvelle personne de {user.commune}" if user.is_elu else "… ou une nouvelle personne"
+            f"… ou une nouvelle personne {de(user.commune)}" if user.is_elu else "… ou une nouvelle personne"
         )
         self.helper = _helper(
             Fieldset("Une personne déjà connue…", "contact"),
@@ -354,7 +353,7 @@ class AttendanceForm(forms.Form):
             )
             attendance_name = f"attendance_{registration.pk}"
             self.fields[attendance_name] = forms.ChoiceField(
-                label=f"Présence de {registration.contact.full_name}",
+                label=f"Présence {de(registration.contact.full_name)}",
                 choices=Registration.Attendance.choices,
                 initial=registration.attendance,
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),

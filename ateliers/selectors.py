@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
 from missions.mission1.models.action_plans import Action
+from pat_portal.kernel.french import french_order
 
 EXCLUDED_ACTION_STATUSES = [Action.Status.ABANDONED]
 
@@ -61,7 +62,7 @@ def theme_communes_by_theme(themes) -> dict[int, set[int]]:
 def theme_communes(theme):
     """The communes with an action on the theme, by name (three queries)."""
     commune_ids = theme_communes_by_theme([theme])[theme.pk]
-    return Commune.objects.filter(pk__in=commune_ids).order_by("name")
+    return Commune.objects.filter(pk__in=commune_ids).order_by_name()
 
 
 @dataclass
@@ -107,7 +108,7 @@ def participation(registrations) -> Participation:
 def workshop_registrations(workshop):
     """Every registration of a workshop with the person and their commune (one query)."""
     return workshop.registrations.select_related("contact", "commune").order_by(
-        "contact__last_name", "contact__first_name", "pk"
+        french_order("contact__last_name"), french_order("contact__first_name"), "pk"
     )
 
 

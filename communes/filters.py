@@ -2,6 +2,20 @@ import django_filters
 from django.db.models import Q
 
 from communes.models import Commune, Contact
+from pat_portal.kernel.french import french_order
+
+
+class FrenchOrderingFilter(django_filters.OrderingFilter):
+    """Sorting on a name follows French rules (Chalèze before Chalezeule); other fields sort as they are."""
+
+    NAMES = frozenset({"name", "last_name", "first_name"})
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        field = self.param_map.get(param.lstrip("-"), param.lstrip("-"))
+        if field in self.NAMES:
+            return french_order(field, descending=descending)
+        return super().get_ordering_value(param)
 
 
 class CommuneChoiceFilter(django_filters.ChoiceFilter):
@@ -28,7 +42,7 @@ class CommuneChoiceFilter(django_filters.ChoiceFilter):
             def choices():
                 if not rows:
                     rows.extend(
-                        (str(pk), name) for pk, name in self.communes.order_by("name", "pk").values_list("pk", "name")
+                        (str(pk), name) for pk, name in self.communes.order_by_name().values_list("pk", "name")
                     )
                 return rows
 
@@ -53,7 +67,7 @@ class CommuneFilter(django_filters.FilterSet):
     population = django_filters.ChoiceFilter(
         label="Population", choices=PopulationBracket.CHOICES, method="filter_population", empty_label="Toutes"
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = FrenchOrderingFilter(
         label="Trier par",
         fields=(("name", "name"), ("population", "population"), ("insee_code", "insee_code")),
         field_labels={"name": "Nom", "population": "Population", "insee_code": "Code INSEE"},

@@ -2,7 +2,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
-from communes.models import Contact
+from communes.models import Commune, Contact
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 
@@ -31,7 +31,7 @@ class ContactForm(SubmissionTokenMixin, VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["commune"].queryset = self.fields["commune"].queryset.only("id", "name")
+        self.fields["commune"].queryset = Commune.objects.only("id", "name").order_by_name()
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Fieldset("Identité", "first_name", "last_name", "organisation", "role_title", "category", "commune"),

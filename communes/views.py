@@ -39,7 +39,7 @@ class ContactListView(FilterView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return Contact.objects.visible_to(self.request.user).select_related("commune")
+        return Contact.objects.visible_to(self.request.user).select_related("commune").order_by_name()
 
 
 @once_per_submission

@@ -9,6 +9,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from pat_portal.kernel.concurrency import VersionedModel, save_versioned
+from pat_portal.kernel.french import euros
 from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import RoleScopedQuerySet
@@ -260,7 +261,7 @@ class LogisticsCost(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(amount__gte=0), name="workshop_cost_not_negative")]
 
     def __str__(self):
-        return f"{self.label} ({self.amount} €)"
+        return f"{self.label} ({euros(self.amount)})"
 
 
 class WorkshopDeliverableQuerySet(RoleScopedQuerySet):

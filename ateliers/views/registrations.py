@@ -9,6 +9,7 @@ from ateliers.forms import AttendanceForm, ConsentForm, RegistrationForm
 from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
+from pat_portal.kernel.french import de
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.submissions import once_per_submission
 
@@ -162,7 +163,7 @@ def registration_cancel(request, pk, registration_pk):
         except RegistrationError as error:
             messages.error(request, str(error))
             return redirect("ateliers:registration_detail", workshop.pk, registration.pk)
-        messages.success(request, f"L'inscription de {registration.contact} est supprimée.")
+        messages.success(request, f"L'inscription {de(registration.contact)} est supprimée.")
         return redirect(workshop)
     return render(request, "ateliers/registration_cancel.html", {"workshop": workshop, "registration": registration})
 

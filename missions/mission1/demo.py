@@ -11,6 +11,7 @@ from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedF
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from pat_portal.kernel.deliverables import return_deliverable, submit_deliverable, validate_deliverable
 from pat_portal.kernel.demo import DemoContext
+from pat_portal.kernel.french import de
 
 # (INSEE code, cohort, phase, lead consultant username, months since start, diagnostic state)
 ACCOMPANIMENTS = [
@@ -310,7 +311,7 @@ def seed_action_plans(context: DemoContext) -> None:
             accompaniment=accompaniment,
             defaults={
                 "summary": (
-                    f"Le projet alimentaire de {accompaniment.commune.name} vise une alimentation locale, de qualité "
+                    f"Le projet alimentaire {de(accompaniment.commune.name)} vise une alimentation locale, de qualité "
                     "et accessible à tous, en s'appuyant sur l'école, les producteurs et les associations."
                 )
             },
@@ -326,7 +327,7 @@ def seed_action_plans(context: DemoContext) -> None:
                 title=title,
                 theme=theme,
                 description=f"{title}. Action issue du diagnostic partagé avec les acteurs de la commune.",
-                lead_organisation=f"Commune de {accompaniment.commune.name}",
+                lead_organisation=f"Commune {de(accompaniment.commune.name)}",
                 partners="Grand Besançon Métropole, associations locales",
                 operational_objectives="Mobiliser les acteurs, définir le calendrier, suivre les indicateurs.",
                 expected_results="Des habitants et des enfants mieux nourris, des producteurs locaux mieux rémunérés.",

@@ -14,6 +14,7 @@ from missions.money.models.orders import OrderLine
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry
 from missions.support.models import SupportRequest
 from pat_portal.kernel.concurrency import VersionedModelForm
+from pat_portal.kernel.french import french_order
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SubmissionTokenMixin
 from pat_portal.kernel.templatetags.portal import euros
@@ -45,7 +46,7 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
     accompaniments = (
         Accompaniment.objects.visible_to(user)
         .filter(~Q(phase=Accompaniment.Phase.CLOSED) | kept(Activity.ACCOMPANIMENT))
-        .order_by("commune__name", "pk")
+        .order_by(french_order("commune__name"), "pk")
         .values_list("pk", "commune__name")
     )
     workshops = (

@@ -14,6 +14,7 @@ from missions.support.models import FinancingLine, StepDocument, SupportRequest,
 from missions.support.services import Decision
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import bounded_inline_formset
+from pat_portal.kernel.french import de
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.text import ControlCharactersStrippedMixin
 from pat_portal.kernel.uploads import UploadField
@@ -72,7 +73,7 @@ class PublicSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
     """The public form: no account; a honeypot field catches robots that fill every input."""
 
     commune = CommuneChoiceField(
-        label="Commune concernée", queryset=Commune.objects.order_by("name"), empty_label="Choisissez la commune"
+        label="Commune concernée", queryset=Commune.objects.order_by_name(), empty_label="Choisissez la commune"
     )
     website = forms.CharField(
         label="Laissez ce champ vide",
@@ -120,7 +121,7 @@ class EluSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.initial.setdefault("organisation", f"Commune de {user.commune}")
+        self.initial.setdefault("organisation", f"Commune {de(user.commune)}")
         self.initial.setdefault("contact_name", user.get_full_name())
         self.initial.setdefault("email", user.email)
         self.initial.setdefault("phone", user.phone)
@@ -137,7 +138,7 @@ class EluSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
 class TeamSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
     """A GBM officer or consultant records a request received by phone, e-mail, mail or in a meeting."""
 
-    commune = CommuneChoiceField(label="Commune concernée", queryset=Commune.objects.order_by("name"))
+    commune = CommuneChoiceField(label="Commune concernée", queryset=Commune.objects.order_by_name())
 
     class Meta:
         model = SupportRequest

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel, save_versioned
+from pat_portal.kernel.french import euros
 from pat_portal.kernel.lateness import Lateness
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
@@ -575,7 +576,7 @@ class FinancingLine(models.Model):
         ordering = ["nature", "position", "pk"]
 
     def __str__(self):
-        return f"{self.label} : {self.amount} €"
+        return f"{self.label} : {euros(self.amount)}"
 
 
 class SupportPriorityWeights(models.Model):

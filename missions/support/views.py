@@ -29,6 +29,7 @@ from missions.support.forms import (
 from missions.support.models import StepDocument, SupportPriorityWeights, SupportRequest, SupportStep, TransitionError
 from missions.support.selectors import explain_priority, priority_queue, supported_projects, with_priority
 from pat_portal.kernel import access
+from pat_portal.kernel.french import au
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.pdf import pdf_response
@@ -109,9 +110,7 @@ def elu_create(request):
                 request, f"Votre demande {support_request.reference} est enregistrée ; un e-mail vous la confirme."
             )
             return redirect(support_request)
-    intro = (
-        f"Pour un projet alimentaire à {request.user.commune} : GBM et son prestataire l'examinent et vous répondent."
-    )
+    intro = f"Pour un projet alimentaire {au(request.user.commune)} : GBM et son prestataire l'examinent et vous répondent."
     return _form_page(request, None, form, "Demander un accompagnement", intro=intro)
 
 

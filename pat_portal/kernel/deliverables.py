@@ -30,6 +30,7 @@ from pat_portal.kernel.deliverable_registry import (
     render_deliverable,
     row_content,
 )
+from pat_portal.kernel.french import de
 from pat_portal.kernel.models import (
     LOCKED_MESSAGE,
     ContentLocked,
@@ -165,7 +166,7 @@ def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
         notify(
             "plan_valide",
             User.objects.elus_of(deliverable.commune),
-            subject=f"Plan d'actions de {deliverable.commune} validé",
+            subject=f"Plan d'actions {de(deliverable.commune)} validé",
             context={"deliverable": deliverable, "commune": deliverable.commune},
             path=subject.deliverable_url(),
         )

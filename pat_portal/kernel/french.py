@@ -5,6 +5,7 @@ One home for each rule, used by the templates (filters in templatetags/portal.py
 - dates: "27 novembre 2026", "27 nov. 2026", "sept. 2026", "1er mars 2027", with the abbreviations of French
   typography (janv., févr., mars, avr., mai, juin, juil., août, sept., oct., nov., déc.); aware datetimes are shown
   in the portal's time zone;
+- amounts: "1 234,50 €";
 - elision: "d'Amagney", "d'Écouvotte", "de Hauterive", "des Auxons", "du Conseil départemental";
 - sorting: "Chalèze" before "Chalezeule", "Châtillon-le-Duc" before "Chevroz" — accents count only to break ties,
   with PostgreSQL's ICU collation and the same collation name registered on SQLite connections.
@@ -13,6 +14,7 @@ One home for each rule, used by the templates (filters in templatetags/portal.py
 import datetime
 import functools
 import unicodedata
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import F, OrderBy
 from django.db.models.functions import Collate
@@ -96,6 +98,14 @@ def month_year(value) -> str:
     return f"{MONTH_ABBREVIATIONS[value.month - 1]} {value.year}"
 
 
+def short_month_year(value) -> str:
+    """sept. 26 (calendar grids, where a column is a month)."""
+    if not _is_date(value):
+        return ""
+    value = _local(value)
+    return f"{MONTH_ABBREVIATIONS[value.month - 1]} {value.year % 100:02d}"
+
+
 def long_month_year(value) -> str:
     """septembre 2026."""
     if not _is_date(value):
@@ -124,6 +134,25 @@ def short_date_time(value) -> str:
     if not isinstance(value, datetime.datetime):
         return short_date(value)
     return f"{short_date(value)} à {time_of_day(value)}"
+
+
+# Amounts -------------------------------------------------------------------------------------------------------------
+NARROW_NO_BREAK_SPACE = "\u202f"
+NO_BREAK_SPACE = "\u00a0"
+
+
+def euros(value) -> str:
+    """1234.5 → '1 234,50 €' (narrow no-break space between thousands, no-break space before €); '—' when missing."""
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    units, cents = f"{abs(amount):.2f}".split(".")
+    groups = []
+    while units:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    return f"{sign}{NARROW_NO_BREAK_SPACE.join(groups)},{cents}{NO_BREAK_SPACE}€"
 
 
 # Elision -------------------------------------------------------------------------------------------------------------
@@ -177,6 +206,18 @@ def de(name) -> str:
     if text.startswith("Le "):
         return f"du {text[3:]}"
     return f"d'{text}" if elides(text) else f"de {text}"
+
+
+def au(name) -> str:
+    """'à' before a place name: "à Amagney", "aux Auxons", "au Russey", "à La Vèze"."""
+    text = str(name).strip()
+    if not text:
+        return ""
+    if text.startswith("Les "):
+        return f"aux {text[4:]}"
+    if text.startswith("Le "):
+        return f"au {text[3:]}"
+    return f"à {text}"
 
 
 def le(name) -> str:

@@ -21,6 +21,7 @@ from missions.programme.choices import ActionTheme, Mission
 from missions.programme.models import Programme
 from missions.support.filters import STARTED
 from missions.support.models import SupportRequest
+from pat_portal.kernel import french
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.querysets import count_subquery
 from pat_portal.pages.filters import TerritoryFilter
@@ -137,7 +138,7 @@ def contract_targets(programme, figures: dict | None = None, budget=None) -> lis
         first = programme.target_new_communes_first_count
         deadline_ok = figures["new_before_deadline"] >= first
         deadline = programme.new_communes_deadline
-        deadline_text = f"{deadline.day} {_MONTHS[deadline.month - 1]} {deadline.year}"
+        deadline_text = french.french_date(deadline)
         deadline_note = (
             f"{figures['new_before_deadline']} accompagnée(s) avant le {deadline_text} "
             f"(objectif : les {first} premières)"
@@ -210,12 +211,6 @@ def contract_targets(programme, figures: dict | None = None, budget=None) -> lis
     ]
 
 
-_MONTHS = [
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-]  # fmt: skip
-
-
 @dataclass
 class ChartBar:
     label: str
@@ -265,10 +260,7 @@ def meetings_per_month(programme, today: datetime.date) -> Chart:
     )
     return Chart(
         "Réunions par mois (12 derniers mois)",
-        [
-            ChartBar(f"{_MONTHS[month.month - 1][:4]}. {month:%y}", counts[f"m{position}"])
-            for position, month in enumerate(months)
-        ],
+        [ChartBar(french.month_year(month), counts[f"m{position}"]) for position, month in enumerate(months)],
     )
 
 
@@ -369,12 +361,12 @@ def programme_report(programme, user) -> dict:
     context["accompaniments"] = list(
         Accompaniment.objects.filter(programme=programme)
         .select_related("commune", "lead_consultant", "diagnostic", "action_plan")
-        .order_by("cohort", "commune__name")
+        .order_by("cohort", french.french_order("commune__name"))
     )
     context["specific_actions"] = list(
         Action.objects.toward_specific_support_target(programme)
         .select_related("plan__accompaniment__commune")
-        .order_by("plan__accompaniment__commune__name", "position")
+        .order_by(french.french_order("plan__accompaniment__commune__name"), "position")
     )
     context["workshops"] = list(
         Workshop.objects.filter(programme=programme).select_related("theme").order_by("starts_at")

@@ -16,6 +16,7 @@ from missions.support.filters import SupportRequestFilter
 from missions.support.models import SupportRequest
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.french import french_order
 from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
 
 COMMUNE_COLUMNS = {
@@ -38,7 +39,7 @@ def communes(request, fmt):
     return export_response(
         request,
         fmt,
-        rows=communes_overview(Commune.objects.visible_to(request.user)).order_by("name"),
+        rows=communes_overview(Commune.objects.visible_to(request.user).order_by_name()),
         columns=COMMUNE_COLUMNS,
         filename="communes",
         filterset_class=CommuneFilter,
@@ -84,7 +85,7 @@ def actions(request, fmt):
         .prefetch_related(
             "funding_sources", "indicators", Prefetch("indicators__values", IndicatorValue.objects.order_by("year"))
         )
-        .order_by("plan__accompaniment__commune__name", "position", "pk")
+        .order_by(french_order("plan__accompaniment__commune__name"), "position", "pk")
     )
     return export_response(
         request, fmt, rows=queryset, columns=ACTION_COLUMNS, filename="actions", filterset_class=ActionFilter
@@ -132,7 +133,7 @@ def meetings(request, fmt):
 def contacts(request, fmt):
     """Contacts: name, organisation and commune of those who consented to share them; e-mail and phone for GBM."""
     access.require(access.can_manage_contacts(request.user))
-    queryset = Contact.objects.visible_to(request.user).select_related("commune").order_by("last_name", "first_name")
+    queryset = Contact.objects.visible_to(request.user).select_related("commune").order_by_name()
     columns = {
         "Nom": lambda c: c.last_name,
         "Prénom": lambda c: c.first_name,

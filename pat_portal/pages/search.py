@@ -54,7 +54,7 @@ def search(user, text: str) -> list[SearchGroup]:
         SearchGroup(
             "Communes",
             list(
-                _search(Commune.objects.visible_to(user), ["name", "insee_code", "postcodes"], text)[
+                _search(Commune.objects.visible_to(user).order_by_name(), ["name", "insee_code", "postcodes"], text)[
                     :MAX_RESULTS_PER_KIND
                 ]
             ),
@@ -92,7 +92,7 @@ def search(user, text: str) -> list[SearchGroup]:
     ]
     if user.is_team:
         contacts = _search(
-            Contact.objects.visible_to(user).filter(anonymised_at__isnull=True),
+            Contact.objects.visible_to(user).filter(anonymised_at__isnull=True).order_by_name(),
             ["last_name", "first_name", "organisation"],
             text,
         ).select_related("commune")

@@ -60,7 +60,7 @@ class CommuneOverviewView(FilterView):
     context_object_name = "communes"
 
     def get_queryset(self):
-        return communes_overview(Commune.objects.visible_to(self.request.user))
+        return communes_overview(Commune.objects.visible_to(self.request.user).order_by_name())
 
 
 @login_not_required

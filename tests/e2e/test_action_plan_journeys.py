@@ -141,7 +141,7 @@ def test_elu_approves_the_plan_registers_a_person_and_asks_for_support(
     axe_scan(page, base, "elu-workshop")
     with page.expect_navigation():
         page.click("text=Inscrire une personne")
-    assert "nouvelle personne de Amagney" in text_of(page)
+    assert "nouvelle personne d'Amagney" in text_of(page)
     axe_scan(page, base, "elu-registration-form")
     page.fill("#id_first_name", "Lucie")
     page.fill("#id_last_name", "Cantinière")
@@ -162,7 +162,7 @@ def test_elu_approves_the_plan_registers_a_person_and_asks_for_support(
     axe_scan(page, base, "elu-request-list")
     with page.expect_navigation():
         page.click("main a:has-text('Demander un accompagnement')")
-    assert page.input_value("#id_organisation") == "Commune de Amagney"
+    assert page.input_value("#id_organisation") == "Commune d'Amagney"
     axe_scan(page, base, "elu-request-form")
     page.fill("#id_title", "Une cuisine pédagogique à l'école")
     page.select_option("#id_kind", "cuisine_pedagogique")

@@ -238,7 +238,7 @@ def test_elu_form_is_prefilled_and_has_no_commune_field(client, elu, programme):
     content = response.content.decode()
     assert 'name="commune"' not in content
     assert "bernard@amagney.example" in content
-    assert "Commune de Amagney" in content
+    assert 'value="Commune d&#x27;Amagney"' in content  # elided, as it lands in the request and its export
 
 
 @pytest.mark.django_db

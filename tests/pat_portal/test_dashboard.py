@@ -34,7 +34,7 @@ def test_new_communes_and_the_deadline_rule(programme):
     assert (target.count, target.target_min, target.reached) == (0, 4, False)
     assert target.details[0] == ("Communes identifiées", 4)
     assert target.ok_note is False  # only 3 started before 1 June 2025
-    assert "3 accompagnée(s) avant le 1 juin 2025" in target.note
+    assert "3 accompagnée(s) avant le 1er juin 2025" in target.note
     AccompanimentFactory(programme=programme, cohort="nouvelle", started_on=datetime.date(2025, 3, 3))
     assert targets_by_key(programme)["new_communes"].ok_note is True
     assert targets_by_key(programme)["continuing_communes"].count == 1
@@ -80,8 +80,8 @@ def test_targets_come_from_the_programme(programme):
 def test_meetings_per_month_ends_with_the_current_month(programme):
     chart = meetings_per_month(programme, datetime.date(2026, 11, 22))
     assert len(chart.bars) == 12
-    assert chart.bars[-1].label == "nove. 26"
-    assert chart.bars[0].label == "déce. 25"
+    assert chart.bars[-1].label == "nov. 2026"
+    assert chart.bars[0].label == "déc. 2025"
 
 
 def test_dashboard_for_team_elu_redirected(client, gbm_officer, consultant, elu, programme):

@@ -103,7 +103,7 @@ def test_plan_validation_notifies_the_communes_elus(
         validate_deliverable(deliverable=deliverable, by=gbm_officer)
     recipients = sorted(address for message in mail.outbox for address in message.to)
     assert recipients == sorted([consultant.email, elu.email])
-    assert any("Plan d'actions de Amagney validé" in message.subject for message in mail.outbox)
+    assert any("Plan d'actions d'Amagney validé" in message.subject for message in mail.outbox)
 
 
 def test_nothing_sent_when_the_transaction_rolls_back(diagnostic, consultant, gbm_officer):

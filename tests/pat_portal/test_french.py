@@ -41,6 +41,7 @@ def test_every_month_has_its_french_name_and_abbreviation(month, name, abbreviat
     assert french.short_date(day) == f"27 {abbreviation} 2026"
     assert french.month_year(day) == f"{abbreviation} 2026"
     assert french.long_month_year(day) == f"{name} 2026"
+    assert french.short_month_year(day) == f"{abbreviation} 26"
     assert french.day_month(day) == f"27 {name}"
 
 
@@ -100,6 +101,15 @@ def test_missing_dates_render_empty_so_that_default_applies():
 )
 def test_de_elides_before_vowels_and_mute_h_only(name, expected):
     assert french.de(name) == expected
+
+
+def test_au_contracts_with_le_and_les_in_place_names():
+    assert [french.au(name) for name in ["Amagney", "Les Auxons", "Le Russey", "La Vèze"]] == [
+        "à Amagney",
+        "aux Auxons",
+        "au Russey",
+        "à La Vèze",
+    ]
 
 
 def test_le_and_du_elide_before_vowels_and_mute_h():

@@ -88,8 +88,10 @@ class ActionForm(SubmissionTokenMixin, VersionedModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_contact"].queryset = Contact.objects.select_related("commune").only(
-            "id", "first_name", "last_name", "organisation", "commune__name"
+        self.fields["lead_contact"].queryset = (
+            Contact.objects.select_related("commune")
+            .only("id", "first_name", "last_name", "organisation", "commune__name")
+            .order_by_name()
         )
         self.helper = FormHelper()
         self.helper.form_tag = False

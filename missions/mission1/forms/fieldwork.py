@@ -11,14 +11,17 @@ from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting
 from missions.programme.models import Programme
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
+from pat_portal.kernel.french import french_order
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.text import ControlCharactersStrippedMixin
 
 
 def _contact_choices():
-    return Contact.objects.select_related("commune").only(
-        "id", "first_name", "last_name", "organisation", "commune__name"
+    return (
+        Contact.objects.select_related("commune")
+        .only("id", "first_name", "last_name", "organisation", "commune__name")
+        .order_by_name()
     )
 
 
@@ -52,7 +55,8 @@ class AccompanimentForm(SubmissionTokenMixin, VersionedModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["elected_referent"].queryset = Contact.objects.filter(category=Contact.Category.ELU)
+        elus = Contact.objects.filter(category=Contact.Category.ELU)
+        self.fields["elected_referent"].queryset = elus.order_by_name()
         self.fields["lead_consultant"].queryset = User.objects.consultants()
         self.fields["gbm_referent"].queryset = User.objects.gbm_officers()
         if not self.instance.pk:
@@ -116,8 +120,10 @@ class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, Versione
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M"]
-        self.fields["accompaniment"].queryset = Accompaniment.objects.select_related("commune", "programme")
-        self.fields["commune"].queryset = Commune.objects.only("id", "name")
+        self.fields["accompaniment"].queryset = Accompaniment.objects.select_related("commune", "programme").order_by(
+            french_order("commune__name"), "pk"
+        )
+        self.fields["commune"].queryset = Commune.objects.only("id", "name").order_by_name()
         for name in ("present", "excused"):
             self.fields[name].queryset = _contact_choices()
         if self.instance.pk:

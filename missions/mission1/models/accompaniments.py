@@ -6,6 +6,7 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import Mission
 from pat_portal.kernel.concurrency import VersionedModel, save_versioned
+from pat_portal.kernel.french import de
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 
@@ -92,7 +93,7 @@ class Accompaniment(VersionedModel):
         ]
 
     def __str__(self):
-        return f"Accompagnement de {self.commune}"
+        return f"Accompagnement {de(self.commune)}"
 
     def get_absolute_url(self):
         return self.commune.get_absolute_url()

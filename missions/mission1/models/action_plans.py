@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.french import de, euros
 from pat_portal.kernel.lateness import Lateness, last_day_of_month
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
@@ -65,7 +66,7 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         verbose_name_plural = "plans d'actions"
 
     def __str__(self):
-        return f"Plan d'actions de {self.accompaniment.commune}"
+        return f"Plan d'actions {de(self.accompaniment.commune)}"
 
     def get_absolute_url(self):
         return reverse("missions:action_plan", args=[self.accompaniment.commune.insee_code])
@@ -337,7 +338,7 @@ class FundingSource(models.Model):
         ordering = ["pk"]
 
     def __str__(self):
-        return f"{self.funder} : {self.amount} €"
+        return f"{self.funder} : {euros(self.amount)}"
 
 
 class ProgressNote(models.Model):

@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.french import de
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
@@ -42,7 +43,7 @@ class Diagnostic(VersionedModel, DeliverableSubject):
         verbose_name_plural = "diagnostics"
 
     def __str__(self):
-        return f"Diagnostic de {self.accompaniment.commune}"
+        return f"Diagnostic {de(self.accompaniment.commune)}"
 
     def get_absolute_url(self):
         return reverse("missions:diagnostic", args=[self.accompaniment.commune.insee_code])

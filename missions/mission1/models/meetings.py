@@ -8,6 +8,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.french import short_date
 from pat_portal.kernel.lateness import Lateness, start_of_day
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
@@ -119,7 +120,7 @@ class Meeting(VersionedModel):
 
     def __str__(self):
         label = self.title or self.get_kind_display()
-        return f"{label} — {self.starts_at:%d/%m/%Y}"
+        return f"{label} — {short_date(self.starts_at)}"
 
     def get_absolute_url(self):
         return reverse("missions:meeting_detail", args=[self.pk])

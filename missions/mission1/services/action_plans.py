@@ -13,6 +13,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
 from missions.mission1.models.diagnostics import ActionLead
 from pat_portal.kernel.deliverables import lock_for_edit, row_content
+from pat_portal.kernel.french import short_month_year
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import render_pdf
 
@@ -144,7 +145,6 @@ def plan_totals(actions) -> PlanTotals:
     return totals
 
 
-MONTH_LABELS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 MAX_CALENDAR_MONTHS = 60
 
 
@@ -167,7 +167,7 @@ def calendar(actions) -> dict:
         end = action.end_month or action.start_month
         rows.append({"action": action, "cells": [action.start_month <= month <= end for month in months]})
     return {
-        "months": [{"date": month, "label": f"{MONTH_LABELS[month.month - 1]} {month:%y}"} for month in months],
+        "months": [{"date": month, "label": short_month_year(month)} for month in months],
         "rows": rows,
         "undated": [action for action in actions if not action.start_month],
     }

@@ -5,6 +5,7 @@ from communes.models import Commune
 from missions.mission1.forms.fieldwork import AccompanimentForm
 from missions.mission1.models.accompaniments import Accompaniment
 from pat_portal.kernel import access
+from pat_portal.kernel.french import de
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -27,5 +28,5 @@ def accompaniment_update(request, pk):
     if request.method == "POST" and form.is_valid() and form.save_versioned():
         messages.success(request, "Accompagnement mis à jour.")
         return redirect(accompaniment.commune)
-    title = f"Accompagnement de {accompaniment.commune}"
+    title = f"Accompagnement {de(accompaniment.commune)}"
     return render(request, "missions/accompaniment_form.html", {"form": form, "title": title})

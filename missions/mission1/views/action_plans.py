@@ -28,6 +28,7 @@ from missions.mission1.views.diagnostics import _accompaniment
 from pat_portal.kernel import access
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
+from pat_portal.kernel.french import french_order
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.submissions import once_per_submission
@@ -289,5 +290,5 @@ class ActionListView(FilterView):
         return (
             Action.objects.visible_to(self.request.user)
             .select_related("plan__accompaniment__commune", "lead_contact")
-            .order_by("plan__accompaniment__commune__name", "position", "pk")
+            .order_by(french_order("plan__accompaniment__commune__name"), "position", "pk")
         )

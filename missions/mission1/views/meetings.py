@@ -10,6 +10,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
 from pat_portal.kernel import access
+from pat_portal.kernel.french import french_order
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -65,7 +66,7 @@ def meeting_detail(request, pk):
         Meeting.objects.visible_to(request.user).select_related("commune", "accompaniment", "created_by"), pk=pk
     )
     participations = meeting.participations.select_related("contact", "contact__commune").order_by(
-        "attendance", "contact__last_name"
+        "attendance", french_order("contact__last_name"), french_order("contact__first_name"), "pk"
     )
     context = {
         "meeting": meeting,

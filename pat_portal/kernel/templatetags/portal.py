@@ -7,9 +7,6 @@ from pat_portal.kernel.models import Deliverable, WorkflowStatus
 
 register = template.Library()
 
-NARROW_NO_BREAK_SPACE = "\u202f"
-NO_BREAK_SPACE = "\u00a0"
-
 
 @register.inclusion_tag("includes/_deliverable_panel.html", takes_context=True)
 def deliverable_panel(context, subject):
@@ -48,19 +45,7 @@ def deliverable_panel(context, subject):
 @register.filter
 def euros(value):
     """1234.5 → '1 234,50 €' (French format, narrow no-break space as thousands separator)."""
-    from decimal import ROUND_HALF_UP, Decimal
-
-    if value is None or value == "":
-        return "—"
-    amount = Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    units, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
-    while units:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    thousands = NARROW_NO_BREAK_SPACE.join(groups)
-    return f"{sign}{thousands},{cents}{NO_BREAK_SPACE}€"
+    return french.euros(value)
 
 
 # French dates (pat_portal/kernel/french.py), in place of Django's |date: "27 nov. 2026", never "27 Nov 2026". Like
