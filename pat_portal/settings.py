@@ -183,7 +183,15 @@ if os.environ.get("REDIS_URL"):
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "pat_portal_cache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "pat_portal_cache",
+            # Rate-limit counters and one-time form tokens (kernel/submissions.py) must not be culled early: Django's
+            # default of 300 rows would drop a third of them at random on a busy day.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 # Rendered PDFs, addressed by the hash of their HTML (pat_portal/pdf.py): files shared by the server's workers,
 # apart from the default cache so that PDFs never push rate-limit counters out.
 CACHES["pdfs"] = {

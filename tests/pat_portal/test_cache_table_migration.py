@@ -39,3 +39,15 @@ def test_the_migration_creates_a_missing_cache_table_and_leaves_an_existing_one_
     cache.set("preuve", "écrit", 60)
     cache_table_migration.create_cache_tables(apps, schema_editor)  # a second run: no error, nothing lost
     assert cache.get("preuve") == "écrit"
+
+
+@pytest.mark.django_db
+def test_the_shared_cache_keeps_more_rows_than_djangos_default_before_culling():
+    """Rate-limit counters and one-time form tokens live there: Django's default (300 rows, then a third culled)
+    would silently forget some of them on a busy day."""
+    from django.core.cache import cache
+
+    cache.clear()
+    for index in range(400):
+        cache.set(f"jeton-{index}", index, 600)
+    assert all(cache.get(f"jeton-{index}") == index for index in range(400))
