@@ -34,10 +34,12 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Benchmark at 20x scale on SQLite behind gunicorn (see bench/run.py for the BENCH_* variables).
+# Benchmark at 20x scale on SQLite behind gunicorn (see bench/run.py for the BENCH_* variables), then the import of a
+# 500-action plan (bench/import_plan.py, in a transaction rolled back).
 bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk manque : apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/import_plan.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -16,9 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 
-# What a spreadsheet export writes before a text that starts like a formula (OWASP "CSV injection"); the import
-# takes it off again, so that export → import gives the same text back.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+from pat_portal.kernel.exports import unquoted_text
 
 
 class CellError(ValueError):
@@ -64,9 +62,8 @@ def text(max_length: int) -> Callable[[object], str]:
             value = int(value)
         if isinstance(value, datetime.date):
             value = shown(value)
-        result = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-        if result.startswith("'") and result[1:2] and result[1:].startswith(FORMULA_TRIGGERS):
-            result = result[1:]
+        # The quote an export puts before a text starting like a formula is taken off: export → import is lossless.
+        result = unquoted_text(str(value).replace("\r\n", "\n").replace("\r", "\n").strip())
         if len(result) > max_length:
             raise CellError(f"le texte fait {len(result)} caractères : {max_length} au plus")
         return result

@@ -129,16 +129,6 @@ def _pick_sheet(workbook, sheet_names: tuple[str, ...]):
     return workbook.worksheets[0]
 
 
-def _cell_value(cell):
-    value = cell.value
-    # A percentage cell holds 0.45 and shows "45 %": read what the person sees.
-    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
-        return value * 100
-    if isinstance(value, str) and not value.strip():
-        return None
-    return value
-
-
 def _read_xlsx(content: bytes, sheet_names: tuple[str, ...]):
     from openpyxl import load_workbook
 
@@ -160,42 +150,84 @@ def _read_xlsx(content: bytes, sheet_names: tuple[str, ...]):
         raise unreadable from error
     try:
         sheet = _pick_sheet(workbook, sheet_names)
-        lines, non_blank = [], 0
-        for number, row in enumerate(sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS), start=1):
-            values = [_cell_value(cell) for cell in row]
-            lines.append((number, values))
-            if not all(is_blank(value) for value in values):
-                non_blank += 1
-                if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS:
-                    break
-        formulas, merged = ({}, []) if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS else _formulas_and_merges(sheet)
-        title = sheet.title
+        return (sheet.title, *_sheet_cells(workbook, sheet))
     except ImportFileError:
         raise
     except Exception as error:
         raise unreadable from error
     finally:
         workbook.close()
-    return title, lines, formulas, merged
 
 
-def _formulas_and_merges(sheet):
-    """The cells holding a formula, and the merged ranges, read from the sheet's XML (read-only workbooks give
-    neither). openpyxl's own sheet parser, with formulas kept."""
-    from openpyxl.worksheet._reader import WorkSheetParser
+def _percent_styles(workbook) -> set[int]:
+    """The cell styles showing a number as a percentage (the cell holds 0.45 and shows "45 %")."""
+    from openpyxl.styles.numbers import BUILTIN_FORMATS
 
-    formulas = {}
+    styles = set()
+    for index, style in enumerate(workbook._cell_styles):
+        number_format = (
+            BUILTIN_FORMATS.get(style.numFmtId, "")
+            if style.numFmtId < 164
+            else workbook._number_formats[style.numFmtId - 164]
+        )
+        if "%" in number_format:
+            styles.add(index)
+    return styles
+
+
+def _sheet_cells(workbook, sheet):
+    """One pass over the sheet's XML with openpyxl's own parser: each row's values as the spreadsheet last computed
+    them (a percentage as shown), the cells holding a formula, the merged ranges. Stops once the sheet has more rows
+    than an import takes."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class Parser(WorkSheetParser):
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            formula = element.find(FORMULA_TAG)
+            if formula is not None:
+                cell["formula"] = "=" + (formula.text or "")
+            return cell
+
+    percent_styles = _percent_styles(workbook)
+    lines, formulas, non_blank = [], {}, 0
     source = sheet._get_source()
     try:
-        parser = WorkSheetParser(source, sheet._shared_strings, data_only=False)
+        parser = Parser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
         for line, cells in parser.parse():
+            values = [None] * min(max((cell["column"] for cell in cells), default=0), MAX_COLUMNS)
             for cell in cells:
-                if cell["data_type"] == "f" and cell["column"] <= MAX_COLUMNS:
-                    formulas[(line, cell["column"] - 1)] = str(cell["value"])
+                index = cell["column"] - 1
+                if index >= MAX_COLUMNS:
+                    continue
+                value = cell["value"]
+                if isinstance(value, str) and not value.strip():
+                    value = None
+                elif (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and cell["style_id"] in percent_styles
+                ):
+                    value = value * 100
+                values[index] = value
+                if "formula" in cell:
+                    formulas[(line, index)] = cell["formula"]
+            lines.append((line, values))
+            if not all(is_blank(value) for value in values):
+                non_blank += 1
+                if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    return lines, formulas, []  # enough to say the file is too long
         merged = [str(ranges.ref) for ranges in parser.merged_cells.mergeCell] if parser.merged_cells else []
     finally:
         source.close()
-    return formulas, merged
+    return lines, formulas, merged
 
 
 def _table(filename, sha256, sheet, lines, formulas, merged, column_map: ColumnMap) -> Table:
