@@ -5,7 +5,10 @@ fixed, small number of queries.
 """
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
@@ -16,8 +19,23 @@ from pat_portal.kernel.hub import HubSection, TimelineEvent
 RECENT_MEETINGS = 40
 
 
+def _count(actions) -> Coalesce:
+    """How many of `actions` belong to the outer accompaniment's plan, as a scalar subquery."""
+    return Coalesce(
+        Subquery(
+            actions.filter(plan__accompaniment=OuterRef("pk"))
+            .order_by()
+            .values("plan__accompaniment")
+            .annotate(count=Count("pk"))
+            .values("count")
+        ),
+        0,
+    )
+
+
 def _accompaniments(commune, user) -> list[Accompaniment]:
-    """The commune's accompaniments, latest first, with their diagnostic and plan (one query)."""
+    """The commune's accompaniments, latest first, with their diagnostic and plan, and how many of the plan's
+    actions are late or planned beyond the programme (one query)."""
     return hub.memo(
         commune,
         "missions.accompaniments",
@@ -26,6 +44,10 @@ def _accompaniments(commune, user) -> list[Accompaniment]:
             .filter(commune=commune)
             .select_related(
                 "programme", "lead_consultant", "gbm_referent", "elected_referent", "diagnostic", "action_plan"
+            )
+            .annotate(
+                late_actions=_count(Action.objects.late(timezone.localdate())),
+                actions_beyond_programme=_count(Action.objects.beyond_programme()),
             )
             .order_by("-programme__start_date")
         ),

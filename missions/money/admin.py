@@ -67,7 +67,7 @@ class OrderFormAdminForm(VersionedAdminForm):
 
     class Meta:
         model = OrderForm
-        fields = [*CONTENT_FIELDS, "signed_scan", "notes"]
+        fields = [*CONTENT_FIELDS, "planned_end", "signed_scan", "notes"]
         field_classes = {"signed_scan": UploadField}
         widgets = {
             "object": forms.TextInput(attrs={"size": 80}),
@@ -209,7 +209,8 @@ class OrderFormAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return [
-            ("Bon de commande", {"fields": CONTENT_FIELDS}),
+            # The planned end stays editable once issued: the schedule of execution may move.
+            ("Bon de commande", {"fields": [*CONTENT_FIELDS, "planned_end"]}),
             ("Statut", {"fields": ["new_status", "status_reason", "status_journal"]}),
             ("Montants et consommation", {"fields": ["totals", "budget_summary"]}),
             ("Documents", {"fields": ["signed_scan", "notes"]}),

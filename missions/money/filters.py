@@ -4,6 +4,7 @@ import django_filters
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import Q
+from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
@@ -35,10 +36,16 @@ class OrderFormFilter(django_filters.FilterSet):
     mission = django_filters.ChoiceFilter(label="Mission", choices=Mission.choices, empty_label="Toutes")
     commune = CommuneChoiceFilter(queryset=Commune.objects.filter(order_forms__isnull=False).distinct())
     year = YearFilter(label="Année", field_name="issued_on")
+    late = django_filters.BooleanFilter(label="En retard", method="filter_late")
 
     class Meta:
         model = OrderForm
         fields = []
+
+    def filter_late(self, queryset, name, value):
+        """Past their planned end of execution and not executed, invoiced nor paid (OrderForm.objects.late)."""
+        today = timezone.localdate()
+        return queryset.late(today) if value else queryset.not_late(today)
 
     def filter_search(self, queryset, name, value):
         for term in value.split():

@@ -13,7 +13,15 @@ class ProgrammeQuerySet(models.QuerySet):
 
     def current(self):
         """The programme running today, else the latest one."""
-        return self.order_by("-start_date").first()
+        return self._current_first().first()
+
+    def current_value(self, field: str) -> models.Subquery:
+        """A field of `current()` as a scalar subquery, to read a threshold inside another query (no query of its
+        own); NULL when there is no programme."""
+        return models.Subquery(self._current_first().values(field)[:1])
+
+    def _current_first(self):
+        return self.order_by("-start_date")
 
 
 class Programme(models.Model):

@@ -8,7 +8,7 @@ def register() -> None:
     from pat_portal.kernel.lateness import register_thresholds
 
     register_step(20, demo.seed)
-    register_thresholds(current_thresholds)
+    register_thresholds(current_thresholds, expression=current_threshold)
 
 
 def current_thresholds():
@@ -17,3 +17,10 @@ def current_thresholds():
 
     programme = Programme.objects.current()
     return programme.thresholds if programme is not None else None
+
+
+def current_threshold(name: str):
+    """One threshold of the current programme as a scalar subquery (NULL without a programme)."""
+    from missions.programme.models import Programme
+
+    return Programme.objects.current_value(name)

@@ -2,6 +2,7 @@ import re
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from missions.support.models import SupportRequest
@@ -30,6 +31,7 @@ class SupportRequestFilter(django_filters.FilterSet):
     commune = CommuneChoiceFilter()
     door = django_filters.ChoiceFilter(label="Origine", choices=SupportRequest.Door.choices, empty_label="Toutes")
     q = django_filters.CharFilter(label="Recherche", method="filter_search", max_length=100)
+    late = django_filters.BooleanFilter(label="Étape en retard", method="filter_late")
 
     class Meta:
         model = SupportRequest
@@ -38,7 +40,8 @@ class SupportRequestFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         if data is not None and not data.get("status"):
             data = data.copy()
-            data["status"] = TO_HANDLE
+            # Requests waiting for a decision have no steps yet: asking for late steps looks at every status.
+            data["status"] = ALL if data.get("late") else TO_HANDLE
         super().__init__(data, *args, **kwargs)
         self.filters["q"].field.widget.attrs["placeholder"] = "DA-2026-0007, projet, structure"
 
@@ -52,6 +55,11 @@ class SupportRequestFilter(django_filters.FilterSet):
         if value == ALL:
             return queryset
         return queryset.filter(status=value)
+
+    def filter_late(self, queryset, name, value):
+        """Requests with a step past its planned end, neither done nor dropped (SupportStep.objects.late)."""
+        today = timezone.localdate()
+        return queryset.with_late_steps(today) if value else queryset.without_late_steps(today)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

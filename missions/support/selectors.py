@@ -268,6 +268,7 @@ def hub_section(commune, user):
     requests = list(
         SupportRequest.objects.visible_to(user)
         .filter(commune=commune)
+        .annotate_step_lateness(timezone.localdate())
         .annotate(
             sheet_pk=Subquery(latest_sheet.values("pk")[:1]),
             sheet_version=Subquery(latest_sheet.values("version")[:1]),

@@ -29,7 +29,7 @@ from missions.support.forms import (
 from missions.support.models import StepDocument, SupportPriorityWeights, SupportRequest, SupportStep, TransitionError
 from missions.support.selectors import explain_priority, priority_queue, supported_projects, with_priority
 from pat_portal.kernel import access
-from pat_portal.kernel.french import au
+from pat_portal.kernel.french import au, french_date
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.pdf import pdf_response
@@ -147,7 +147,9 @@ def _queue(request):
     filterset = SupportRequestFilter(
         request.GET, queryset=SupportRequest.objects.visible_to(request.user).select_related("commune", "programme")
     )
-    page = Paginator(priority_queue(filterset.qs, weights=weights), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    queue = priority_queue(filterset.qs.annotate_step_lateness(timezone.localdate()), weights=weights)
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+
     rows = [(support_request, explain_priority(support_request, weights)) for support_request in page.object_list]
     programme = Programme.objects.current()
     context = {
@@ -344,12 +346,24 @@ def step_update(request, pk, step_pk):
             return redirect(step.request)
         if saved:
             messages.success(request, f"L'étape « {step} » a été enregistrée.")
+            _warn_if_beyond_programme(request, step)
             return redirect(f"{step.request.get_absolute_url()}#etape-{step.pk}")
     return _form_page(request, step.request, form, f"Étape « {step} »")
 
 
+def _warn_if_beyond_programme(request, step):
+    """Planned after the contract's end: saved all the same, but said at once."""
+    if step.beyond_programme:
+        messages.warning(
+            request,
+            f"Attention : l'étape « {step} » est prévue après la fin du marché "
+            f"({french_date(step.request.programme.end_date)}). Elle est enregistrée ; vérifiez son calendrier.",
+        )
+
+
 @once_per_submission
 def step_document_add(request, pk, step_pk):
+
     step = _fetch_step(request, pk, step_pk)
     access.require(access.can_follow_support_request(request.user))
     form = StepDocumentForm(request.POST or None, request.FILES or None)

@@ -110,10 +110,11 @@ def frozen_pdf(request, pk):
 
 def awaiting(request):
     access.require(access.is_team(request.user))
-    deliverables = (
+    deliverables = list(
         Deliverable.objects.visible_to(request.user)
         .awaiting_validation()
         .select_related("commune", "submitted_by")
+        .with_validation_due_days()
         .order_by("submitted_at")
     )
     return render(request, "pat_portal/deliverable_list.html", {"deliverables": deliverables})

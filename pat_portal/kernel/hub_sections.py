@@ -12,6 +12,7 @@ def _deliverables(commune, user) -> list[Deliverable]:
             Deliverable.objects.visible_to(user)
             .filter(commune=commune)
             .select_related("reviewed_by")
+            .with_validation_due_days()
             .order_by("-submitted_at")[:60]
         ),
     )
@@ -22,11 +23,13 @@ def deliverables_section(commune, user):
         (d for d in _deliverables(commune, user) if d.status == Deliverable.Status.VALIDATED),
         key=lambda d: (d.kind, -d.version),
     )
+    # Élus never see a version before GBM validates it (visible_to): this list is the team's.
+    awaiting = [d for d in reversed(_deliverables(commune, user)) if d.status == Deliverable.Status.SUBMITTED]
     return HubSection(
         title="Livrables validés",
         template="pat_portal/hub/deliverables.html",
         anchor="livrables",
-        context={"deliverables": deliverables},
+        context={"deliverables": deliverables, "awaiting": awaiting},
     )
 
 

@@ -12,6 +12,8 @@ import dataclasses
 import datetime
 from collections.abc import Callable
 
+from django.db.models import Expression, IntegerField, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -81,15 +83,29 @@ class Thresholds:
 
 
 _thresholds_provider: Callable[[], Thresholds | None] | None = None
+_threshold_expression_provider: Callable[[str], Expression] | None = None
 
 
-def register_thresholds(provider: Callable[[], Thresholds | None]) -> None:
-    """The programme registers how to read the current contract's thresholds (missions' AppConfig.ready)."""
-    global _thresholds_provider
+def register_thresholds(
+    provider: Callable[[], Thresholds | None], *, expression: Callable[[str], Expression] | None = None
+) -> None:
+    """The programme registers how to read the current contract's thresholds (missions' AppConfig.ready): as a
+    `Thresholds` (one query), and one of them as a scalar subquery to annotate another query with."""
+    global _thresholds_provider, _threshold_expression_provider
     _thresholds_provider = provider
+    _threshold_expression_provider = expression
 
 
 def thresholds() -> Thresholds:
     """The current programme's thresholds (one query), or the defaults when there is no programme."""
     found = _thresholds_provider() if _thresholds_provider is not None else None
     return found or Thresholds()
+
+
+def threshold_expression(name: str) -> Expression:
+    """The current programme's threshold `name` (a field of `Thresholds`) as an expression to annotate a query
+    with, so that a page reads it without a query of its own; the default when there is no programme."""
+    default = Value(getattr(Thresholds(), name))
+    if _threshold_expression_provider is None:
+        return default
+    return Coalesce(_threshold_expression_provider(name), default, output_field=IntegerField())

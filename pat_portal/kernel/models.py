@@ -2,13 +2,13 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.lateness import Lateness, start_of_day
+from pat_portal.kernel.lateness import Lateness, start_of_day, threshold_expression
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
@@ -225,6 +225,11 @@ class DeliverableQuerySet(RoleScopedQuerySet):
             submitted_at__lt=start_of_day(today - datetime.timedelta(days=due_days))
         )
 
+    def with_validation_due_days(self):
+        """Each row carries the current programme's `validation_due_days` (a subquery, no query of its own), which
+        `Deliverable.validation_lateness` needs."""
+        return self.annotate(validation_due_days=threshold_expression("validation_due_days"))
+
     def validated(self):
         return self.filter(status=Deliverable.Status.VALIDATED)
 
@@ -336,6 +341,18 @@ class Deliverable(models.Model):
         if self.status != self.Status.SUBMITTED:
             return None
         return Lateness.after(timezone.localdate(self.submitted_at) + datetime.timedelta(days=due_days), today)
+
+    @property
+    def waiting_days(self) -> int | None:
+        """Today's `days_waiting`, for templates."""
+        return self.days_waiting(timezone.localdate())
+
+    @property
+    def validation_lateness(self) -> Lateness | None:
+        """Today's lateness, on a row of `with_validation_due_days()`."""
+        if not hasattr(self, "validation_due_days"):
+            raise ImproperlyConfigured("Fetch deliverables with_validation_due_days() to show their lateness.")
+        return self.validation_lateness_on(timezone.localdate(), self.validation_due_days)
 
     def integrity_ok(self) -> bool:
         """True when the stored file still has the hash recorded at validation."""

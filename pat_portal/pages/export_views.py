@@ -6,6 +6,7 @@ not get (contacts who did not consent).
 """
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from communes.filters import CommuneFilter, ContactFilter
 from communes.models import Commune, Contact
@@ -71,6 +72,7 @@ ACTION_COLUMNS = {
     "Début": lambda a: a.start_month.strftime("%m/%Y") if a.start_month else "",
     "Fin": lambda a: a.end_month.strftime("%m/%Y") if a.end_month else "",
     "Statut": lambda a: a.get_status_display(),
+    "Jours de retard": lambda a: a.lateness.days if a.lateness else "",
     "Avancement (%)": lambda a: a.progress,
     "Accompagnement spécifique": lambda a: a.specific_support,
     "Indicateurs": _indicators,
@@ -167,13 +169,17 @@ REQUEST_COLUMNS = {
     "Description": lambda r: r.description,
     "Motif de la décision": lambda r: r.decision_reason,
     "Demi-journées accordées": lambda r: r.allotted_half_days,
+    "Jours de retard (étape la plus en retard)": lambda r: r.step_lateness.days if r.step_lateness else "",
 }
 
 
 def support_requests(request, fmt):
     access.require(access.is_team(request.user))
     queryset = (
-        SupportRequest.objects.visible_to(request.user).select_related("commune").order_by("-received_on", "-pk")
+        SupportRequest.objects.visible_to(request.user)
+        .select_related("commune")
+        .annotate_step_lateness(timezone.localdate())
+        .order_by("-received_on", "-pk")
     )
     return export_response(
         request,

@@ -6,10 +6,12 @@ import zoneinfo
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from pat_portal.kernel import lateness
 from pat_portal.kernel.lateness import Lateness, Thresholds
-from pat_portal.kernel.models import Deliverable
+from pat_portal.kernel.models import Deliverable, User
 from tests.factories import ProgrammeFactory, UserFactory
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -103,3 +105,35 @@ def test_a_validated_or_returned_deliverable_is_never_late_nor_waiting():
         assert deliverable.days_waiting(datetime.date(2026, 11, 27)) is None
         assert deliverable.validation_lateness_on(datetime.date(2026, 11, 27), 15) is None
         assert not Deliverable.objects.late_for_validation(datetime.date(2026, 11, 27), 15).exists()
+
+
+@pytest.mark.django_db
+def test_threshold_expression_reads_the_current_programme_inside_another_query():
+    user = UserFactory(consultant=True)
+    due = lateness.threshold_expression("validation_due_days")
+    assert User.objects.filter(pk=user.pk).annotate(due=due).values_list("due", flat=True).get() == 15
+    ProgrammeFactory(validation_due_days=9)
+    assert User.objects.filter(pk=user.pk).annotate(due=due).values_list("due", flat=True).get() == 9
+
+
+@pytest.mark.django_db
+def test_programme_thresholds_are_editable_in_the_admin(admin_client):
+    programme = ProgrammeFactory()
+    content = admin_client.get(reverse("admin:missions_programme_change", args=[programme.pk])).content.decode()
+    assert "Pilotage : retards, relances" in content
+    for field in (
+        "validation_due_days",
+        "minutes_due_days",
+        "silent_commune_days",
+        "reminder_interval_days",
+        "timesheet_weeks_checked",
+    ):
+        assert f'name="{field}"' in content
+
+
+@pytest.mark.django_db
+def test_a_threshold_of_zero_days_is_refused_in_french():
+    programme = ProgrammeFactory(validation_due_days=0)
+    with pytest.raises(ValidationError) as error:
+        programme.full_clean()
+    assert "validation_due_days" in error.value.message_dict

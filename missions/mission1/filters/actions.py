@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
@@ -17,6 +18,7 @@ class ActionFilter(django_filters.FilterSet):
     theme = django_filters.ChoiceFilter(label="Thème", choices=ActionTheme.choices, empty_label="Tous")
     status = django_filters.ChoiceFilter(label="Statut", choices=Action.Status.choices, empty_label="Tous")
     specific_support = django_filters.BooleanFilter(label="Accompagnement spécifique")
+    late = django_filters.BooleanFilter(label="En retard", method="filter_late")
     small = django_filters.BooleanFilter(label="Communes sous le seuil de population", method="filter_small")
     target = django_filters.ChoiceFilter(
         label="Compte pour l'objectif",
@@ -38,6 +40,11 @@ class ActionFilter(django_filters.FilterSet):
                 Q(title__icontains=term) | Q(lead_organisation__icontains=term) | Q(description__icontains=term)
             )
         return queryset
+
+    def filter_late(self, queryset, name, value):
+        """Past their end month and neither done nor abandoned (Action.objects.late), or the others."""
+        today = timezone.localdate()
+        return queryset.late(today) if value else queryset.not_late(today)
 
     def filter_small(self, queryset, name, value):
         """Communes under the current programme's population threshold (the contract's, never a literal)."""

@@ -28,7 +28,7 @@ from missions.mission1.views.diagnostics import _accompaniment
 from pat_portal.kernel import access
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
-from pat_portal.kernel.french import french_order
+from pat_portal.kernel.french import french_date, french_order, long_month_year
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.submissions import once_per_submission
@@ -46,7 +46,10 @@ def _plan(request, insee_code) -> ActionPlan:
 
 def _action(request, pk) -> Action:
     return get_object_or_404(
-        Action.objects.visible_to(request.user).select_related("plan__accompaniment__commune"), pk=pk
+        Action.objects.visible_to(request.user).select_related(
+            "plan__accompaniment__commune", "plan__accompaniment__programme"
+        ),
+        pk=pk,
     )
 
 
@@ -54,7 +57,7 @@ def action_plan_detail(request, insee_code):
     accompaniment = _accompaniment(request, insee_code)
     plan = (
         ActionPlan.objects.visible_to(request.user)
-        .select_related("approved_by")
+        .select_related("approved_by", "accompaniment__programme")
         .filter(accompaniment=accompaniment)
         .first()
     )
@@ -165,6 +168,7 @@ def action_create(request, insee_code):
         form=form, funding_formset=funding, plan=services.plan_for(accompaniment), by=request.user
     ):
         _warn_if_overfunded(request, form.instance)
+        _warn_if_beyond_programme(request, form.instance)
         messages.success(request, f"Action « {form.instance} » ajoutée au plan.")
         return redirect("missions:action_detail", pk=form.instance.pk)
     context = {"form": form, "funding": funding, "commune": accompaniment.commune, "title": "Nouvelle action"}
@@ -181,6 +185,7 @@ def action_update(request, pk):
     valid = request.method == "POST" and form.is_valid() & funding.is_valid()
     if valid and services.save_action(form=form, funding_formset=funding, plan=action.plan, by=request.user):
         _warn_if_overfunded(request, action)
+        _warn_if_beyond_programme(request, action)
         messages.success(request, "Action enregistrée.")
         return redirect("missions:action_detail", pk=action.pk)
     context = {
@@ -199,6 +204,17 @@ def _warn_if_overfunded(request, action):
         messages.warning(
             request,
             f"Attention : les financements de « {action} » dépassent son coût estimé. Vérifiez les montants.",
+        )
+
+
+def _warn_if_beyond_programme(request, action):
+    """Planned after the contract's end: saved all the same (the plan may look further), but said at once."""
+    if action.beyond_programme:
+        programme = action.plan.accompaniment.programme
+        messages.warning(
+            request,
+            f"Attention : « {action} » se termine en {long_month_year(action.end_month)}, après la fin du marché "
+            f"({french_date(programme.end_date)}). L'action est enregistrée ; vérifiez son calendrier.",
         )
 
 
@@ -289,6 +305,6 @@ class ActionListView(FilterView):
     def get_queryset(self):
         return (
             Action.objects.visible_to(self.request.user)
-            .select_related("plan__accompaniment__commune", "lead_contact")
+            .select_related("plan__accompaniment__commune", "plan__accompaniment__programme", "lead_contact")
             .order_by(french_order("plan__accompaniment__commune__name"), "position", "pk")
         )
