@@ -117,7 +117,14 @@ def test_a_write_through_the_portal_leaves_a_history_row_with_user_and_time(clie
     client.force_login(consultant)
     client.post(
         reverse("communes:contact_update", args=[contact.pk]),
-        {"last_name": "Après", "category": "autre", "first_name": "", "email": "", "phone": ""},
+        {
+            "last_name": "Après",
+            "category": "autre",
+            "first_name": "",
+            "email": "",
+            "phone": "",
+            "lock_version": contact.lock_version,
+        },
     )
     record = contact.history.first()
     assert record.last_name == "Après"
