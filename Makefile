@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
+# The demo as its users see it: the portal's own French error pages instead of Django's technical ones, and e-mails
+# written to var/courriels/ (one file each) instead of the terminal.
+DEMO_ENV := $(DEV_ENV) DJANGO_DEBUG_TECHNICAL_ERRORS=0 \
+	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend DJANGO_EMAIL_FILE_PATH=var/courriels
 
 .PHONY: install run test lint format bench clean
 
@@ -15,13 +19,15 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py load_communes
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
-	@# The task worker (it sends every e-mail) runs beside the server and is stopped with it (Ctrl-C).
-	$(DEV_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	@mkdir -p var
+	@$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(DEMO_ENV) $(BIN)/python manage.py load_communes
+	@$(DEMO_ENV) $(BIN)/python manage.py seed_demo --verbosity 0
+	@# The task worker (it sends every e-mail) runs beside the server and is stopped with it (Ctrl-C); its log goes
+	@# to var/worker.log. The demo server prints the accounts and the address last.
+	@$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload >> var/worker.log 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py demo_server 127.0.0.1:8000
 
 test: install
 	$(BIN)/pytest

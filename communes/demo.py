@@ -3,7 +3,7 @@
 import datetime
 
 from communes.models import Commune, Contact
-from pat_portal.kernel.demo import CONTRACTOR, DEMO_PASSWORD, DemoContext, DemoError
+from pat_portal.kernel.demo import CONTRACTOR, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DemoContext, DemoError
 from pat_portal.kernel.models import User
 
 # (username, first name, last name, role, INSEE code of the commune for élus, staff)
@@ -78,7 +78,7 @@ def seed_users() -> dict[str, User]:
             defaults={
                 "first_name": first_name,
                 "last_name": last_name,
-                "email": f"{username}@demo.pat-gbm.fr",
+                "email": f"{username}@{DEMO_EMAIL_DOMAIN}",
                 "role": role,
                 "commune": communes.get(insee_code) if insee_code else None,
                 "is_staff": is_staff,

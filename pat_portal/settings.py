@@ -79,6 +79,13 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# In DEBUG, Django answers a missing page or a server error with its technical pages (in English, listing every URL
+# of the site). `make run` turns them off (DJANGO_DEBUG_TECHNICAL_ERRORS=0) so that the demo shows the portal's own
+# French 404, 403 and 500 pages, as users see them; a developer keeps them by default.
+DEBUG_TECHNICAL_ERRORS = env_bool("DJANGO_DEBUG_TECHNICAL_ERRORS", default=True)
+if DEBUG and not DEBUG_TECHNICAL_ERRORS:
+    MIDDLEWARE.append("pat_portal.kernel.middleware.PortalErrorPagesMiddleware")
+
 ROOT_URLCONF = "pat_portal.urls"
 WSGI_APPLICATION = "pat_portal.wsgi.application"
 
@@ -205,6 +212,8 @@ EMAIL_BACKEND = os.environ.get(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+# With the file backend (`make run`), each e-mail sent is written to a file in this folder.
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "courriels"))
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")

@@ -13,6 +13,8 @@ from typing import Any
 from django.utils import timezone
 
 DEMO_PASSWORD = "Demo-PAT-2026"
+# The demo accounts' e-mail addresses are <username>@DEMO_EMAIL_DOMAIN: that is how the demo server finds them.
+DEMO_EMAIL_DOMAIN = "demo.pat-gbm.fr"
 CONTRACTOR = "Terres & Territoires Conseil"
 
 
@@ -41,3 +43,16 @@ def seed_demo() -> DemoContext:
     for _order, _name, step in _steps:
         step(context)
     return context
+
+
+def account_lines() -> list[str]:
+    """The demo's accounts, one line each (login, name, role, commune), GBM first, then consultants, then élus."""
+    from pat_portal.kernel.models import User
+
+    order = {User.Role.GBM: 0, User.Role.CONSULTANT: 1}
+    users = User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True).select_related("commune")
+    lines = []
+    for user in sorted(users, key=lambda user: (order.get(user.role, 2), user.username)):
+        commune = f", {user.commune.name}" if user.commune_id else ""
+        lines.append(f"  {user.username:<16} {user.get_full_name()} ({user.get_role_display()}{commune})")
+    return lines

@@ -1,6 +1,13 @@
 """Request filters that hold for every page of the portal."""
 
-from django.http import HttpResponseNotAllowed
+import logging
+
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.core.signals import got_request_exception
+from django.http import Http404, HttpResponseNotAllowed
+from django.urls import Resolver404, get_resolver, resolve
+
+logger = logging.getLogger("pat_portal.errors")
 
 
 class RefuseUnusedMethodsMiddleware:
@@ -20,3 +27,40 @@ class RefuseUnusedMethodsMiddleware:
         if request.method in self.REFUSED_METHODS:
             return HttpResponseNotAllowed(self.ALLOWED_METHODS)
         return self.get_response(request)
+
+
+class PortalErrorPagesMiddleware:
+    """In DEBUG, the portal's own French error pages instead of Django's technical ones (the `make run` demo).
+
+    An élu who edits a URL in the demo gets the 404 page users get in production, not Django's English page listing
+    every URL of the site; a server error shows the 500 page, its traceback going to the console. Django picks its
+    technical pages on DEBUG alone, so this middleware answers first: a path no URL matches, an Http404 raised by a
+    view, a refused request (400) and any other exception. settings.py adds it, last, only when DEBUG is on and
+    DJANGO_DEBUG_TECHNICAL_ERRORS is off.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404 as exception:
+            return self._error_page(request, 404, exception)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, Http404):
+            return self._error_page(request, 404, exception)
+        if isinstance(exception, PermissionDenied):
+            return None  # Django already answers with the portal's 403 page, DEBUG or not
+        if isinstance(exception, BadRequest | SuspiciousOperation):
+            return self._error_page(request, 400, exception)
+        got_request_exception.send(sender=None, request=request)
+        logger.error("Erreur serveur sur %s", request.path, exc_info=exception)
+        return self._error_page(request, 500, exception)
+
+    @staticmethod
+    def _error_page(request, status, exception):
+        handler = get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(status)
+        return handler(request) if status == 500 else handler(request, exception)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from pat_portal.kernel.demo import DEMO_PASSWORD, DemoError, seed_demo
+from pat_portal.kernel.demo import DEMO_PASSWORD, DemoError, account_lines, seed_demo
 
 
 class Command(BaseCommand):
@@ -20,11 +20,12 @@ class Command(BaseCommand):
             )
         try:
             with transaction.atomic():
-                context = seed_demo()
+                seed_demo()
         except DemoError as error:
             raise CommandError(str(error)) from error
+        if options["verbosity"] < 1:
+            return  # `make run` prints the accounts last, once the server is up (demo_server)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
-        for username, user in context.users.items():
-            commune = f", {user.commune.insee_code}" if user.commune_id else ""
-            self.stdout.write(f"  {username:<16} {user.get_full_name()} ({user.get_role_display()}{commune})")
+        for line in account_lines():
+            self.stdout.write(line)
