@@ -16,6 +16,7 @@ from pat_portal.kernel.deliverables import (
     return_deliverable,
     submit_deliverable,
     validate_deliverable,
+    validation_refusal,
 )
 from pat_portal.kernel.models import Deliverable, DeliverableSubject
 
@@ -69,17 +70,20 @@ def submit(request, kind, pk):
     return redirect(subject.deliverable_url())
 
 
-@require_POST
 def validate(request, pk):
+    """Validation freezes a version for good: GET says so on a confirmation page, POST validates."""
     deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
     access.require(access.can_validate(request.user))
-    try:
-        deliverable = validate_deliverable(deliverable=deliverable, by=request.user)
-    except WorkflowError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"Version {deliverable.version} validée : son PDF est figé.")
-    return redirect(deliverable.subject.deliverable_url())
+    if request.method == "POST":
+        try:
+            deliverable = validate_deliverable(deliverable=deliverable, by=request.user)
+        except WorkflowError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Version {deliverable.version} validée : son PDF est figé.")
+        return redirect(deliverable.subject.deliverable_url())
+    context = {"deliverable": deliverable, "refusal": validation_refusal(deliverable)}
+    return render(request, "pat_portal/deliverable_validate.html", context)
 
 
 def send_back(request, pk):

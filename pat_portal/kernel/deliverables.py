@@ -140,6 +140,29 @@ def _freeze(deliverable: Deliverable, subject: DeliverableSubject) -> None:
     deliverable.save()
 
 
+def _refuse_unless_validatable(deliverable: Deliverable, subject: DeliverableSubject) -> None:
+    if deliverable.content_sha256 and content_sha256(subject) != deliverable.content_sha256:
+        raise WorkflowError(
+            f"Le contenu a changé depuis la soumission de la version {deliverable.version} : ce n'est plus ce qui "
+            "a été soumis. Renvoyez cette version pour que ses auteurs soumettent la suivante."
+        )
+    subject.check_validatable(deliverable)
+
+
+def validation_refusal(deliverable: Deliverable) -> str:
+    """Why validating this version now would be refused, in French ('' when it would go through).
+
+    The confirmation page reads it before GBM confirms; validate_deliverable applies the same checks under lock.
+    """
+    if deliverable.status != Deliverable.Status.SUBMITTED:
+        return "Seul un livrable soumis peut être validé : cette version a déjà été validée, renvoyée ou retirée."
+    try:
+        _refuse_unless_validatable(deliverable, deliverable.subject)
+    except WorkflowError as error:
+        return str(error)
+    return ""
+
+
 @transaction.atomic
 def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
     """A GBM officer validates a submitted version: its PDF/A is rendered once and frozen with its hash.
@@ -148,12 +171,7 @@ def validate_deliverable(*, deliverable: Deliverable, by: User) -> Deliverable:
     its authors submit the next one.
     """
     deliverable, subject = _locked_submitted(deliverable, by)
-    if deliverable.content_sha256 and content_sha256(subject) != deliverable.content_sha256:
-        raise WorkflowError(
-            f"Le contenu a changé depuis la soumission de la version {deliverable.version} : ce n'est plus ce qui "
-            "a été soumis. Renvoyez cette version pour que ses auteurs soumettent la suivante."
-        )
-    subject.check_validatable(deliverable)
+    _refuse_unless_validatable(deliverable, subject)
     deliverable.status = Deliverable.Status.VALIDATED
     deliverable.reviewed_by = by
     deliverable.reviewed_at = timezone.now()

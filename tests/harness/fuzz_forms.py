@@ -259,7 +259,6 @@ FORMS = {
         "missions:action_plan_approve",
         kwargs=lambda s: {"insee_code": s["insee"]},
         role="elu",
-        page=_page("missions:action_plan", lambda s: {"insee_code": s["insee"]}),
         fill=lambda s: {"council_decision_date": "2025-04-10"},
     ),
     "missions:action_create": Form(
@@ -436,11 +435,10 @@ FORMS = {
         page=_page("ateliers:attendance", lambda s: {"pk": s["past_workshop"]}),
     ),
     # Validating renders and freezes the PDF (WeasyPrint, about a second): the first example validates for good,
-    # the next ones are refused with a message, as a second click would be.
+    # the next ones are refused with a message, as a second click would be. Its form is on its confirmation page.
     "deliverable_validate": Form(
         "deliverable_validate",
         kwargs=lambda s: {"pk": s["deliverable"]},
-        page=_page("missions:diagnostic", lambda s: {"insee_code": s["insee"]}),
         rollback=False,
     ),
     "deliverable_return": Form(

@@ -105,7 +105,7 @@ def scenario(commune, other_commune, consultant):
 MATRIX = {
     "deliverable_submit": (lambda s: {"kind": "diagnostic", "pk": s["diagnostic"]}, POST_ONLY, TEAM_WRITE),
     "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),
-    "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, POST_ONLY, GBM_ONLY_HIDDEN),
+    "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
     "deliverable_return": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
     "deliverable_reissue": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
     "deliverable_pdf": (lambda s: {"pk": s["deliverable"]}, (404, 404, 404, 404, "L"), (404, 404, 404, 404, "L")),
@@ -123,7 +123,7 @@ MATRIX = {
     "missions:action_plan_calendar": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:action_plan_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:action_plan_history": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_READ),
-    "missions:action_plan_approve": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, ELU_WRITE),
+    "missions:action_plan_approve": (lambda s: {"insee_code": s["insee"]}, ELU_WRITE, ELU_WRITE),
     "missions:action_create": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
     "missions:action_from_lead": (lambda s: {"insee_code": s["insee"], "lead_pk": s["lead"]}, POST_ONLY, TEAM_WRITE),
     "missions:action_plan_import": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),

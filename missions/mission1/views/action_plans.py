@@ -30,6 +30,7 @@ from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.french import french_date, french_order, long_month_year
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.submissions import once_per_submission
 
@@ -84,7 +85,6 @@ def action_plan_detail(request, insee_code):
         "leads": leads,
         "can_edit": can_edit,
         "can_approve": plan is not None and access.can_approve_action_plan(request.user, plan),
-        "approval_form": ApprovalForm(),
     }
     return render(request, "missions/action_plan_detail.html", context)
 
@@ -134,23 +134,22 @@ def action_plan_history(request, insee_code):
     return render(request, "missions/history.html", context)
 
 
-@require_POST
 def action_plan_approve(request, insee_code):
+    """The commune's approval cannot be taken back: GET says what it commits to, POST records it."""
     plan = _plan(request, insee_code)
     access.require(access.can_approve_action_plan(request.user, plan))
-    form = ApprovalForm(request.POST)
-    if form.is_valid():
+    form = ApprovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             plan.approve(by=request.user, council_decision_date=form.cleaned_data["council_decision_date"])
         except WorkflowError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, "Le plan d'actions est approuvé par la commune. GBM va pouvoir le valider.")
-    else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-    return redirect(plan)
+        return redirect(plan)
+    pending = Deliverable.objects.for_subject(plan).awaiting_validation().order_by("-version").first()
+    context = {"plan": plan, "commune": plan.accompaniment.commune, "form": form, "pending": pending}
+    return render(request, "missions/action_plan_approve.html", context)
 
 
 @once_per_submission
