@@ -3,6 +3,7 @@ import datetime
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -276,7 +277,9 @@ class Deliverable(models.Model):
         User, verbose_name="examiné par", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField("examiné le", null=True, blank=True)
-    review_comment = models.TextField("commentaire de GBM", blank=True)
+    review_comment = models.TextField(
+        "commentaire de GBM", blank=True, max_length=5000, validators=[MaxLengthValidator(5000)]
+    )
     pdf = models.FileField("PDF figé", upload_to=frozen_pdf_path, blank=True)
     sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
     pdf_size = models.PositiveIntegerField("taille (octets)", null=True, blank=True)
