@@ -29,8 +29,16 @@ urlpatterns = [
     path("ateliers/<int:pk>/compte-rendu/", workshops.workshop_report, name="report"),
     path("ateliers/<int:pk>/compte-rendu/modifier/", workshops.workshop_report_update, name="report_update"),
     path("ateliers/<int:pk>/compte-rendu/pdf/", documents.report_pdf, name="report_pdf"),
+    path(
+        "ateliers/<int:pk>/compte-rendu/pdf/document-de-travail/", documents.report_draft_pdf, name="report_draft_pdf"
+    ),
     path("ateliers/<int:pk>/emargement/", registrations.attendance, name="attendance"),
     path("ateliers/<int:pk>/emargement/pdf/", documents.attendance_sheet_pdf, name="attendance_pdf"),
+    path(
+        "ateliers/<int:pk>/emargement/pdf/document-de-travail/",
+        documents.attendance_sheet_draft_pdf,
+        name="attendance_draft_pdf",
+    ),
     path("ateliers/<int:pk>/contacts.<export_format:fmt>", documents.contacts_export, name="contacts_export"),
     path("ateliers/<int:pk>/inscriptions/nouvelle/", registrations.registration_create, name="registration_create"),
     path(

@@ -19,6 +19,16 @@ urlpatterns = [
     path("communes/<str:insee_code>/diagnostic/modifier/", diagnostics.diagnostic_update, name="diagnostic_update"),
     path("communes/<str:insee_code>/diagnostic/pdf/", diagnostics.diagnostic_pdf, name="diagnostic_pdf"),
     path(
+        "communes/<str:insee_code>/diagnostic/pdf/document-de-travail/",
+        diagnostics.diagnostic_draft_pdf,
+        name="diagnostic_draft_pdf",
+    ),
+    path(
+        "communes/<str:insee_code>/diagnostic/affiche/",
+        diagnostics.diagnostic_poster_pdf,
+        name="diagnostic_poster_pdf",
+    ),
+    path(
         "communes/<str:insee_code>/diagnostic/historique/", diagnostics.diagnostic_history, name="diagnostic_history"
     ),
     # Mission 1: action plans (issue 4)
@@ -35,6 +45,11 @@ urlpatterns = [
     ),
     path("communes/<str:insee_code>/plan-d-actions/pdf/", action_plans.action_plan_pdf, name="action_plan_pdf"),
     path(
+        "communes/<str:insee_code>/plan-d-actions/pdf/document-de-travail/",
+        action_plans.action_plan_draft_pdf,
+        name="action_plan_draft_pdf",
+    ),
+    path(
         "communes/<str:insee_code>/plan-d-actions/historique/",
         action_plans.action_plan_history,
         name="action_plan_history",
@@ -43,6 +58,11 @@ urlpatterns = [
         "communes/<str:insee_code>/plan-d-actions/approuver/",
         action_plans.action_plan_approve,
         name="action_plan_approve",
+    ),
+    path(
+        "communes/<str:insee_code>/plan-d-actions/deliberation/",
+        action_plans.action_plan_deliberation,
+        name="action_plan_deliberation",
     ),
     path(
         "communes/<str:insee_code>/plan-d-actions/actions/nouvelle/",
@@ -115,6 +135,7 @@ urlpatterns = [
     path("demandes/<int:pk>/modifier/", support_views.request_update, name="support_update"),
     path("demandes/<int:pk>/historique/", support_views.request_history, name="support_history"),
     path("demandes/<int:pk>/pdf/", support_views.request_pdf, name="support_pdf"),
+    path("demandes/<int:pk>/pdf/document-de-travail/", support_views.request_draft_pdf, name="support_draft_pdf"),
     path("demandes/<int:pk>/instruire/", support_views.request_start_review, name="support_start_review"),
     path("demandes/<int:pk>/decision/", support_views.request_decide, name="support_decide"),
     path("demandes/<int:pk>/demarrer/", support_views.request_start_follow_up, name="support_start_follow_up"),

@@ -2,14 +2,13 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.text import slugify
 
 from ateliers import ical, selectors, services
 from ateliers.forms import ResourceForm
-from ateliers.models import Resource, Workshop
+from ateliers.models import AttendanceSheet, Resource, Workshop, WorkshopReport
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverable_downloads import frozen_file_response, latest_frozen, working_draft_response
 from pat_portal.kernel.exports import export_response
-from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
 
@@ -29,22 +28,49 @@ def _visible_workshop(request, pk):
     return get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme", "programme"), pk=pk)
 
 
-def _filename(workshop, what: str) -> str:
-    return f"{what}-atelier-{workshop.number}-{slugify(workshop.title)[:40]}"
+def _report(workshop) -> WorkshopReport:
+    return WorkshopReport.objects.filter(workshop=workshop).first() or WorkshopReport(workshop=workshop)
+
+
+def _attendance_sheet(workshop) -> AttendanceSheet:
+    return AttendanceSheet.objects.filter(workshop=workshop).first() or AttendanceSheet(workshop=workshop)
 
 
 def report_pdf(request, pk):
-    """The current report (draft included): for the team; élus get the validated, frozen versions."""
+    """The report for the team: its latest validated version (the frozen file), else the working draft. Élus get
+    the validated versions from the workshop's page."""
     workshop = _visible_workshop(request, pk)
     access.require(access.is_team(request.user))
-    return pdf_response(services.render_report_pdf(workshop=workshop), f"{_filename(workshop, 'compte-rendu')}.pdf")
+    report = _report(workshop)
+    frozen = latest_frozen(request.user, report)
+    if frozen is not None:
+        return frozen_file_response(frozen)
+    return working_draft_response(report, services.render_report_pdf(workshop=workshop))
+
+
+def report_draft_pdf(request, pk):
+    """The report's working draft: the current content rendered now, labelled as such."""
+    workshop = _visible_workshop(request, pk)
+    access.require(access.is_team(request.user))
+    return working_draft_response(_report(workshop), services.render_report_pdf(workshop=workshop))
 
 
 def attendance_sheet_pdf(request, pk):
+    """The attendance sheet: its latest validated version (signed and frozen), else the sheet to print."""
     workshop = _visible_workshop(request, pk)
     access.require(access.is_team(request.user))
-    pdf = services.render_attendance_sheet_pdf(workshop=workshop)
-    return pdf_response(pdf, f"{_filename(workshop, 'emargement')}.pdf")
+    sheet = _attendance_sheet(workshop)
+    frozen = latest_frozen(request.user, sheet)
+    if frozen is not None:
+        return frozen_file_response(frozen)
+    return working_draft_response(sheet, services.render_attendance_sheet_pdf(workshop=workshop))
+
+
+def attendance_sheet_draft_pdf(request, pk):
+    """The attendance sheet to print now, from the current registrations."""
+    workshop = _visible_workshop(request, pk)
+    access.require(access.is_team(request.user))
+    return working_draft_response(_attendance_sheet(workshop), services.render_attendance_sheet_pdf(workshop=workshop))
 
 
 def contacts_export(request, pk, fmt):
@@ -57,7 +83,8 @@ def contacts_export(request, pk, fmt):
         fmt,
         rows=selectors.consented_contacts(workshop),
         columns=CONTACT_COLUMNS,
-        filename=_filename(workshop, "contacts"),
+        filename="contacts",
+        about=str(workshop),
     )
 
 

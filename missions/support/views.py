@@ -29,10 +29,10 @@ from missions.support.forms import (
 from missions.support.models import StepDocument, SupportPriorityWeights, SupportRequest, SupportStep, TransitionError
 from missions.support.selectors import explain_priority, priority_queue, supported_projects, with_priority
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverable_downloads import document_response, working_draft_response
 from pat_portal.kernel.french import au, french_date
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
-from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.ratelimit import ratelimit
 from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
@@ -226,10 +226,17 @@ def request_history(request, pk):
 
 
 def request_pdf(request, pk):
+    """The follow-up sheet: its latest validated version (the frozen file), else the working draft."""
     support_request = _fetch(request, pk)
     access.require(access.can_follow_support_request(request.user))
-    pdf = services.render_support_sheet_pdf(support_request)
-    return pdf_response(pdf, f"Fiche de suivi {support_request.reference}.pdf")
+    return document_response(request, support_request)
+
+
+def request_draft_pdf(request, pk):
+    """The follow-up sheet's working draft: the current content rendered now, labelled as such."""
+    support_request = _fetch(request, pk)
+    access.require(access.can_follow_support_request(request.user))
+    return working_draft_response(support_request, services.render_support_sheet_pdf(support_request))
 
 
 # Status changes --------------------------------------------------------------------------------------

@@ -3,11 +3,12 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverable_downloads import frozen_file_response
 from pat_portal.kernel.deliverable_registry import deliverable_type
 from pat_portal.kernel.deliverables import (
     LOCKED_MESSAGE,
@@ -106,10 +107,7 @@ def frozen_pdf(request, pk):
     if not deliverable.is_frozen:
         raise Http404("Cette version n'est pas validée, ou elle a été retirée : aucun PDF figé à télécharger.")
     access.require(access.can_download_frozen_versions(request.user, deliverable.subject))
-    filename = f"{deliverable.get_kind_display()} v{deliverable.version}.pdf".replace('"', "")
-    return FileResponse(
-        deliverable.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
-    )
+    return frozen_file_response(deliverable)
 
 
 def awaiting(request):

@@ -16,7 +16,7 @@ from missions.mission1.models.action_plans import Action, IndicatorValue
 from missions.support.filters import SupportRequestFilter
 from missions.support.models import SupportRequest
 from pat_portal.kernel import access
-from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.exports import decimal_text, export_response
 from pat_portal.kernel.french import french_order
 from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
 
@@ -51,8 +51,8 @@ def _indicators(action) -> str:
     parts = []
     for indicator in action.indicators.all():
         values = ", ".join(
-            f"{value.year} : cible {value.target if value.target is not None else '—'}"
-            f" / réalisé {value.actual if value.actual is not None else '—'}"
+            f"{value.year} : cible {decimal_text(value.target) if value.target is not None else '—'}"
+            f" / réalisé {decimal_text(value.actual) if value.actual is not None else '—'}"
             for value in indicator.values.all()
         )
         parts.append(f"{indicator.name}{f' ({indicator.unit})' if indicator.unit else ''} [{values}]")

@@ -22,7 +22,7 @@ def read_csv(response):
 def read_xlsx(response):
     data = b"".join(response.streaming_content)
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    return [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]  # under the title row
 
 
 def test_overview_shows_where_each_commune_stands(client, consultant, commune, other_commune):

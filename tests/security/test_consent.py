@@ -155,6 +155,13 @@ OUTPUTS = [
     Output("missions:order_form_pdf", kwargs=lambda s: {"pk": s["order_form"]}),
     Output("ateliers:report_pdf", kwargs=lambda s: {"pk": s["workshop"]}, rule=shared_list),
     Output("ateliers:attendance_pdf", kwargs=lambda s: {"pk": s["workshop"]}, rule=attendance_sheet),
+    # The working drafts, offered apart from the validated file the main buttons hand out; the diagnostic's poster.
+    Output("missions:diagnostic_draft_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
+    Output("missions:diagnostic_poster_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
+    Output("missions:action_plan_draft_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
+    Output("missions:support_draft_pdf", kwargs=lambda s: {"pk": s["request"]}),
+    Output("ateliers:report_draft_pdf", kwargs=lambda s: {"pk": s["workshop"]}, rule=shared_list),
+    Output("ateliers:attendance_draft_pdf", kwargs=lambda s: {"pk": s["workshop"]}, rule=attendance_sheet),
     # The frozen PDFs of the validated deliverables (what élus download).
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["diagnostic"]}, roles=TEAM_AND_ELU),
     Output("deliverable_pdf", kwargs=lambda s: {"pk": s["frozen"]["plan"]}, roles=TEAM_AND_ELU),
@@ -176,6 +183,9 @@ EXCLUDED = {
 FILE_MARKERS = (
     "export_response",
     "pdf_response",
+    "document_response",
+    "working_draft_response",
+    "frozen_file_response",
     "render_pdf",
     "FileResponse",
     "attachment_response",

@@ -112,6 +112,29 @@ def render_diagnostic_pdf(diagnostic: Diagnostic, *, deliverable=None) -> bytes:
     return render_pdf("missions/pdf/diagnostic.html", context, archival=deliverable is not None)
 
 
+POSTER_STAKES = 4
+POSTER_LEADS = 5
+
+
+def render_diagnostic_poster_pdf(diagnostic: Diagnostic, *, deliverable) -> bytes:
+    """A one-page A4 poster of a validated diagnostic, to pin up in the town hall: the first stakes by priority and
+    the action leads, with the version it comes from. Long lists are cut so that the poster stays on one page."""
+    accompaniment = diagnostic.accompaniment
+    stakes = sorted(diagnostic.stakes.all(), key=lambda stake: (stake.priority, stake.position, stake.pk))
+    leads = list(diagnostic.action_leads.all())
+    context = {
+        "diagnostic": diagnostic,
+        "commune": accompaniment.commune,
+        "programme": accompaniment.programme,
+        "stakes": stakes[:POSTER_STAKES],
+        "more_stakes": max(len(stakes) - POSTER_STAKES, 0),
+        "leads": leads[:POSTER_LEADS],
+        "more_leads": max(len(leads) - POSTER_LEADS, 0),
+        "deliverable": deliverable,
+    }
+    return render_pdf("missions/pdf/diagnostic_poster.html", context)
+
+
 def diagnostic_content(diagnostic: Diagnostic) -> dict:
     """What the "Synthèse du diagnostic" says (context, data, stakes, findings, leads and their resource people),
     hashed when a version is submitted. The meetings it lists are field records, frozen as of the submission."""

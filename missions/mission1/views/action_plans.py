@@ -26,12 +26,12 @@ from missions.mission1.models.diagnostics import ActionLead
 from missions.mission1.services import action_plans as services
 from missions.mission1.views.diagnostics import _accompaniment
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverable_downloads import document_response, working_draft_response
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.french import french_date, french_order, long_month_year
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
-from pat_portal.kernel.pdf import pdf_response
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -112,9 +112,14 @@ def action_plan_calendar(request, insee_code):
 
 
 def action_plan_pdf(request, insee_code):
+    """The plan: its latest validated version (the frozen file), else the working draft."""
+    return document_response(request, _plan(request, insee_code))
+
+
+def action_plan_draft_pdf(request, insee_code):
+    """The working draft: the current content rendered now, labelled as such."""
     plan = _plan(request, insee_code)
-    pdf = services.render_action_plan_pdf(plan)
-    return pdf_response(pdf, f"plan-d-actions-{plan.accompaniment.commune.insee_code}.pdf")
+    return working_draft_response(plan, services.render_action_plan_pdf(plan))
 
 
 def action_plan_history(request, insee_code):

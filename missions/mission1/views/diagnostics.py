@@ -6,9 +6,16 @@ from communes.models import Commune
 from missions.mission1.forms.fieldwork import ActionLeadFormSet, DiagnosticForm, SharedFindingFormSet, StakeFormSet
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
-from missions.mission1.services.diagnostics import render_diagnostic_pdf, save_diagnostic, stakeholder_coverage
+from missions.mission1.services.diagnostics import (
+    render_diagnostic_pdf,
+    render_diagnostic_poster_pdf,
+    save_diagnostic,
+    stakeholder_coverage,
+)
 from pat_portal.kernel import access
+from pat_portal.kernel.deliverable_downloads import document_response, latest_frozen, working_draft_response
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
+from pat_portal.kernel.filenames import download_filename
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
 
@@ -81,9 +88,30 @@ def diagnostic_update(request, insee_code):
 
 
 def diagnostic_pdf(request, insee_code):
+    """The synthesis: its latest validated version (the frozen file), else the working draft."""
+    return document_response(request, _diagnostic(request, insee_code))
+
+
+def diagnostic_draft_pdf(request, insee_code):
+    """The working draft: the current content rendered now, labelled as such."""
     diagnostic = _diagnostic(request, insee_code)
-    pdf = render_diagnostic_pdf(diagnostic)
-    return pdf_response(pdf, f"synthese-diagnostic-{diagnostic.accompaniment.commune.insee_code}.pdf")
+    return working_draft_response(diagnostic, render_diagnostic_pdf(diagnostic))
+
+
+def diagnostic_poster_pdf(request, insee_code):
+    """A one-page poster of the validated diagnostic, to pin up in the town hall (whoever may see the synthesis)."""
+    diagnostic = _diagnostic(request, insee_code)
+    frozen = latest_frozen(request.user, diagnostic)
+    if frozen is None or not diagnostic.is_validated:
+        raise Http404("L'affiche reprend la synthèse validée : ce diagnostic n'a pas de version validée à jour.")
+    pdf = render_diagnostic_poster_pdf(diagnostic, deliverable=frozen)
+    filename = download_filename(
+        "affiche diagnostic",
+        about=diagnostic.accompaniment.commune.name,
+        version=frozen.version,
+        on=frozen.reviewed_at,
+    )
+    return pdf_response(pdf, filename)
 
 
 def diagnostic_history(request, insee_code):
