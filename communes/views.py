@@ -19,7 +19,9 @@ from pat_portal.kernel.submissions import once_per_submission
 
 @login_required
 def commune_detail(request, insee_code):
-    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    commune = get_object_or_404(
+        hub.annotate_commune(Commune.objects.visible_to(request.user), request.user), insee_code=insee_code
+    )
     context = {
         "commune": commune,
         "sections": hub.sections_for(commune, request.user),

@@ -82,6 +82,11 @@ def can_enrol_commune(user) -> bool:
     return is_gbm(user)
 
 
+def can_send_reminder(user) -> bool:
+    """Only a GBM officer reminds a silent commune's élus: the reminder is sent in GBM's name."""
+    return is_gbm(user)
+
+
 def can_see_internal_notes(user) -> bool:
     """Meetings' internal notes are for GBM officers and consultants, never for élus."""
     return is_team(user)

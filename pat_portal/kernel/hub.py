@@ -4,6 +4,7 @@ In an app's AppConfig.ready():
 
     hub.register_section(order, provider)   # provider(commune, user) -> HubSection | None
     hub.register_events(provider)           # provider(commune, user) -> list[TimelineEvent]
+    hub.register_commune_annotations(provider)  # provider(user) -> {name: expression} on the hub's commune row
 
 Providers respect what `user` may see and run a fixed number of queries whatever the data.
 """
@@ -41,6 +42,7 @@ class HubSection:
 
 _sections: list[tuple[int, Callable]] = []
 _event_providers: list[Callable] = []
+_annotation_providers: list[Callable] = []
 
 
 def register_section(order: int, provider: Callable) -> None:
@@ -52,6 +54,21 @@ def register_section(order: int, provider: Callable) -> None:
 def register_events(provider: Callable) -> None:
     if provider not in _event_providers:
         _event_providers.append(provider)
+
+
+def register_commune_annotations(provider: Callable) -> None:
+    """A small fact about the commune (its reminders, say) rides along in the query that fetches the hub's commune
+    instead of costing a query of its own: `provider(user)` returns annotations for that queryset."""
+    if provider not in _annotation_providers:
+        _annotation_providers.append(provider)
+
+
+def annotate_commune(queryset, user):
+    """The communes `queryset` with every registered annotation (the hub page fetches its commune through this)."""
+    annotations = {}
+    for provider in _annotation_providers:
+        annotations.update(provider(user))
+    return queryset.annotate(**annotations) if annotations else queryset
 
 
 def sections_for(commune, user) -> list[HubSection]:

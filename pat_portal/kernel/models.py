@@ -57,8 +57,23 @@ class User(AbstractUser):
     muted_notifications = models.JSONField(
         "notifications désactivées", default=list, blank=True, help_text="Types de notifications refusées."
     )
+    # "Nouveau depuis votre dernière visite" (issue 16): when the home page was last opened, and when the visit
+    # before the current one ended.
+    home_visited_at = models.DateTimeField("dernière ouverture de l'accueil", null=True, blank=True, editable=False)
+    home_previous_visit_at = models.DateTimeField(
+        "fin de la visite précédente de l'accueil", null=True, blank=True, editable=False
+    )
+    digest_sent_at = models.DateTimeField(
+        "dernier résumé hebdomadaire envoyé le", null=True, blank=True, editable=False
+    )
 
     objects = PortalUserManager()
+
+    # A visit of the home page is a run of openings less than this apart: reloading the page during a visit keeps
+    # the same "Nouveau depuis votre dernière visite".
+    HOME_VISIT_GAP = datetime.timedelta(hours=1)
+    # How often an opening during a visit is written down (so that reloading the page does not write each time).
+    HOME_VISIT_WRITE_EVERY = datetime.timedelta(minutes=5)
 
     class Meta:
         verbose_name = "utilisateur"
@@ -102,6 +117,24 @@ class User(AbstractUser):
 
     def wants_notification(self, kind: str) -> bool:
         return self.is_active and bool(self.email) and kind not in (self.muted_notifications or [])
+
+    def start_home_visit(self, now: datetime.datetime) -> datetime.datetime | None:
+        """Record that the home page is opened at `now`; return when the previous visit ended (None: no visit yet).
+
+        What is "new since your last visit" is what changed after that moment. An opening more than HOME_VISIT_GAP
+        after the last one starts a new visit; the row is written at most once per HOME_VISIT_WRITE_EVERY.
+        """
+        last = self.home_visited_at
+        if last is None or now - last >= self.HOME_VISIT_GAP:
+            self.home_previous_visit_at, self.home_visited_at = last, now
+        elif now - last >= self.HOME_VISIT_WRITE_EVERY:
+            self.home_visited_at = now
+        else:
+            return self.home_previous_visit_at
+        type(self).objects.filter(pk=self.pk).update(
+            home_visited_at=self.home_visited_at, home_previous_visit_at=self.home_previous_visit_at
+        )
+        return self.home_previous_visit_at
 
 
 class WorkflowError(Exception):

@@ -22,13 +22,14 @@ KINDS = {
     "demande_nouvelle": "Une nouvelle demande d'accompagnement arrive",
     "demande_decision": "Une décision est prise sur une demande de ma commune",
     "atelier_planifie": "Un atelier de partage est programmé",
+    "resume_hebdomadaire": "Le résumé hebdomadaire de ce qui m'attend : à faire, en retard, nouveau",
 }
 
 # Who may receive each kind (role values of pat_portal.User): the preferences page offers only these.
 KINDS_BY_ROLE = {
-    "gbm": ["livrable_soumis", "livrable_examine", "demande_nouvelle", "atelier_planifie"],
-    "consultant": ["livrable_examine", "atelier_planifie"],
-    "elu": ["plan_valide", "demande_decision", "atelier_planifie"],
+    "gbm": ["livrable_soumis", "livrable_examine", "demande_nouvelle", "atelier_planifie", "resume_hebdomadaire"],
+    "consultant": ["livrable_examine", "atelier_planifie", "resume_hebdomadaire"],
+    "elu": ["plan_valide", "demande_decision", "atelier_planifie", "resume_hebdomadaire"],
 }
 
 

@@ -4,6 +4,10 @@ from pat_portal.pages import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tableau-de-bord/", views.dashboard_page, name="dashboard"),
+    path("communes/<str:insee_code>/point-d-etape/", views.commune_status_page, name="commune_status"),
+    path("communes/<str:insee_code>/point-d-etape/pdf/", views.commune_status_pdf, name="commune_status_pdf"),
+    path("communes/<str:insee_code>/relance/", views.commune_reminder, name="commune_reminder"),
     path("sante/", views.health, name="health"),
     path("bilan/pdf/", views.programme_report_pdf, name="programme_report_pdf"),
     path("recherche/", views.search_view, name="search"),

@@ -1,30 +1,90 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 
 from communes.models import Commune
 from missions.programme.models import Programme
 from pat_portal.kernel import access
+from pat_portal.kernel.french import de
+from pat_portal.kernel.lateness import Thresholds
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import pdf_response, render_pdf
 from pat_portal.pages.dashboard import dashboard, programme_report
 from pat_portal.pages.feeds import user_calendar
 from pat_portal.pages.filters import TerritoryFilter
+from pat_portal.pages.forms import ReminderForm
+from pat_portal.pages.home import home_for
+from pat_portal.pages.navigation import remember_todo_count
 from pat_portal.pages.overview import communes_overview
+from pat_portal.pages.radar import last_activity_of
+from pat_portal.pages.reminders import ReminderRefused, default_message, recipients_of, send_reminder
 from pat_portal.pages.search import search
+from pat_portal.pages.status import commune_status
 
 
 def home(request):
-    """The dashboard for GBM officers and consultants; an élu lands on their commune's hub."""
-    if request.user.is_elu:
-        return redirect(request.user.commune)
+    """Each role's home: "À faire", "En retard", "Nouveau depuis votre dernière visite" (the team's with the
+    contract's scorecard, an élu's with their commune's card below)."""
+    now = timezone.now()
+    since = request.user.start_home_visit(now)
+    home_page = home_for(request.user, since=since, now=now)
+    remember_todo_count(request, home_page.todo_count)
+    return render(request, f"pages/home/{home_page.role}.html", {"home": home_page, **home_page.context})
+
+
+def dashboard_page(request):
+    """The programme's dashboard for the team: targets, budget, the next 30 days, charts."""
+    access.require(access.is_team(request.user))
     programme = Programme.objects.visible_to(request.user).current()
     context = dashboard(programme, request.user) if programme else {"programme": None}
     return render(request, "pages/home.html", context)
+
+
+@require_safe
+def commune_status_page(request, insee_code):
+    """The commune's Point d'étape, for a council meeting or a steering committee (élus: without internal notes
+    nor prices)."""
+    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    if request.user.is_elu:
+        request.user.commune = commune  # the same row: the navigation reads it without a query
+    return render(request, "pages/commune_status.html", {"status": commune_status(commune, request.user)})
+
+
+@require_safe
+def commune_status_pdf(request, insee_code):
+    """The Point d'étape as one A4 page."""
+    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    status = commune_status(commune, request.user)
+    pdf = render_pdf("pages/pdf/commune_status.html", {"status": status})
+    return pdf_response(pdf, f"point-d-etape-{commune.insee_code}-{timezone.localdate():%Y-%m-%d}.pdf")
+
+
+def commune_reminder(request, insee_code):
+    """GBM reminds a silent commune's élus: a message to edit, then sent and recorded in the commune's timeline;
+    refused within the programme's reminder interval."""
+    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    access.require(access.can_send_reminder(request.user))
+    programme = Programme.objects.current()
+    interval = programme.thresholds.reminder_interval_days if programme else Thresholds().reminder_interval_days
+    initial = default_message(commune, by=request.user, last_activity=last_activity_of(commune, programme))
+    form = ReminderForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reminder = send_reminder(commune=commune, by=request.user, interval_days=interval, **form.cleaned_data)
+        except ReminderRefused as error:
+            form.add_error(None, str(error))
+        else:
+            count = len(reminder.recipients.split(","))
+            messages.success(request, f"Relance envoyée à {count} élu·e{'s' if count > 1 else ''} {de(commune)}.")
+            return redirect(commune)
+    context = {"commune": commune, "form": form, "recipients": recipients_of(commune), "interval": interval}
+    return render(request, "pages/reminder_form.html", context)
 
 
 def programme_report_pdf(request):

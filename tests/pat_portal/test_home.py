@@ -12,8 +12,10 @@ def test_dashboard_shows_programme_targets_from_data(client, gbm_officer):
 
 
 @pytest.mark.django_db
-def test_elu_is_redirected_to_their_commune(client, elu):
+def test_elu_has_a_home_of_their_own_with_their_commune_card_below(client, elu):
     client.force_login(elu)
     response = client.get("/")
-    assert response.status_code == 302
-    assert response.url == f"/communes/{elu.commune.insee_code}/"
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Amagney : ce qui vous attend" in content
+    assert content.index("Votre prochain atelier") < content.index("Code INSEE")

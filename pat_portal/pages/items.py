@@ -1,0 +1,139 @@
+"""Lists of things to do or late, read from several models in ONE query (a UNION ALL of one SELECT per kind).
+
+Each kind declares how its rows fill the common columns (title, commune, a date, a state, a note, a person…); the
+home pages and the weekly digest read all their kinds at once, at most `limit` rows of each (the oldest first,
+which are the most urgent), and count them in the scorecard's query.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import CharField, DateField, DateTimeField, F, IntegerField, Subquery, Value
+from django.db.models.functions import Cast, Concat
+
+COLUMNS = [
+    "i_kind",
+    "i_pk",
+    "i_title",
+    "i_commune",
+    "i_insee",
+    "i_due",
+    "i_at",
+    "i_state",
+    "i_note",
+    "i_person",
+    "i_number",
+    "i_parent",
+]
+
+
+def _or_null(path, output_field):
+    if path is None:
+        return Value(None, output_field=output_field)
+    return F(path) if isinstance(path, str) else path
+
+
+def _text(path):
+    if path is None:
+        return Value("", output_field=CharField())
+    return F(path) if isinstance(path, str) else path
+
+
+@dataclass(frozen=True)
+class ItemQuery:
+    """One kind of item: its rows (`queryset`, already filtered to what the reader may see) and their columns."""
+
+    kind: str
+    queryset: object
+    order: tuple = ("pk",)
+    title: object = None
+    commune: str | None = None  # path of the commune foreign key
+    due: object = None  # a date (planned end, received on…)
+    at: object = None  # a moment (submitted at, held at…)
+    state: object = None
+    note: object = None
+    person: str | None = None  # path of a user foreign key, told by name
+    number: object = None
+    parent: object = None
+
+    def rows(self, limit: int):
+        """The first `limit` rows in `order`, with the common columns (a subquery keeps the limit per kind, which a
+        UNION's member may not carry on SQLite)."""
+        first = Subquery(self.queryset.order_by(*self.order).values("pk")[:limit])
+        person = (
+            Concat(
+                F(f"{self.person}__first_name"), Value(" "), F(f"{self.person}__last_name"), output_field=CharField()
+            )
+            if self.person
+            else Value("", output_field=CharField())
+        )
+        return (
+            self.queryset.model._default_manager.filter(pk__in=first)
+            .order_by()
+            .annotate(
+                i_kind=Value(self.kind, output_field=CharField()),
+                i_pk=F("pk"),
+                i_title=_text(self.title),
+                i_commune=_or_null(f"{self.commune}__name" if self.commune else None, CharField()),
+                i_insee=_or_null(f"{self.commune}__insee_code" if self.commune else None, CharField()),
+                i_due=_or_null(self.due, DateField()),
+                i_at=_or_null(self.at, DateTimeField()),
+                i_state=_text(self.state),
+                i_note=_text(self.note),
+                i_person=person,
+                i_number=_or_null(self.number, IntegerField()),
+                i_parent=Cast(_or_null(self.parent, IntegerField()), output_field=CharField())
+                if self.parent is not None
+                else Value("", output_field=CharField()),
+            )
+            .values(*COLUMNS)
+        )
+
+
+@dataclass
+class Item:
+    """One row of a home page's list, whatever its model; `detail` and `lateness` are filled by its kind."""
+
+    kind: str
+    pk: int
+    title: str
+    commune: str = ""
+    insee: str = ""
+    due: datetime.date | None = None
+    at: datetime.datetime | None = None
+    state: str = ""
+    note: str = ""
+    person: str = ""
+    number: int | None = None
+    parent: str = ""
+    url: str = ""
+    detail: str = ""
+    lateness: object = None
+    extra: dict = field(default_factory=dict)
+
+
+def read_items(queries: list[ItemQuery], limit: int) -> dict[str, list[Item]]:
+    """Every kind's first `limit` items, by kind (one query for all of them, none when there is no kind)."""
+    by_kind: dict[str, list[Item]] = {query.kind: [] for query in queries}
+    if not queries:
+        return by_kind
+    first, *rest = [query.rows(limit) for query in queries]
+    rows = first.union(*rest, all=True) if rest else first
+    for row in rows:
+        by_kind[row["i_kind"]].append(
+            Item(
+                kind=row["i_kind"],
+                pk=row["i_pk"],
+                title=row["i_title"] or "",
+                commune=row["i_commune"] or "",
+                insee=row["i_insee"] or "",
+                due=row["i_due"],
+                at=row["i_at"],
+                state=row["i_state"] or "",
+                note=row["i_note"] or "",
+                person=(row["i_person"] or "").strip(),
+                number=row["i_number"],
+                parent=row["i_parent"] or "",
+            )
+        )
+    return by_kind

@@ -1,0 +1,131 @@
+"""The silent-commune radar: communes of the programme where nothing has happened for a while (one query).
+
+A commune accompanied in the programme (accompaniment not closed) is silent when its last activity is older than
+the programme's `silent_commune_days`. Its activity is the latest of: a meeting held there, an edit to its
+accompaniment, diagnostic, action plan, actions, meetings or support requests (by anyone), a login of one of its
+élus — and, when there is none of these, the day its accompaniment started.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import DateTimeField, Max, OuterRef, Subquery, Value
+from django.utils import timezone
+
+from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import Action, ActionPlan
+from missions.mission1.models.diagnostics import Diagnostic
+from missions.mission1.models.meetings import Meeting
+from missions.support.models import SupportRequest
+from pat_portal.kernel.lateness import start_of_day
+from pat_portal.kernel.models import User
+from pat_portal.pages.models import Reminder
+from pat_portal.pages.reminders import next_reminder_allowed_on
+
+
+def _latest(queryset, field: str) -> Subquery:
+    """The latest `field` among the rows of an already correlated `queryset` (NULL when there is none)."""
+    return Subquery(
+        queryset.order_by().annotate(group=Value(1)).values("group").annotate(latest=Max(field)).values("latest")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+@dataclass
+class SilentCommune:
+    accompaniment: Accompaniment
+    last_meeting: datetime.datetime | None
+    last_edit: datetime.datetime | None
+    last_login: datetime.datetime | None
+    last_reminder: datetime.datetime | None
+    last_activity: datetime.datetime
+    silent_days: int
+    next_reminder_on: datetime.date | None  # None: a reminder may be sent now
+
+    @property
+    def commune(self):
+        return self.accompaniment.commune
+
+    @property
+    def may_be_reminded(self) -> bool:
+        return self.next_reminder_on is None
+
+
+def accompaniments_with_activity(programme, now: datetime.datetime):
+    """The programme's open accompaniments, each with `last_meeting`, `last_edit_*`, `last_login` and
+    `last_reminder` (one query)."""
+    commune = OuterRef("commune_id")
+    edits = {
+        "last_edit_accompaniment": Accompaniment.history.filter(id=OuterRef("pk")),
+        "last_edit_diagnostic": Diagnostic.history.filter(accompaniment_id=OuterRef("pk")),
+        "last_edit_plan": ActionPlan.history.filter(accompaniment_id=OuterRef("pk")),
+        "last_edit_actions": Action.history.filter(plan__accompaniment_id=OuterRef("pk")),
+        "last_edit_meetings": Meeting.history.filter(commune_id=commune),
+        "last_edit_requests": SupportRequest.history.filter(commune_id=commune),
+    }
+    return (
+        Accompaniment.objects.filter(programme=programme)
+        .exclude(phase=Accompaniment.Phase.CLOSED)
+        .select_related("commune")
+        .annotate(
+            last_meeting=_latest(Meeting.objects.filter(commune_id=commune, starts_at__lte=now), "starts_at"),
+            last_login=_latest(User.objects.elus_of(commune), "last_login"),
+            last_reminder=_latest(Reminder.objects.filter(commune_id=commune), "sent_at"),
+            **{name: _latest(history, "history_date") for name, history in edits.items()},
+        )
+    )
+
+
+EDIT_FIELDS = [
+    "last_edit_accompaniment",
+    "last_edit_diagnostic",
+    "last_edit_plan",
+    "last_edit_actions",
+    "last_edit_meetings",
+    "last_edit_requests",
+]
+
+
+def silent_communes(programme, *, now: datetime.datetime | None = None) -> list[SilentCommune]:
+    """The programme's silent communes, the longest silent first (one query). See the module's docstring."""
+    if programme is None:
+        return []
+    now = now or timezone.now()
+    silent_after = datetime.timedelta(days=programme.silent_commune_days)
+    found = []
+    for accompaniment in accompaniments_with_activity(programme, now):
+        edits = [getattr(accompaniment, name) for name in EDIT_FIELDS]
+        last_edit = max((edit for edit in edits if edit), default=None)
+        last_activity = _last_activity(accompaniment)
+        if now - last_activity <= silent_after:
+            continue
+        reminder = accompaniment.last_reminder
+        next_reminder = next_reminder_allowed_on(reminder, programme.reminder_interval_days, now=now)
+        found.append(
+            SilentCommune(
+                accompaniment=accompaniment,
+                last_meeting=accompaniment.last_meeting,
+                last_edit=last_edit,
+                last_login=accompaniment.last_login,
+                last_reminder=reminder,
+                last_activity=last_activity,
+                silent_days=(now - last_activity).days,
+                next_reminder_on=next_reminder,
+            )
+        )
+    found.sort(key=lambda item: item.last_activity)
+    return found
+
+
+def _last_activity(accompaniment) -> datetime.datetime:
+    edits = [getattr(accompaniment, name) for name in EDIT_FIELDS]
+    moments = [accompaniment.last_meeting, accompaniment.last_login, start_of_day(accompaniment.started_on), *edits]
+    return max(moment for moment in moments if moment)
+
+
+def last_activity_of(commune, programme, *, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """The commune's last activity in the programme (the radar's rule), None when it is not accompanied (one query)."""
+    if programme is None:
+        return None
+    accompaniment = accompaniments_with_activity(programme, now or timezone.now()).filter(commune=commune).first()
+    return _last_activity(accompaniment) if accompaniment else None
