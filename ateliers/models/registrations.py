@@ -20,6 +20,10 @@ class RegistrationQuerySet(CommuneScopedQuerySet):
         """People whose contact details may be shared with the other participants (withdrawals honoured)."""
         return self.filter(consent_to_share=True)
 
+    def unmarked(self):
+        """Registrations whose attendance nobody has recorded yet."""
+        return self.filter(attendance=Registration.Attendance.UNKNOWN)
+
     def participants(self):
         """Registered people not marked absent: before attendance is marked, everyone registered."""
         return self.exclude(attendance=Registration.Attendance.ABSENT)

@@ -314,7 +314,7 @@ class WorkshopReport(VersionedModel, DeliverableSubject):
             raise WorkflowError("Le compte rendu se soumet une fois l'atelier marqué tenu.")
         if not self.text.strip():
             raise WorkflowError("Rédigez le compte rendu (ce qui a été dit) avant de le soumettre.")
-        if self.workshop.registrations.filter(attendance="non_renseigne").exists():
+        if self.workshop.registrations.unmarked().exists():
             raise WorkflowError("Marquez la présence de chaque inscrit·e avant de soumettre le compte rendu.")
 
 

@@ -301,6 +301,27 @@ class SupportRequest(VersionedModel, DeliverableSubject):
         """Accepted at some point: it has (or had) a follow-up, even if abandoned since."""
         return self.status in self.ACCEPTED_ONCE_STATUSES
 
+    # What the request's page offers next, asked by templates instead of comparing status strings.
+    @property
+    def can_start_review(self) -> bool:
+        return self.Status.UNDER_REVIEW in self.allowed_next_statuses()
+
+    @property
+    def awaits_decision(self) -> bool:
+        return self.Status.ACCEPTED in self.allowed_next_statuses()
+
+    @property
+    def can_start_follow_up(self) -> bool:
+        return self.Status.IN_PROGRESS in self.allowed_next_statuses()
+
+    @property
+    def can_complete(self) -> bool:
+        return self.Status.COMPLETED in self.allowed_next_statuses()
+
+    @property
+    def is_abandoned(self) -> bool:
+        return self.status == self.Status.ABANDONED
+
     @property
     def is_followed(self) -> bool:
         """Steps, financing and evaluation are edited while the request is accepted or in progress."""

@@ -8,7 +8,7 @@ not get (contacts who did not consent).
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from communes.filters import CommuneFilter, ContactFilter
+from communes.filters import ContactFilter
 from communes.models import Commune, Contact
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.filters.meetings import MeetingFilter
@@ -18,6 +18,7 @@ from missions.support.models import SupportRequest
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import decimal_text, export_response
 from pat_portal.kernel.french import french_order
+from pat_portal.pages.filters import TerritoryFilter
 from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
 
 COMMUNE_COLUMNS = {
@@ -43,7 +44,7 @@ def communes(request, fmt):
         rows=communes_overview(Commune.objects.visible_to(request.user).order_by_name()),
         columns=COMMUNE_COLUMNS,
         filename="communes",
-        filterset_class=CommuneFilter,
+        filterset_class=TerritoryFilter,
     )
 
 

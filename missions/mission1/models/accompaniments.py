@@ -1,17 +1,44 @@
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import Mission
 from pat_portal.kernel.concurrency import VersionedModel, save_versioned
 from pat_portal.kernel.french import de
+from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.querysets import CommuneScopedQuerySet
+
+
+def _validated(kind: str, subject: str) -> Exists:
+    """A validated (frozen) version of the accompaniment's `subject` ("diagnostic" or "action_plan") exists."""
+    return Exists(Deliverable.objects.validated().filter(kind=kind, object_id=OuterRef(f"{subject}__pk")))
 
 
 class AccompanimentQuerySet(CommuneScopedQuerySet):
     """Each row belongs to a commune: visibility follows it (see CommuneScopedQuerySet)."""
+
+    def with_validated_diagnostic(self):
+        """A version of the diagnostic was validated by GBM (a frozen synthesis exists)."""
+        return self.filter(_validated(Deliverable.Kind.DIAGNOSTIC, "diagnostic"))
+
+    def with_approved_plan(self):
+        """The commune's council approved its action plan (or GBM validated a version, which follows approval)."""
+        return self.filter(
+            Q(action_plan__approved_at__isnull=False) | _validated(Deliverable.Kind.ACTION_PLAN, "action_plan")
+        )
+
+    def with_validated_plan(self):
+        """A version of the action plan was validated by GBM (a frozen plan exists)."""
+        return self.filter(_validated(Deliverable.Kind.ACTION_PLAN, "action_plan"))
+
+    def counting_as_new_project(self):
+        """Counts toward "at least 4 new communal food projects": a new commune (cohort "nouvelle") whose
+        diagnostic was validated and whose action plan, approved by the council, was validated by GBM. Enrolling
+        a commune, or having a draft plan, does not count."""
+        return self.filter(cohort=Accompaniment.Cohort.NEW).with_validated_diagnostic().with_validated_plan()
 
 
 class Accompaniment(VersionedModel):

@@ -167,7 +167,9 @@ class Migration(migrations.Migration):
                 ("review_comment", models.TextField(blank=True, verbose_name="commentaire de GBM")),
                 (
                     "pdf",
-                    models.FileField(blank=True, upload_to=pat_portal.kernel.models.frozen_pdf_path, verbose_name="PDF figé"),
+                    models.FileField(
+                        blank=True, upload_to=pat_portal.kernel.models.frozen_pdf_path, verbose_name="PDF figé"
+                    ),
                 ),
                 ("sha256", models.CharField(blank=True, max_length=64, verbose_name="empreinte SHA-256")),
                 ("pdf_size", models.PositiveIntegerField(blank=True, null=True, verbose_name="taille (octets)")),
