@@ -193,6 +193,20 @@ def test_support_request_page_shows_late_and_beyond_programme_steps(client, cons
     assert content.count("Prévu après la fin du marché (30 sept. 2026)") == 1
 
 
+def test_support_request_page_queries_do_not_grow_with_late_steps(client, consultant, commune):
+    step = _late_step(commune)
+    client.force_login(consultant)
+    url = step.request.get_absolute_url()
+    client.get(url)
+    one = _count_queries(client, url)
+    for kind in (SupportStep.Kind.NEED, SupportStep.Kind.PARTNERS, SupportStep.Kind.FINANCING):
+        SupportStepFactory(request=step.request, kind=kind, planned_end=datetime.date(2027, 1, 1))
+        SupportStepFactory(
+            request=SupportRequestFactory(commune=commune, in_progress=True), planned_end=datetime.date(2026, 1, 1)
+        )
+    assert _count_queries(client, url) == one
+
+
 def test_step_saved_beyond_the_programme_is_kept_with_a_french_warning(client, consultant, commune):
     step = _late_step(commune)
     client.force_login(consultant)
