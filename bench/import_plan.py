@@ -7,7 +7,7 @@ with the plan), the import (one transaction, history rows included). Everything 
 the end: the database is left as it was.
 
 Database: BENCH_DB (the scale-20 SQLite file `bench/run.py` builds) when it exists, otherwise a fresh SQLite file
-(IMPORT_BENCH_DB, default /tmp/pat_portal_import_bench.sqlite3) migrated on first use. Rows: IMPORT_BENCH_ROWS (500).
+(IMPORT_BENCH_DB, default /tmp/pat_portal_import_bench.sqlite3); either is migrated first. Rows: IMPORT_BENCH_ROWS (500).
 Prints one table and writes bench/import_results.json.
 """
 
@@ -39,9 +39,9 @@ ENV = {
 
 
 def prepare_database():
-    if not DB.exists():
-        print(f"Base de mesure de l'import : {DB} (migration)")
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=ENV, check=True)
+    print(f"Base de mesure de l'import : {DB}")
+    # Brought up to date (nothing to do when it is): the measure reads the current schema.
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=BASE_DIR, env=ENV, check=True)
     os.environ.update(ENV)
     import django
 
@@ -73,13 +73,13 @@ def workbook(rows: int, year: int) -> bytes:
             "Partenaires": "Chambre d'agriculture ; Association des jardins",
             "Objectifs opérationnels": "Des objectifs mesurables.",
             "Résultats attendus": "Des résultats attendus.",
-            "Coût": f"{1000 + index} 234,50 €",
+            "Coût (€)": f"{1000 + index} 234,50 €",
             "Début": "mars 2026",
             "Fin": "03/2027",
         }
         for n in (1, 2, 3):
             values[f"Financeur {n}"] = f"Financeur {n}"
-            values[f"Montant financeur {n}"] = 100 * n
+            values[f"Montant financeur {n} (€)"] = 100 * n
             values[f"Statut financeur {n}"] = "Sollicité"
         for n in (1, 2):
             values[f"Indicateur {n}"] = f"Indicateur {n}"

@@ -334,6 +334,8 @@ def test_views_are_counted_and_the_last_one_shown_on_the_plan_page(client, rich_
     page = html.unescape(client.get(rich_plan.get_absolute_url()).content.decode())
     assert "Partage avec le conseil municipal" in page
     assert "Actif" in page and ">2<" in page.replace(" ", "")
+    last_view = timezone.localtime(link.last_viewed_at)  # shown as « 27 novembre 2026 à 15:02 »
+    assert f"{last_view.year} à {last_view:%H:%M}" in page
     assert "Désactiver" in page
 
 

@@ -120,10 +120,27 @@ class ImportResult:
     noun: str = "action"
 
     def summary(self, filename: str) -> str:
+        """What the person reads once the import is done."""
         return (
             f"Import du fichier « {filename} » : {self.created} {self.noun}(s) créée(s), {self.updated} modifiée(s), "
             f"{self.unchanged} inchangée(s), {self.contacts_created} contact(s) créé(s)."
         )
+
+    def history_reason(self, filename: str) -> str:
+        """What the plan's or diagnostic's history says of the import."""
+        return import_reason(
+            filename, f" : {self.created} créée(s), {self.updated} modifiée(s), {self.contacts_created} contact(s)"
+        )
+
+
+MAX_REASON_LENGTH = 100  # django-simple-history's change reason column
+
+
+def import_reason(filename: str, details: str = "") -> str:
+    """« Import du fichier « plan.xlsx » » and `details`, the file name shortened to fit the history's column."""
+    room = MAX_REASON_LENGTH - len("Import du fichier «  »") - len(details)
+    name = filename if len(filename) <= room else filename[: room - 1] + "…"
+    return f"Import du fichier « {name} »{details}"
 
 
 def mark_history(instance, *, by, reason: str):

@@ -18,6 +18,7 @@ from missions.mission1.imports.changes import (
     PreviewOutdated,
     describe_changes,
     fingerprint,
+    import_reason,
     mark_history,
     order_rows,
     row_state,
@@ -370,7 +371,7 @@ def apply_diagnostic_import(*, accompaniment: Accompaniment, stored: dict, accep
     preview = compare_diagnostic(stored, state)
     if state.fingerprint != stored["fingerprint"] or not preview.can_confirm:
         raise PreviewOutdated(preview, {**stored, "fingerprint": state.fingerprint})
-    reason = f"Import du fichier « {stored['filename']} »"
+    reason = import_reason(stored["filename"])
     contacts = {
         proposal["key"]: create_proposed_contact(proposal, commune=accompaniment.commune, reason=reason)
         for proposal in preview.proposals
@@ -406,7 +407,7 @@ def apply_diagnostic_import(*, accompaniment: Accompaniment, stored: dict, accep
                     target.resource_people.set(ids)
     result = ImportResult(preview.created, preview.updated, preview.unchanged, len(contacts), noun="ligne")
     diagnostic.mark_edited()
-    mark_history(diagnostic, by=by, reason=result.summary(stored["filename"]))
+    mark_history(diagnostic, by=by, reason=result.history_reason(stored["filename"]))
     diagnostic.save(update_fields=["workflow_status", "updated_at"])
     accompaniment.advance_to(Accompaniment.Phase.DIAGNOSTIC)
     return result

@@ -24,6 +24,7 @@ from missions.mission1.imports.changes import (
     describe_changes,
     display,
     fingerprint,
+    import_reason,
     mark_history,
     order_rows,
     row_state,
@@ -139,9 +140,9 @@ PLAN_COLUMNS = ColumnMap(
         Column("expected_results", "Résultats attendus", text(5000), aliases=("résultats",)),
         Column(
             "cost_estimate",
-            "Coût",
+            "Coût (€)",
             money_or_zero,
-            aliases=("coût (€)", "coût estimé", "coût estimé (€)", "coût prévisionnel", "budget"),
+            aliases=("coût", "coût estimé", "coût estimé (€)", "coût prévisionnel", "budget"),
             help="En euros : « 1 234,50 € », « 1234,5 » ou un nombre (vide : 0).",
         ),
         Column(
@@ -171,7 +172,7 @@ PLAN_COLUMNS = ColumnMap(
         NumberedColumn(
             "funding",
             "amount",
-            "Montant financeur {n}",
+            "Montant financeur {n} (€)",
             r"montant (?:financeur |financement )?(?P<n>\d+)(?: eur| euros?)?",
             money,
             help="Le montant du financeur de même numéro, en euros.",
@@ -681,7 +682,7 @@ def apply_plan_import(*, accompaniment: Accompaniment, stored: dict, accepted: s
     preview = compare_plan(stored, state)
     if state.fingerprint != stored["fingerprint"] or not preview.can_confirm:
         raise PreviewOutdated(preview, {**stored, "fingerprint": state.fingerprint})
-    reason = f"Import du fichier « {stored['filename']} »"
+    reason = import_reason(stored["filename"])
     contacts = {
         proposal["key"]: create_proposed_contact(proposal, commune=accompaniment.commune, reason=reason)
         for proposal in preview.proposals
@@ -745,7 +746,7 @@ def apply_plan_import(*, accompaniment: Accompaniment, stored: dict, accepted: s
 
     result = ImportResult(preview.created, preview.updated, preview.unchanged, len(contacts))
     plan.mark_edited()
-    mark_history(plan, by=by, reason=result.summary(stored["filename"]))
+    mark_history(plan, by=by, reason=result.history_reason(stored["filename"]))
     plan.save(update_fields=["workflow_status", *ActionPlan.APPROVAL_FIELDS, "updated_at"])
     return result
 
