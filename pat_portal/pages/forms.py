@@ -2,6 +2,8 @@
 
 from django import forms
 
+from pat_portal.pages.models import ProgrammeReportEdition
+
 
 class ReminderForm(forms.Form):
     subject = forms.CharField(label="Objet", max_length=200)
@@ -11,3 +13,16 @@ class ReminderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text="Envoyé tel quel aux élu·e·s de la commune ; modifiez-le avant l'envoi.",
     )
+
+
+class ProgrammeReportForm(forms.ModelForm):
+    """What GBM writes before generating the steering committee's report."""
+
+    class Meta:
+        model = ProgrammeReportEdition
+        fields = ["commentary", "decisions"]
+        widgets = {
+            "commentary": forms.Textarea(attrs={"rows": 6}),
+            "decisions": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {"commentary": {"required": "Écrivez le commentaire de GBM avant d'établir le bilan."}}

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -11,21 +11,24 @@ from django_filters.views import FilterView
 from communes.models import Commune
 from missions.programme.models import Programme
 from pat_portal.kernel import access
+from pat_portal.kernel.filenames import WORKING_DRAFT, download_filename
 from pat_portal.kernel.french import de
 from pat_portal.kernel.lateness import Thresholds
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import pdf_response, render_pdf
-from pat_portal.pages.dashboard import dashboard, programme_report
+from pat_portal.pages.dashboard import dashboard
 from pat_portal.pages.feeds import user_calendar
 from pat_portal.pages.filters import TerritoryFilter
-from pat_portal.pages.forms import ReminderForm
+from pat_portal.pages.forms import ProgrammeReportForm, ReminderForm
 from pat_portal.pages.home import home_for
+from pat_portal.pages.models import ProgrammeReportEdition
 from pat_portal.pages.navigation import remember_todo_count
 from pat_portal.pages.overview import communes_overview
 from pat_portal.pages.radar import last_activity_of
 from pat_portal.pages.reminders import ReminderRefused, default_message, recipients_of, send_reminder
 from pat_portal.pages.search import search
 from pat_portal.pages.status import commune_status
+from pat_portal.pages.steering_report import TEMPLATE, issue_programme_report, steering_report_context
 
 
 def home(request):
@@ -62,7 +65,7 @@ def commune_status_pdf(request, insee_code):
     commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
     status = commune_status(commune, request.user)
     pdf = render_pdf("pages/pdf/commune_status.html", {"status": status})
-    return pdf_response(pdf, f"point-d-etape-{commune.insee_code}-{timezone.localdate():%Y-%m-%d}.pdf")
+    return pdf_response(pdf, download_filename("point d'étape", about=commune.name))
 
 
 def commune_reminder(request, insee_code):
@@ -87,14 +90,54 @@ def commune_reminder(request, insee_code):
     return render(request, "pages/reminder_form.html", context)
 
 
-def programme_report_pdf(request):
-    """The "Bilan du programme" for the steering committee: the dashboard's figures and lists, dated."""
-    access.require(access.is_team(request.user))
+def _current_programme(request) -> Programme:
     programme = Programme.objects.visible_to(request.user).current()
     if programme is None:
         raise Http404("Aucun programme enregistré.")
-    pdf = render_pdf("pages/pdf/programme_report.html", programme_report(programme, request.user))
-    return pdf_response(pdf, f"bilan-programme-{timezone.localdate():%Y-%m-%d}.pdf")
+    return programme
+
+
+def programme_report_page(request):
+    """The steering committee's report: GBM writes its commentary and the decisions needed, then generates a dated
+    edition (kept with its PDF); the team downloads the editions and a live preview."""
+    access.require(access.is_team(request.user))
+    programme = _current_programme(request)
+    editions = list(
+        ProgrammeReportEdition.objects.visible_to(request.user)
+        .filter(programme=programme)
+        .select_related("created_by")[:20]
+    )
+    latest = editions[0] if editions else None
+    initial = {"commentary": latest.commentary, "decisions": latest.decisions} if latest else None
+    form = ProgrammeReportForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        access.require(access.is_gbm(request.user))  # GBM signs what goes to its steering committee
+        if form.is_valid():
+            edition = issue_programme_report(programme=programme, by=request.user, **form.cleaned_data)
+            messages.success(request, f"{edition} établi : son PDF est conservé tel qu'il a été envoyé.")
+            return redirect("programme_report")
+    context = {"programme": programme, "form": form, "editions": editions, "can_issue": access.is_gbm(request.user)}
+    return render(request, "pages/programme_report.html", context)
+
+
+def programme_report_pdf(request):
+    """The live preview of the "Bilan du programme" (without GBM's commentary, which comes with an edition)."""
+    access.require(access.is_team(request.user))
+    programme = _current_programme(request)
+    pdf = render_pdf(TEMPLATE, steering_report_context(programme, request.user))
+    return pdf_response(
+        pdf, download_filename("bilan programme", about=programme.contract_reference, version=WORKING_DRAFT)
+    )
+
+
+def programme_report_edition_pdf(request, pk):
+    """An edition as it was generated (the stored file)."""
+    access.require(access.is_team(request.user))
+    edition = get_object_or_404(
+        ProgrammeReportEdition.objects.visible_to(request.user).select_related("programme"), pk=pk
+    )
+    filename = download_filename("bilan programme", about=edition.programme.contract_reference, on=edition.created_at)
+    return FileResponse(edition.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 @login_not_required
