@@ -6,7 +6,6 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db.models import Q
-from django.utils.formats import date_format
 
 from ateliers.models import Workshop
 from missions.mission1.models.accompaniments import Accompaniment
@@ -14,7 +13,7 @@ from missions.money.models.orders import OrderLine
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry
 from missions.support.models import SupportRequest
 from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.french import french_order
+from pat_portal.kernel.french import french_order, weekday_day_month
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SubmissionTokenMixin
 from pat_portal.kernel.templatetags.portal import euros
@@ -170,7 +169,7 @@ class WeekRowForm(forms.Form):
         self.fields["order_line"].choices = [("", "—")] + line_choices
         for index, day in enumerate(days):
             self.fields[f"day_{index}"] = forms.IntegerField(
-                label=f"{date_format(day, 'l j F')} : demi-journées",
+                label=f"{weekday_day_month(day)} : demi-journées",
                 required=False,
                 min_value=0,
                 max_value=MAX_HALF_DAYS_PER_ENTRY,

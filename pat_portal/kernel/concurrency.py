@@ -15,8 +15,8 @@ when) and writes nothing. Forms, transitions, services and the admin all use it:
 
 from django import forms
 from django.db import models, transaction
-from django.utils import timezone
-from django.utils.formats import date_format
+
+from pat_portal.kernel import french
 
 
 class VersionedModel(models.Model):
@@ -36,8 +36,7 @@ def last_change_description(instance) -> str:
     if record is None:
         return ""
     who = f"par {record.history_user}" if record.history_user else "par une autre personne"
-    when = timezone.localtime(record.history_date)
-    return f"{who} le {date_format(when, 'j F Y')} à {date_format(when, 'H:i')}"
+    return f"{who} le {french.date_time(record.history_date)}"
 
 
 def _demonstrative(instance) -> tuple[str, str, str]:

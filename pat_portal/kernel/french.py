@@ -82,6 +82,14 @@ def day_month(value) -> str:
     return f"{day_number(value.day)} {MONTHS[value.month - 1]}"
 
 
+def weekday_day_month(value) -> str:
+    """lundi 1er décembre (the year understood: a day of the week shown)."""
+    if not _is_date(value):
+        return ""
+    value = _local(value)
+    return f"{WEEKDAYS[value.weekday()]} {day_month(value)}"
+
+
 def short_weekday_date(value) -> str:
     """ven. 27 nov. (the year understood: week headers, upcoming events)."""
     if not _is_date(value):

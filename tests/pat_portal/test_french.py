@@ -63,6 +63,7 @@ def test_weekdays_are_french():
     assert french.long_date(datetime.date(2026, 11, 27)) == "vendredi 27 novembre 2026"
     assert french.short_weekday_date(datetime.date(2026, 11, 30)) == "lun. 30 nov."
     assert french.short_weekday_date(datetime.date(2026, 11, 29)) == "dim. 29 nov."
+    assert french.weekday_day_month(datetime.date(2026, 12, 1)) == "mardi 1er décembre"
 
 
 def test_aware_datetimes_are_shown_in_the_portal_time_zone():

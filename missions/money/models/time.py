@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from pat_portal.kernel.concurrency import VersionedModel
+from pat_portal.kernel.french import long_month_year
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 MAX_HALF_DAYS_PER_ENTRY = 2
@@ -24,7 +24,7 @@ def first_of_month(day: datetime.date) -> datetime.date:
 
 def month_label(month: datetime.date) -> str:
     """'novembre 2026'."""
-    return date_format(month, "F Y")
+    return long_month_year(month)
 
 
 class TimeLockedError(Exception):
