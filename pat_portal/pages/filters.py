@@ -17,6 +17,12 @@ class TerritoryFilter(CommuneFilter):
     phase = django_filters.ChoiceFilter(
         label="Phase", choices=Accompaniment.Phase.choices, method="filter_phase", empty_label="Toutes"
     )
+    accompanied = django_filters.ChoiceFilter(
+        label="Accompagnement",
+        choices=[("oui", "Communes accompagnées"), ("non", "Communes non accompagnées")],
+        method="filter_accompanied",
+        empty_label="Toutes les communes",
+    )
     target = django_filters.ChoiceFilter(
         label="Compte pour l'objectif",
         choices=[(NEW_PROJECTS, "Nouveaux projets alimentaires communaux (plan validé)")],
@@ -29,6 +35,10 @@ class TerritoryFilter(CommuneFilter):
 
     class Meta(CommuneFilter.Meta):
         fields = []
+
+    def filter_accompanied(self, queryset, name, value):
+        accompanied = Accompaniment.objects.values("commune_id")
+        return queryset.filter(pk__in=accompanied) if value == "oui" else queryset.exclude(pk__in=accompanied)
 
     def filter_cohort(self, queryset, name, value):
         return queryset.filter(accompaniments__cohort=value).distinct()

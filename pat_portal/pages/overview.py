@@ -1,13 +1,18 @@
 """The territory at a glance: every commune with where it stands in the programme (one query)."""
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.utils import timezone
 
 from ateliers.models import Registration
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.mission1.models.action_plans import Action
+from missions.mission1.models.action_plans import Action, ActionPlan
+from missions.mission1.models.diagnostics import Diagnostic
+from missions.mission1.models.meetings import Meeting
 from missions.support.models import SupportRequest
-from pat_portal.kernel.models import WorkflowStatus
+from pat_portal.kernel.french import french_order
+from pat_portal.kernel.models import User, WorkflowStatus
 from pat_portal.kernel.querysets import count_subquery
+from pat_portal.pages.radar import _latest
 
 
 def _count(queryset, commune_path: str):
@@ -31,6 +36,59 @@ def communes_overview(queryset):
         overview_attendances=_count(
             Registration.objects.filter(attendance=Registration.Attendance.PRESENT), "commune"
         ),
+        overview_consultant_first_name=Subquery(latest.values("lead_consultant__first_name")[:1]),
+        overview_consultant_last_name=Subquery(latest.values("lead_consultant__last_name")[:1]),
+        **_activity_annotations(),
+    )
+
+
+# The moments that make a commune's last activity, as the silent-commune radar counts them (pages/radar.py), but
+# for any commune and programme: a meeting held there, an edit to its accompaniment, diagnostic, plan, actions,
+# meetings or support requests, a login of one of its élus.
+ACTIVITY_FIELDS = (
+    "activity_meeting",
+    "activity_login",
+    "activity_accompaniment",
+    "activity_diagnostic",
+    "activity_plan",
+    "activity_actions",
+    "activity_meetings",
+    "activity_requests",
+)
+
+
+def _activity_annotations() -> dict:
+    commune = OuterRef("pk")
+    return {
+        "activity_meeting": _latest(
+            Meeting.objects.filter(commune_id=commune, starts_at__lte=timezone.now()), "starts_at"
+        ),
+        "activity_login": _latest(User.objects.elus_of(commune), "last_login"),
+        "activity_accompaniment": _latest(Accompaniment.history.filter(commune_id=commune), "history_date"),
+        "activity_diagnostic": _latest(Diagnostic.history.filter(accompaniment__commune_id=commune), "history_date"),
+        "activity_plan": _latest(ActionPlan.history.filter(accompaniment__commune_id=commune), "history_date"),
+        "activity_actions": _latest(Action.history.filter(plan__accompaniment__commune_id=commune), "history_date"),
+        "activity_meetings": _latest(Meeting.history.filter(commune_id=commune), "history_date"),
+        "activity_requests": _latest(SupportRequest.history.filter(commune_id=commune), "history_date"),
+    }
+
+
+def last_activity(commune):
+    """The latest moment among a `communes_overview` row's activity annotations (None when nothing happened)."""
+    return max((moment for name in ACTIVITY_FIELDS if (moment := getattr(commune, name, None))), default=None)
+
+
+def consultant_name(commune) -> str:
+    """The referent consultant of the commune's latest accompaniment, on a `communes_overview` row."""
+    return " ".join(
+        part for part in (commune.overview_consultant_first_name, commune.overview_consultant_last_name) if part
+    )
+
+
+def accompanied_first(queryset):
+    """Communes with an accompaniment first (each group in French alphabetical order), the others after them."""
+    return queryset.order_by(
+        Case(When(overview_cohort__isnull=True, then=Value(1)), default=Value(0)), french_order("name"), "pk"
     )
 
 

@@ -23,7 +23,7 @@ from pat_portal.pages.forms import ProgrammeReportForm, ReminderForm
 from pat_portal.pages.home import home_for
 from pat_portal.pages.models import ProgrammeReportEdition
 from pat_portal.pages.navigation import remember_todo_count
-from pat_portal.pages.overview import communes_overview
+from pat_portal.pages.overview import accompanied_first, communes_overview, consultant_name, last_activity
 from pat_portal.pages.radar import last_activity_of
 from pat_portal.pages.reminders import ReminderRefused, default_message, recipients_of, send_reminder
 from pat_portal.pages.search import search
@@ -163,7 +163,15 @@ class CommuneOverviewView(FilterView):
     context_object_name = "communes"
 
     def get_queryset(self):
-        return communes_overview(Commune.objects.visible_to(self.request.user).order_by_name())
+        """Accompanied communes first (page 1 holds them), the others one page or one filter away."""
+        return accompanied_first(communes_overview(Commune.objects.visible_to(self.request.user)))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for commune in context["communes"]:
+            commune.last_activity = last_activity(commune)
+            commune.consultant = consultant_name(commune)
+        return context
 
 
 @login_not_required
