@@ -15,7 +15,10 @@ class NotificationPreferencesForm(forms.Form):
         self.user = user
         for kind in KINDS_BY_ROLE.get(user.role, []):
             self.fields[kind] = forms.BooleanField(
-                label=KINDS[kind], required=False, initial=kind not in (user.muted_notifications or [])
+                label=KINDS[kind],
+                required=False,
+                initial=kind not in (user.muted_notifications or []),
+                widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
             )
 
     def save(self) -> None:

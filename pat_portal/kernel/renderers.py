@@ -1,9 +1,11 @@
-"""The form renderer of the portal: Django's, with select boxes written out in Python.
+"""The form renderer of the portal: Django's, with select boxes and single inputs written out in Python.
 
 Django renders a select through a template per option: a filter with the 1,340 communes of the scale-20
 benchmark spent 1.8 s of a 1.95 s page in it. `render_select` writes the same markup as Django's
-`select.html` / `select_option.html` / `attrs.html` templates, in a few milliseconds; every other widget
-keeps its template.
+`select.html` / `select_option.html` / `attrs.html` templates, in a few milliseconds. Single inputs (text, hidden,
+checkbox, date, number…) go through two nested templates each (`input.html`, `attrs.html`): on `/mon-compte/`, the
+lightest logged-in page, its five checkboxes cost half the page (issue 19); `render_input` writes the same markup.
+Every other widget keeps its template.
 """
 
 from html import escape as html_escape
@@ -12,6 +14,28 @@ from django.forms.renderers import DjangoTemplates
 from django.utils.safestring import mark_safe
 
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
+# Django's widget templates that are only `input.html` (`{% include "django/forms/widgets/input.html" %}`).
+INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        [
+            "input",
+            "checkbox",
+            "color",
+            "date",
+            "datetime",
+            "email",
+            "hidden",
+            "number",
+            "password",
+            "search",
+            "tel",
+            "text",
+            "time",
+            "url",
+        ]
+    )
+)
 
 
 def _escape(value) -> str:
@@ -52,8 +76,18 @@ def render_select(widget) -> str:
     return mark_safe("".join(parts))  # noqa: S308 (every value above went through _escape)
 
 
+def render_input(widget) -> str:
+    """Django's input.html: the value written with `stringformat:'s'` unless it is None."""
+    value = "" if widget["value"] is None else f' value="{_escape(str(widget["value"]))}"'
+    return mark_safe(  # noqa: S308 (every value went through _escape)
+        f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"{value}{render_attrs(widget["attrs"])}>'
+    )
+
+
 class PortalFormRenderer(DjangoTemplates):
     def render(self, template_name, context, request=None):
         if template_name == SELECT_TEMPLATE:
             return render_select(context["widget"])
+        if template_name in INPUT_TEMPLATES:
+            return render_input(context["widget"])
         return super().render(template_name, context, request=request)
