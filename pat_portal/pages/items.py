@@ -29,7 +29,8 @@ COLUMNS = [
 
 def _or_null(path, output_field):
     if path is None:
-        return Value(None, output_field=output_field)
+        # A typed NULL: PostgreSQL types a UNION's columns pair by pair, and two untyped NULLs make a text column.
+        return Cast(Value(None), output_field=output_field)
     return F(path) if isinstance(path, str) else path
 
 

@@ -205,9 +205,10 @@ def _text(path: str | None):
 
 def _commune_columns(path: str | None) -> dict:
     if path is None:
+        # Typed NULLs: PostgreSQL types a UNION's columns pair by pair, and two untyped NULLs make a text column.
         return {
-            "n_commune": Value(None, output_field=CharField()),
-            "n_insee": Value(None, output_field=CharField()),
+            "n_commune": Cast(Value(None), output_field=CharField()),
+            "n_insee": Cast(Value(None), output_field=CharField()),
         }
     return {"n_commune": F(f"{path}__name"), "n_insee": F(f"{path}__insee_code")}
 
@@ -281,7 +282,7 @@ class NewsItem:
 
     @property
     def sentence(self) -> str:
-        where = f" — {self.commune}" if self.commune and self.commune not in self.what else ""
+        where = f" — {self.commune}" if self.commune else ""
         return f"{self.who} {self.verb} {self.what}{where}"
 
     def ago(self, now: datetime.datetime | None = None) -> str:
@@ -405,6 +406,8 @@ def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[News
             if grouped:
                 item = told[key]
                 item.what = f"{item.count} {source.group_additions} {_group_target(row, source)}"
+                if source.key == "action":
+                    item.commune = ""  # "au plan d'actions d'Amagney" names it
                 item.url = _group_url(row) or item.url
             continue
         who = " ".join(part for part in (row["n_first_name"], row["n_last_name"]) if part) or "Le portail"
@@ -414,7 +417,7 @@ def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[News
             who=who,
             verb=_verb(row),
             what=_what(row, source),
-            commune=row["n_commune"] or "",
+            commune="" if source.of_commune or source.key == "reminder" else row["n_commune"] or "",  # named already
             url=_url(row, user),
         )
         told[key] = item
