@@ -129,6 +129,15 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "pat_portal.kernel.backends.PortalModelBackend",
 ]
+# Argon2 (Django's recommended hasher: memory-hard, so a stolen hash costs far more to attack on GPUs than PBKDF2)
+# first; the others only check older hashes, which Django rewrites with Argon2 at the person's next login. At Django's
+# parameters it costs about the CPU of PBKDF2's 1,000,000 iterations (~190 ms, most of a login), spread over its lanes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
