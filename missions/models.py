@@ -16,6 +16,7 @@ from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedF
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
 from missions.mission1.models.share_links import PlanShareLink
 from missions.money.models.orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate
+from missions.money.models.prices import PriceListItem
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
@@ -56,6 +57,7 @@ __all__ = [
     "OrderForm",
     "OrderFormStatusChange",
     "OrderLine",
+    "PriceListItem",
     "VatRate",
     "TimeEntry",
     "TimeMonthLock",

@@ -7,6 +7,9 @@
   are frozen (a legal commitment): only the status, the signed scan and the internal notes change.
 - Optimistic concurrency: if another officer saved the order form since the page was opened, the save is
   refused with a message and the input stays on screen (nothing is lost, nothing is overwritten).
+- Unit prices are proposed from the programme's price list (bordereau des prix, edited here too): a line that
+  picks a price and leaves its price, designation or unit empty gets them from the list.
+- Amounts read and typed the French way (510,00); the lines fit a 1,366-pixel screen (static/css/admin.css).
 - The signed scan is checked on upload (10 MB, PDF/PNG/JPEG detected from the content) and is only served
   through a view that checks visibility, as an attachment.
 """
@@ -21,10 +24,11 @@ from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from missions.money.models.orders import OrderForm, OrderLine, StatusTransitionError
+from missions.money.models.prices import PriceListItem
 from missions.money.services.budget import order_form_budget, with_budget
 from missions.programme.models import Programme
 from pat_portal.kernel import access
-from pat_portal.kernel.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline
+from pat_portal.kernel.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline, InlineLabelsMixin
 from pat_portal.kernel.concurrency import VersionedAdminForm, VersionedAdminMixin
 from pat_portal.kernel.templatetags.portal import euros
 from pat_portal.kernel.uploads import UploadField, display_filename
@@ -122,7 +126,69 @@ class OrderFormAdminForm(VersionedAdminForm):
         return cleaned
 
 
+class OrderLineForm(forms.ModelForm):
+    """A line may take its designation, unit and unit price from the programme's price list."""
+
+    price_item = forms.TypedChoiceField(
+        label="Prix du bordereau",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—")],
+        widget=forms.Select(attrs={"aria-label": "Prix du bordereau"}),
+    )
+
+    class Meta:
+        model = OrderLine
+        fields = ["position", "description", "unit", "quantity", "unit_price", "vat_rate"]
+        widgets = {"description": forms.TextInput(attrs={"size": 40})}
+
+    price_items: dict = {}  # set by the formset: the price list read once for every line
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("unit_price", "description"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        item = self.price_items.get(cleaned.get("price_item"))
+        if item is not None:
+            if cleaned.get("unit_price") is None:
+                cleaned["unit_price"] = item.unit_price
+            if not cleaned.get("description"):
+                cleaned["description"] = item.label
+            if cleaned.get("unit") != item.unit and not self.initial.get("unit"):
+                cleaned["unit"] = item.unit
+        if self.has_changed() and not (self.can_delete_row()):
+            if cleaned.get("unit_price") is None and "unit_price" not in self.errors:
+                self.add_error("unit_price", "Indiquez le prix unitaire ou choisissez un prix du bordereau.")
+            if not cleaned.get("description") and "description" not in self.errors:
+                self.add_error("description", "Indiquez la désignation ou choisissez un prix du bordereau.")
+        return cleaned
+
+    def can_delete_row(self) -> bool:
+        return bool(self.cleaned_data.get("DELETE"))
+
+
 class OrderLineFormSet(AccessibleInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        items = self.price_list()
+        form.price_items = items
+        if "price_item" in form.fields:
+            form.fields["price_item"].choices = [("", "—"), *((pk, str(item)) for pk, item in items.items())]
+
+    def price_list(self) -> dict:
+        """The price list of the order form's programme (all programmes' for a new order form), read once."""
+        if not hasattr(self, "_price_list"):
+            items = PriceListItem.objects.select_related(None)
+            if self.instance is not None and self.instance.programme_id:
+                items = items.filter(programme_id=self.instance.programme_id)
+            self._price_list = {item.pk: item for item in items.order_by("programme", "position", "pk")}
+        return self._price_list
+
     def clean(self):
         super().clean()
         if any(self.errors):
@@ -139,19 +205,36 @@ class OrderLineFormSet(AccessibleInlineFormSet):
 
 class OrderLineInline(AccessibleTabularInline):
     model = OrderLine
+    form = OrderLineForm
     formset = OrderLineFormSet
-    fields = ["position", "description", "unit", "quantity", "unit_price", "vat_rate", "amounts"]
+    fields = ["position", "price_item", "description", "unit", "quantity", "unit_price", "vat_rate", "amounts"]
     readonly_fields = ["amounts"]
     extra = 0
+    add_another_label = "Ajouter une ligne"
+    classes = ["order-lines"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in {"quantity", "unit_price"}:
+            # Shown and typed the French way: "510,00", not the number input's "510.00".
+            formfield.localize = True
+            formfield.widget = forms.TextInput(attrs={**formfield.widget.attrs, "inputmode": "decimal", "size": 8})
+            formfield.widget.is_localized = True
+        return formfield
 
     def get_extra(self, request, obj=None, **kwargs):
         return 3 if obj is None else (1 if obj.is_draft else 0)
 
-    @admin.display(description="Montants (HT / TVA / TTC)")
+    @admin.display(description="Montants")
     def amounts(self, line):
         if not line.pk:
             return "—"
-        return f"{euros(line.amount_excl_vat)} / {euros(line.vat_amount)} / {euros(line.amount_incl_vat)}"
+        return format_html(
+            "HT {}<br>TVA {}<br>TTC {}",
+            euros(line.amount_excl_vat),
+            euros(line.vat_amount),
+            euros(line.amount_incl_vat),
+        )
 
     def _content_editable(self, request, obj):
         return officer_may_write(request) and (obj is None or obj.is_draft)
@@ -184,7 +267,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 
 @admin.register(OrderForm)
-class OrderFormAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class OrderFormAdmin(InlineLabelsMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     form = OrderFormAdminForm
     inlines = [OrderLineInline]
     list_display = [
@@ -339,3 +422,41 @@ class OrderFormAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
                 ),
             ),
         )
+
+
+@admin.register(PriceListItem)
+class PriceListItemAdmin(admin.ModelAdmin):
+    """The contract's price list, per programme: half-day rates per category and flat items."""
+
+    list_display = ["label", "category", "unit", "unit_price_display", "programme", "position"]
+    list_editable = ["position"]
+    list_filter = ["programme", "unit"]
+    search_fields = ["label", "category"]
+    fields = ["programme", "label", "category", "unit", "unit_price", "position"]
+
+    @admin.display(description="Prix unitaire HT", ordering="unit_price")
+    def unit_price_display(self, item):
+        return euros(item.unit_price)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name == "unit_price":
+            formfield.localize = True
+            formfield.widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
+            formfield.widget.is_localized = True
+        return formfield
+
+    def has_module_permission(self, request):
+        return officer_may_write(request)
+
+    def has_view_permission(self, request, obj=None):
+        return officer_may_write(request)
+
+    def has_add_permission(self, request):
+        return officer_may_write(request)
+
+    def has_change_permission(self, request, obj=None):
+        return officer_may_write(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return officer_may_write(request)
