@@ -9,9 +9,12 @@ from django.db.models import Q
 
 from ateliers.models import Workshop
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.money.models.orders import OrderLine
-from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry
+from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry, half_days_text
+from missions.money.services.budget import lines_with_consumption
+from missions.money.services.time import OPEN_STATUSES
 from missions.support.models import SupportRequest
+from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.french import french_order, weekday_day_month
 from pat_portal.kernel.models import User
@@ -78,20 +81,58 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
 
 
 def order_line_choices(user, *, include_ids: set[int] | None = None) -> list:
-    """Half-day lines of issued order forms the user may see, grouped by order form. One query."""
+    return order_line_options(user, include_ids=include_ids)[0]
+
+
+def order_line_options(user, *, include_ids: set[int] | None = None) -> tuple[list, dict[str, int]]:
+    """Half-day lines time may be charged to, grouped by order form, with complete labels (mission, order form,
+    line, price, half-days used), and the mission of each line (for the grid to offer only the lines of a row's
+    activity). One query.
+
+    Open order forms only (issued or notified); a GBM officer also gets those executed, invoiced or paid, which
+    only they may still charge, with a reason. Lines an edited entry already uses stay offered (`include_ids`).
+    """
+    statuses = set(OPEN_STATUSES) | (
+        set(OrderForm.EXECUTED_STATUSES) if access.can_override_time_limits(user) else set()
+    )
     lines = (
         OrderLine.objects.visible_to(user)
         .for_time()
-        .select_related("order_form")
-        .order_by("-order_form__issued_on", "order_form__number", "position", "pk")
+        .filter(Q(order_form__status__in=statuses) | Q(pk__in=include_ids or []))
     )
-    if include_ids:
-        lines = lines | OrderLine.objects.filter(pk__in=include_ids).select_related("order_form")
+    lines = lines_with_consumption(lines.select_related("order_form")).order_by(
+        "order_form__mission", "-order_form__issued_on", "order_form__number", "position", "pk"
+    )
     groups: dict[str, list] = {}
+    missions: dict[str, int] = {}
     for line in lines:
-        label = f"{line.order_form.number} · {line.description} ({euros(line.unit_price)} HT)"
-        groups.setdefault(str(line.order_form), []).append((line.pk, label))
-    return list(groups.items())
+        order_form = line.order_form
+        closed = f" — bon {order_form.get_status_display().lower()}" if order_form.is_executed else ""
+        label = (
+            f"{line.description} — {euros(line.unit_price)} HT la demi-journée — "
+            f"{half_days_text(line.consumed_half_days)} sur {half_days_text(line.quantity)} demi-journées imputées"
+            f"{closed}"
+        )
+        group = f"Mission {order_form.mission} · {order_form.number} — {order_form.object}"
+        groups.setdefault(group, []).append((line.pk, label))
+        missions[str(line.pk)] = order_form.mission
+    return list(groups.items()), missions
+
+
+class OrderLineSelect(forms.Select):
+    """A select whose options carry their order form's mission (`data-mission`): the week grid's script offers, on
+    each row, only the lines of the row's activity's mission. Without the script every line is listed and the
+    server refuses a line of another mission (French message)."""
+
+    def __init__(self, attrs=None, choices=(), missions=None):
+        super().__init__(attrs, choices)
+        self.missions = missions or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        if str(value) in self.missions:
+            option["attrs"]["data-mission"] = self.missions[str(value)]
+        return option
 
 
 def _valid_keys(choices) -> set[str]:
@@ -115,7 +156,7 @@ class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
 
     class Meta:
         model = TimeEntry
-        fields = ["consultant", "date", "half_days", "comment"]
+        fields = ["consultant", "date", "half_days", "comment", "override_reason"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, user, **kwargs):
@@ -127,14 +168,22 @@ class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
         else:
             del self.fields["consultant"]
             entry.consultant = user
+        if not access.can_override_time_limits(user):
+            del self.fields["override_reason"]
         include_keys = {entry.activity_key} if entry.pk else set()
         include_ids = {entry.order_line_id} if entry.pk else set()
         self.fields["activity"].choices = activity_choices(user, include_keys=include_keys)
-        self.fields["order_line"].choices = [("", "—")] + order_line_choices(user, include_ids=include_ids)
+        line_choices, line_missions = order_line_options(user, include_ids=include_ids)
+        self.fields["order_line"].choices = [("", "—")] + line_choices
+        self.fields["order_line"].widget = OrderLineSelect(
+            choices=self.fields["order_line"].choices, missions=line_missions
+        )
+        self.fields["activity"].widget.attrs["data-time-activity"] = ""
+        self.fields["order_line"].widget.attrs["data-time-line"] = ""
         if entry.pk:
             self.initial.setdefault("activity", entry.activity_key)
             self.initial.setdefault("order_line", entry.order_line_id)
-        self.order_fields(["consultant", "date", "half_days", "activity", "order_line", "comment"])
+        self.order_fields(["consultant", "date", "half_days", "activity", "order_line", "comment", "override_reason"])
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", "Enregistrer"))
 
@@ -162,11 +211,22 @@ class WeekRowForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 
-    def __init__(self, *args, days, activity_choices, line_choices, frozen_days=frozenset(), **kwargs):
+    # The proposal the row came from ('reunion:12', 'atelier:3'; empty for a row typed in): see `week_suggestions`.
+    source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
+
+    def __init__(
+        self, *args, days, activity_choices, line_choices, line_missions=None, frozen_days=frozenset(), **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.days = days
         self.fields["activity"].choices = [("", "—")] + activity_choices
+        self.fields["activity"].widget.attrs["data-time-activity"] = ""
         self.fields["order_line"].choices = [("", "—")] + line_choices
+        self.fields["order_line"].widget = OrderLineSelect(
+            attrs={"class": "form-select form-select-sm", "data-time-line": ""},
+            choices=self.fields["order_line"].choices,
+            missions=line_missions,
+        )
         for index, day in enumerate(days):
             self.fields[f"day_{index}"] = forms.IntegerField(
                 label=f"{weekday_day_month(day)} : demi-journées",
@@ -210,7 +270,8 @@ class BaseWeekFormSet(forms.BaseFormSet):
         seen = set()
         for form in self.forms:
             key = (form.cleaned_data.get("activity"), form.cleaned_data.get("order_line"))
-            if not all(key) or not any(form.half_days_by_day().values()):
+            # A proposal may share its activity and line with a typed row: its day is one the typed row leaves empty.
+            if not all(key) or not any(form.half_days_by_day().values()) or form.cleaned_data.get("source"):
                 continue
             if key in seen:
                 raise forms.ValidationError(
@@ -223,6 +284,18 @@ class BaseWeekFormSet(forms.BaseFormSet):
 WeekFormSet = forms.formset_factory(
     WeekRowForm, formset=BaseWeekFormSet, extra=3, max_num=40, absolute_max=40, validate_max=True
 )
+
+
+class WeekOverrideForm(forms.Form):
+    """GBM's reason to charge the week's time beyond 100 % of a line or to a closed order form (GBM only)."""
+
+    override_reason = forms.CharField(
+        label="Motif du dépassement (GBM)",
+        required=False,
+        max_length=500,
+        help_text="À remplir seulement pour imputer au-delà de 100 % d'une ligne, ou sur un bon exécuté, facturé ou "
+        "payé. Le motif est enregistré sur les saisies concernées.",
+    )
 
 
 class WeekChoiceForm(forms.Form):

@@ -117,6 +117,12 @@ def can_lock_time(user) -> bool:
     return is_gbm(user)
 
 
+def can_override_time_limits(user) -> bool:
+    """Only a GBM officer charges time beyond 100 % of an order line, or to an order form already executed, invoiced
+    or paid, and only with a reason, which is recorded on the entry."""
+    return is_gbm(user)
+
+
 def can_propose_theme(user) -> bool:
     """GBM officers and consultants propose workshop themes (often drawn from the communes' action plans)."""
     return is_team(user)

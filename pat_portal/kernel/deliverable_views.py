@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from pat_portal.kernel import access
+from pat_portal.kernel.checklists import advisory
 from pat_portal.kernel.deliverable_downloads import frozen_file_response
 from pat_portal.kernel.deliverable_registry import deliverable_type
 from pat_portal.kernel.deliverables import (
@@ -68,6 +69,8 @@ def submit(request, kind, pk):
         messages.error(request, str(error))
     else:
         messages.success(request, f"Version {deliverable.version} soumise à la validation de GBM.")
+        for item in advisory(subject.submission_checklist()):
+            messages.warning(request, f"À compléter si possible : {item.message}.")
     return redirect(subject.deliverable_url())
 
 

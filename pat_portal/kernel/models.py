@@ -192,6 +192,11 @@ class DeliverableSubject(models.Model):
     def check_submittable(self) -> None:
         """Raise WorkflowError with a French message when the content cannot be submitted yet."""
 
+    def submission_checklist(self) -> list:
+        """What is missing before submitting (`pat_portal.kernel.checklists.ChecklistItem`s): blocking items are
+        refused by `check_submittable`, advisory ones are shown as warnings. None by default."""
+        return []
+
     def check_validatable(self, deliverable) -> None:
         """Raise WorkflowError with a French message when GBM cannot validate `deliverable` (the submitted version)
         yet, e.g. while the commune has not approved that version."""

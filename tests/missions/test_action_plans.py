@@ -348,10 +348,12 @@ def test_query_counts_constant_with_1_and_40_actions(
     add(1)
     client.force_login(consultant)
     url = reverse(f"missions:{url_name}", args=[commune.insee_code])
-    with django_assert_max_num_queries(12) as small:
+    client.get(url)  # the session's first page reads what the navigation caches for the session
+    # 14: the plan page's submission checklist reads the actions and the diagnostic's status (issue 17).
+    with django_assert_max_num_queries(14) as small:
         assert client.get(url).status_code == 200
     add(39)
-    with django_assert_max_num_queries(12) as large:
+    with django_assert_max_num_queries(14) as large:
         assert client.get(url).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
 

@@ -484,7 +484,9 @@ def test_week_view_query_count_does_not_grow_with_entries(client, consultant, li
     client.force_login(consultant)
     url = reverse("missions:time_week") + "?semaine=2025-04-14"
     TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY)
-    with django_assert_max_num_queries(12) as small:
+    client.get(url)  # the session's first page reads what the navigation caches for the session
+    # 14: the meetings and workshops the grid may propose (issue 17) are two more queries.
+    with django_assert_max_num_queries(14) as small:
         client.get(url)
     for index in range(8):
         OrderLineFactory(order_form=line.order_form, description=f"Ligne {index}")
@@ -492,7 +494,7 @@ def test_week_view_query_count_does_not_grow_with_entries(client, consultant, li
         TimeEntryFactory(
             consultant=consultant, order_line=other_line, date=MONDAY + datetime.timedelta(days=index % 5)
         )
-    with django_assert_max_num_queries(12) as large:
+    with django_assert_max_num_queries(14) as large:
         response = client.get(url)
     assert len(response.context["formset"].initial) == 9
     assert len(small.captured_queries) == len(large.captured_queries)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from missions.money.models.time import TimeEntry
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory
-from tests.factories_orders import OrderLineFactory, TimeEntryFactory
+from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.factories_support import SupportRequestFactory
 
 TODAY = datetime.datetime(2026, 4, 17, 10, 0, tzinfo=datetime.UTC)
@@ -26,8 +26,12 @@ def _frozen_today():
 @pytest.fixture
 def activities(db, commune):
     line = OrderLineFactory(description="Demi-journée de consultant")
+    programme = line.order_form.programme
     return {
         "line": line,
+        # Each activity's time goes on a line of its own mission's order form (issue 17).
+        "workshop_line": OrderLineFactory(order_form=OrderFormFactory(programme=programme, mission=2)),
+        "request_line": OrderLineFactory(order_form=OrderFormFactory(programme=programme, mission=3)),
         "accompaniment": AccompanimentFactory(programme=line.order_form.programme, commune=commune),
         "workshop": WorkshopFactory(programme=line.order_form.programme, title="Vergers partagés", held=True),
         "support_request": SupportRequestFactory(
@@ -54,8 +58,9 @@ def test_consultant_logs_time_on_each_kind_of_activity(client, consultant, activ
         f"atelier:{activities['workshop'].pk}": "workshop",
         f"demande:{activities['support_request'].pk}": "support_request",
     }
+    lines = {"atelier": activities["workshop_line"], "demande": activities["request_line"]}
     for key in keys:
-        assert post_entry(client, line, key).status_code == 302, key
+        assert post_entry(client, lines.get(key.partition(":")[0], line), key).status_code == 302, key
     entries = {entry.activity_key: entry for entry in TimeEntry.objects.all()}
     assert set(entries) == set(keys)
     for key, field in keys.items():
@@ -100,15 +105,18 @@ def test_an_entry_has_at_most_one_activity(activities, consultant):
 
 @pytest.mark.django_db
 def test_week_grid_rows_for_workshops_and_support_requests(client, consultant, activities):
-    line = activities["line"]
     workshop_key = f"atelier:{activities['workshop'].pk}"
     request_key = f"demande:{activities['support_request'].pk}"
     client.force_login(consultant)
     url = reverse("missions:time_week") + "?semaine=2026-04-13"
     data = {"form-TOTAL_FORMS": 2, "form-INITIAL_FORMS": 0, "form-MAX_NUM_FORMS": 40}
-    for index, (key, cells) in enumerate([(workshop_key, ["", "2"]), (request_key, ["1", "", "1"])]):
+    rows = [
+        (workshop_key, activities["workshop_line"], ["", "2"]),
+        (request_key, activities["request_line"], ["1", "", "1"]),
+    ]
+    for index, (key, row_line, cells) in enumerate(rows):
         data[f"form-{index}-activity"] = key
-        data[f"form-{index}-order_line"] = line.pk
+        data[f"form-{index}-order_line"] = row_line.pk
         for day, value in enumerate(cells):
             data[f"form-{index}-day_{day}"] = value
     assert client.post(url, data).status_code == 302

@@ -17,6 +17,7 @@ from missions.mission1.models.action_plans import (
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import bounded_inline_formset
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from pat_portal.kernel.uploads import UploadField
 
 
 class MonthInput(forms.DateInput):
@@ -198,8 +199,23 @@ class ApprovalForm(forms.Form):
         error_messages={"required": "Indiquez la date de la délibération du conseil municipal."},
     )
 
+    council_decision_file = UploadField(
+        label="Délibération du conseil municipal (PDF, facultatif)",
+        required=False,
+        help_text="Le document signé, en PDF (10 Mo au plus). Il sera affiché à côté de l'approbation.",
+    )
+
     def clean_council_decision_date(self):
         date = self.cleaned_data["council_decision_date"]
         if date > timezone.localdate():
             raise forms.ValidationError("La délibération ne peut pas être datée dans le futur.")
         return date
+
+    def clean_council_decision_file(self):
+        # The upload validator has checked the size and the type read from the content; a délibération is a PDF.
+        uploaded = self.cleaned_data.get("council_decision_file")
+        if uploaded and getattr(uploaded, "content_type", "") != "application/pdf":
+            raise forms.ValidationError(
+                "La délibération doit être un document PDF (le fichier envoyé n'en est pas un)."
+            )
+        return uploaded

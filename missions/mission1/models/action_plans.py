@@ -10,12 +10,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from missions.mission1.models.diagnostics import Diagnostic
 from missions.programme.choices import ActionTheme
+from pat_portal.kernel.checklists import ChecklistItem, refuse_blocking
 from pat_portal.kernel.concurrency import VersionedModel
 from pat_portal.kernel.french import de, euros
 from pat_portal.kernel.lateness import Lateness, last_day_of_month
 from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
+from pat_portal.kernel.uploads import UploadPath
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -41,6 +44,12 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         "présentation du plan", blank=True, max_length=10000, validators=[MaxLengthValidator(10000)]
     )
     council_decision_date = models.DateField("date de la délibération du conseil municipal", null=True, blank=True)
+    council_decision_file = models.FileField(
+        "délibération du conseil municipal (PDF)",
+        upload_to=UploadPath("plans-d-actions/deliberations"),
+        blank=True,
+        max_length=300,
+    )
     approved_by = models.ForeignKey(
         "pat_portal.User",
         verbose_name="approuvé par",
@@ -71,7 +80,13 @@ class ActionPlan(VersionedModel, DeliverableSubject):
     def get_absolute_url(self):
         return reverse("missions:action_plan", args=[self.accompaniment.commune.insee_code])
 
-    APPROVAL_FIELDS = ["council_decision_date", "approved_by", "approved_at", "approved_version"]
+    APPROVAL_FIELDS = [
+        "council_decision_date",
+        "council_decision_file",
+        "approved_by",
+        "approved_at",
+        "approved_version",
+    ]
 
     @property
     def is_approved(self) -> bool:
@@ -93,13 +108,51 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         return self.get_absolute_url()
 
     def check_submittable(self) -> None:
-        if not self.actions.exists():
-            raise WorkflowError("Un plan d'actions vide ne peut pas être soumis : ajoutez au moins une action.")
+        refuse_blocking(self.submission_checklist())
+
+    def submission_checklist(self) -> list[ChecklistItem]:
+        """Blocking: at least one action, the plan's presentation and a calendar (start month) for every action: the
+        council approves them. Advisory: a diagnostic not submitted or not validated yet (a plan may be drafted while
+        GBM reviews it), actions not costed (« non chiffré »: no cost estimate) and actions without a lead. Two
+        queries."""
+        actions = list(
+            self.actions.values_list("title", "start_month", "cost_estimate", "lead_contact_id", "lead_organisation")
+        )
+        diagnostic_status = (
+            Diagnostic.objects.filter(accompaniment_id=self.accompaniment_id)
+            .values_list("workflow_status", flat=True)
+            .first()
+        )
+        items = []
+        if not actions:
+            items.append(ChecklistItem("Ajoutez au moins une action : un plan d'actions vide ne peut pas être soumis"))
+        if not self.summary.strip():
+            items.append(ChecklistItem("Rédigez la présentation du plan"))
+        if without_calendar := [title for title, start, *_ in actions if start is None]:
+            items.append(ChecklistItem(f"Donnez un calendrier (mois de début) à {_actions_named(without_calendar)}"))
+        if diagnostic_status in (None, WorkflowStatus.DRAFT, WorkflowStatus.RETURNED):
+            items.append(
+                ChecklistItem(
+                    "Le diagnostic de la commune est encore en brouillon : le plan s'appuie d'ordinaire sur un "
+                    "diagnostic soumis à GBM",
+                    blocking=False,
+                )
+            )
+        elif diagnostic_status == WorkflowStatus.SUBMITTED:
+            items.append(ChecklistItem("Le diagnostic attend encore la validation de GBM", blocking=False))
+        if uncosted := [title for title, _start, cost, *_ in actions if not cost]:
+            items.append(ChecklistItem(f"Coût non chiffré pour {_actions_named(uncosted)}", blocking=False))
+        if without_lead := [
+            title for title, _s, _c, contact, organisation in actions if not (contact or organisation)
+        ]:
+            items.append(ChecklistItem(f"Aucun porteur pour {_actions_named(without_lead)}", blocking=False))
+        return items
 
     @transaction.atomic
-    def approve(self, *, by, council_decision_date: datetime.date) -> None:
+    def approve(self, *, by, council_decision_date: datetime.date, council_decision_file=None) -> None:
         """The commune approves the submitted version of its plan: the approval names that version (whose content
-        is locked until GBM validates it or sends it back) and the date of the municipal council's decision."""
+        is locked until GBM validates it or sends it back), the date of the municipal council's decision and,
+        optionally, the délibération itself (a PDF already checked by the upload validator)."""
         current = type(self)._base_manager.select_for_update().get(pk=self.pk)
         pending = Deliverable.objects.for_subject(self).awaiting_validation().order_by("-version").first()
         if current.workflow_status != WorkflowStatus.SUBMITTED or pending is None:
@@ -108,6 +161,7 @@ class ActionPlan(VersionedModel, DeliverableSubject):
             raise WorkflowError("Ce plan a déjà été approuvé par la commune.")
         self.workflow_status = current.workflow_status
         self.council_decision_date = council_decision_date
+        self.council_decision_file = council_decision_file or None
         self.approved_by = by
         self.approved_at = timezone.now()
         self.approved_version = pending.version
@@ -182,6 +236,12 @@ class ActionQuerySet(models.QuerySet):
     def beyond_programme(self):
         """Actions planned to end after the programme (their end month starts after the contract's end date)."""
         return self.filter(end_month__gt=models.F("plan__accompaniment__programme__end_date"))
+
+
+def _actions_named(titles: list[str]) -> str:
+    """'l'action « Verger »' or '3 actions (« Verger », « Cantine », « Marché »)'."""
+    quoted = ", ".join(f"« {title} »" for title in titles)
+    return f"l'action {quoted}" if len(titles) == 1 else f"{len(titles)} actions ({quoted})"
 
 
 def first_of_month(value: datetime.date | None) -> datetime.date | None:

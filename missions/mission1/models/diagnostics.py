@@ -4,9 +4,10 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from missions.programme.choices import ActionTheme
+from pat_portal.kernel.checklists import ChecklistItem, refuse_blocking
 from pat_portal.kernel.concurrency import VersionedModel
 from pat_portal.kernel.french import de
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
+from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowStatus
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
@@ -62,8 +63,26 @@ class Diagnostic(VersionedModel, DeliverableSubject):
         self.accompaniment.advance_to(self.accompaniment.Phase.ACTION_PLAN)
 
     def check_submittable(self) -> None:
-        if not self.context.strip() or not self.stakes.exists():
-            raise WorkflowError("Un diagnostic se soumet avec son contexte et au moins un enjeu.")
+        refuse_blocking(self.submission_checklist())
+
+    def submission_checklist(self) -> list[ChecklistItem]:
+        """Blocking: the communal context and at least one stake (what the synthesis is made of). Advisory: the data
+        collected, shared findings, action leads (the plan starts from them) and a meeting in the field. Four
+        queries."""
+        items = []
+        if not self.context.strip():
+            items.append(ChecklistItem("Rédigez le contexte communal"))
+        if not self.stakes.exists():
+            items.append(ChecklistItem("Ajoutez au moins un enjeu"))
+        if not self.data_collected.strip():
+            items.append(ChecklistItem("Les données collectées ne sont pas renseignées", blocking=False))
+        if not self.findings.exists():
+            items.append(ChecklistItem("Aucun constat partagé avec les acteurs de la commune", blocking=False))
+        if not self.action_leads.exists():
+            items.append(ChecklistItem("Aucune piste d'action : le plan d'actions partira de zéro", blocking=False))
+        if not self.accompaniment.meetings.exists():
+            items.append(ChecklistItem("Aucune réunion de terrain enregistrée pour cette commune", blocking=False))
+        return items
 
 
 class Stake(VersionedModel):

@@ -33,6 +33,7 @@ from pat_portal.kernel.french import french_date, french_order, long_month_year
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.submissions import once_per_submission
+from pat_portal.kernel.uploads import attachment_response
 
 
 def _plan(request, insee_code) -> ActionPlan:
@@ -143,18 +144,28 @@ def action_plan_approve(request, insee_code):
     """The commune's approval cannot be taken back: GET says what it commits to, POST records it."""
     plan = _plan(request, insee_code)
     access.require(access.can_approve_action_plan(request.user, plan))
-    form = ApprovalForm(request.POST or None)
+    form = ApprovalForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            plan.approve(by=request.user, council_decision_date=form.cleaned_data["council_decision_date"])
+            plan.approve(
+                by=request.user,
+                council_decision_date=form.cleaned_data["council_decision_date"],
+                council_decision_file=form.cleaned_data.get("council_decision_file"),
+            )
         except WorkflowError as error:
-            messages.error(request, str(error))
+            form.add_error(None, str(error))  # back on the page, with the date typed
         else:
             messages.success(request, "Le plan d'actions est approuvé par la commune. GBM va pouvoir le valider.")
-        return redirect(plan)
+            return redirect(plan)
     pending = Deliverable.objects.for_subject(plan).awaiting_validation().order_by("-version").first()
     context = {"plan": plan, "commune": plan.accompaniment.commune, "form": form, "pending": pending}
     return render(request, "missions/action_plan_approve.html", context)
+
+
+def action_plan_deliberation(request, insee_code):
+    """The council's délibération attached to the approval: whoever sees the plan downloads it (404 when none)."""
+    plan = _plan(request, insee_code)
+    return attachment_response(plan.council_decision_file)
 
 
 @once_per_submission

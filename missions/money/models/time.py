@@ -4,6 +4,7 @@ A month locked by GBM refuses every change to its entries (creation, correction,
 """
 
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from missions.programme.choices import Mission
 from pat_portal.kernel.concurrency import VersionedModel
 from pat_portal.kernel.french import long_month_year
 from pat_portal.kernel.querysets import RoleScopedQuerySet
@@ -147,6 +149,29 @@ class TimeEntry(VersionedModel):
         related_name="time_entries",
     )
     comment = models.CharField("précision", max_length=300, blank=True)
+    meeting = models.ForeignKey(
+        "missions.Meeting",
+        verbose_name="réunion d'origine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="time_entries",
+        help_text="La réunion dont le temps a été repris dans la semaine : elle n'est plus proposée.",
+    )
+    override_reason = models.CharField(
+        "motif du dépassement accordé par GBM",
+        max_length=500,
+        blank=True,
+        help_text="Imputation au-delà de 100 % de la ligne, ou sur un bon exécuté, facturé ou payé.",
+    )
+    override_by = models.ForeignKey(
+        "pat_portal.User",
+        verbose_name="dépassement accordé par",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField("saisi le", auto_now_add=True)
     updated_at = models.DateTimeField("modifié le", auto_now=True)
 
@@ -242,6 +267,8 @@ class TimeEntry(VersionedModel):
                 errors["order_line"] = "Le temps se saisit sur une ligne en demi-journées, pas sur un forfait."
             elif line.order_form.is_draft:
                 errors["order_line"] = "Ce bon de commande n'est pas encore émis : on ne peut pas y imputer de temps."
+            elif problems := self.charging_problems(include_overridable=not self.override_reason.strip()):
+                errors["order_line"] = problems
         if self.consultant_id and self.date and self.order_line_id:
             duplicates = TimeEntry.objects.filter(
                 consultant_id=self.consultant_id,
@@ -258,3 +285,113 @@ class TimeEntry(VersionedModel):
                 )
         if errors:
             raise ValidationError(errors)
+
+    # Charging rules (issue 17) -----------------------------------------------------------------------------------
+    # The mission whose order forms pay for each activity; general programme work goes on any mission's lines.
+    ACTIVITY_MISSIONS = {
+        Activity.ACCOMPANIMENT: Mission.COMMUNES,
+        Activity.WORKSHOP: Mission.WORKSHOPS,
+        Activity.SUPPORT_REQUEST: Mission.LOCAL_PROJECTS,
+    }
+
+    @property
+    def mission(self) -> int | None:
+        """The mission of the activity (None for general programme work, which any mission's line may pay)."""
+        return self.ACTIVITY_MISSIONS.get(self.activity)
+
+    def added_half_days(self) -> int:
+        """The half-days this save adds to its order line: all of them for a new entry or a change of line, the
+        increase otherwise (a correction that lowers or keeps the time adds nothing)."""
+        half_days = self.half_days or 0
+        if self.pk is None:
+            return half_days
+        before = TimeEntry.objects.filter(pk=self.pk).values_list("order_line_id", "half_days").first()
+        if before is None or before[0] != self.order_line_id:
+            return half_days
+        return max(half_days - before[1], 0)
+
+    def charging_problems(self, *, include_overridable: bool = True) -> list[ValidationError]:
+        """Why the order line refuses this time, in French: a line of another mission than the activity's (always),
+        then, when the entry adds time to the line, an order form executed, invoiced or paid, or a line that would
+        pass 100 % of its half-days. Those two are `overridable` (code): GBM may charge anyway, with a reason."""
+        line = self.order_line
+        order_form = line.order_form
+        problems = []
+        if self.mission is not None and order_form.mission != self.mission:
+            problems.append(
+                ValidationError(
+                    f"Le bon {order_form.number} relève de la {Mission(order_form.mission).label} : le temps "
+                    f"{ACTIVITY_OF[self.activity]} s'impute sur un bon de la {Mission(self.mission).label}.",
+                    code="other_mission",
+                )
+            )
+        added = self.added_half_days()
+        if not include_overridable or not added:
+            return problems
+        if order_form.is_executed:
+            problems.append(
+                ValidationError(
+                    f"Le bon {order_form.number} est « {order_form.get_status_display().lower()} » : on n'y impute "
+                    "plus de temps. Choisissez une ligne d'un bon émis ou notifié ; seul·e un·e chargé·e de mission "
+                    "GBM peut l'accepter, en indiquant le motif.",
+                    code="overridable",
+                )
+            )
+        consumed = (
+            TimeEntry.objects.filter(order_line_id=line.pk)
+            .exclude(pk=self.pk)
+            .aggregate(total=models.Sum("half_days"))["total"]
+            or 0
+        )
+        after = consumed + (self.half_days or 0)
+        if after > line.quantity:
+            problems.append(
+                ValidationError(
+                    f"La ligne « {line} » compte {half_days_text(line.quantity)} demi-journées, dont "
+                    f"{half_days_text(consumed)} déjà imputées : cette saisie la porterait à {percent(after, line.quantity)} "
+                    "(au-delà de 100 %). Choisissez une autre ligne ; seul·e un·e chargé·e de mission GBM peut accepter "
+                    "un dépassement, en indiquant le motif.",
+                    code="overridable",
+                )
+            )
+        return problems
+
+
+ACTIVITY_OF = {
+    TimeEntry.Activity.ACCOMPANIMENT: "d'un accompagnement communal",
+    TimeEntry.Activity.WORKSHOP: "d'un atelier de partage",
+    TimeEntry.Activity.SUPPORT_REQUEST: "d'une demande d'accompagnement",
+}
+
+
+def half_days_text(value) -> str:
+    """20 → '20', Decimal('12.50') → '12,5'."""
+    text = f"{Decimal(value).normalize():f}"
+    return text.replace(".", ",")
+
+
+def percent(part, whole) -> str:
+    """'105 %' (rounded half-up to the unit, narrow no-break space as in French typography)."""
+    if not whole:
+        return "∞ %"
+    rate = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return f"{rate}\u202f%"
+
+
+class TimeSuggestionDismissal(models.Model):
+    """A time proposal of the week grid (a meeting or workshop the consultant logged) that the consultant removed:
+    it is not proposed again. `source` is the proposal's key ('reunion:12', 'atelier:3:2026-11-24')."""
+
+    consultant = models.ForeignKey(
+        "pat_portal.User", verbose_name="consultant·e", on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField("proposition", max_length=60)
+    dismissed_at = models.DateTimeField("écartée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "proposition de temps écartée"
+        verbose_name_plural = "propositions de temps écartées"
+        constraints = [models.UniqueConstraint(fields=["consultant", "source"], name="time_suggestion_dismissed_once")]
+
+    def __str__(self):
+        return f"{self.consultant} · {self.source}"

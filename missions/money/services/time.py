@@ -5,24 +5,52 @@ and deletion alike (TimeLockedError, French message), and nothing is half-writte
 """
 
 import datetime
+import math
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from ateliers.models import Workshop
+from missions.mission1.models.meetings import Meeting
+from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import (
+    MAX_HALF_DAYS_PER_ENTRY,
     TimeEntry,
     TimeLockedError,
     TimeMonthLock,
+    TimeSuggestionDismissal,
     first_of_month,
     locked_message,
     month_label,
 )
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import save_versioned
+from pat_portal.kernel.french import short_date
+from pat_portal.kernel.lateness import start_of_day
 from pat_portal.kernel.models import User
 
 WEEK_LENGTH = 7
+
+
+def record_override(entry: TimeEntry, *, by: User) -> None:
+    """Keep GBM's reason only where it was needed (the line refuses the time without it), with who gave it; anyone
+    else giving a reason is refused (PermissionDenied), as the form offers the field to GBM only."""
+    if not entry.override_reason.strip():
+        entry.override_by = None
+        return
+    if not access.can_override_time_limits(by):
+        raise PermissionDenied
+    needed = any(problem.code == "overridable" for problem in entry.charging_problems())
+    entry.override_reason = entry.override_reason.strip() if needed else ""
+    entry.override_by = by if needed else None
+
+
+def lock_order_lines(line_ids) -> None:
+    """Serialise the time charged to the same lines (two consultants at 95 % both adding a day): the limit is checked
+    under this lock, in the caller's transaction."""
+    list(OrderLine.objects.select_for_update().filter(pk__in=set(line_ids)).values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -30,10 +58,14 @@ def save_time_entry(*, entry: TimeEntry, by: User, expected_version: int | None 
     """Create or correct one entry (already validated by its form) unless its month, old or new, is locked.
 
     A correction is refused (StaleEdit, nothing written) when someone saved the entry since `expected_version`, the
-    version the correction form was opened at, was read.
+    version the correction form was opened at, was read. The order line's limits are checked again under its lock
+    (ValidationError, French): another entry may have filled the line since the form was checked.
     """
     if not access.can_log_time(by) or (entry.pk and not access.can_edit_time_entry(by, entry)):
         raise PermissionDenied
+    lock_order_lines([entry.order_line_id])
+    record_override(entry, by=by)
+    entry.clean()
     original_date = None
     if entry.pk:
         original = TimeEntry.objects.select_for_update().get(pk=entry.pk)
@@ -56,11 +88,27 @@ def delete_time_entry(*, entry: TimeEntry, by: User) -> None:
 
 @dataclass(frozen=True)
 class WeekRow:
-    """One row of the week grid: an activity, an order line, and half-days per date."""
+    """One row of the week grid: an activity, an order line, and half-days per date. `source` names the proposal
+    the row came from ('reunion:12', 'atelier:3'): an entry created from it remembers its meeting, and a proposal
+    that ends up with no time is removed for good (not proposed again)."""
 
     activity_key: str
-    order_line_id: int
+    order_line_id: int | None
     half_days: dict[datetime.date, int]
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Time already recorded elsewhere (a meeting's half-days, a workshop the consultant organised), proposed as a
+    pre-filled row of the week grid: the consultant accepts, adjusts or removes it."""
+
+    source: str
+    activity_key: str
+    day: datetime.date
+    half_days: int
+    label: str
+    order_line_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,23 +139,122 @@ def _entry_key(entry: TimeEntry) -> tuple[str, int, datetime.date]:
     return (entry.activity_key, entry.order_line_id, entry.date)
 
 
+def _meeting_activity(meeting: Meeting) -> str:
+    if meeting.accompaniment_id:
+        return f"{TimeEntry.Activity.ACCOMPANIMENT.value}:{meeting.accompaniment_id}"
+    if meeting.support_request_id:
+        return f"{TimeEntry.Activity.SUPPORT_REQUEST.value}:{meeting.support_request_id}"
+    return TimeEntry.Activity.GENERAL.value
+
+
+def _half_days_of(value) -> int:
+    """A recorded duration in half-days, as a cell of the grid: at least one, at most a whole day."""
+    return max(1, min(MAX_HALF_DAYS_PER_ENTRY, math.ceil(value)))
+
+
+def week_suggestions(*, consultant: User, monday: datetime.date, entries: list[TimeEntry]) -> list[Suggestion]:
+    """The time the consultant already recorded this week outside the grid, not yet in it: meetings they logged with
+    half-days spent, workshops they organised (held or planned, not cancelled; half-days from their duration).
+
+    One source of truth, no double count: a meeting already charged (an entry remembers it), an activity that
+    already has time on that day (however it was entered) and a proposal the consultant removed are not proposed.
+    Two queries when there is nothing to propose; two more (removed proposals, order lines last used) otherwise.
+    """
+    days = week_days(monday)
+    start, end = start_of_day(days[0]), start_of_day(days[-1] + datetime.timedelta(days=1))
+    logged = {(entry.activity_key, entry.date) for entry in entries}
+    charged_meetings = {entry.meeting_id for entry in entries if entry.meeting_id}
+    suggestions = []
+    meetings = list(
+        Meeting.objects.filter(
+            created_by=consultant, starts_at__gte=start, starts_at__lt=end, time_spent_half_days__gt=0
+        )
+        .exclude(time_entries__isnull=False)
+        .order_by("starts_at")
+    )
+    workshops = list(
+        Workshop.objects.filter(created_by=consultant, starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Workshop.Status.CANCELLED)
+        .order_by("starts_at")
+    )
+    if not meetings and not workshops:
+        return []
+    dismissed = set(TimeSuggestionDismissal.objects.filter(consultant=consultant).values_list("source", flat=True))
+    for meeting in meetings:
+        source, day = f"reunion:{meeting.pk}", timezone.localdate(meeting.starts_at)
+        activity = _meeting_activity(meeting)
+        if source in dismissed or meeting.pk in charged_meetings or (activity, day) in logged:
+            continue
+        recorded = f"{meeting.time_spent_half_days.normalize():f}".replace(".", ",")
+        label = f"Réunion « {meeting} » : {recorded} demi-journée(s) saisie(s) sur la réunion"
+        suggestions.append(Suggestion(source, activity, day, _half_days_of(meeting.time_spent_half_days), label))
+    for workshop in workshops:
+        source, day = f"atelier:{workshop.pk}", timezone.localdate(workshop.starts_at)
+        activity = f"{TimeEntry.Activity.WORKSHOP.value}:{workshop.pk}"
+        if source in dismissed or (activity, day) in logged:
+            continue
+        hours = (workshop.ends_at - workshop.starts_at).total_seconds() / 3600
+        label = f"{workshop}, le {short_date(workshop.starts_at)}"
+        suggestions.append(Suggestion(source, activity, day, _half_days_of(hours / 4), label))
+    return _with_usual_lines(consultant, suggestions)
+
+
+def _with_usual_lines(consultant: User, suggestions: list[Suggestion]) -> list[Suggestion]:
+    """Pre-select, for each proposal, the line the consultant last charged that activity to, while its order form is
+    still open (issued or notified); none otherwise (the consultant chooses). One query."""
+    if not suggestions:
+        return suggestions
+    usual: dict[str, int] = {}
+    recent = (
+        TimeEntry.objects.filter(consultant=consultant, order_line__order_form__status__in=OPEN_STATUSES)
+        .order_by("-date", "-pk")
+        .only("accompaniment_id", "workshop_id", "support_request_id", "order_line_id")[:200]
+    )
+    for entry in recent:
+        usual.setdefault(entry.activity_key, entry.order_line_id)
+    return [
+        Suggestion(s.source, s.activity_key, s.day, s.half_days, s.label, usual.get(s.activity_key))
+        for s in suggestions
+    ]
+
+
+# Order forms time is charged to: issued or notified (a draft is not ordered yet; executed, invoiced or paid ones are
+# closed, GBM alone may still charge them, with a reason).
+OPEN_STATUSES = (OrderForm.Status.ISSUED, OrderForm.Status.NOTIFIED)
+
+
 @transaction.atomic
-def save_week(*, consultant: User, monday: datetime.date, rows: list[WeekRow], by: User) -> WeekResult:
+def save_week(
+    *, consultant: User, monday: datetime.date, rows: list[WeekRow], by: User, override_reason: str = ""
+) -> WeekResult:
     """Make the consultant's entries of the week match the grid: create, correct or delete entry by entry.
 
     A cell is identified by (activity, order line, date). Cells of a locked month must stay as they were;
     any change there refuses the whole week (TimeLockedError). Each created or corrected entry is validated
-    like a single entry (ValidationError with the French messages of `TimeEntry.clean`).
+    like a single entry (ValidationError with the French messages of `TimeEntry.clean`), its order line's limits
+    checked under lock; `override_reason` (GBM only) lets the entries that pass a line's 100 % or go on a closed
+    order form through, and is recorded on those entries only. Proposals (rows with a `source`) kept with time
+    become entries that remember their meeting; those left without time are removed for good.
     """
     if not access.can_log_time(by) or not (by.is_gbm or consultant.pk == by.pk):
         raise PermissionDenied
+    if override_reason.strip() and not access.can_override_time_limits(by):
+        raise PermissionDenied
     days = week_days(monday)
     wanted: dict[tuple[str, int, datetime.date], int] = {}
+    meetings: dict[tuple[str, int, datetime.date], int] = {}
+    dismissed: list[str] = []
     for row in rows:
+        kept = False
         for day, half_days in row.half_days.items():
-            if day in days and half_days:
+            if day in days and half_days and row.order_line_id:
                 key = (row.activity_key, row.order_line_id, day)
                 wanted[key] = wanted.get(key, 0) + half_days
+                kept = True
+                if row.source.startswith("reunion:"):
+                    meetings[key] = int(row.source.partition(":")[2])
+        if row.source and not kept:
+            dismissed.append(row.source)
     existing = {
         _entry_key(entry): entry for entry in week_entries(consultant=consultant, monday=monday).select_for_update()
     }
@@ -124,23 +271,37 @@ def save_week(*, consultant: User, monday: datetime.date, rows: list[WeekRow], b
     if locked:
         raise TimeLockedError(locked_message(min(locked)))
 
+    lock_order_lines([key[1] for key in wanted] + [entry.order_line_id for entry in to_delete])
     for entry in to_delete:
         entry.delete()
     for entry, value in to_update:
         entry.half_days = value
-        entry.full_clean()
+        entry.meeting_id = entry.meeting_id or meetings.get(_entry_key(entry))
+        _clean_week_entry(entry, by=by, override_reason=override_reason)
         save_versioned(entry, entry.lock_version)  # one version up: a correction form opened before is refused
-    for (activity_key, order_line_id, day), value in to_create:
-        entry = TimeEntry(consultant=consultant, date=day, half_days=value, order_line_id=order_line_id)
+    for key, value in to_create:
+        activity_key, order_line_id, day = key
+        entry = TimeEntry(
+            consultant=consultant, date=day, half_days=value, order_line_id=order_line_id, meeting_id=meetings.get(key)
+        )
         entry.set_activity(activity_key)
-        try:
-            entry.full_clean()
-        except ValidationError as error:
-            raise ValidationError(
-                [f"{day:%d/%m/%Y} : {message}" for message in error.messages], code="invalid_week_entry"
-            ) from error
+        _clean_week_entry(entry, by=by, override_reason=override_reason)
         entry.save()
+    for source in dismissed:
+        TimeSuggestionDismissal.objects.get_or_create(consultant=consultant, source=source)
     return WeekResult(created=len(to_create), updated=len(to_update), deleted=len(to_delete))
+
+
+def _clean_week_entry(entry: TimeEntry, *, by: User, override_reason: str) -> None:
+    """Validate one cell like a single entry; GBM's reason is applied where the line's limits refuse it."""
+    entry.override_reason = override_reason
+    record_override(entry, by=by)
+    try:
+        entry.full_clean()
+    except ValidationError as error:
+        raise ValidationError(
+            [f"{short_date(entry.date)} : {message}" for message in error.messages], code="invalid_week_entry"
+        ) from error
 
 
 @transaction.atomic

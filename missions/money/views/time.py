@@ -17,7 +17,14 @@ from django.views.decorators.http import require_POST, require_safe
 from django_filters.views import FilterView
 
 from missions.money.filters import TimeEntryFilter
-from missions.money.forms import TimeEntryForm, WeekChoiceForm, WeekFormSet, activity_choices, order_line_choices
+from missions.money.forms import (
+    TimeEntryForm,
+    WeekChoiceForm,
+    WeekFormSet,
+    WeekOverrideForm,
+    activity_choices,
+    order_line_options,
+)
 from missions.money.models.orders import ZERO
 from missions.money.models.time import TimeEntry, TimeLockedError, TimeMonthLock, first_of_month, month_label
 from missions.money.services.time import (
@@ -30,6 +37,7 @@ from missions.money.services.time import (
     unlock_month,
     week_days,
     week_entries,
+    week_suggestions,
 )
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
@@ -107,6 +115,8 @@ def time_entry_create(request):
             save_time_entry(entry=form.instance, by=request.user)
         except TimeLockedError as error:
             form.add_error("date", str(error))
+        except ValidationError as error:  # the order line filled up since the form was checked
+            form.add_error(None, error)
         else:
             messages.success(request, "Temps enregistré.")
             return redirect("missions:time_list")
@@ -130,6 +140,8 @@ def time_entry_update(request, pk):
             )
         except TimeLockedError as error:
             form.add_error(None, str(error))
+        except ValidationError as error:
+            form.add_error(None, error)
         except StaleEdit as stale:
             form.refuse_stale(stale)
         else:
@@ -163,6 +175,19 @@ def _week_rows_initial(entries) -> list[dict]:
     return list(rows.values())
 
 
+def _suggested_rows_initial(suggestions, monday) -> list[dict]:
+    """One pre-filled row per proposal (meeting or workshop), after the rows of the entries already saved."""
+    return [
+        {
+            "activity": suggestion.activity_key,
+            "order_line": suggestion.order_line_id,
+            "source": suggestion.source,
+            f"day_{(suggestion.day - monday).days}": suggestion.half_days,
+        }
+        for suggestion in suggestions
+    ]
+
+
 def time_week(request):
     """Fill a whole week at once: one row per activity and order line, one cell per day."""
     user = request.user
@@ -185,25 +210,39 @@ def time_week(request):
     locked = TimeMonthLock.objects.locked_months({first_of_month(day) for day in days})
     today = timezone.localdate()
     frozen = frozenset(day for day in days if first_of_month(day) in locked or day > today)
+    suggestions = [
+        suggestion
+        for suggestion in week_suggestions(consultant=consultant, monday=monday, entries=entries)
+        if suggestion.day not in frozen
+    ]
+    line_choices, line_missions = order_line_options(user, include_ids={entry.order_line_id for entry in entries})
     form_kwargs = {
         "days": days,
         "frozen_days": frozen,
-        "activity_choices": activity_choices(user, include_keys={entry.activity_key for entry in entries}),
-        "line_choices": order_line_choices(user, include_ids={entry.order_line_id for entry in entries}),
+        "activity_choices": activity_choices(
+            user, include_keys={entry.activity_key for entry in entries} | {s.activity_key for s in suggestions}
+        ),
+        "line_choices": line_choices,
+        "line_missions": line_missions,
     }
-    formset = WeekFormSet(request.POST or None, initial=_week_rows_initial(entries), form_kwargs=form_kwargs)
-    if request.method == "POST" and formset.is_valid():
+    initial = _week_rows_initial(entries) + _suggested_rows_initial(suggestions, monday)
+    formset = WeekFormSet(request.POST or None, initial=initial, form_kwargs=form_kwargs)
+    override = WeekOverrideForm(request.POST or None) if access.can_override_time_limits(user) else None
+    if request.method == "POST" and formset.is_valid() and (override is None or override.is_valid()):
+        sources = {suggestion.source for suggestion in suggestions}  # a forged source is ignored
         rows = [
             WeekRow(
                 activity_key=form.cleaned_data["activity"],
                 order_line_id=form.cleaned_data["order_line"],
                 half_days=form.half_days_by_day(),
+                source=form.cleaned_data.get("source") if form.cleaned_data.get("source") in sources else "",
             )
             for form in formset.forms
-            if form.cleaned_data.get("activity") and form.cleaned_data.get("order_line")
+            if form.cleaned_data.get("activity")
         ]
+        reason = override.cleaned_data["override_reason"] if override is not None else ""
         try:
-            result = save_week(consultant=consultant, monday=monday, rows=rows, by=user)
+            result = save_week(consultant=consultant, monday=monday, rows=rows, by=user, override_reason=reason)
         except (TimeLockedError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
@@ -219,9 +258,14 @@ def time_week(request):
             if consultant != user:
                 url += f"&consultant={consultant.pk}"
             return redirect(url)
+    labels = {suggestion.source: suggestion.label for suggestion in suggestions}
+    for form in formset.forms:
+        form.suggestion_label = labels.get(form["source"].value() or "")
     context.update(
         {
             "formset": formset,
+            "override": override,
+            "suggestion_count": len(suggestions),
             "frozen_days": frozen,
             "locked_months": [month_label(month) for month in sorted(locked)],
             "day_totals": [sum(entry.half_days for entry in entries if entry.date == day) for day in days],

@@ -25,6 +25,7 @@ def deliverable_panel(context, subject):
     returned = next((d for d in versions if d.status == Deliverable.Status.RETURNED), None)
     validated = [d for d in versions if d.status == Deliverable.Status.VALIDATED]
     withdrawn = [d for d in versions if d.status == Deliverable.Status.WITHDRAWN]
+    can_submit = access.can_submit_deliverable(user, subject)
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
@@ -35,7 +36,9 @@ def deliverable_panel(context, subject):
         "withdrawn": withdrawn,
         "pending": pending,
         "returned": returned if subject.workflow_status == WorkflowStatus.RETURNED else None,
-        "can_submit": access.can_submit_deliverable(user, subject),
+        "can_submit": can_submit,
+        # What is missing, shown beside the submit button before anyone clicks (blocking or advisory items).
+        "checklist": subject.submission_checklist() if can_submit else [],
         "can_review": access.can_review_deliverable(user, pending),
         "can_reissue": access.can_validate(user),
         "can_download": bool(validated) and access.can_download_frozen_versions(user, subject),
@@ -46,6 +49,12 @@ def deliverable_panel(context, subject):
 def euros(value):
     """1234.5 → '1 234,50 €' (French format, narrow no-break space as thousands separator)."""
     return french.euros(value)
+
+
+@register.filter
+def cost_or_uncosted(value):
+    """An estimated cost, or « non chiffré » when none was given (empty or 0, the form's default), never « 0,00 € »."""
+    return french.euros(value) if value else "non chiffré"
 
 
 # French dates (pat_portal/kernel/french.py), in place of Django's |date: "27 nov. 2026", never "27 Nov 2026". Like
