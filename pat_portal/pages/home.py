@@ -296,6 +296,7 @@ def _describe(item: Item, today: datetime.date, thresholds: Thresholds, user) ->
         item.detail = f"le {french.short_date(item.at)} : a-t-il eu lieu ? Marquez-le tenu ou annulé"
     elif kind == "plan":
         item.url = reverse("missions:action_plan", args=[item.insee])
+        item.detail = "soumis : à approuver par le conseil municipal (date de la délibération)"
     elif kind == "late_action":
         item.url = reverse("missions:action_detail", args=[item.pk])
         item.lateness = Action(end_month=item.due, status=item.state).lateness_on(today)
@@ -587,7 +588,8 @@ def elu_home(user, *, since=None, now=None) -> Home:
     )
     home = Home(role="elu")
     awaiting = plan is not None and plan.awaits_approval
-    plan_item = Item(kind="plan", pk=plan.pk, title="Plan d'actions", insee=commune.insee_code) if awaiting else None
+    title = f"Plan d'actions {french.de(commune)}"
+    plan_item = Item(kind="plan", pk=plan.pk, title=title, insee=commune.insee_code) if awaiting else None
     home.todo = [
         ItemList(
             "plan",

@@ -22,10 +22,10 @@ def test_consultant_logs_in_and_lands_on_dashboard(client, consultant):
 
 
 @pytest.mark.django_db
-def test_elu_lands_on_their_commune_after_login(client, elu):
+def test_elu_lands_on_their_home_after_login(client, elu):
     response = client.post("/connexion/", {"username": "elu", "password": "Mot-de-passe-test-1"}, follow=True)
-    assert response.redirect_chain[-1][0] == f"/communes/{elu.commune.insee_code}/"
-    assert "Amagney" in response.content.decode()
+    assert response.redirect_chain[-1][0] == "/"
+    assert "Amagney : ce qui vous attend" in response.content.decode()
 
 
 @pytest.mark.django_db
