@@ -50,12 +50,34 @@ def working_draft_filename(subject: DeliverableSubject) -> str:
     )
 
 
-def latest_frozen(user, subject: DeliverableSubject | None) -> Deliverable | None:
-    """The latest validated version of `subject` whose file `user` may download; None when there is none."""
+def versions_seen(request, subject: DeliverableSubject) -> list[Deliverable]:
+    """Every version of `subject` the request's user may see, newest first, read once per request: a document page
+    asks for them twice, for its main PDF button (`latest_frozen`) and for its deliverable panel (issue 19)."""
+    seen = request.__dict__.setdefault("_deliverable_versions", {})
+    key = (subject._meta.label, subject.pk)
+    if key not in seen:
+        seen[key] = list(
+            Deliverable.objects.visible_to(request.user)
+            .for_subject(subject)
+            .select_related("submitted_by", "reviewed_by", "withdrawn_by")
+            .order_by("-version")
+        )
+    return seen[key]
+
+
+def latest_frozen(
+    user, subject: DeliverableSubject | None, *, versions: list[Deliverable] | None = None
+) -> Deliverable | None:
+    """The latest validated version of `subject` whose file `user` may download; None when there is none.
+
+    `versions`: the subject's versions `user` may see, newest first, when already read (`versions_seen`).
+    """
     if subject is None or subject.pk is None:
         return None
     if not access.can_download_frozen_versions(user, subject):
         return None
+    if versions is not None:
+        return next((version for version in versions if version.is_frozen), None)
     return (
         Deliverable.objects.visible_to(user)
         .for_subject(subject)

@@ -21,6 +21,7 @@ from pat_portal.kernel.deliverables import (
     validation_refusal,
 )
 from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from pat_portal.kernel.pdf import LayoutQueued
 
 
 class ReturnForm(forms.Form):
@@ -107,6 +108,9 @@ def send_back(request, pk):
 
 def frozen_pdf(request, pk):
     deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    if deliverable.frozen_file_pending:
+        access.require(access.can_download_frozen_versions(request.user, deliverable.subject))
+        raise LayoutQueued  # « Document en préparation », until the task worker has stored the file
     if not deliverable.is_frozen:
         raise Http404("Cette version n'est pas validée, ou elle a été retirée : aucun PDF figé à télécharger.")
     access.require(access.can_download_frozen_versions(request.user, deliverable.subject))

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from pat_portal.kernel import access
+from pat_portal.kernel import access, pdf
 from pat_portal.kernel.deliverable_registry import (
     content_sha256,
     register_deliverable,
@@ -41,6 +41,7 @@ from pat_portal.kernel.models import (
     WorkflowStatus,
 )
 from pat_portal.kernel.notifications import notify
+from pat_portal.kernel.tasks import freeze_deliverable_pdf
 
 __all__ = [
     "LOCKED_MESSAGE",
@@ -55,6 +56,7 @@ __all__ = [
     "render_deliverable",
     "return_deliverable",
     "row_content",
+    "store_frozen_pdf",
     "submit_deliverable",
     "validate_deliverable",
 ]
@@ -132,12 +134,34 @@ def _locked_submitted(deliverable: Deliverable, by: User) -> tuple[Deliverable, 
 
 
 def _freeze(deliverable: Deliverable, subject: DeliverableSubject) -> None:
-    """Render the version's archival PDF once, store it and record its SHA-256 and size."""
-    pdf = render_deliverable(subject, deliverable=deliverable)
-    deliverable.sha256 = hashlib.sha256(pdf).hexdigest()
-    deliverable.pdf_size = len(pdf)
-    deliverable.pdf.save(f"v{deliverable.version}.pdf", ContentFile(pdf), save=False)
+    """Render the version's archival PDF once, store it and record its SHA-256 and size.
+
+    The HTML is written here, from the content being validated, under the same lock; its layout (seconds for a long
+    document, issue 19) is the task worker's (`tasks.freeze_deliverable_pdf`, queued in this transaction): the
+    validation is recorded at once, and the version is frozen (`is_frozen`) once its file is stored. A kind whose
+    PDF is not one `render_pdf` call is laid out here, as before.
+    """
+    with pdf.capturing_layouts() as layouts:
+        render_deliverable(subject, deliverable=deliverable)
     deliverable.save()
+    if len(layouts) == 1:
+        freeze_deliverable_pdf.enqueue(deliverable.pk, layouts[0])
+    else:
+        store_frozen_pdf(deliverable.pk, render_deliverable(subject, deliverable=deliverable))
+    deliverable.refresh_from_db(fields=["sha256", "pdf_size", "pdf"])
+
+
+def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
+    """Store a validated version's archival PDF with its SHA-256 and size, once; nothing for a version withdrawn
+    before its file was ready (its content may name someone who asked to be removed)."""
+    with transaction.atomic():
+        deliverable = Deliverable.objects.select_for_update().get(pk=deliverable_id)
+        if deliverable.status != Deliverable.Status.VALIDATED or deliverable.sha256:
+            return
+        deliverable.sha256 = hashlib.sha256(content).hexdigest()
+        deliverable.pdf_size = len(content)
+        deliverable.pdf.save(f"v{deliverable.version}.pdf", ContentFile(content), save=False)
+        deliverable.save(update_fields=["sha256", "pdf_size", "pdf"])
 
 
 def _refuse_unless_validatable(deliverable: Deliverable, subject: DeliverableSubject) -> None:

@@ -5,7 +5,11 @@ import logging
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import render
 from django.urls import Resolver404, get_resolver, resolve
+from django.utils.cache import add_never_cache_headers
+
+from pat_portal.kernel import pdf
 
 logger = logging.getLogger("pat_portal.errors")
 
@@ -27,6 +31,39 @@ class RefuseUnusedMethodsMiddleware:
         if request.method in self.REFUSED_METHODS:
             return HttpResponseNotAllowed(self.ALLOWED_METHODS)
         return self.get_response(request)
+
+
+class DeferLongLayoutsMiddleware:
+    """During a GET, a long PDF not laid out yet is queued for the task worker instead of holding the request
+    (`pdf.render_pdf`); the person gets « Document en préparation », a page that reloads itself every few seconds
+    (a meta refresh: no script, so nothing for the CSP to allow) until the reload is answered with the file."""
+
+    REFRESH_SECONDS = 3
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        user_id = getattr(getattr(request, "user", None), "pk", None) or "-"
+        token = pdf.deferring_for.set(f"pdf-asked:{user_id}:{request.get_full_path()}")
+        try:
+            return self.get_response(request)
+        finally:
+            pdf.deferring_for.reset(token)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, pdf.LayoutQueued):
+            return None
+        response = render(
+            request,
+            "layout/pdf_pending.html",
+            {"refresh_seconds": self.REFRESH_SECONDS, "url": request.get_full_path()},
+            status=202,
+        )
+        add_never_cache_headers(response)
+        return response
 
 
 class PortalErrorPagesMiddleware:

@@ -366,6 +366,11 @@ class Deliverable(models.Model):
         return self.status == self.Status.VALIDATED and bool(self.sha256)
 
     @property
+    def frozen_file_pending(self) -> bool:
+        """Validated, its PDF/A still being laid out by the task worker (issue 19)."""
+        return self.status == self.Status.VALIDATED and not self.sha256
+
+    @property
     def is_withdrawn(self) -> bool:
         return self.status == self.Status.WITHDRAWN
 

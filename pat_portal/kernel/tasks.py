@@ -1,4 +1,4 @@
-"""Background tasks of the portal (django-tasks): every e-mail leaves through here.
+"""Background tasks of the portal (django-tasks): every e-mail leaves through here, and long PDF layouts.
 
 No request talks to the mail server. A request queues its messages once its transaction commits
 (`notifications.queue_email`, `queue_password_reset`); a worker (`manage.py db_worker`, database backend)
@@ -20,6 +20,8 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
+
+from pat_portal.kernel.pdf import lay_out
 
 logger = logging.getLogger(__name__)
 
@@ -94,3 +96,18 @@ def send_password_reset(email: str) -> None:
     form.save(domain_override=site.netloc, use_https=site.scheme == "https")
     for message in form.messages:
         deliver(message)
+
+
+@task()
+def lay_out_pdf(html: str, archival: bool = False, key: str = "") -> None:
+    """Lay out a long PDF a person is waiting for (`pdf.render_pdf` during a GET); the file goes to the `pdfs` cache,
+    where their page's next reload finds it."""
+    lay_out(html, archival=archival, key=key or None)
+
+
+@task()
+def freeze_deliverable_pdf(deliverable_id: int, html: str) -> None:
+    """Lay out a validated version's archival PDF (PDF/A) from the HTML written at its validation, and store it."""
+    from pat_portal.kernel.deliverables import store_frozen_pdf  # deliverables → notifications → this module
+
+    store_frozen_pdf(deliverable_id, lay_out(html, archival=True))

@@ -3,6 +3,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from pat_portal.kernel import access, french
+from pat_portal.kernel.deliverable_downloads import versions_seen
 from pat_portal.kernel.models import Deliverable, WorkflowStatus
 
 register = template.Library()
@@ -12,15 +13,11 @@ register = template.Library()
 def deliverable_panel(context, subject):
     """Status, versions and workflow buttons of a deliverable's subject; what the user may do is asked of `access`.
 
-    Two queries, three when the kind of deliverable restricts who downloads its frozen versions.
+    Two queries, three when the kind of deliverable restricts who downloads its frozen versions; the versions' query
+    is shared with the page's main PDF button (`latest_frozen_version`).
     """
     user = context["request"].user
-    versions = list(
-        Deliverable.objects.visible_to(user)
-        .for_subject(subject)
-        .select_related("submitted_by", "reviewed_by", "withdrawn_by")
-        .order_by("-version")
-    )
+    versions = versions_seen(context["request"], subject)
     pending = next((d for d in versions if d.status == Deliverable.Status.SUBMITTED), None)
     returned = next((d for d in versions if d.status == Deliverable.Status.RETURNED), None)
     validated = [d for d in versions if d.status == Deliverable.Status.VALIDATED]
