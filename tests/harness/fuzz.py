@@ -6,6 +6,7 @@ tests/security/test_fuzz_forms.py."""
 import datetime
 import inspect
 import os
+import re
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -83,12 +84,54 @@ TALLY: dict[str, dict] = {}
 
 
 # The URLs whose views handle POST --------------------------------------------------------------------------------
+PROJECT_PACKAGES = ("pat_portal", "communes", "missions", "ateliers")
+READS_POST = re.compile(
+    r"(?<![A-Za-z])(POST|FILES)(?![A-Za-z])"
+)  # request.POST, request.FILES, require_POST, "POST" (not POSTER)
+
+
 def handles_post(view) -> bool:
-    """A class-based view with `post()`, or a function view whose source (decorators included) reads POST."""
+    """A class-based view with `post()`, or a function view that reads POST: in its own source (decorators included)
+    or in the source of a project function it calls, followed through the helpers a thin view hands its request to
+    (`return _upload(request, insee_code, PLAN)`), or a view whose method decorator allows POST."""
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         return hasattr(view_class, "post")
-    return "POST" in inspect.getsource(inspect.unwrap(view))
+    layer = view
+    while layer is not None:  # require_http_methods(["POST"]) keeps its methods in its wrapper's closure
+        if any("POST" in methods for methods in inspect.getclosurevars(layer).nonlocals.values() if _methods(methods)):
+            return True
+        layer = getattr(layer, "__wrapped__", None)
+    return _reads_post(inspect.unwrap(view), seen=set(), depth=3)
+
+
+def _methods(value) -> bool:
+    return isinstance(value, list | tuple | set | frozenset) and all(isinstance(item, str) for item in value)
+
+
+def _project_function(value) -> bool:
+    return inspect.isfunction(value) and value.__module__.split(".")[0] in PROJECT_PACKAGES
+
+
+def _reads_post(function, *, seen: set, depth: int) -> bool:
+    """`function`'s source reads request.POST or request.FILES, or a project function it calls does (up to `depth`
+    calls deep; a name it reads on a project module, such as `services.save_action`, counts as a call)."""
+    if function in seen:
+        return False
+    seen.add(function)
+    if READS_POST.search(inspect.getsource(function)):
+        return True
+    if depth == 0:
+        return False
+    names = inspect.getclosurevars(function)
+    called = [*names.nonlocals.values(), *names.globals.values()]
+    modules = [
+        value for value in called if inspect.ismodule(value) and value.__name__.split(".")[0] in PROJECT_PACKAGES
+    ]
+    called += [getattr(module, name) for module in modules for name in names.unbound if hasattr(module, name)]
+    return any(
+        _reads_post(inspect.unwrap(value), seen=seen, depth=depth - 1) for value in called if _project_function(value)
+    )
 
 
 def portal_post_views() -> set[str]:

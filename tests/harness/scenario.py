@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 
-from pat_portal.kernel.deliverables import submit_deliverable
-from tests.factories import ContactFactory, ProgrammeFactory
+from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
+from pat_portal.pages.models import ProgrammeReportEdition
+from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
@@ -44,6 +45,7 @@ POST_ONLY = (405, 405, 405, 405, "L")
 ELU_REGISTRATION_WRITE = ("ok", "ok", "ok", 404, "L")  # élus manage their own commune's registrations
 SHARE_WRITE = ("ok", 403, "ok", 404, "L")  # the commune's élus and GBM share their plan with the council
 SHARE_REVOKE = (404, 403, 404, 404, "L")  # a forged POST names no link of the plan
+TEAM_PROGRAMME = ("ok", "ok", 403, 403, "L")  # programme-wide team documents (no commune): every élu refused
 PUBLIC_TOKEN = (404, 404, 404, 404, 404)  # a token-addressed public page: an unknown token is not found, for anyone
 PUBLIC_TOKEN_POST = (405, 405, 405, 405, 405)
 
@@ -59,8 +61,13 @@ def scenario(commune, other_commune, consultant):
     plan = ActionPlanFactory(accompaniment=accompaniment)
     action = ActionFactory(plan=plan)
     indicator = IndicatorFactory(action=action)
-    deliverable = submit_deliverable(subject=diagnostic, by=consultant)
+    # The diagnostic is validated (frozen: its PDF, its poster, its re-issue) and the plan submitted; the workflow
+    # URLs act on the submitted attendance sheet of a past workshop (an élu sees no submitted version: 404).
+    gbm = UserFactory(gbm=True)
+    frozen = validate_deliverable(deliverable=submit_deliverable(subject=diagnostic, by=consultant), by=gbm)
     submit_deliverable(subject=plan, by=consultant)
+    # The council's délibération as the approval attaches it (its download only asks who may see the plan).
+    plan.council_decision_file.save("deliberation.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     order_form = OrderFormFactory(programme=programme, commune=commune)
     line = OrderLineFactory(order_form=order_form)
     order_form.signed_scan.save("bon.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
@@ -76,6 +83,11 @@ def scenario(commune, other_commune, consultant):
     workshop = WorkshopFactory(programme=programme)
     registration = RegistrationFactory(workshop=workshop, contact=contact, commune=commune)
     resource = ResourceFactory(workshop=workshop)
+    held = WorkshopFactory(programme=programme, held=True)
+    RegistrationFactory(workshop=held, contact=contact, commune=commune, present=True)
+    deliverable = submit_deliverable(subject=held.attendance_sheet, by=consultant)
+    edition = ProgrammeReportEdition.objects.create(programme=programme, commentary="Bilan", created_by=gbm)
+    edition.pdf.save("bilan.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     today = datetime.date.today()
     return {
         "insee": commune.insee_code,
@@ -86,6 +98,8 @@ def scenario(commune, other_commune, consultant):
         "action": action.pk,
         "indicator": indicator.pk,
         "deliverable": deliverable.pk,
+        "frozen": frozen.pk,
+        "edition": edition.pk,
         "diagnostic": diagnostic.pk,
         "order_form": order_form.pk,
         "time_entry": time_entry.pk,
@@ -107,11 +121,13 @@ MATRIX = {
     "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),
     "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
     "deliverable_return": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
-    "deliverable_reissue": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
-    "deliverable_pdf": (lambda s: {"pk": s["deliverable"]}, (404, 404, 404, 404, "L"), (404, 404, 404, 404, "L")),
+    # A validated version: its commune's élus see it (403 on the re-issue), the other commune's do not.
+    "deliverable_reissue": (lambda s: {"pk": s["frozen"]}, GBM_WRITE, GBM_WRITE),
+    "deliverable_pdf": (lambda s: {"pk": s["frozen"]}, READ, READ),
     "communes:detail": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "commune_status": (lambda s: {"insee_code": s["insee"]}, READ, POST_ONLY),
     "commune_status_pdf": (lambda s: {"insee_code": s["insee"]}, READ, POST_ONLY),
+    "programme_report_edition_pdf": (lambda s: {"pk": s["edition"]}, TEAM_PROGRAMME, TEAM_PROGRAMME),
     "commune_reminder": (lambda s: {"insee_code": s["insee"]}, GBM_WRITE, GBM_WRITE),
     "communes:contact_update": (lambda s: {"pk": s["contact"]}, TEAM_ONLY, TEAM_ONLY),
     "missions:accompaniment_update": (lambda s: {"pk": s["accompaniment"]}, TEAM_READ, TEAM_WRITE),
@@ -120,11 +136,15 @@ MATRIX = {
     "missions:diagnostic": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:diagnostic_update": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
     "missions:diagnostic_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
+    "missions:diagnostic_draft_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
+    "missions:diagnostic_poster_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:diagnostic_history": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_READ),
     "missions:action_plan": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:action_plan_update": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
     "missions:action_plan_calendar": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:action_plan_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
+    "missions:action_plan_draft_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
+    "missions:action_plan_deliberation": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:action_plan_history": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_READ),
     "missions:action_plan_approve": (lambda s: {"insee_code": s["insee"]}, ELU_WRITE, ELU_WRITE),
     "missions:action_create": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
@@ -155,6 +175,7 @@ MATRIX = {
     "missions:support_update": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
     "missions:support_history": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
     "missions:support_pdf": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
+    "missions:support_draft_pdf": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
     "missions:support_start_review": (lambda s: {"pk": s["request"]}, POST_ONLY, TEAM_WRITE),
     "missions:support_decide": (lambda s: {"pk": s["request"]}, GBM_WRITE, GBM_WRITE),
     "missions:support_start_follow_up": (lambda s: {"pk": s["request"]}, POST_ONLY, TEAM_WRITE),
@@ -183,8 +204,10 @@ MATRIX = {
     "ateliers:report": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
     "ateliers:report_update": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:report_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
+    "ateliers:report_draft_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:attendance": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:attendance_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
+    "ateliers:attendance_draft_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:registration_create": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
     "ateliers:registration_detail": (
         lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
