@@ -13,18 +13,30 @@ from urllib.parse import urlsplit
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client
-from django.urls import Resolver404, get_resolver, resolve
+from django.urls import Resolver404, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
+from ateliers.consent import consent_link_token
+from ateliers.models import Registration
+from missions.mission1.models.share_links import PlanShareLink
 from missions.money.models.orders import OrderLine
 from missions.money.models.time import TimeMonthLock
 from missions.support.models import SupportRequest
+from pat_portal.kernel.deliverables import submit_deliverable
 from tests.factories import CommuneFactory, ContactFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
-from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
+from tests.factories_mission1 import (
+    AccompanimentFactory,
+    ActionFactory,
+    ActionLeadFactory,
+    ActionPlanFactory,
+    DiagnosticFactory,
+    IndicatorFactory,
+    MeetingFactory,
+)
 from tests.factories_orders import OrderFormFactory
 from tests.factories_support import SupportRequestFactory
 from tests.harness.scenario import scenario
@@ -145,8 +157,10 @@ def portal_post_views() -> set[str]:
 # The state every form is posted against --------------------------------------------------------------------------
 def build_state(users: dict) -> dict:
     """The permission matrix's scenario (one object of each kind in the élu's commune), plus what the forms need:
-    support requests at every stage, a past workshop, a proposed theme, a locked month, a draft order form, and a
-    second accompanied commune with neither diagnostic nor plan (for the hand-written creation baselines)."""
+    support requests at every stage, a past workshop, a proposed theme, a locked month, a draft order form, a
+    second accompanied commune with neither diagnostic nor plan (for the hand-written creation baselines), a third
+    whose diagnostic and plan are drafts (for their edit forms and imports, with the spreadsheets exported from
+    them), a fourth whose plan its commune approved (shared, with a link to revoke), and a consent link."""
     gbm, consultant, elu = users["gbm"], users["consultant"], users["elu"]
     state = scenario(elu.commune, users["elu_other"].commune, consultant)
     commune = elu.commune
@@ -168,8 +182,17 @@ def build_state(users: dict) -> dict:
             "accepted": {"accepted": True},
         }.items()
     }
+    draft = _draft_copies(programme_id)
+    shared = _approved_plan(programme_id, gbm, consultant)
+    registration = Registration.objects.get(pk=state["registration"])
+    nonce = registration.open_consent_request()
     return {
         **state,
+        **draft,
+        **shared,
+        "consent_token": consent_link_token(registration, nonce),
+        "plan_csv": _download(gbm, "missions:action_plan_export", draft["draft_insee"]),
+        "diagnostic_csv": _download(gbm, "missions:diagnostic_export", draft["draft_insee"]),
         "programme": programme_id,
         "commune": commune.pk,
         "fresh_insee": accompaniment.commune.insee_code,
@@ -189,6 +212,48 @@ def build_state(users: dict) -> dict:
         "gbm_uid": urlsafe_base64_encode(force_bytes(gbm.pk)),
         "gbm_token": default_token_generator.make_token(gbm),
     }
+
+
+def _draft_copies(programme_id) -> dict:
+    """An accompaniment whose diagnostic and plan are drafts, so that their edit forms save (the scenario's are
+    validated or submitted: their edit pages only say so)."""
+    accompaniment = AccompanimentFactory(
+        programme_id=programme_id, commune=CommuneFactory(insee_code="25111", name="Chalezeule", population=1_200)
+    )
+    diagnostic = DiagnosticFactory(accompaniment=accompaniment, with_content=True)
+    lead = ActionLeadFactory(diagnostic=diagnostic)
+    action = ActionFactory(plan=ActionPlanFactory(accompaniment=accompaniment))
+    ActionFactory(plan=action.plan)  # a second one, for the move buttons
+    return {
+        "draft_insee": accompaniment.commune.insee_code,
+        "draft_lead": lead.pk,
+        "draft_action": action.pk,
+        "draft_indicator": IndicatorFactory(action=action).pk,
+    }
+
+
+def _approved_plan(programme_id, gbm, consultant) -> dict:
+    """A plan its commune approved (it may be shared with the council), with one share link to revoke."""
+    accompaniment = AccompanimentFactory(
+        programme_id=programme_id, commune=CommuneFactory(insee_code="25115", name="Chalèze", population=400)
+    )
+    DiagnosticFactory(accompaniment=accompaniment, with_content=True)
+    plan = ActionPlanFactory(accompaniment=accompaniment)
+    ActionFactory(plan=plan)
+    submit_deliverable(subject=plan, by=consultant)
+    plan.refresh_from_db()
+    plan.approve(by=gbm, council_decision_date=datetime.date(2025, 4, 10))
+    PlanShareLink.create_for(plan, by=gbm, expires_on=datetime.date(2025, 6, 30))
+    return {"shared_insee": accompaniment.commune.insee_code}
+
+
+def _download(user, url_name, insee_code) -> bytes:
+    """An export as its user downloads it (the import pages' baseline file: importing it back changes nothing)."""
+    client = Client()
+    client.force_login(user)
+    response = client.get(reverse(url_name, kwargs={"insee_code": insee_code, "fmt": "csv"}))
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
 
 
 def submit_target(subject) -> dict:

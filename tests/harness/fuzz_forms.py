@@ -10,6 +10,8 @@ forms keep their hand-written valid input (below). Each example then overrides u
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
@@ -189,10 +191,13 @@ class Form:
     page: Callable[[dict], str] | None = None  # the page showing the form, when it is not the form's own URL
     baseline: Callable[[dict], dict] | None = None  # hand-written valid input instead of the page's
     fill: Callable[[dict], dict] = lambda s: {}  # what a person types into the page's form before saving
-    files: tuple[str, ...] = ()  # file fields given a small PDF
+    files: tuple[str, ...] = ()  # file fields given a small PDF (or `upload`)
+    upload: Callable[[dict], tuple[str, bytes]] | None = None  # (file name, content) for `files` instead of the PDF
     rollback: bool = True  # False: the first save changes the state for good (see deliverable_validate)
     relogin: bool = False  # the form ends or replaces the session (logout, password change)
     prepare: Callable[[Client, dict], None] | None = None
+    open_page: Callable[[Client, dict], HttpResponse] | None = None  # the page is the answer to a POST (a preview)
+    not_found: bool = False  # a hidden field names an object: one the user may not reach is 404, as in the matrix
 
 
 def _page(name, kwargs=lambda s: {}):
@@ -209,6 +214,34 @@ def _workshop(s):
 
 def _registration(key="registration", workshop="workshop"):
     return lambda s: {"pk": s[workshop], "registration_pk": s[key]}
+
+
+def _draft(s):
+    return {"insee_code": s["draft_insee"]}
+
+
+def _shared(s):
+    return {"insee_code": s["shared_insee"]}
+
+
+def _plan_csv(s):
+    return ("plan-d-actions.csv", s["plan_csv"])
+
+
+def _diagnostic_csv(s):
+    return ("diagnostic.csv", s["diagnostic_csv"])
+
+
+def _preview(url_name, spreadsheet):
+    """The import's preview, where its confirmation form is: the answer to uploading the spreadsheet."""
+
+    def open_page(client, s):
+        name, content = spreadsheet(s)
+        response = client.post(reverse(url_name, kwargs=_draft(s)), {"file": SimpleUploadedFile(name, content)})
+        assert response.status_code == 200 and b"apercu" in response.content, response.status_code
+        return response
+
+    return open_page
 
 
 def _enter_reset_link(client, s):
@@ -250,11 +283,11 @@ FORMS = {
     ),
     "missions:meeting_create": Form("missions:meeting_create", baseline=meeting_create),
     "missions:meeting_update": Form("missions:meeting_update", kwargs=lambda s: {"pk": s["meeting"]}),
-    "missions:diagnostic_update": Form("missions:diagnostic_update", kwargs=lambda s: {"insee_code": s["insee"]}),
+    "missions:diagnostic_update": Form("missions:diagnostic_update", kwargs=_draft),
     "missions:diagnostic_update+nouveau": Form(
         "missions:diagnostic_update", kwargs=lambda s: {"insee_code": s["fresh_insee"]}, baseline=diagnostic_create
     ),
-    "missions:action_plan_update": Form("missions:action_plan_update", kwargs=lambda s: {"insee_code": s["insee"]}),
+    "missions:action_plan_update": Form("missions:action_plan_update", kwargs=_draft),
     "missions:action_plan_approve": Form(
         "missions:action_plan_approve",
         kwargs=lambda s: {"insee_code": s["insee"]},
@@ -266,28 +299,49 @@ FORMS = {
     ),
     "missions:action_from_lead": Form(
         "missions:action_from_lead",
-        kwargs=lambda s: {"insee_code": s["insee"], "lead_pk": s["lead"]},
-        page=_page("missions:action_plan", lambda s: {"insee_code": s["insee"]}),
+        kwargs=lambda s: {"insee_code": s["draft_insee"], "lead_pk": s["draft_lead"]},
+        page=_page("missions:action_plan", _draft),
     ),
-    "missions:action_update": Form("missions:action_update", kwargs=lambda s: {"pk": s["action"]}),
+    "missions:action_update": Form("missions:action_update", kwargs=lambda s: {"pk": s["draft_action"]}),
     "missions:action_move": Form(
         "missions:action_move",
-        kwargs=lambda s: {"pk": s["action"], "direction": "descendre"},
-        page=_page("missions:action_plan", lambda s: {"insee_code": s["insee"]}),
+        kwargs=lambda s: {"pk": s["draft_action"], "direction": "descendre"},
+        page=_page("missions:action_plan", _draft),
     ),
     "missions:action_add_note": Form(
         "missions:action_add_note",
-        kwargs=lambda s: {"pk": s["action"]},
-        page=_page("missions:action_detail", lambda s: {"pk": s["action"]}),
+        kwargs=lambda s: {"pk": s["draft_action"]},
+        page=_page("missions:action_detail", lambda s: {"pk": s["draft_action"]}),
         fill=lambda s: {"text": "La cantine commande désormais au GAEC voisin."},
     ),
     "missions:indicator_create": Form(
         "missions:indicator_create",
-        kwargs=lambda s: {"action_pk": s["action"]},
+        kwargs=lambda s: {"action_pk": s["draft_action"]},
         fill=lambda s: {"name": "Repas servis", "unit": "repas"},
     ),
     "missions:indicator_update": Form(
-        "missions:indicator_update", kwargs=lambda s: {"action_pk": s["action"], "pk": s["indicator"]}
+        "missions:indicator_update", kwargs=lambda s: {"action_pk": s["draft_action"], "pk": s["draft_indicator"]}
+    ),
+    # Spreadsheet imports (upload, then confirm the preview) and share links of the plan
+    "missions:action_plan_import": Form(
+        "missions:action_plan_import", kwargs=_draft, files=("file",), upload=_plan_csv
+    ),
+    "missions:action_plan_import_confirm": Form(
+        "missions:action_plan_import_confirm",
+        kwargs=_draft,
+        open_page=_preview("missions:action_plan_import", _plan_csv),
+    ),
+    "missions:diagnostic_import": Form(
+        "missions:diagnostic_import", kwargs=_draft, files=("file",), upload=_diagnostic_csv
+    ),
+    "missions:diagnostic_import_confirm": Form(
+        "missions:diagnostic_import_confirm",
+        kwargs=_draft,
+        open_page=_preview("missions:diagnostic_import", _diagnostic_csv),
+    ),
+    "missions:share_link_create": Form("missions:share_link_create", kwargs=_shared),
+    "missions:share_link_revoke": Form(
+        "missions:share_link_revoke", kwargs=_shared, page=_page("missions:action_plan", _shared), not_found=True
     ),
     # Time
     "missions:time_create": Form("missions:time_create", baseline=time_entry),
@@ -445,6 +499,19 @@ FORMS = {
         "deliverable_return",
         kwargs=lambda s: {"pk": s["deliverable"]},
         fill=lambda s: {"comment": "Ajoutez les enjeux de la restauration scolaire."},
+    ),
+    "deliverable_reissue": Form(
+        "deliverable_reissue",
+        kwargs=lambda s: {"pk": s["frozen"]},
+        fill=lambda s: {"reason": "Le nom d'une personne a changé."},
+    ),
+    # Pages of the portal: a reminder to a silent commune, the programme's report, a person's consent link
+    "commune_reminder": Form("commune_reminder", kwargs=lambda s: {"insee_code": s["insee"]}),
+    "programme_report": Form(
+        "programme_report", fill=lambda s: {"commentary": "Le programme avance : trois plans approuvés."}
+    ),
+    "ateliers:consent_confirm": Form(
+        "ateliers:consent_confirm", kwargs=lambda s: {"token": s["consent_token"]}, role="anonymous"
     ),
     # Order forms, in the Django admin (GBM officers; superuser here)
     "admin:missions_orderform_add": Form(
