@@ -15,8 +15,8 @@ REPORT_SCRIPT = """
 done = function(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(
-    'WRK-JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "socket_errors": %d, "non_2xx_3xx": %d}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    'WRK-JSON {"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "socket_errors": %d, "non_2xx_3xx": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99),
     errors.connect + errors.read + errors.write + errors.timeout, errors.status))
 end
 """
@@ -30,6 +30,7 @@ class LoadResult:
     duration: float
     p50_ms: float
     p95_ms: float
+    p99_ms: float = 0.0
     statuses: dict = field(default_factory=dict)
 
     @property
@@ -78,4 +79,5 @@ def run_load(host: str, port: int, path: str, *, cookie: str = "", connections: 
         duration=figures["duration_us"] / 1e6,
         p50_ms=figures["p50_us"] / 1000,
         p95_ms=figures["p95_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
     )

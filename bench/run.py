@@ -1,9 +1,13 @@
-"""`make bench`: the portal at 20x scale on SQLite behind gunicorn, measured against the issue 10 targets.
+"""`make bench`: the portal at 20x scale on SQLite behind gunicorn, measured against the issue 10 and 19 targets.
 
 Steps: build (or reuse) the scale-20 database, collectstatic, count SQL queries per key page, start gunicorn
-with production-like settings, load each page with 8 connections for a fixed duration (req/s, p50, p95),
-time the PDFs (median/max of 10 renders, RSS growth over 100 renders), measure peak memory of 50,000-row
-CSV/XLSX exports in child processes. Prints one table and writes bench/results.json.
+with production-like settings, load each page with 8 connections for a fixed duration (req/s, p50, p95, p99),
+time the PDFs (the cold request, the worker's layout, median/max of 10 renders, RSS growth over 100 renders),
+measure peak memory of 50,000-row CSV/XLSX exports in child processes. Prints one table and writes
+bench/results.json.
+
+Issue 19's targets: every key page serves at least half the req/s of `/mon-compte/` (the lightest logged-in page:
+session, user, middleware, layout), with p99 <= 200 ms and at most 12 queries; no cold PDF request over 2 s.
 
 Environment: BENCH_DB (SQLite file, default /tmp/pat_portal_bench.sqlite3), BENCH_PORT (8104),
 BENCH_DURATION (seconds per page, 5), BENCH_CONNECTIONS (8), BENCH_WORKERS (gunicorn workers, 2),
@@ -40,9 +44,10 @@ PARTS = set(os.environ.get("BENCH_PARTS", "pages,pdfs,exports").split(","))
 EXPORT_ROWS = 50_000
 PASSWORD = "Bench-PAT-2026"
 
-TARGET_RATIO = 0.40
-TARGET_P95_MS = 100
+TARGET_ACCOUNT_SHARE = 0.50  # of /mon-compte/'s req/s
+TARGET_P99_MS = 200
 TARGET_QUERIES = 12
+TARGET_PDF_COLD_S = 2.0
 TARGET_PDF_MEDIAN_S = 1.0
 TARGET_PDF_GROWTH = 0.10
 TARGET_EXPORT_MB = 200
@@ -101,36 +106,60 @@ def targets():
         "workshop": workshop.pk,
         "workshop_participants": workshop.n,
         "gbm": User.objects.filter(username__startswith="charge.gbm").order_by("username")[0],
+        "consultant": User.objects.filter(username__startswith="charge.consultant").order_by("username")[0],
+        "elu": User.objects.filter(username__startswith="charge.elu").order_by("username")[0],
     }
+
+
+# The key pages of issue 19, read as GBM unless the name says which role reads it.
+ROLE_OF_PAGE = {"accueil consultant·e /": "consultant", "accueil élu·e /": "elu"}
 
 
 def key_pages(t):
     return {
-        "tableau de bord /": "/",
+        "accueil GBM /": "/",
+        "accueil consultant·e /": "/",
+        "accueil élu·e /": "/",
+        "tableau de bord /tableau-de-bord/": "/tableau-de-bord/",
         "communes /communes/": "/communes/",
         "fiche commune": f"/communes/{t['insee']}/",
-        "réunions /reunions/": "/reunions/",
+        "diagnostic": f"/communes/{t['insee']}/diagnostic/",
         "plan d'actions": f"/communes/{t['insee']}/plan-d-actions/",
+        "réunions /reunions/": "/reunions/",
+        "ateliers /ateliers/": "/ateliers/",
         "atelier": f"/ateliers/{t['workshop']}/",
         "demandes /demandes/": "/demandes/",
+        "bons de commande /bons-de-commande/": "/bons-de-commande/",
         "temps /temps/": "/temps/",
     }
 
 
-def count_queries(user, pages):
+def count_queries(t, pages):
+    """Queries of each page, as a browser reads it: logged in, the navigation's count in its cookie (the home page
+    sets it)."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
-    client = Client(SERVER_NAME=HOST)
-    client.force_login(user)
+    clients = {}
+    for role in ("gbm", "consultant", "elu"):
+        clients[role] = Client(SERVER_NAME=HOST)
+        clients[role].force_login(t[role])
+        clients[role].get("/")
     counts = {}
     for name, path in pages.items():
+        client = clients[ROLE_OF_PAGE.get(name, "gbm")]
         client.get(path)  # warm caches that legitimately persist between requests (content types…)
-        with CaptureQueriesContext(connection) as captured:
+        queries = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        # Not CaptureQueriesContext: each request empties connection.queries_log (reset_queries) under it.
+        with connection.execute_wrapper(count):
             response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
-        counts[name] = len(captured.captured_queries)
+        counts[name] = len(queries)
     return counts
 
 
@@ -161,7 +190,17 @@ def http_login(username):
         cookies.load(header)
     if response.status != 302 or "sessionid" not in cookies:
         raise SystemExit(f"Connexion impossible pour {username} (HTTP {response.status}).")
-    return f"sessionid={cookies['sessionid'].value}; csrftoken={csrf}"
+    cookie = f"sessionid={cookies['sessionid'].value}; csrftoken={csrf}"
+    # A browser lands on its home page, which keeps the navigation's "À faire (n)" in a cookie for 5 minutes
+    # (pages/navigation.py): wrk sends it along as a browser would.
+    conn.request("GET", "/", headers={"Host": f"{HOST}:{PORT}", "Cookie": cookie})
+    response = conn.getresponse()
+    response.read()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
+    if "pat_a_faire" in cookies:
+        cookie += f"; pat_a_faire={cookies['pat_a_faire'].value}"
+    return cookie
 
 
 def start_gunicorn():
@@ -193,16 +232,17 @@ def start_gunicorn():
     raise SystemExit("gunicorn n'a pas démarré.")
 
 
-def measure_pages(pages, cookie):
+def measure_pages(pages, cookies):
     results = {}
     baseline = run_load(HOST, PORT, "/sante/", connections=CONNECTIONS, duration=DURATION)
     results["base /sante/"] = baseline
     # Reference, not a target: the lightest page behind the login (session, user, layout, nothing else) shows
-    # what any logged-in page costs in this stack before its own content.
+    # what any logged-in page costs in this stack before its own content. Key pages are measured against it.
     results["base connectée /mon-compte/"] = run_load(
-        HOST, PORT, "/mon-compte/", cookie=cookie, connections=CONNECTIONS, duration=DURATION
+        HOST, PORT, "/mon-compte/", cookie=cookies["gbm"], connections=CONNECTIONS, duration=DURATION
     )
     for name, path in pages.items():
+        cookie = cookies[ROLE_OF_PAGE.get(name, "gbm")]
         run_load(HOST, PORT, path, cookie=cookie, connections=CONNECTIONS, duration=1)  # warm-up
         results[name] = run_load(HOST, PORT, path, cookie=cookie, connections=CONNECTIONS, duration=DURATION)
     return results
@@ -244,13 +284,26 @@ def measure_pdfs(user, t):
 
     results = {}
     for name, path in pdfs.items():
-        # The first render after the cache is emptied lays the document out (WeasyPrint); the timed renders
-        # then show what users wait for while its content does not change (pat_portal/pdf.py).
+        # The first request after the cache is emptied: a long document is queued for the task worker and the
+        # request answers « Document en préparation » (202); a short one is laid out in the request. Then the
+        # worker lays the queued one out (`db_worker --batch`, timed), and the timed renders show what users wait
+        # for while its content does not change (kernel/pdf.py).
         caches["pdfs"].clear()
         started = time.perf_counter()
         response = client.get(path)
         b"".join(response.streaming_content) if response.streaming else response.content
         cold = time.perf_counter() - started
+        cold_status = response.status_code
+        worker_s = None
+        if cold_status == 202:
+            started = time.perf_counter()
+            subprocess.run(
+                [PYTHON, "manage.py", "db_worker", "--batch", "--no-startup-delay", "-v0"],
+                cwd=BASE_DIR,
+                env={**ENV, "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend"},
+                check=True,
+            )
+            worker_s = time.perf_counter() - started
         timings = []
         for _ in range(PDF_TIMINGS):
             started = time.perf_counter()
@@ -267,6 +320,8 @@ def measure_pdfs(user, t):
         results[name] = {
             "path": path,
             "cold_s": cold,
+            "cold_status": cold_status,
+            "worker_s": worker_s,
             "median_s": statistics.median(timings),
             "max_s": max(timings),
             "rss_before_mb": rss_before,
@@ -325,12 +380,12 @@ def main():
     loads, queries, pdfs, exports = {}, {}, {}, {}
     if "pages" in PARTS:
         print("Requêtes SQL par page…")
-        queries = count_queries(t["gbm"], pages)
+        queries = count_queries(t, pages)
         print(f"gunicorn ({WORKERS} workers) sur {HOST}:{PORT}, {CONNECTIONS} connexions, {DURATION:g} s par page…")
         server = start_gunicorn()
         try:
-            cookie = http_login(t["gbm"].username)
-            loads = measure_pages(pages, cookie)
+            cookies = {role: http_login(t[role].username) for role in ("gbm", "consultant", "elu")}
+            loads = measure_pages(pages, cookies)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -345,28 +400,41 @@ def main():
 
 def report(loads, queries, pdfs, exports, t):
     baseline = loads["base /sante/"].rps if loads else 0
+    account = loads["base connectée /mon-compte/"].rps if loads else 0
     rows, failures = [], []
-    header = f"{'mesure':<58} {'req/s':>7} {'%base':>6} {'p50 ms':>7} {'p95 ms':>7} {'SQL':>4} {'cible':>6}"
+    header = (
+        f"{'mesure':<44} {'req/s':>7} {'%santé':>6} {'part compte':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+        f"{'SQL':>4} {'cible':>6}"
+    )
     for name, load in loads.items():
         ratio = load.rps / baseline if baseline else 0
+        share = load.rps / account if account else 0
         n_queries = queries.get(name)
         ok = name.startswith("base") or (
-            ratio >= TARGET_RATIO and load.p95_ms <= TARGET_P95_MS and (n_queries or 0) <= TARGET_QUERIES
+            share >= TARGET_ACCOUNT_SHARE and load.p99_ms <= TARGET_P99_MS and (n_queries or 0) <= TARGET_QUERIES
         )
         ok = ok and load.errors == 0
         failures += [] if ok else [name]
         rows.append(
-            f"{name:<58} {load.rps:>7.1f} {ratio:>6.0%} {load.p50_ms:>7.1f} {load.p95_ms:>7.1f} "
-            f"{'' if n_queries is None else n_queries:>4} {'ok' if ok else 'RATÉ':>6}"
+            f"{name:<44} {load.rps:>7.1f} {ratio:>6.0%} {share:>11.2f} {load.p50_ms:>7.1f} {load.p95_ms:>7.1f} "
+            f"{load.p99_ms:>7.1f} {'' if n_queries is None else n_queries:>4} {'ok' if ok else 'RATÉ':>6}"
         )
-    pdf_header = f"{'PDF':<58} {'1er rendu':>9} {'médiane':>8} {'max':>7} {'RSS avant→après (MB)':>22} {'cible':>6}"
+    pdf_header = (
+        f"{'PDF':<50} {'1re requête':>13} {'worker':>7} {'médiane':>8} {'max':>7} {'RSS avant→après (MB)':>22} "
+        f"{'cible':>6}"
+    )
     pdf_rows = []
     for name, pdf in pdfs.items():
-        ok = pdf["median_s"] <= TARGET_PDF_MEDIAN_S and pdf["growth"] < TARGET_PDF_GROWTH
+        ok = (
+            pdf["cold_s"] <= TARGET_PDF_COLD_S
+            and pdf["median_s"] <= TARGET_PDF_MEDIAN_S
+            and pdf["growth"] < TARGET_PDF_GROWTH
+        )
         failures += [] if ok else [name]
+        worker = "" if pdf["worker_s"] is None else f"{pdf['worker_s']:.2f}s"
         pdf_rows.append(
-            f"{name + ' ' + str(pdf['pages']) + ' p.':<58} {pdf['cold_s']:>8.2f}s {pdf['median_s']:>7.2f}s "
-            f"{pdf['max_s']:>6.2f}s "
+            f"{name + ' ' + str(pdf['pages']) + ' p.':<50} {pdf['cold_s']:>6.2f}s ({pdf['cold_status']}) {worker:>7} "
+            f"{pdf['median_s']:>7.2f}s {pdf['max_s']:>6.2f}s "
             f"{pdf['rss_before_mb']:>8.0f}→{pdf['rss_after_mb']:.0f} ({pdf['growth']:+.1%}) {'ok' if ok else 'RATÉ':>6}"
         )
     export_rows = []
@@ -395,8 +463,10 @@ def report(loads, queries, pdfs, exports, t):
                 "path": load.path,
                 "rps": load.rps,
                 "ratio_to_baseline": load.rps / baseline if baseline else 0,
+                "share_of_account_page": load.rps / account if account else 0,
                 "p50_ms": load.p50_ms,
                 "p95_ms": load.p95_ms,
+                "p99_ms": load.p99_ms,
                 "requests": load.requests,
                 "errors": load.errors,
                 "queries": queries.get(name),
