@@ -65,11 +65,6 @@ urlpatterns = [
         name="action_plan_deliberation",
     ),
     path(
-        "communes/<str:insee_code>/plan-d-actions/deliberation/",
-        action_plans.action_plan_deliberation,
-        name="action_plan_deliberation",
-    ),
-    path(
         "communes/<str:insee_code>/plan-d-actions/actions/nouvelle/",
         action_plans.action_create,
         name="action_create",

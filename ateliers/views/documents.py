@@ -7,7 +7,12 @@ from ateliers import ical, selectors, services
 from ateliers.forms import ResourceForm
 from ateliers.models import AttendanceSheet, Resource, Workshop, WorkshopReport
 from pat_portal.kernel import access
-from pat_portal.kernel.deliverable_downloads import frozen_file_response, latest_frozen, working_draft_response
+from pat_portal.kernel.deliverable_downloads import (
+    frozen_file_response,
+    latest_frozen,
+    validated_document_response,
+    working_draft_response,
+)
 from pat_portal.kernel.exports import export_response
 from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
@@ -37,11 +42,12 @@ def _attendance_sheet(workshop) -> AttendanceSheet:
 
 
 def report_pdf(request, pk):
-    """The report for the team: its latest validated version (the frozen file), else the working draft. Élus get
-    the validated versions from the workshop's page."""
+    """The report: its latest validated version (the frozen file), else, for the team, the working draft. The élus
+    whose commune took part get the validated version only (404 until there is one); other élus 403."""
     workshop = _visible_workshop(request, pk)
-    access.require(access.is_team(request.user))
     report = _report(workshop)
+    if not access.is_team(request.user):
+        return validated_document_response(request.user, report)
     frozen = latest_frozen(request.user, report)
     if frozen is not None:
         return frozen_file_response(frozen)

@@ -29,7 +29,11 @@ from missions.support.forms import (
 from missions.support.models import StepDocument, SupportPriorityWeights, SupportRequest, SupportStep, TransitionError
 from missions.support.selectors import explain_priority, priority_queue, supported_projects, with_priority
 from pat_portal.kernel import access
-from pat_portal.kernel.deliverable_downloads import document_response, working_draft_response
+from pat_portal.kernel.deliverable_downloads import (
+    document_response,
+    validated_document_response,
+    working_draft_response,
+)
 from pat_portal.kernel.french import au, french_date
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
@@ -226,9 +230,11 @@ def request_history(request, pk):
 
 
 def request_pdf(request, pk):
-    """The follow-up sheet: its latest validated version (the frozen file), else the working draft."""
+    """The follow-up sheet: its latest validated version (the frozen file), else, for the team, the working draft.
+    The commune's élus get the validated version only (404 until there is one)."""
     support_request = _fetch(request, pk)
-    access.require(access.can_follow_support_request(request.user))
+    if not access.can_follow_support_request(request.user):
+        return validated_document_response(request.user, support_request)
     return document_response(request, support_request)
 
 

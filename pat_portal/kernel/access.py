@@ -71,6 +71,14 @@ def can_download_frozen_versions(user, subject) -> bool:
     return audience_allows(user, subject)
 
 
+def can_download_validated_document(user, subject) -> bool:
+    """An élu downloads, from a document's main PDF button, only its validated versions, with the download rule of its
+    kind: the follow-up sheet of their own commune's support request, the report of a workshop their commune took part
+    in (it carries the consented contact list). Never a working draft, which may carry what élus do not see (internal
+    notes, contacts who did not consent)."""
+    return can_download_frozen_versions(user, subject)
+
+
 def require(allowed: bool) -> None:
     """Raise 403 unless the rule allowed the write."""
     if not allowed:

@@ -7,7 +7,7 @@ apart, under its own URL and a name that says so. Every file is named by `filena
 `synthese-diagnostic_amagney_v1_2026-11-27.pdf`, `synthese-diagnostic_amagney_document-de-travail_2026-12-02.pdf`.
 """
 
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 
 from pat_portal.kernel import access
 from pat_portal.kernel.deliverable_registry import render_deliverable
@@ -110,3 +110,13 @@ def document_response(request, subject: DeliverableSubject):
     if frozen is not None:
         return frozen_file_response(frozen)
     return working_draft_response(subject)
+
+
+def validated_document_response(user, subject: DeliverableSubject):
+    """An élu's main PDF button: the latest validated version of `subject` (the frozen file); 403 when the kind's
+    download rule refuses them (`access.can_download_validated_document`), 404 while no version is validated."""
+    access.require(access.can_download_validated_document(user, subject))
+    frozen = latest_frozen(user, subject)
+    if frozen is None:
+        raise Http404("Aucune version validée de ce document pour l'instant : il sera téléchargeable une fois validé.")
+    return frozen_file_response(frozen)

@@ -637,7 +637,6 @@ def elu_home(user, *, since=None, now=None) -> Home:
             Deliverable.objects.visible_to(user)
             .validated()
             .filter(commune=commune)
-            .exclude(sha256="")
             .order_by("kind", "-version")
         ),
     }

@@ -1,13 +1,18 @@
-"""The navigation's "À faire (n)": the number of things waiting for the user, on every page.
+"""The navigation's "À faire (n)": the number of things waiting for the user, shown on every page at no query.
 
-Counted by `home.todo_count` (the same definitions as the home page's lists), at most once per request and only
-when a page shows it. The count is then kept in a signed cookie for a few minutes, so that most pages read it
-without a query: the home page always refreshes it (it has just counted its lists), and any write (a POST) drops it,
-since the write may have changed what waits.
+Counted by `home.todo_count` (the same definitions as the home page's lists). A page never counts it: the home page
+has just counted its lists, and `/a-faire/nombre/` counts it for a page that does not know it yet (a small script
+asks for it after the page is shown, so that no page pays a query for the navigation). The count is then kept a few
+minutes in a signed cookie, which every page reads; any write (a POST) drops it, since it may have changed what
+waits.
 """
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from pat_portal.pages.home import todo_count
 
@@ -17,32 +22,38 @@ MAX_AGE = 5 * 60
 
 
 def remember_todo_count(request, count: int) -> None:
-    """The home page's own count, fresh: the navigation shows it and the cookie keeps it."""
+    """A freshly counted number: the navigation shows it and the cookie keeps it for the next pages."""
     request.todo_count = count
     request.todo_count_fresh = True
 
 
-def todo_count_of(request) -> int:
-    """The user's count: this request's, the cookie's if it is recent and the user's, or counted now."""
+def known_todo_count(request) -> int | None:
+    """This request's count, or the cookie's if it is recent and the user's; None when not known. No query."""
     if hasattr(request, "todo_count"):
         return request.todo_count
     user = request.user
     if not user.is_authenticated:
-        return 0
+        return None
     try:
         owner, count = request.get_signed_cookie(COOKIE, salt=SALT, max_age=MAX_AGE).split(":")
-        if int(owner) == user.pk:
-            request.todo_count = int(count)
-            return request.todo_count
     except (KeyError, ValueError, signing.BadSignature):
-        pass
-    remember_todo_count(request, todo_count(user))
-    return request.todo_count
+        return None
+    return int(count) if owner == str(user.pk) else None
 
 
 def steering(request) -> dict:
-    """Context processor: `todo_count`, computed only if the page shows it."""
-    return {"todo_count": lambda: todo_count_of(request)}
+    """Context processor: `todo_count`, read only if the page shows it (and never counted here)."""
+    return {"todo_count": lambda: known_todo_count(request)}
+
+
+@never_cache
+@require_safe
+@login_required
+def todo_count_view(request):
+    """The user's count, for the navigation of a page that did not know it (and kept in the cookie)."""
+    count = todo_count(request.user)
+    remember_todo_count(request, count)
+    return JsonResponse({"count": count, "label": f"À faire ({count})" if count else "À faire"})
 
 
 class TodoCountCookieMiddleware:

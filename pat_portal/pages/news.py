@@ -33,7 +33,7 @@ FIRST_VISIT_DAYS = 14
 MAX_DAYS = 30
 # Rows read (the database sorts and cuts), then changes to one object by one person are told once.
 ROWS_READ = 120
-SHOWN = 25
+SHOWN = 15
 
 VISIBLE_TO_ELUS = [WorkflowStatus.SUBMITTED, WorkflowStatus.VALIDATED]
 # What an élu reads of a meeting: an edit that changed none of these (only the internal notes, the time spent…)

@@ -178,6 +178,7 @@ def commune_status(commune, user, *, now: datetime.datetime | None = None) -> Co
     if status.show_prices:
         status.budget = _commune_budget(commune, user)
     status.next_dates.sort(key=lambda item: _as_date(item.day))
+    status.milestones.sort(key=lambda milestone: _as_date(milestone[0]))
     return status
 
 

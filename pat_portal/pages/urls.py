@@ -1,10 +1,11 @@
 from django.urls import include, path
 
-from pat_portal.pages import views
+from pat_portal.pages import navigation, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("tableau-de-bord/", views.dashboard_page, name="dashboard"),
+    path("a-faire/nombre/", navigation.todo_count_view, name="todo_count"),
     path("communes/<str:insee_code>/point-d-etape/", views.commune_status_page, name="commune_status"),
     path("communes/<str:insee_code>/point-d-etape/pdf/", views.commune_status_pdf, name="commune_status_pdf"),
     path("communes/<str:insee_code>/relance/", views.commune_reminder, name="commune_reminder"),

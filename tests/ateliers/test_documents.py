@@ -188,7 +188,8 @@ def test_elu_never_sees_a_draft_report_nor_its_live_pdf(client, elu, held_worksh
     client.force_login(elu)
     content = client.get(reverse("ateliers:report", args=[held_workshop.pk])).content.decode()
     assert "Les élus ont échangé" not in content
-    assert client.get(reverse("ateliers:report_pdf", args=[held_workshop.pk])).status_code == 403
+    # Their commune took part: they will get the validated report there (issue 17), never the draft (404 until then).
+    assert client.get(reverse("ateliers:report_pdf", args=[held_workshop.pk])).status_code == 404
     assert client.get(reverse("ateliers:attendance_pdf", args=[held_workshop.pk])).status_code == 403
 
 

@@ -48,6 +48,8 @@ SHARE_REVOKE = (404, 403, 404, 404, "L")  # a forged POST names no link of the p
 TEAM_PROGRAMME = ("ok", "ok", 403, 403, "L")  # programme-wide team documents (no commune): every élu refused
 PUBLIC_TOKEN = (404, 404, 404, 404, 404)  # a token-addressed public page: an unknown token is not found, for anyone
 PUBLIC_TOKEN_POST = (405, 405, 405, 405, 405)
+VALIDATED_ONLY = ("ok", "ok", 404, 404, "L")  # élus get a document's validated version only; none in the scenario
+VALIDATED_REPORT = ("ok", "ok", 404, 403, "L")  # likewise, for élus whose commune took part in the workshop
 
 
 def scenario(commune, other_commune, consultant):
@@ -174,7 +176,8 @@ MATRIX = {
     "missions:support_detail": (lambda s: {"pk": s["request"]}, READ, READ),
     "missions:support_update": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_WRITE),
     "missions:support_history": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
-    "missions:support_pdf": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
+    # élus: the validated sheet only, and the scenario has none yet (issue 17: no longer 403)
+    "missions:support_pdf": (lambda s: {"pk": s["request"]}, VALIDATED_ONLY, VALIDATED_ONLY),
     "missions:support_draft_pdf": (lambda s: {"pk": s["request"]}, TEAM_READ, TEAM_READ),
     "missions:support_start_review": (lambda s: {"pk": s["request"]}, POST_ONLY, TEAM_WRITE),
     "missions:support_decide": (lambda s: {"pk": s["request"]}, GBM_WRITE, GBM_WRITE),
@@ -203,7 +206,8 @@ MATRIX = {
     "ateliers:history": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:report": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
     "ateliers:report_update": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
-    "ateliers:report_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
+    # élus whose commune took part: the validated report only, none yet (404); other élus 403 (issue 17)
+    "ateliers:report_pdf": (lambda s: {"pk": s["workshop"]}, VALIDATED_REPORT, VALIDATED_REPORT),
     "ateliers:report_draft_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:attendance": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:attendance_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),

@@ -119,7 +119,10 @@ def test_preferences_page_switches_kinds_off(client, gbm_officer):
     client.force_login(gbm_officer)
     content = client.get(reverse("account")).content.decode()
     assert "Un livrable est soumis à la validation de GBM" in content
-    client.post(reverse("account"), {"livrable_examine": "on", "demande_nouvelle": "on", "atelier_planifie": "on"})
+    client.post(
+        reverse("account"),
+        {"livrable_examine": "on", "demande_nouvelle": "on", "atelier_planifie": "on", "resume_hebdomadaire": "on"},
+    )
     gbm_officer.refresh_from_db()
     assert gbm_officer.muted_notifications == ["livrable_soumis"]
     assert not gbm_officer.wants_notification("livrable_soumis")
