@@ -40,6 +40,7 @@ from communes.services import anonymise_contact
 from missions.mission1.models.diagnostics import Stake
 from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
 from pat_portal.kernel.models import Deliverable
+from pat_portal.pages.steering_report import issue_programme_report
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import (
@@ -149,11 +150,23 @@ OUTPUTS = [
     Output("ateliers:agenda", roles=LOGGED_IN),
     Output("calendar_feed", kwargs=lambda s: {"token": s["token"]}, roles=ROLES),  # the token is the key
     Output("programme_report_pdf"),
+    Output("programme_report_edition_pdf", kwargs=lambda s: {"pk": s["edition"]}),
+    Output("commune_status_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
+    # The plan and the diagnostic in their import templates (a lead's resource people by name), the blank templates.
+    Output(
+        "missions:action_plan_export", kwargs=lambda s: {"insee_code": s["insee"]}, formats=FORMATS, roles=TEAM_AND_ELU
+    ),
+    Output(
+        "missions:diagnostic_export", kwargs=lambda s: {"insee_code": s["insee"]}, formats=FORMATS, roles=TEAM_AND_ELU
+    ),
+    Output("missions:action_plan_template", formats=FORMATS, roles=LOGGED_IN),
+    Output("missions:diagnostic_template", formats=FORMATS, roles=LOGGED_IN),
     Output("missions:diagnostic_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
     Output("missions:action_plan_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
-    Output("missions:support_pdf", kwargs=lambda s: {"pk": s["request"]}),
+    # Élus get the validated versions of these (issue 17): the team the live ones.
+    Output("missions:support_pdf", kwargs=lambda s: {"pk": s["request"]}, roles=TEAM_AND_ELU),
     Output("missions:order_form_pdf", kwargs=lambda s: {"pk": s["order_form"]}),
-    Output("ateliers:report_pdf", kwargs=lambda s: {"pk": s["workshop"]}, rule=shared_list),
+    Output("ateliers:report_pdf", kwargs=lambda s: {"pk": s["workshop"]}, roles=TEAM_AND_ELU, rule=shared_list),
     Output("ateliers:attendance_pdf", kwargs=lambda s: {"pk": s["workshop"]}, rule=attendance_sheet),
     # The working drafts, offered apart from the validated file the main buttons hand out; the diagnostic's poster.
     Output("missions:diagnostic_draft_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
@@ -178,10 +191,12 @@ EXCLUDED = {
     "missions:order_form_scan": "an uploaded file (the signed order form), served as it was uploaded",
     "missions:support_document": "an uploaded file of a support step, served as it was uploaded",
     "ateliers:resource_download": "an uploaded resource of a workshop, served as it was uploaded",
+    "missions:action_plan_deliberation": "the council's délibération, uploaded with the approval and served as it was",
 }
 # A view sends a file when its source builds one of these.
 FILE_MARKERS = (
     "export_response",
+    "spreadsheet_response",
     "pdf_response",
     "document_response",
     "working_draft_response",
@@ -279,6 +294,7 @@ def build(commune, other_commune, gbm, consultant, elu) -> dict:
             plan.approve(by=elu, council_decision_date=datetime.date(2025, 3, 20))
         frozen[key] = validate_deliverable(deliverable=deliverable, by=gbm).pk
     assert Deliverable.objects.filter(status=Deliverable.Status.VALIDATED).count() == len(frozen)
+    edition = issue_programme_report(programme=programme, by=gbm, commentary="Trois plans approuvés.")
     assert Registration.objects.filter(consent_to_share=True).count() == 1
     assert not Contact.objects.filter(last_name="Effacee").exists()
     return {
@@ -287,6 +303,7 @@ def build(commune, other_commune, gbm, consultant, elu) -> dict:
         "request": request.pk,
         "order_form": order_form.pk,
         "frozen": frozen,
+        "edition": edition.pk,
         "token": gbm.regenerate_calendar_token(),
     }
 
