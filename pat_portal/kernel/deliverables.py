@@ -12,12 +12,10 @@ What differs between kinds (the PDF, the content hashed, who downloads frozen ve
 is registered by each domain at start-up: see `pat_portal.kernel.deliverable_registry`.
 """
 
-import hashlib
 from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -41,7 +39,7 @@ from pat_portal.kernel.models import (
     WorkflowStatus,
 )
 from pat_portal.kernel.notifications import notify
-from pat_portal.kernel.tasks import freeze_deliverable_pdf
+from pat_portal.kernel.tasks import freeze_deliverable_pdf, store_frozen_pdf
 
 __all__ = [
     "LOCKED_MESSAGE",
@@ -149,19 +147,6 @@ def _freeze(deliverable: Deliverable, subject: DeliverableSubject) -> None:
     else:
         store_frozen_pdf(deliverable.pk, render_deliverable(subject, deliverable=deliverable))
     deliverable.refresh_from_db(fields=["sha256", "pdf_size", "pdf"])
-
-
-def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
-    """Store a validated version's archival PDF with its SHA-256 and size, once; nothing for a version withdrawn
-    before its file was ready (its content may name someone who asked to be removed)."""
-    with transaction.atomic():
-        deliverable = Deliverable.objects.select_for_update().get(pk=deliverable_id)
-        if deliverable.status != Deliverable.Status.VALIDATED or deliverable.sha256:
-            return
-        deliverable.sha256 = hashlib.sha256(content).hexdigest()
-        deliverable.pdf_size = len(content)
-        deliverable.pdf.save(f"v{deliverable.version}.pdf", ContentFile(content), save=False)
-        deliverable.save(update_fields=["sha256", "pdf_size", "pdf"])
 
 
 def _refuse_unless_validatable(deliverable: Deliverable, subject: DeliverableSubject) -> None:

@@ -17,18 +17,15 @@ reload gets it even when the HTML has changed meanwhile (a report printing the t
 anything outside a GET (the frozen versions, rendered by their own task) are laid out as before.
 """
 
-import hashlib
-import mimetypes
 from contextlib import contextmanager
 from contextvars import ContextVar
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.core.cache import caches
 from django.template.loader import render_to_string
 
-ARCHIVAL_VARIANT = "pdf/a-3u"
-STATIC_PREFIX = "static:/"
+from pat_portal.kernel.pdf_layout import cache_key, lay_out
+from pat_portal.kernel.tasks import lay_out_pdf
+
 # From this length of HTML, a document is laid out by the task worker during a GET: about 2 KB a page, and
 # WeasyPrint lays out about 10 pages a second (issue 19: 13 pages in 1.3 s, 26 in 2.1 s, 54 in 8 s of CPU).
 LONG_HTML_CHARS = 20_000
@@ -59,21 +56,6 @@ class LayoutQueued(Exception):
     """A long document is being laid out by the task worker; the page « document en préparation » answers."""
 
 
-def _static_url_fetcher(url: str, *args, **kwargs) -> dict:
-    """Serve `static:/…` URLs from the static files; refuse everything else (no network, no local files)."""
-    if url.startswith(STATIC_PREFIX):
-        relative = url[len(STATIC_PREFIX) :].lstrip("/")
-        path = finders.find(relative)
-        if path:
-            data = Path(path).read_bytes()
-            return {"string": data, "mime_type": mimetypes.guess_type(path)[0] or "application/octet-stream"}
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ValueError(f"Ressource refusée dans un PDF : {url}")
-
-
 def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> bytes:
     """Render `template_name` with `context` to PDF bytes; `archival=True` gives PDF/A-3u (frozen versions).
 
@@ -84,7 +66,7 @@ def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> 
     if captured is not None and archival:
         captured.append(html)
         return b""
-    key = _cache_key(html, archival)
+    key = cache_key(html, archival)
     pdf = caches["pdfs"].get(key)
     if pdf is not None:
         return pdf
@@ -94,29 +76,8 @@ def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> 
     return lay_out(html, archival=archival, key=key)
 
 
-def _cache_key(html: str, archival: bool) -> str:
-    options = {"pdf_variant": ARCHIVAL_VARIANT} if archival else {}
-    return "pdf:" + hashlib.sha256(f"{sorted(options.items())}\0{html}".encode()).hexdigest()
-
-
-def lay_out(html: str, *, archival: bool = False, key: str | None = None) -> bytes:
-    """WeasyPrint's layout of `html` (the slow part), kept in the `pdfs` cache."""
-    from weasyprint import HTML
-
-    options = {"pdf_variant": ARCHIVAL_VARIANT} if archival else {}
-    document = HTML(string=html, base_url=STATIC_PREFIX, url_fetcher=_static_url_fetcher)
-    pdf = document.write_pdf(**options)
-    cache = caches["pdfs"]
-    key = key or _cache_key(html, archival)
-    cache.set(key, pdf)
-    cache.delete("pending:" + key)
-    return pdf
-
-
 def _queued_layout(html: str, *, archival: bool, key: str, slot: str) -> bytes:
     """The PDF if the worker has laid out what this person asked for at this URL; else queue it, raise LayoutQueued."""
-    from pat_portal.kernel.tasks import lay_out_pdf  # the task module lays out through this one
-
     cache = caches["pdfs"]
     asked = cache.get(slot)
     if asked is not None and asked != key:

@@ -10,18 +10,22 @@ when the backend can defer, at once otherwise, as the immediate backend of the t
 the failure is logged as an error and the task is recorded as failed.
 """
 
+import hashlib
 import logging
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
-from pat_portal.kernel.pdf import lay_out
+from pat_portal.kernel.models import Deliverable
+from pat_portal.kernel.pdf_layout import lay_out
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +109,20 @@ def lay_out_pdf(html: str, archival: bool = False, key: str = "") -> None:
     lay_out(html, archival=archival, key=key or None)
 
 
+def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
+    """Store a validated version's archival PDF with its SHA-256 and size, once; nothing for a version withdrawn
+    before its file was ready (its content may name someone who asked to be removed)."""
+    with transaction.atomic():
+        deliverable = Deliverable.objects.select_for_update().get(pk=deliverable_id)
+        if deliverable.status != Deliverable.Status.VALIDATED or deliverable.sha256:
+            return
+        deliverable.sha256 = hashlib.sha256(content).hexdigest()
+        deliverable.pdf_size = len(content)
+        deliverable.pdf.save(f"v{deliverable.version}.pdf", ContentFile(content), save=False)
+        deliverable.save(update_fields=["sha256", "pdf_size", "pdf"])
+
+
 @task()
 def freeze_deliverable_pdf(deliverable_id: int, html: str) -> None:
     """Lay out a validated version's archival PDF (PDF/A) from the HTML written at its validation, and store it."""
-    from pat_portal.kernel.deliverables import store_frozen_pdf  # deliverables → notifications → this module
-
     store_frozen_pdf(deliverable_id, lay_out(html, archival=True))
