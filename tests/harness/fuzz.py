@@ -21,25 +21,18 @@ from hypothesis import strategies as st
 
 from ateliers.consent import consent_link_token
 from ateliers.models import Registration
-from missions.mission1.models.share_links import PlanShareLink
 from missions.money.models.orders import OrderLine
 from missions.money.models.time import TimeMonthLock
 from missions.support.models import SupportRequest
-from pat_portal.kernel.deliverables import submit_deliverable
 from tests.factories import CommuneFactory, ContactFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
-    ActionFactory,
-    ActionLeadFactory,
-    ActionPlanFactory,
-    DiagnosticFactory,
-    IndicatorFactory,
     MeetingFactory,
 )
 from tests.factories_orders import OrderFormFactory
 from tests.factories_support import SupportRequestFactory
-from tests.harness.scenario import scenario
+from tests.harness.scenario import approved_plan, draft_copies, scenario
 from tests.harness.urls import walk_views
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
@@ -182,8 +175,8 @@ def build_state(users: dict) -> dict:
             "accepted": {"accepted": True},
         }.items()
     }
-    draft = _draft_copies(programme_id)
-    shared = _approved_plan(programme_id, gbm, consultant)
+    draft = draft_copies(programme_id)
+    shared = approved_plan(programme_id, gbm, consultant)
     registration = Registration.objects.get(pk=state["registration"])
     nonce = registration.open_consent_request()
     return {
@@ -212,39 +205,6 @@ def build_state(users: dict) -> dict:
         "gbm_uid": urlsafe_base64_encode(force_bytes(gbm.pk)),
         "gbm_token": default_token_generator.make_token(gbm),
     }
-
-
-def _draft_copies(programme_id) -> dict:
-    """An accompaniment whose diagnostic and plan are drafts, so that their edit forms save (the scenario's are
-    validated or submitted: their edit pages only say so)."""
-    accompaniment = AccompanimentFactory(
-        programme_id=programme_id, commune=CommuneFactory(insee_code="25111", name="Chalezeule", population=1_200)
-    )
-    diagnostic = DiagnosticFactory(accompaniment=accompaniment, with_content=True)
-    lead = ActionLeadFactory(diagnostic=diagnostic)
-    action = ActionFactory(plan=ActionPlanFactory(accompaniment=accompaniment))
-    ActionFactory(plan=action.plan)  # a second one, for the move buttons
-    return {
-        "draft_insee": accompaniment.commune.insee_code,
-        "draft_lead": lead.pk,
-        "draft_action": action.pk,
-        "draft_indicator": IndicatorFactory(action=action).pk,
-    }
-
-
-def _approved_plan(programme_id, gbm, consultant) -> dict:
-    """A plan its commune approved (it may be shared with the council), with one share link to revoke."""
-    accompaniment = AccompanimentFactory(
-        programme_id=programme_id, commune=CommuneFactory(insee_code="25115", name="Chalèze", population=400)
-    )
-    DiagnosticFactory(accompaniment=accompaniment, with_content=True)
-    plan = ActionPlanFactory(accompaniment=accompaniment)
-    ActionFactory(plan=plan)
-    submit_deliverable(subject=plan, by=consultant)
-    plan.refresh_from_db()
-    plan.approve(by=gbm, council_decision_date=datetime.date(2025, 4, 10))
-    PlanShareLink.create_for(plan, by=gbm, expires_on=datetime.date(2025, 6, 30))
-    return {"shared_insee": accompaniment.commune.insee_code}
 
 
 def _download(user, url_name, insee_code) -> bytes:

@@ -12,9 +12,10 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 
+from missions.mission1.models.share_links import PlanShareLink
 from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
 from pat_portal.pages.models import ProgrammeReportEdition
-from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
+from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
@@ -115,6 +116,42 @@ def scenario(commune, other_commune, consultant):
         "year": today.year,
         "month": today.month,
     }
+
+
+def draft_copies(programme_id) -> dict:
+    """An accompaniment whose diagnostic and plan are drafts, so that their edit forms save (the scenario's are
+    validated or submitted: their edit pages only say so)."""
+    accompaniment = AccompanimentFactory(
+        programme_id=programme_id, commune=CommuneFactory(insee_code="25111", name="Chalezeule", population=1_200)
+    )
+    diagnostic = DiagnosticFactory(accompaniment=accompaniment, with_content=True)
+    lead = ActionLeadFactory(diagnostic=diagnostic)
+    action = ActionFactory(plan=ActionPlanFactory(accompaniment=accompaniment))
+    ActionFactory(plan=action.plan)  # a second one, for the move buttons
+    return {
+        "draft_insee": accompaniment.commune.insee_code,
+        "draft_lead": lead.pk,
+        "draft_action": action.pk,
+        "draft_indicator": IndicatorFactory(action=action).pk,
+        "draft_plan": action.plan_id,
+    }
+
+
+def approved_plan(programme_id, gbm, consultant) -> dict:
+    """A plan its commune approved (it may be shared with the council), with one share link to revoke."""
+    accompaniment = AccompanimentFactory(
+        programme_id=programme_id, commune=CommuneFactory(insee_code="25115", name="Chalèze", population=400)
+    )
+    DiagnosticFactory(accompaniment=accompaniment, with_content=True)
+    plan = ActionPlanFactory(accompaniment=accompaniment)
+    ActionFactory(plan=plan)
+    submit_deliverable(subject=plan, by=consultant)
+    plan.refresh_from_db()
+    plan.approve(by=gbm, council_decision_date=datetime.date(2025, 4, 10))
+    _link, token = PlanShareLink.create_for(
+        plan, by=gbm, expires_on=datetime.date.today() + datetime.timedelta(days=60)
+    )
+    return {"shared_insee": accompaniment.commune.insee_code, "share_token": token, "shared_plan": plan.pk}
 
 
 # name: (kwargs from the scenario, GET profile, POST profile)

@@ -16,12 +16,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver, reverse
 
-from ateliers.models import Workshop
+from ateliers.consent import consent_link_token
+from ateliers.models import Registration, Workshop
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import ActionPlan
 from missions.money.models.orders import OrderForm
-from tests.factories import CommuneFactory, ContactFactory
-from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
+from tests.factories import CommuneFactory, ContactFactory, UserFactory
+from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
     ActionFactory,
@@ -33,7 +34,7 @@ from tests.factories_mission1 import (
 )
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.factories_support import FinancingLineFactory, SupportRequestFactory, SupportStepFactory
-from tests.harness.scenario import MATRIX, scenario
+from tests.harness.scenario import MATRIX, approved_plan, draft_copies, scenario
 from tests.harness.urls import walk_routes
 
 MAX_QUERIES = 12
@@ -61,6 +62,37 @@ def page_urls(data) -> dict[str, str]:
     return urls
 
 
+def unlocked_pages(data, gbm) -> dict[str, str]:
+    """The pages the scenario's objects only redirect from, on objects where they show: a draft plan's edit pages
+    and import (the scenario's plan is submitted, hence locked), a decision on a request under review, a proposed
+    theme's edit, and the two token pages (a shared plan, a person's consent link)."""
+    accompaniment = Accompaniment.objects.get(pk=data["accompaniment"])
+    programme_id = accompaniment.programme_id
+    draft = draft_copies(programme_id)
+    shared = approved_plan(programme_id, gbm, accompaniment.lead_consultant or UserFactory(consultant=True))
+    registration = Registration.objects.get(pk=data["registration"])
+    consent_token = consent_link_token(registration, registration.open_consent_request())
+    data.update(draft, shared_plan=shared["shared_plan"])
+    under_review = SupportRequestFactory(programme_id=programme_id, commune=accompaniment.commune, under_review=True)
+    insee = {"insee_code": draft["draft_insee"]}
+    pages = {
+        "missions:action_plan_update": ("missions:action_plan_update", insee),
+        "missions:action_plan_import": ("missions:action_plan_import", insee),
+        "missions:action_create": ("missions:action_create", insee),
+        "missions:action_update": ("missions:action_update", {"pk": draft["draft_action"]}),
+        "missions:indicator_create": ("missions:indicator_create", {"action_pk": draft["draft_action"]}),
+        "missions:indicator_update": (
+            "missions:indicator_update",
+            {"action_pk": draft["draft_action"], "pk": draft["draft_indicator"]},
+        ),
+        "missions:support_decide": ("missions:support_decide", {"pk": under_review.pk}),
+        "ateliers:theme_update": ("ateliers:theme_update", {"pk": ThemeFactory(proposed=True).pk}),
+        "missions:shared_plan": ("missions:shared_plan", {"token": shared["share_token"]}),
+        "ateliers:consent_confirm": ("ateliers:consent_confirm", {"token": consent_token}),
+    }
+    return {name: reverse(url_name, kwargs=kwargs) for name, (url_name, kwargs) in pages.items()}
+
+
 def grow(data, times: int) -> None:
     """Add `times` rows to every list the scenario's pages show: meetings, actions, registrations, requests…"""
     accompaniment = Accompaniment.objects.get(pk=data["accompaniment"])
@@ -77,6 +109,10 @@ def grow(data, times: int) -> None:
         action = ActionFactory(plan=plan)
         FundingSourceFactory(action=action)
         IndicatorFactory(action=action)
+        for other_plan in (data["draft_plan"], data["shared_plan"]):
+            other_action = ActionFactory(plan_id=other_plan, lead_contact=contact)
+            FundingSourceFactory(action=other_action)
+            IndicatorFactory(action=other_action)
         RegistrationFactory(workshop=workshop, contact=contact, commune=commune)
         new_request = SupportRequestFactory(programme=programme, commune=commune, in_progress=True)
         SupportStepFactory(request=new_request)
@@ -116,7 +152,7 @@ def measure(urls, by_role) -> dict:
 @pytest.mark.django_db
 def test_every_page_runs_a_fixed_small_number_of_queries(commune, other_commune, consultant, users):
     data = scenario(commune, other_commune, consultant)
-    urls = page_urls(data)
+    urls = page_urls(data) | unlocked_pages(data, users["gbm"])
     small = measure(urls, users)
     grow(data, 6)
     large = measure(urls, users)
