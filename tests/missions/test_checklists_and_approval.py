@@ -152,7 +152,6 @@ def test_elu_approves_with_the_deliberation_shown_beside_the_approval(
         assert download in text(client.get(reverse("missions:action_plan", args=[insee])))
         response = client.get(download)
         assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
-        response.close()
     client.force_login(elu_other_commune)
     assert client.get(download).status_code == 404
 
@@ -207,7 +206,6 @@ def test_elu_downloads_the_validated_follow_up_sheet_of_their_own_commune(
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
     client.force_login(elu_other_commune)
     assert client.get(url).status_code == 404
 
@@ -227,7 +225,6 @@ def test_elu_downloads_the_validated_report_of_a_workshop_their_commune_took_par
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")
-    response.close()
     client.force_login(elu_other_commune)  # their commune did not take part: the contact list is not theirs
     assert client.get(url).status_code == 403
 
