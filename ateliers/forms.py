@@ -2,15 +2,25 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from ateliers.models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
+from communes.matching import MAX_LINES, PastedLine, match_people, pasted_lines
 from communes.models import Commune, Contact
+from communes.picker import (
+    ContactPickerChoiceField,
+    ContactPickerField,
+    PersonPickerWidget,
+    contact_label,
+    grouped_choices,
+    picker_contacts,
+)
 from missions.mission1.models.action_plans import Action
 from missions.programme.models import Programme
 from pat_portal.kernel.concurrency import VersionedModelForm
 from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
-from pat_portal.kernel.french import de, french_order
+from pat_portal.kernel.french import de, french_order, french_sorted
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.uploads import UploadField
 
@@ -174,16 +184,6 @@ class CancelForm(forms.Form):
         self.helper = _helper("reason", submit="Annuler l'atelier")
 
 
-class ContactChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, contact):
-        parts = [contact.full_name]
-        if contact.organisation:
-            parts.append(contact.organisation)
-        if contact.commune_id:
-            parts.append(contact.commune.name)
-        return " — ".join(parts)
-
-
 # The documents from which the team records a person's consent; the person's own confirmation comes by its link.
 TEAM_CONSENT_METHOD_CHOICES = [("", "—"), *((m.value, m.label) for m in Registration.RECORDED_BY_TEAM_METHODS)]
 
@@ -205,11 +205,12 @@ class ConsentFieldsMixin:
 class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
     """Register a known person, or a new one (an élu's new contact belongs to their commune)."""
 
-    contact = ContactChoiceField(
+    contact = ContactPickerChoiceField(
         label="Personne déjà connue",
-        queryset=Contact.objects.none(),
         required=False,
         empty_label="— Choisir —",
+        # The form creates a new person itself (below, with the consent asked by e-mail): no dialog here.
+        widget=PersonPickerWidget(create_url=None),
     )
     first_name = forms.CharField(label="Prénom", max_length=100, required=False)
     last_name = forms.CharField(label="Nom", max_length=100, required=False)
@@ -256,7 +257,7 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
             self.fields["ask_consent"].initial = True
         else:
             self.fields["commune"].queryset = Commune.objects.only("id", "name").order_by_name()
-        self.fields["contact"].queryset = contacts
+        self.fields["contact"].offer(commune=user.commune if user.is_elu else None, contacts=contacts)
         self.initial.setdefault("consent_date", timezone.localdate())
         new_person = ["first_name", "last_name", "organisation", "role_title", "category"]
         new_person += ["email", "phone"] if user.is_elu else ["commune", "email", "phone"]
@@ -440,3 +441,143 @@ class ReportForm(VersionedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("text", "lock_version", submit="Enregistrer le compte rendu")
+
+
+class BulkRegistrationForm(forms.Form):
+    """Many people registered at once: chosen with the people picker, ticked in the list, or pasted (names or
+    e-mails, matched against the directory). Pasted lines nobody matches come back with proposals (close names)
+    and may be created as new contacts (no consent recorded: the person gives it later, on the signed sheet or by
+    the e-mailed link). The team may also mark them present once the workshop has started (walk-ins).
+    """
+
+    picked = ContactPickerField(label="Rechercher dans l'annuaire", required=False)
+    people = ContactPickerField(label="Cocher dans la liste", required=False, widget=forms.CheckboxSelectMultiple)
+    pasted = forms.CharField(
+        label="Coller une liste",
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Une personne par ligne : « Marie Dupont », « DUPONT Marie » ou son adresse e-mail, par exemple "
+        "copiées d'un tableur. Chaque ligne est cherchée dans l'annuaire.",
+    )
+    pending = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20000)
+    create = forms.TypedMultipleChoiceField(
+        label="Créer et inscrire", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    new_people_commune = forms.ModelChoiceField(
+        label="Commune des personnes créées",
+        queryset=Commune.objects.none(),
+        required=False,
+        empty_label="— Aucune (structure extérieure) —",
+    )
+    present = forms.BooleanField(
+        label="Marquer ces personnes présentes (l'atelier a eu lieu : personnes venues sans inscription)",
+        required=False,
+    )
+
+    def __init__(self, *args, user, workshop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.workshop = workshop
+        registered = set(workshop.registrations.values_list("contact_id", flat=True))
+        pool = (
+            picker_contacts()
+            .filter(anonymised_at__isnull=True)
+            .only("id", "first_name", "last_name", "organisation", "email", "anonymised_at", "commune__name")
+        )
+        if user.is_elu:
+            pool = pool.filter(commune_id=user.commune_id)
+            del self.fields["new_people_commune"]
+        else:
+            self.fields["new_people_commune"].queryset = Commune.objects.only("id", "name").order_by_name()
+        if not (user.is_team and workshop.has_started):
+            del self.fields["present"]
+        self.pool = list(pool)
+        self.registered = registered
+        available = [contact for contact in self.pool if contact.pk not in registered]
+        # What a POST is checked against: the same people, as a query (no list of ids, however long the directory).
+        contacts = pool.exclude(pk__in=workshop.registrations.values("contact_id"))
+        own_commune = user.commune if user.is_elu else None
+        choices = grouped_choices(available, commune=own_commune)
+        self.fields["picked"].offer(commune=own_commune, contacts=contacts, choices=choices)
+        self.fields["picked"].widget.create_url = reverse("ateliers:registration_new_person", args=[workshop.pk])
+        self.fields["picked"].widget.fallback_url = reverse("ateliers:registration_create", args=[workshop.pk])
+        by_commune = french_sorted(
+            [contact for contact in available if contact.commune_id], key=lambda contact: contact.commune.name
+        ) + [contact for contact in available if not contact.commune_id]
+        self.fields["people"].offer(
+            contacts=contacts, choices=[(contact.pk, contact_label(contact)) for contact in by_commune]
+        )
+        self.commune_of = {contact.pk: contact.commune.name if contact.commune else "" for contact in available}
+        self.lines: list = []
+        self.unknown_now: list[str] = []
+        self.pending_lines: list = []
+        self.already: list = []
+        self.unknown: list[str] = [line for line in (self.data.get("pending") or "").splitlines() if line.strip()]
+        self.fields["create"].choices = [(index, line) for index, line in enumerate(self.unknown)]
+
+    def people_groups(self) -> list[tuple[str, list]]:
+        """The checkbox list in groups, one per commune (people of no commune last), for the template."""
+        groups: dict[str, list] = {}
+        for checkbox in self["people"]:
+            commune = self.commune_of.get(int(checkbox.data["value"]), "")
+            groups.setdefault(commune or "Sans commune (structures extérieures)", []).append(checkbox)
+        return list(groups.items())
+
+    def clean_pasted(self):
+        text = self.cleaned_data["pasted"]
+        if len(pasted_lines(text)) > MAX_LINES:
+            raise forms.ValidationError(f"Collez au plus {MAX_LINES} lignes à la fois.")
+        return text
+
+    def match(self) -> None:
+        """Match the paste: known people are ticked, the others join the pending lines (with proposals)."""
+        self.lines = match_people(self.cleaned_data.get("pasted", ""), self.pool)
+        new_unknown = [line.text for line in self.lines if not line.matched]
+        self.unknown_now = new_unknown
+        self.unknown = list(dict.fromkeys([*self.unknown, *new_unknown]))
+        proposals = {
+            line.text: [contact for contact in line.proposals if contact.pk not in self.registered]
+            for line in match_people("\n".join(self.unknown), self.pool)
+        }
+        self.pending_lines = [(index, text, proposals.get(text, [])) for index, text in enumerate(self.unknown)]
+
+    def already_registered(self) -> list:
+        return [line for line in self.lines if line.matched and line.contact.pk in self.registered]
+
+    def chosen(self) -> list:
+        """Everyone to register: picked, ticked and matched by the paste (not the ones already registered)."""
+        chosen = [*self.cleaned_data.get("picked", []), *self.cleaned_data.get("people", [])]
+        chosen += [line.contact for line in self.lines if line.matched]
+        unique = {contact.pk: contact for contact in chosen if contact.pk not in self.registered}
+        return list(unique.values())
+
+    def people_to_create(self) -> list[Contact]:
+        """Unsaved contacts for the pending lines ticked "Créer et inscrire"."""
+        commune = self.user.commune if self.user.is_elu else self.cleaned_data.get("new_people_commune")
+        created = []
+        for index in self.cleaned_data.get("create", []):
+            line = PastedLine(text=self.unknown[index])
+            first_name, last_name = line.name_guess
+            if last_name:
+                created.append(
+                    Contact(first_name=first_name[:100], last_name=last_name[:100], email=line.email, commune=commune)
+                )
+        return created
+
+    def rebound_after_matching(self) -> "BulkRegistrationForm":
+        """The same form showing the matching's outcome: known people ticked, the paste emptied, the lines nobody
+        matched kept as pending (listed with their proposals)."""
+        data = self.data.copy()
+        ticked = {str(pk) for pk in data.getlist("people")}
+        ticked |= {
+            str(line.contact.pk) for line in self.lines if line.matched and line.contact.pk not in self.registered
+        }
+        data.setlist("people", sorted(ticked))
+        data["pasted"] = ""
+        data["pending"] = "\n".join(self.unknown)
+        form = BulkRegistrationForm(data, user=self.user, workshop=self.workshop)
+        form.is_valid()
+        form.match()
+        form.already = self.already_registered()
+        return form

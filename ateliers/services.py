@@ -1,6 +1,7 @@
 """Writes of the workshops that span several rows or build files: creation, registrations, consent, attendance, PDFs."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -119,6 +120,45 @@ def register_participant(
         consent_recorded_by=by if consent else None,
         registered_by=by,
     )
+
+
+@dataclass
+class BulkRegistration:
+    registered: list[Registration]
+    refused: list[str]  # French, one per person not registered, saying why
+
+
+def register_participants(
+    *,
+    workshop: Workshop,
+    by: User,
+    contacts: Iterable[Contact] = (),
+    new_contacts: Iterable[Contact] = (),
+    present: bool = False,
+) -> BulkRegistration:
+    """Register many people at once (a list ticked or pasted): each one as `register_participant` would, so that the
+    same rules refuse the same people (an élu's other communes, a full or cancelled workshop), each refusal said in
+    French without stopping the others. `new_contacts` (unsaved) are created, without any consent: the person gives
+    it later, on the signed sheet or by the e-mailed link. `present` marks them present (the team, once the workshop
+    has started: people who came without registering).
+    """
+    if present and not (access.can_write_field_work(by) and workshop.has_started):
+        raise PermissionDenied
+    registered, refused = [], []
+    people = [("contact", contact) for contact in contacts] + [("new_contact", contact) for contact in new_contacts]
+    for argument, person in people:
+        try:
+            with transaction.atomic():  # each person on their own: a refusal undoes only them
+                registration = register_participant(workshop=workshop, by=by, **{argument: person})
+                if present:
+                    registration.attendance = Registration.Attendance.PRESENT
+                    registration._history_user = by
+                    save_versioned(registration, registration.lock_version, update_fields=["attendance"])
+        except RegistrationError as error:
+            refused.append(f"{person} : {error}")
+            continue
+        registered.append(registration)
+    return BulkRegistration(registered=registered, refused=refused)
 
 
 @transaction.atomic

@@ -41,6 +41,12 @@ urlpatterns = [
     ),
     path("ateliers/<int:pk>/contacts.<export_format:fmt>", documents.contacts_export, name="contacts_export"),
     path("ateliers/<int:pk>/inscriptions/nouvelle/", registrations.registration_create, name="registration_create"),
+    path("ateliers/<int:pk>/inscriptions/plusieurs/", registrations.registration_bulk, name="registration_bulk"),
+    path(
+        "ateliers/<int:pk>/inscriptions/nouvelle-personne/",
+        registrations.registration_new_person,
+        name="registration_new_person",
+    ),
     path(
         "ateliers/<int:pk>/inscriptions/<int:registration_pk>/",
         registrations.registration_detail,

@@ -1,15 +1,19 @@
 import json
+from urllib.parse import urlsplit
 
+from crispy_forms.layout import Hidden
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 
+from communes import picker
 from communes.filters import ContactFilter
-from communes.forms import ContactForm
+from communes.forms import ContactForm, QuickContactForm
 from communes.gdpr import personal_data_export
 from communes.models import Commune, Contact
 from communes.services import anonymise_contact
@@ -49,11 +53,47 @@ class ContactListView(FilterView):
 def contact_create(request):
     access.require(access.can_manage_contacts(request.user))
     form = ContactForm(request.POST or None)
+    back = _return_page(request)
+    if back:
+        form.helper.layout.append(Hidden("retour_page", back))
     if request.method == "POST" and form.is_valid():
         contact = form.save()
         messages.success(request, f"Le contact « {contact} » a été créé.")
+        if back:
+            messages.info(request, f"Vous pouvez maintenant choisir « {contact} » dans le formulaire.")
+            return redirect(back)
         return redirect("communes:contact_list")
-    return render(request, "communes/contact_form.html", {"form": form, "title": "Nouveau contact"})
+    context = {"form": form, "title": "Nouveau contact", "back": back}
+    return render(request, "communes/contact_form.html", context)
+
+
+def _return_page(request) -> str:
+    """The form page to go back to after creating a person from a people picker without JavaScript.
+
+    The picker's "+ Nouvelle personne" link cannot know the page's own address (a widget renders without the
+    request), so it asks for the way back (`?retour=1`) and the page that sent the browser here (Referer, same
+    site only) is kept in a hidden field for the POST.
+    """
+    if request.method == "POST":
+        candidate = request.POST.get("retour_page", "")
+    elif request.GET.get("retour"):
+        candidate = request.META.get("HTTP_REFERER", "")
+    else:
+        return ""
+    if not url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return ""
+    parts = urlsplit(candidate)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@login_required
+def contact_quick_create(request):
+    """The people picker's "+ Nouvelle personne", for the team: GET the dialog's form, POST creates the contact
+    with its consent as the directory records it and answers with the picker's new option."""
+    access.require(access.can_manage_contacts(request.user))
+    picker_commune = picker.visible_commune_or_404(request.user, request.GET.get("commune"))
+    form = QuickContactForm(request.POST or None, prefix=picker.QUICK_FORM_PREFIX, initial={"commune": picker_commune})
+    return picker.quick_create_response(request, form, picker_commune=picker_commune)
 
 
 @login_required

@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ateliers import consent, selectors, services
-from ateliers.forms import AttendanceForm, ConsentForm, RegistrationForm
+from ateliers.forms import AttendanceForm, BulkRegistrationForm, ConsentForm, RegistrationForm
 from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
+from communes import picker
+from communes.forms import QuickContactForm
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.french import de
@@ -53,6 +55,64 @@ def registration_create(request, pk):
                 return redirect("ateliers:registration_create", workshop.pk)
             return redirect(workshop)
     return render(request, "ateliers/registration_form.html", {"workshop": workshop, "form": form})
+
+
+def registration_bulk(request, pk):
+    """Many people at once: the people picker, the list to tick, a pasted list matched against the directory."""
+    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
+    access.require(access.is_team(request.user) or access.is_elu(request.user))
+    form = BulkRegistrationForm(request.POST or None, user=request.user, workshop=workshop)
+    if request.method == "POST" and form.is_valid():
+        form.match()
+        if "inscrire" in request.POST and not form.unknown_now:
+            result = services.register_participants(
+                workshop=workshop,
+                by=request.user,
+                contacts=form.chosen(),
+                new_contacts=form.people_to_create(),
+                present=form.cleaned_data.get("present", False),
+            )
+            _report_bulk_registration(request, workshop, result, form)
+            return redirect(workshop)
+        form = form.rebound_after_matching()
+    context = {"workshop": workshop, "form": form}
+    return render(request, "ateliers/registration_bulk.html", context)
+
+
+def _report_bulk_registration(request, workshop, result, form) -> None:
+    count = len(result.registered)
+    if count:
+        names = ", ".join(str(registration.contact) for registration in result.registered)
+        people = "personne inscrite" if count == 1 else "personnes inscrites"
+        messages.success(request, f"{count} {people} à l'{workshop} : {names}.")
+    elif not result.refused:
+        messages.info(request, "Personne n'a été choisi : aucune inscription.")
+    for refusal in result.refused:
+        messages.error(request, f"Non inscrit·e — {refusal}")
+    created = set(form.cleaned_data.get("create", []))
+    left = [line for index, line in enumerate(form.unknown) if index not in created]
+    if left:
+        messages.warning(request, f"Lignes laissées de côté (ni trouvées ni créées) : {' ; '.join(left)}.")
+
+
+def registration_new_person(request, pk):
+    """The people picker's "+ Nouvelle personne" on a workshop's registration page: the team creates anyone (with a
+    consent documented as in the directory); an élu only people of their own commune, without recording a consent
+    (the person gives it on the signed sheet or by the e-mailed link). A commune outside the élu's is 404."""
+    workshop = get_object_or_404(Workshop.objects.visible_to(request.user), pk=pk)
+    user = request.user
+    access.require(access.is_team(user) or access.is_elu(user))
+    named = picker.visible_commune_or_404(user, request.GET.get("commune") or request.POST.get("commune"))
+    if user.is_elu:
+        commune = named or user.commune
+        # As register_participant rules: an élu registers people only while the workshop is planned.
+        access.require(workshop.is_planned and access.can_register_for_workshop(user, commune))
+        form = QuickContactForm(
+            request.POST or None, prefix=picker.QUICK_FORM_PREFIX, with_consent=False, with_commune=False
+        )
+        return picker.quick_create_response(request, form, commune=commune, picker_commune=commune)
+    form = QuickContactForm(request.POST or None, prefix=picker.QUICK_FORM_PREFIX, initial={"commune": named})
+    return picker.quick_create_response(request, form, picker_commune=named)
 
 
 def _ask_consent(request, registration):

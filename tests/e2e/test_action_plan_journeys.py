@@ -122,8 +122,13 @@ def test_elu_approves_the_plan_registers_a_person_and_asks_for_support(
         page.click('main a:has-text("Plan d\'actions")')
     assert "Des produits locaux à la cantine" in text_of(page)
     axe_scan(page, base, "elu-plan-to-approve")
+    # The approval cannot be undone: its page says so before the élu confirms.
+    with page.expect_navigation():
+        page.click('main a:has-text("Approuver le plan d\'actions")')
+    assert "Cette approbation ne pourra pas être annulée" in text_of(page)
+    axe_scan(page, base, "elu-plan-approval-confirmation")
     page.fill("#id_council_decision_date", "2026-11-10")
-    submit(page, "Approuver le plan d'actions")
+    submit(page, "Approuver la version 1")
     main = text_of(page)
     assert "Le plan d'actions est approuvé par la commune. GBM va pouvoir le valider." in main
     assert "délibération du conseil municipal du 10 novembre 2026" in main
@@ -199,11 +204,14 @@ def test_elu_approves_the_plan_with_the_keyboard_alone(live_server, browser_page
     assert "Des produits locaux à la cantine" in text_of(page, "section[aria-labelledby=t-actions]")
     axe_scan(page, base, "elu-keyboard-plan")
 
+    tab_to(page, "main a[href$='/approuver/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     tab_to(page, "#id_council_decision_date")
     # Day and month alike: the same keys in a jj/mm/aaaa or an mm/dd/yyyy field (headless Chromium shows date inputs
     # in the American order whatever the locale).
     page.keyboard.type("09092026")
-    tab_to(page, "main form[action$='/approuver/'] button[type=submit]")
+    tab_to(page, "main form button[type=submit]")
     with page.expect_navigation():
         page.keyboard.press("Space")
     assert "Le plan d'actions est approuvé par la commune." in text_of(page)

@@ -50,7 +50,11 @@ def test_meeting_diagnostic_validation_and_elu_scope(live_server, browser_page, 
     # GBM validates it and downloads the frozen PDF.
     login(page, base, field["gbm"])
     page.goto(f"{base}/communes/{commune.insee_code}/diagnostic/")
-    page.click("text=Valider la version 1")
+    with page.expect_navigation():
+        page.click("text=Valider la version 1")
+    assert "Le document sera figé et ne pourra plus être modifié" in text_of(page)
+    axe_scan(page, base, "gbm-validation-confirmation")
+    page.click("text=Valider et figer la version 1")
     page.wait_for_selector("text=Validé")
     diagnostic = Diagnostic.objects.get()
     assert diagnostic.workflow_status == WorkflowStatus.VALIDATED

@@ -271,6 +271,7 @@ FORMS = {
     "account_calendar_token": Form("account_calendar_token", page=_page("account")),
     # Contacts
     "communes:contact_create": Form("communes:contact_create", baseline=contact_create),
+    "communes:contact_quick_create": Form("communes:contact_quick_create"),  # the people picker's dialog
     "communes:contact_update": Form("communes:contact_update", kwargs=lambda s: {"pk": s["contact"]}),
     "communes:contact_anonymise": Form("communes:contact_anonymise", kwargs=lambda s: {"pk": s["contact"]}),
     # Mission 1
@@ -452,6 +453,12 @@ FORMS = {
     "ateliers:registration_create": Form(
         "ateliers:registration_create", kwargs=_workshop, fill=lambda s: {"contact": s["unregistered_contact"]}
     ),
+    "ateliers:registration_bulk": Form(
+        "ateliers:registration_bulk",
+        kwargs=_workshop,
+        fill=lambda s: {"people": s["unregistered_contact"], "pasted": "Marie Inconnue", "inscrire": "1"},
+    ),
+    "ateliers:registration_new_person": Form("ateliers:registration_new_person", kwargs=_workshop, role="elu"),
     "ateliers:registration_consent": Form(
         "ateliers:registration_consent",
         kwargs=_registration(),

@@ -250,6 +250,9 @@ MATRIX = {
     "ateliers:attendance_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:attendance_draft_pdf": (lambda s: {"pk": s["workshop"]}, TEAM_WRITE_OPEN, TEAM_WRITE_OPEN),
     "ateliers:registration_create": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
+    "ateliers:registration_bulk": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
+    # the people picker's "+ Nouvelle personne": élus too, for people of their own commune (their default)
+    "ateliers:registration_new_person": (lambda s: {"pk": s["workshop"]}, OPEN_READ, OPEN_READ),
     "ateliers:registration_detail": (
         lambda s: {"pk": s["workshop"], "registration_pk": s["registration"]},
         ELU_REGISTRATION_WRITE,

@@ -73,6 +73,11 @@ def test_admin_write_is_audited_with_its_user(client):
         "target_workshops_max": 5,
         "target_local_projects_min": 4,
         "target_local_projects_max": 5,
+        "validation_due_days": 15,
+        "minutes_due_days": 7,
+        "silent_commune_days": 60,
+        "reminder_interval_days": 14,
+        "timesheet_weeks_checked": 4,
     }
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:500]

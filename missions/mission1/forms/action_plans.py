@@ -5,7 +5,7 @@ from crispy_forms.layout import Div, Fieldset, Layout, Submit
 from django import forms
 from django.utils import timezone
 
-from communes.models import Contact
+from communes.picker import ContactPickerChoiceField
 from missions.mission1.models.action_plans import (
     Action,
     ActionPlan,
@@ -86,14 +86,14 @@ class ActionForm(SubmissionTokenMixin, VersionedModelForm):
             "progress": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 5}),
             "cost_estimate": forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
         }
+        field_classes = {"lead_contact": ContactPickerChoiceField}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, commune=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_contact"].queryset = (
-            Contact.objects.select_related("commune")
-            .only("id", "first_name", "last_name", "organisation", "commune__name")
-            .order_by_name()
-        )
+        if commune is None and self.instance.plan_id:
+            commune = self.instance.plan.accompaniment.commune
+        # The lead is chosen through the people picker, the plan's commune first.
+        self.fields["lead_contact"].offer(commune=commune)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(

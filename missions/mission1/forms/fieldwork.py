@@ -5,30 +5,17 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from communes.models import Commune, Contact
+from communes.picker import ContactPickerField, PeoplePickerWidget, grouped_choices, picker_contacts
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting
 from missions.programme.models import Programme
 from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
+from pat_portal.kernel.forms import bounded_inline_formset
 from pat_portal.kernel.french import french_order
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 from pat_portal.kernel.text import ControlCharactersStrippedMixin
-
-
-def _contact_choices():
-    return (
-        Contact.objects.select_related("commune")
-        .only("id", "first_name", "last_name", "organisation", "commune__name")
-        .order_by_name()
-    )
-
-
-class ContactChoiceField(IdMultipleChoiceField):
-    def label_from_instance(self, contact):
-        details = ", ".join(part for part in [contact.organisation, str(contact.commune or "")] if part)
-        return f"{contact.full_name} ({details})" if details else contact.full_name
 
 
 class AccompanimentForm(SubmissionTokenMixin, VersionedModelForm):
@@ -76,19 +63,13 @@ class AccompanimentForm(SubmissionTokenMixin, VersionedModelForm):
 class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, VersionedModelForm):
     """A meeting; control characters pasted into its text are dropped (they broke the spreadsheet exports)."""
 
-    present = ContactChoiceField(
+    present = ContactPickerField(
         label="Participant·e·s présent·e·s",
-        queryset=Contact.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text="Ctrl (ou Cmd) + clic pour en choisir plusieurs.",
+        widget=PeoplePickerWidget(attrs={"size": 10}),
+        help_text="Tapez un nom pour chercher ; les personnes de la commune viennent en premier.",
     )
-    excused = ContactChoiceField(
-        label="Excusé·e·s",
-        queryset=Contact.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
-    )
+    excused = ContactPickerField(label="Excusé·e·s", required=False, widget=PeoplePickerWidget(attrs={"size": 6}))
 
     class Meta:
         model = Meeting
@@ -124,8 +105,11 @@ class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, Versione
             french_order("commune__name"), "pk"
         )
         self.fields["commune"].queryset = Commune.objects.only("id", "name").order_by_name()
+        contacts = picker_contacts()
+        commune = self._commune()
+        choices = grouped_choices(contacts, commune=commune)  # read once for both pickers
         for name in ("present", "excused"):
-            self.fields[name].queryset = _contact_choices()
+            self.fields[name].offer(commune=commune, contacts=contacts, choices=choices)
         if self.instance.pk:
             by_attendance = {"present": [], "excuse": []}
             for participation in self.instance.participations.all():
@@ -162,6 +146,22 @@ class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, Versione
             SUBMISSION_TOKEN_FIELD,
             Submit("submit", "Enregistrer la réunion"),
         )
+
+    def _commune(self) -> Commune | None:
+        """The meeting's commune, whose people the pickers list first: the one saved, or the one being chosen."""
+        if self.instance.pk:
+            accompaniment = self.instance.accompaniment
+            return self.instance.commune or (accompaniment.commune if accompaniment else None)
+        data = self.data if self.is_bound else {}
+        commune_id = data.get("commune") or self.initial.get("commune")
+        accompaniment_id = data.get("accompaniment") or self.initial.get("accompaniment")
+        commune_id = getattr(commune_id, "pk", commune_id)
+        accompaniment_id = getattr(accompaniment_id, "pk", accompaniment_id)
+        if str(commune_id or "").isdigit():
+            return Commune.objects.filter(pk=commune_id).first()
+        if str(accompaniment_id or "").isdigit():
+            return Commune.objects.filter(accompaniments__pk=accompaniment_id).first()
+        return None
 
     def clean(self):
         cleaned = super().clean()
@@ -206,11 +206,8 @@ class SharedFindingForm(forms.ModelForm):
 
 
 class ActionLeadForm(forms.ModelForm):
-    resource_people = ContactChoiceField(
-        label="Personnes ressources",
-        queryset=Contact.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 4}),
+    resource_people = ContactPickerField(
+        label="Personnes ressources", required=False, widget=PeoplePickerWidget(attrs={"size": 6})
     )
 
     class Meta:
@@ -218,24 +215,27 @@ class ActionLeadForm(forms.ModelForm):
         fields = ["title", "theme", "potential_leads", "resource_people", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, contact_options=None, **kwargs):
+    def __init__(self, *args, contact_options=None, commune=None, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["resource_people"]
-        field.queryset = _contact_choices()  # what a POST is checked against
-        if contact_options is not None:
-            field.widget.choices = contact_options  # what is shown: read once for all the formset's forms
+        # What a POST is checked against, and what is shown: read once for all the formset's forms.
+        self.fields["resource_people"].offer(commune=commune, choices=contact_options)
 
 
 class ActionLeadBaseFormSet(forms.BaseInlineFormSet):
-    """Lead forms share one reading of the contacts for their select, instead of one query per form."""
+    """Lead forms share one reading of the contacts for their picker, instead of one query per form; the
+    diagnostic's commune comes first."""
+
+    @cached_property
+    def commune(self):
+        accompaniment = getattr(self.instance, "accompaniment", None)
+        return accompaniment.commune if accompaniment is not None else None
 
     @cached_property
     def contact_options(self) -> list:
-        field = ActionLeadForm.base_fields["resource_people"]
-        return [(contact.pk, field.label_from_instance(contact)) for contact in _contact_choices()]
+        return grouped_choices(picker_contacts(), commune=self.commune)
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "contact_options": self.contact_options}
+        return {**super().get_form_kwargs(index), "contact_options": self.contact_options, "commune": self.commune}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -176,7 +176,7 @@ def action_create(request, insee_code):
     if existing_plan is not None and existing_plan.awaits_validation:
         return refuse_locked_edit(request, existing_plan)
     action = Action()
-    form = ActionForm(request.POST or None, instance=action)
+    form = ActionForm(request.POST or None, instance=action, commune=accompaniment.commune)
     funding = FundingSourceFormSet(request.POST or None, instance=action, prefix="financements")
     valid = request.method == "POST" and form.is_valid() & funding.is_valid()
     if valid and services.save_action(
