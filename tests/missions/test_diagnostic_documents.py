@@ -110,7 +110,7 @@ def test_poster_holds_stakes_and_leads_of_a_validated_diagnostic_on_one_page(
     text = " ".join(pages[0])
     assert "Amagney" in text and "Nos enjeux" in text and "Nos pistes d'actions" in text
     assert "mairie d'Amagney" in text
-    assert "autres enjeux dans la synthèse" in text
+    assert "7 autres dans la synthèse" in text  # the stakes and leads left out are counted
 
 
 def test_poster_is_refused_until_a_version_is_validated(client, consultant, diagnostic, commune):

@@ -113,7 +113,7 @@ def render_diagnostic_pdf(diagnostic: Diagnostic, *, deliverable=None) -> bytes:
 
 
 POSTER_STAKES = 4
-POSTER_LEADS = 5
+POSTER_LEADS = 4
 
 
 def render_diagnostic_poster_pdf(diagnostic: Diagnostic, *, deliverable) -> bytes:

@@ -21,6 +21,7 @@ from missions.money.views.time import require_team
 from missions.programme.models import Programme
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.filenames import download_filename
 from pat_portal.kernel.pdf import pdf_response, render_pdf
 from pat_portal.kernel.uploads import attachment_response
 
@@ -72,7 +73,7 @@ def order_form_detail(request, pk):
 def order_form_pdf(request, pk):
     order_form = _fetch(request, pk)
     pdf = render_pdf("missions/pdf/order_form.html", {"order_form": order_form, "lines": order_form.lines.all()})
-    return pdf_response(pdf, f"bon-de-commande-{order_form.number}.pdf")
+    return pdf_response(pdf, download_filename("bon de commande", about=order_form.number, on=order_form.issued_on))
 
 
 @require_safe
