@@ -12,13 +12,14 @@ import json
 
 from django import forms
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
 
 from communes.models import Commune, Contact
 from pat_portal.kernel.forms import IdMultipleChoiceField
 from pat_portal.kernel.french import de
+from pat_portal.kernel.querysets import get_visible_or_404
 
 PLACEHOLDER = "Rechercher une personne (nom, organisme, commune)…"
 QUICK_CREATE_URL = reverse_lazy("communes:contact_quick_create")
@@ -147,7 +148,7 @@ def visible_commune_or_404(user, raw) -> Commune | None:
         return None
     if not str(raw).isdigit():
         raise Http404("Commune inconnue.")
-    return get_object_or_404(Commune.objects.visible_to(user), pk=raw)
+    return get_visible_or_404(Commune, user, pk=raw)
 
 
 def group_label(contact: Contact, commune: Commune | None) -> str:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
@@ -18,13 +18,14 @@ from communes.gdpr import personal_data_export
 from communes.models import Commune, Contact
 from communes.services import anonymise_contact
 from pat_portal.kernel import access, hub
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
 @login_required
 def commune_detail(request, insee_code):
-    commune = get_object_or_404(
-        hub.annotate_commune(Commune.objects.visible_to(request.user), request.user), insee_code=insee_code
+    commune = get_visible_or_404(
+        hub.annotate_commune(Commune.objects, request.user), request.user, insee_code=insee_code
     )
     context = {
         "commune": commune,
@@ -98,7 +99,7 @@ def contact_quick_create(request):
 
 @login_required
 def contact_update(request, pk):
-    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
+    contact = get_visible_or_404(Contact, request.user, pk=pk)
     access.require(access.can_manage_contacts(request.user))
     if contact.anonymised_at:
         # Erasure is final: nobody may write a name or coordinates back onto the anonymised row.
@@ -124,7 +125,7 @@ def contact_update(request, pk):
 @require_safe
 def contact_personal_data(request, pk):
     """Right of access: everything held about one contact, as a JSON download."""
-    contact = get_object_or_404(Contact.objects.visible_to(request.user).select_related("commune"), pk=pk)
+    contact = get_visible_or_404(Contact.objects.select_related("commune"), request.user, pk=pk)
     access.require(access.can_handle_personal_data_requests(request.user))
     body = json.dumps(personal_data_export(contact), cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -135,7 +136,7 @@ def contact_personal_data(request, pk):
 @login_required
 def contact_anonymise(request, pk):
     """Right to erasure: a confirmation page, then the contact is anonymised (their rows stay, counts stay)."""
-    contact = get_object_or_404(Contact.objects.visible_to(request.user), pk=pk)
+    contact = get_visible_or_404(Contact, request.user, pk=pk)
     access.require(access.can_handle_personal_data_requests(request.user))
     if request.method == "POST":
         anonymise_contact(contact=contact, by=request.user)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ateliers import ical, selectors, services
@@ -14,6 +14,7 @@ from pat_portal.kernel.deliverable_downloads import (
     working_draft_response,
 )
 from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
 
@@ -30,7 +31,7 @@ CONTACT_COLUMNS = {
 
 
 def _visible_workshop(request, pk):
-    return get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme", "programme"), pk=pk)
+    return get_visible_or_404(Workshop.objects.select_related("theme", "programme"), request.user, pk=pk)
 
 
 def _report(workshop) -> WorkshopReport:
@@ -107,15 +108,15 @@ def resource_create(request, pk):
 
 
 def resource_download(request, pk, resource_pk):
-    resource = get_object_or_404(Resource.objects.visible_to(request.user), pk=resource_pk, workshop_id=pk)
+    resource = get_visible_or_404(Resource, request.user, pk=resource_pk, workshop_id=pk)
     if resource.is_link:
         return redirect(resource.url)
     return attachment_response(resource.file)
 
 
 def resource_delete(request, pk, resource_pk):
-    resource = get_object_or_404(
-        Resource.objects.visible_to(request.user).select_related("workshop"), pk=resource_pk, workshop_id=pk
+    resource = get_visible_or_404(
+        Resource.objects.select_related("workshop"), request.user, pk=resource_pk, workshop_id=pk
     )
     access.require(access.can_write_field_work(request.user))
     if request.method == "POST":

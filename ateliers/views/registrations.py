@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -13,15 +13,15 @@ from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.french import de
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
 def _visible_registration(request, pk, registration_pk):
-    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
-    registration = get_object_or_404(
-        Registration.objects.visible_to(request.user).select_related(
-            "contact", "commune", "consent_withdrawn_by", "consent_recorded_by"
-        ),
+    workshop = get_visible_or_404(Workshop.objects.select_related("theme"), request.user, pk=pk)
+    registration = get_visible_or_404(
+        Registration.objects.select_related("contact", "commune", "consent_withdrawn_by", "consent_recorded_by"),
+        request.user,
         pk=registration_pk,
         workshop=workshop,
     )
@@ -30,7 +30,7 @@ def _visible_registration(request, pk, registration_pk):
 
 @once_per_submission
 def registration_create(request, pk):
-    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
+    workshop = get_visible_or_404(Workshop.objects.select_related("theme"), request.user, pk=pk)
     access.require(access.is_team(request.user) or access.is_elu(request.user))
     form = RegistrationForm(request.POST or None, user=request.user, workshop=workshop)
     if request.method == "POST" and form.is_valid():
@@ -59,7 +59,7 @@ def registration_create(request, pk):
 
 def registration_bulk(request, pk):
     """Many people at once: the people picker, the list to tick, a pasted list matched against the directory."""
-    workshop = get_object_or_404(Workshop.objects.visible_to(request.user).select_related("theme"), pk=pk)
+    workshop = get_visible_or_404(Workshop.objects.select_related("theme"), request.user, pk=pk)
     access.require(access.is_team(request.user) or access.is_elu(request.user))
     form = BulkRegistrationForm(request.POST or None, user=request.user, workshop=workshop)
     if request.method == "POST" and form.is_valid():
@@ -99,7 +99,7 @@ def registration_new_person(request, pk):
     """The people picker's "+ Nouvelle personne" on a workshop's registration page: the team creates anyone (with a
     consent documented as in the directory); an élu only people of their own commune, without recording a consent
     (the person gives it on the signed sheet or by the e-mailed link). A commune outside the élu's is 404."""
-    workshop = get_object_or_404(Workshop.objects.visible_to(request.user), pk=pk)
+    workshop = get_visible_or_404(Workshop, request.user, pk=pk)
     user = request.user
     access.require(access.is_team(user) or access.is_elu(user))
     named = picker.visible_commune_or_404(user, request.GET.get("commune") or request.POST.get("commune"))
@@ -230,9 +230,7 @@ def registration_cancel(request, pk, registration_pk):
 
 def attendance(request, pk):
     """The whole list on one screen after the workshop: presence (and consent ticked on the signed sheet)."""
-    workshop = get_object_or_404(
-        Workshop.objects.visible_to(request.user).select_related("theme", "attendance_sheet"), pk=pk
-    )
+    workshop = get_visible_or_404(Workshop.objects.select_related("theme", "attendance_sheet"), request.user, pk=pk)
     access.require(access.can_write_field_work(request.user))
     registrations = list(selectors.workshop_registrations(workshop))
     form = AttendanceForm(request.POST or None, registrations=registrations, workshop=workshop)

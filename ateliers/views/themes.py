@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django_filters.views import FilterView
 
 from ateliers import selectors
@@ -8,6 +8,7 @@ from ateliers.forms import ThemeForm, ThemeReviewForm
 from ateliers.models import Theme, ThemeError
 from ateliers.selectors import theme_communes, theme_communes_by_theme
 from pat_portal.kernel import access
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -28,9 +29,7 @@ class ThemeListView(FilterView):
 
 
 def theme_detail(request, pk):
-    theme = get_object_or_404(
-        Theme.objects.visible_to(request.user).select_related("proposed_by", "reviewed_by"), pk=pk
-    )
+    theme = get_visible_or_404(Theme.objects.select_related("proposed_by", "reviewed_by"), request.user, pk=pk)
     communes = list(theme_communes(theme))
     context = {
         "theme": theme,
@@ -56,7 +55,7 @@ def theme_create(request):
 
 
 def theme_update(request, pk):
-    theme = get_object_or_404(Theme.objects.visible_to(request.user), pk=pk)
+    theme = get_visible_or_404(Theme, request.user, pk=pk)
     access.require(access.can_propose_theme(request.user))
     if not theme.is_editable:
         messages.error(request, "Un thème validé ne se modifie plus : les ateliers s'appuient dessus.")
@@ -77,7 +76,7 @@ def theme_update(request, pk):
 
 
 def theme_review(request, pk):
-    theme = get_object_or_404(Theme.objects.visible_to(request.user), pk=pk)
+    theme = get_visible_or_404(Theme, request.user, pk=pk)
     access.require(access.can_review_theme(request.user))
     form = ThemeReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +94,7 @@ def theme_review(request, pk):
 
 
 def theme_history(request, pk):
-    theme = get_object_or_404(Theme.objects.visible_to(request.user), pk=pk)
+    theme = get_visible_or_404(Theme, request.user, pk=pk)
     access.require(access.is_team(request.user))
     entries = selectors.theme_history(theme)
     return render(

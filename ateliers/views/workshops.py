@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
@@ -10,6 +10,7 @@ from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, Worksh
 from pat_portal.kernel import access
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -29,9 +30,7 @@ class WorkshopListView(FilterView):
 
 
 def _visible_workshop(request, pk, *related):
-    return get_object_or_404(
-        Workshop.objects.visible_to(request.user).select_related("theme", "programme", *related), pk=pk
-    )
+    return get_visible_or_404(Workshop.objects.select_related("theme", "programme", *related), request.user, pk=pk)
 
 
 def workshop_detail(request, pk):

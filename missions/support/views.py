@@ -37,6 +37,7 @@ from pat_portal.kernel.deliverable_downloads import (
 from pat_portal.kernel.french import au, french_date
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.ratelimit import ratelimit
 from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
@@ -48,9 +49,7 @@ QUEUE_PAGE_SIZE = 25
 
 
 def _fetch(request, pk) -> SupportRequest:
-    return get_object_or_404(
-        SupportRequest.objects.visible_to(request.user).select_related("commune", "programme"), pk=pk
-    )
+    return get_visible_or_404(SupportRequest.objects.select_related("commune", "programme"), request.user, pk=pk)
 
 
 def _form_page(request, support_request, form, title, *, intro="", enctype=False):

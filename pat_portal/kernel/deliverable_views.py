@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from pat_portal.kernel import access
@@ -22,6 +22,7 @@ from pat_portal.kernel.deliverables import (
 )
 from pat_portal.kernel.models import Deliverable, DeliverableSubject
 from pat_portal.kernel.pdf import LayoutQueued
+from pat_portal.kernel.querysets import get_visible_or_404
 
 
 class ReturnForm(forms.Form):
@@ -62,7 +63,7 @@ def refuse_locked_edit(request, subject: DeliverableSubject):
 @require_POST
 def submit(request, kind, pk):
     model = subject_model_for(kind)
-    subject = get_object_or_404(model.objects.visible_to(request.user), pk=pk)
+    subject = get_visible_or_404(model, request.user, pk=pk)
     access.require(access.can_write_field_work(request.user))
     try:
         deliverable = submit_deliverable(subject=subject, by=request.user)
@@ -77,7 +78,7 @@ def submit(request, kind, pk):
 
 def validate(request, pk):
     """Validation freezes a version for good: GET says so on a confirmation page, POST validates."""
-    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    deliverable = get_visible_or_404(Deliverable, request.user, pk=pk)
     access.require(access.can_validate(request.user))
     if request.method == "POST":
         try:
@@ -92,7 +93,7 @@ def validate(request, pk):
 
 
 def send_back(request, pk):
-    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    deliverable = get_visible_or_404(Deliverable, request.user, pk=pk)
     access.require(access.can_validate(request.user))
     form = ReturnForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -107,7 +108,7 @@ def send_back(request, pk):
 
 
 def frozen_pdf(request, pk):
-    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    deliverable = get_visible_or_404(Deliverable, request.user, pk=pk)
     if deliverable.frozen_file_pending:
         access.require(access.can_download_frozen_versions(request.user, deliverable.subject))
         raise LayoutQueued  # « Document en préparation », until the task worker has stored the file
@@ -130,13 +131,13 @@ def awaiting(request):
 
 
 def subject_page(request, pk):
-    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    deliverable = get_visible_or_404(Deliverable, request.user, pk=pk)
     return redirect(deliverable.subject.deliverable_url())
 
 
 def reissue(request, pk):
     """GBM re-issues a frozen version from the current data; the old one is withdrawn from download."""
-    deliverable = get_object_or_404(Deliverable.objects.visible_to(request.user), pk=pk)
+    deliverable = get_visible_or_404(Deliverable, request.user, pk=pk)
     access.require(access.can_validate(request.user))
     if not access.can_reissue_deliverable(request.user, deliverable):
         messages.error(request, "Seule une version validée et téléchargeable peut être rééditée.")

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Count, IntegerField, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 
 
 class RoleScopedQuerySet(models.QuerySet):
@@ -31,3 +32,14 @@ def count_subquery(queryset):
     """COUNT(*) of an already correlated queryset (filtered on an OuterRef), as an annotation; 0 when empty."""
     counted = queryset.order_by().annotate(group=Value(1)).values("group").annotate(total=Count("pk")).values("total")
     return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+
+
+def get_visible_or_404(source, user, **lookups):
+    """The one way a view fetches a row by its id: among the rows `user` may see (`visible_to`), else 404.
+
+    `source` is a model, a manager or a queryset (with its select_related…); outside the user's scope the row does
+    not exist for them (404), whether it exists or not.
+    """
+    if isinstance(source, type) and issubclass(source, models.Model):
+        source = source._default_manager
+    return get_object_or_404(source.visible_to(user), **lookups)

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -16,6 +16,7 @@ from pat_portal.kernel.french import de
 from pat_portal.kernel.lateness import Thresholds
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import pdf_response, render_pdf
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.pages.dashboard import dashboard
 from pat_portal.pages.feeds import user_calendar
 from pat_portal.pages.filters import TerritoryFilter
@@ -53,7 +54,7 @@ def dashboard_page(request):
 def commune_status_page(request, insee_code):
     """The commune's Point d'étape, for a council meeting or a steering committee (élus: without internal notes
     nor prices)."""
-    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    commune = get_visible_or_404(Commune, request.user, insee_code=insee_code)
     if request.user.is_elu:
         request.user.commune = commune  # the same row: the navigation reads it without a query
     return render(request, "pages/commune_status.html", {"status": commune_status(commune, request.user)})
@@ -62,7 +63,7 @@ def commune_status_page(request, insee_code):
 @require_safe
 def commune_status_pdf(request, insee_code):
     """The Point d'étape as one A4 page."""
-    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    commune = get_visible_or_404(Commune, request.user, insee_code=insee_code)
     status = commune_status(commune, request.user)
     pdf = render_pdf("pages/pdf/commune_status.html", {"status": status})
     return pdf_response(pdf, download_filename("point d'étape", about=commune.name))
@@ -71,7 +72,7 @@ def commune_status_pdf(request, insee_code):
 def commune_reminder(request, insee_code):
     """GBM reminds a silent commune's élus: a message to edit, then sent and recorded in the commune's timeline;
     refused within the programme's reminder interval."""
-    commune = get_object_or_404(Commune.objects.visible_to(request.user), insee_code=insee_code)
+    commune = get_visible_or_404(Commune, request.user, insee_code=insee_code)
     access.require(access.can_send_reminder(request.user))
     programme = Programme.objects.current()
     interval = programme.thresholds.reminder_interval_days if programme else Thresholds().reminder_interval_days
@@ -133,9 +134,7 @@ def programme_report_pdf(request):
 def programme_report_edition_pdf(request, pk):
     """An edition as it was generated (the stored file)."""
     access.require(access.is_team(request.user))
-    edition = get_object_or_404(
-        ProgrammeReportEdition.objects.visible_to(request.user).select_related("programme"), pk=pk
-    )
+    edition = get_visible_or_404(ProgrammeReportEdition.objects.select_related("programme"), request.user, pk=pk)
     filename = download_filename("bilan programme", about=edition.programme.contract_reference, on=edition.created_at)
     return FileResponse(edition.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 

@@ -1,11 +1,12 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from communes.models import Commune
 from missions.mission1.forms.fieldwork import AccompanimentForm
 from missions.mission1.models.accompaniments import Accompaniment
 from pat_portal.kernel import access
 from pat_portal.kernel.french import de
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -22,7 +23,7 @@ def accompaniment_create(request):
 
 
 def accompaniment_update(request, pk):
-    accompaniment = get_object_or_404(Accompaniment.objects.visible_to(request.user), pk=pk)
+    accompaniment = get_visible_or_404(Accompaniment, request.user, pk=pk)
     access.require(access.can_write_field_work(request.user))
     form = AccompanimentForm(request.POST or None, instance=accompaniment, user=request.user)
     if request.method == "POST" and form.is_valid() and form.save_versioned():

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from communes.models import Commune
 from missions.mission1.forms.fieldwork import ActionLeadFormSet, DiagnosticForm, SharedFindingFormSet, StakeFormSet
@@ -18,6 +18,7 @@ from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.filenames import download_filename
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.pdf import pdf_response
+from pat_portal.kernel.querysets import get_visible_or_404
 
 
 def _accompaniment(request, insee_code) -> Accompaniment:
@@ -36,8 +37,9 @@ def _accompaniment(request, insee_code) -> Accompaniment:
 
 def _diagnostic(request, insee_code) -> Diagnostic:
     accompaniment = _accompaniment(request, insee_code)
-    return get_object_or_404(
-        Diagnostic.objects.visible_to(request.user).select_related("accompaniment__commune"),
+    return get_visible_or_404(
+        Diagnostic.objects.select_related("accompaniment__commune"),
+        request.user,
         accompaniment=accompaniment,
     )
 

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django_filters.views import FilterView
 
 from missions.mission1.filters.meetings import MeetingFilter
@@ -11,6 +11,7 @@ from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
 from pat_portal.kernel import access
 from pat_portal.kernel.french import french_order
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
@@ -62,8 +63,8 @@ def meeting_create(request):
 
 
 def meeting_detail(request, pk):
-    meeting = get_object_or_404(
-        Meeting.objects.visible_to(request.user).select_related("commune", "accompaniment", "created_by"), pk=pk
+    meeting = get_visible_or_404(
+        Meeting.objects.select_related("commune", "accompaniment", "created_by"), request.user, pk=pk
     )
     participations = meeting.participations.select_related("contact", "contact__commune").order_by(
         "attendance", french_order("contact__last_name"), french_order("contact__first_name"), "pk"
@@ -78,7 +79,7 @@ def meeting_detail(request, pk):
 
 
 def meeting_update(request, pk):
-    meeting = get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    meeting = get_visible_or_404(Meeting, request.user, pk=pk)
     access.require(access.can_write_field_work(request.user))
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST" and form.is_valid() and save_meeting(form=form, by=request.user):

@@ -11,7 +11,7 @@ import functools
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
@@ -21,6 +21,7 @@ from missions.mission1.services.action_plans import plan_actions, plan_totals
 from missions.mission1.views.action_plans import _plan
 from pat_portal.kernel import access
 from pat_portal.kernel.models import Deliverable, WorkflowError
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.ratelimit import ratelimit
 
 # A council meeting opens the link from one address a few dozen times; a robot trying tokens is stopped far below
@@ -70,7 +71,7 @@ def share_link_revoke(request, insee_code):
     form = ShareLinkRevokeForm(request.POST)
     if not form.is_valid():
         raise Http404("Lien de partage introuvable.")
-    link = get_object_or_404(PlanShareLink.objects.visible_to(request.user), pk=form.cleaned_data["link"], plan=plan)
+    link = get_visible_or_404(PlanShareLink, request.user, pk=form.cleaned_data["link"], plan=plan)
     access.require(access.can_revoke_share_link(request.user, link))
     try:
         link.revoke(by=request.user)

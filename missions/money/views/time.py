@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -42,6 +42,7 @@ from missions.money.services.time import (
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 MONTHS_SHOWN_TO_GBM = 12
@@ -125,7 +126,7 @@ def time_entry_create(request):
 
 def time_entry_update(request, pk):
     require_team(request.user)
-    entry = get_object_or_404(TimeEntry.objects.visible_to(request.user), pk=pk)
+    entry = get_visible_or_404(TimeEntry, request.user, pk=pk)
     access.require(access.can_edit_time_entry(request.user, entry))
     locked_error = None
     try:
@@ -154,7 +155,7 @@ def time_entry_update(request, pk):
 @require_POST
 def time_entry_delete(request, pk):
     require_team(request.user)
-    entry = get_object_or_404(TimeEntry.objects.visible_to(request.user), pk=pk)
+    entry = get_visible_or_404(TimeEntry, request.user, pk=pk)
     access.require(access.can_edit_time_entry(request.user, entry))
     try:
         delete_time_entry(entry=entry, by=request.user)
