@@ -83,7 +83,13 @@ def test_consultant_builds_the_action_plan_from_the_diagnostic_leads(live_server
     assert "Retenue" in actions.nth(0).inner_text() and "Proposée" in actions.nth(1).inner_text()
     assert "1 500,00 €" in text_of(page, "section[aria-labelledby=t-totaux]")  # left to fund: 3,500 - 2,000
 
-    # The consultant submits the plan: the commune may now approve it.
+    # The checklist stops the submission while the plan has no presentation and the second action no calendar
+    # (issue 17); the consultant completes them, then submits: the commune may now approve it.
+    submit(page, "Soumettre à la validation de GBM")
+    assert "La soumission est refusée : Rédigez la présentation du plan" in text_of(page)
+    ActionPlan.objects.update(summary="Manger local à l'école et au village.")
+    Action.objects.filter(start_month__isnull=True).update(start_month=datetime.date(2027, 1, 1))
+    page.reload()
     submit(page, "Soumettre à la validation de GBM")
     assert "Soumis à validation" in text_of(page)
     assert "En attente de l'approbation de la commune" in text_of(page)
