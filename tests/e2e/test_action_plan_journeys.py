@@ -110,9 +110,12 @@ def test_elu_approves_the_plan_registers_a_person_and_asks_for_support(
     commune, insee = field["commune"], field["commune"].insee_code
     workshop = WorkshopFactory(programme=field["programme"], title="La cantine en circuit court")
 
-    # The élu lands on their commune's page; another commune does not exist for them.
+    # The élu lands on their home page, what awaits them first; another commune does not exist for them.
     login(page, base, field["elu"])
-    assert page.url == f"{base}/communes/{insee}/"
+    assert page.url == f"{base}/"
+    assert page.inner_text("h1") == "Amagney : ce qui vous attend"
+    axe_scan(page, base, "elu-home-first")
+    page.goto(f"{base}/communes/{insee}/")
     assert page.inner_text("h1") == "Amagney"
     assert page.locator("nav[aria-label='Navigation principale'] >> text=Communes").count() == 0
     axe_scan(page, base, "elu-hub")
@@ -202,7 +205,7 @@ def test_elu_approves_the_plan_with_the_keyboard_alone(live_server, browser_page
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert page.url == f"{base}/communes/{insee}/"
+    assert page.url == f"{base}/"
 
     tab_to(page, f"main a[href='/communes/{insee}/plan-d-actions/']")
     with page.expect_navigation():
