@@ -495,6 +495,7 @@ class BulkRegistrationForm(forms.Form):
         self.pool = list(pool)
         self.registered = registered
         available = [contact for contact in self.pool if contact.pk not in registered]
+        self.available_count = len(available)
         # What a POST is checked against: the same people, as a query (no list of ids, however long the directory).
         contacts = pool.exclude(pk__in=workshop.registrations.values("contact_id"))
         own_commune = user.commune if user.is_elu else None

@@ -175,4 +175,19 @@
   }
 
   document.querySelectorAll("select[data-people-picker]").forEach(enhance);
+
+  // Rows added without saving (static/js/formsets.js, e.g. a diagnostic's new lead) get their picker too.
+  new MutationObserver(function (mutations) {
+    mutations.forEach(function (mutation) {
+      mutation.addedNodes.forEach(function (node) {
+        if (node.nodeType !== Node.ELEMENT_NODE) return;
+        var selects = node.matches("select[data-people-picker]")
+          ? [node]
+          : Array.prototype.slice.call(node.querySelectorAll("select[data-people-picker]"));
+        selects.forEach(function (select) {
+          if (!select.tomselect) enhance(select);
+        });
+      });
+    });
+  }).observe(document.querySelector("main") || document.body, { childList: true, subtree: true });
 })();

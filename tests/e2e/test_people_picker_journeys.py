@@ -223,3 +223,20 @@ def test_many_registrations_at_once_with_a_pasted_list(live_server, browser_page
     names = set(Registration.objects.filter(workshop=workshop).values_list("contact__last_name", flat=True))
     assert names == {"Vidal", "Dupont", "Roussel", "Benali", "Nouvelle"}
     assert page.console_errors == []
+
+
+def test_a_lead_added_without_saving_gets_its_picker(live_server, browser_page, field, directory):
+    page, base = browser_page, live_server.url
+    login(page, base, field["consultant"])
+    page.goto(f"{base}/communes/{directory.insee_code}/diagnostic/modifier/")
+    leads = page.locator("fieldset.formset[data-prefix=pistes]")
+    rows = leads.locator(".formset-form").count()
+    leads.locator("button.formset-add").click()
+    new_picker = f"#id_pistes-{rows}-resource_people-ts-control"
+    page.wait_for_selector(new_picker)
+    page.locator(new_picker).click()
+    page.keyboard.type("Garn")
+    page.wait_for_selector(f"#id_pistes-{rows}-resource_people-ts-dropdown .option:has-text('Garnier')")
+    page.keyboard.press("Enter")
+    assert page.locator(f"#id_pistes-{rows}-resource_people").input_value() != ""
+    assert page.console_errors == []
