@@ -3,10 +3,11 @@ URL resolver, the state every form is posted against, and the helpers that post 
 Which forms are posted, and with which baseline, is tests/harness/fuzz_forms.py; the tests are
 tests/security/test_fuzz_forms.py."""
 
+import ast
 import datetime
 import inspect
 import os
-import re
+import textwrap
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -90,41 +91,45 @@ TALLY: dict[str, dict] = {}
 
 # The URLs whose views handle POST --------------------------------------------------------------------------------
 PROJECT_PACKAGES = ("pat_portal", "communes", "missions", "ateliers")
-READS_POST = re.compile(
-    r"(?<![A-Za-z])(POST|FILES)(?![A-Za-z])"
-)  # request.POST, request.FILES, require_POST, "POST" (not POSTER)
 
 
 def handles_post(view) -> bool:
-    """A class-based view with `post()`, or a function view that reads POST: in its own source (decorators included)
-    or in the source of a project function it calls, followed through the helpers a thin view hands its request to
+    """A class-based view with `post()`, or a function view that reads POST: in its own code (decorators included)
+    or in the code of a project function it calls, followed through the helpers a thin view hands its request to
     (`return _upload(request, insee_code, PLAN)`), or a view whose method decorator allows POST."""
     view_class = getattr(view, "view_class", None)
     if view_class is not None:
         return hasattr(view_class, "post")
     layer = view
-    while layer is not None:  # require_http_methods(["POST"]) keeps its methods in its wrapper's closure
-        if any("POST" in methods for methods in inspect.getclosurevars(layer).nonlocals.values() if _methods(methods)):
+    while layer is not None:  # require_http_methods(["POST"]) keeps its list in its wrapper's closure
+        if "POST" in (inspect.getclosurevars(layer).nonlocals.get("request_method_list") or ()):
             return True
         layer = getattr(layer, "__wrapped__", None)
     return _reads_post(inspect.unwrap(view), seen=set(), depth=3)
-
-
-def _methods(value) -> bool:
-    return isinstance(value, list | tuple | set | frozenset) and all(isinstance(item, str) for item in value)
 
 
 def _project_function(value) -> bool:
     return inspect.isfunction(value) and value.__module__.split(".")[0] in PROJECT_PACKAGES
 
 
+def _code_reads_post(function) -> bool:
+    """request.POST, request.FILES, `== "POST"` or @require_POST in the function's code (not in its docstring or
+    comments, which may say "a POST drops it")."""
+    return any(
+        (isinstance(node, ast.Attribute) and node.attr in {"POST", "FILES"})
+        or (isinstance(node, ast.Constant) and node.value == "POST")
+        or (isinstance(node, ast.Name) and node.id == "require_POST")
+        for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(function))))
+    )
+
+
 def _reads_post(function, *, seen: set, depth: int) -> bool:
-    """`function`'s source reads request.POST or request.FILES, or a project function it calls does (up to `depth`
-    calls deep; a name it reads on a project module, such as `services.save_action`, counts as a call)."""
+    """`function`'s code reads POST, or a project function it calls does (up to `depth` calls deep; a name it reads
+    on a project module, such as `services.save_action`, counts as a call)."""
     if function in seen:
         return False
     seen.add(function)
-    if READS_POST.search(inspect.getsource(function)):
+    if _code_reads_post(function):
         return True
     if depth == 0:
         return False

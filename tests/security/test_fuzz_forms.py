@@ -69,7 +69,8 @@ def test_every_post_view_is_fuzzed():
 
 def test_post_views_are_found_through_the_helpers_they_call():
     """The import page hands its request to a helper that reads POST and FILES (missed while only the view's own
-    source was read); a method decorator's list counts; the poster's helpers read no form ("POSTER" is not POST)."""
+    source was read); a method decorator's list counts; the poster's helpers read no form (a docstring saying POST,
+    or "POSTER", is no reading)."""
 
     def view(name):
         return resolve(reverse(name, kwargs={"insee_code": "25014"})).func
@@ -78,6 +79,8 @@ def test_post_views_are_found_through_the_helpers_they_call():
     assert handles_post(view("missions:share_link_revoke"))
     assert not handles_post(view("missions:diagnostic_poster_pdf"))
     assert not handles_post(view("missions:action_plan_deliberation"))
+    # rate-limited GET: only Django's method decorator's list counts, not another decorator's `methods`
+    assert not handles_post(resolve(reverse("missions:shared_plan", args=["x"])).func)
 
 
 @pytest.fixture(scope="module", autouse=True)
