@@ -237,3 +237,18 @@ def test_team_creates_people_of_any_commune_with_consent_from_a_workshop(client,
     client.post(reverse("ateliers:registration_new_person", args=[workshop.pk]), data)
     contact = Contact.objects.get(last_name="Durand")
     assert contact.commune == other_commune and contact.consent_to_share
+
+
+def test_accompaniment_elected_referent_is_picked_among_elus_the_communes_first(client, gbm_officer, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    own = ContactFactory(commune=commune, category=Contact.Category.ELU)
+    ContactFactory(commune=CommuneFactory(), category=Contact.Category.ELU)
+    not_an_elu = ContactFactory(commune=commune, category=Contact.Category.HABITANT)
+    client.force_login(gbm_officer)
+    page = client.get(reverse("missions:accompaniment_update", args=[accompaniment.pk])).content.decode()
+    tag = select_tag(page, "elected_referent")
+    assert "data-people-picker" in tag and "data-create-url" not in tag
+    groups = optgroups(page, "elected_referent")
+    assert groups[0][0] == "Personnes d&#x27;Amagney" and f'value="{own.pk}"' in groups[0][1]
+    select = re.search(r'<select name="elected_referent".*?</select>', page, flags=re.S).group(0)
+    assert f'value="{not_an_elu.pk}"' not in select

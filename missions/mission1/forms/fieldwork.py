@@ -5,7 +5,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from communes.models import Commune, Contact
-from communes.picker import ContactPickerField, PeoplePickerWidget, grouped_choices, picker_contacts
+from communes.picker import (
+    ContactPickerChoiceField,
+    ContactPickerField,
+    PeoplePickerWidget,
+    PersonPickerWidget,
+    grouped_choices,
+    picker_contacts,
+)
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting
@@ -38,12 +45,17 @@ class AccompanimentForm(SubmissionTokenMixin, VersionedModelForm):
             "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "closed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "notes": forms.Textarea(attrs={"rows": 3}),
+            # A searchable picker (the commune's élus first), without "+ Nouvelle personne": the referent is an élu,
+            # a person the directory already knows, and the dialog would let any category through.
+            "elected_referent": PersonPickerWidget(create_url=None, fallback_url=None),
         }
+        field_classes = {"elected_referent": ContactPickerChoiceField}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        elus = Contact.objects.filter(category=Contact.Category.ELU)
-        self.fields["elected_referent"].queryset = elus.order_by_name()
+        elus = picker_contacts().filter(category=Contact.Category.ELU)
+        commune = self.instance.commune if self.instance.pk else None
+        self.fields["elected_referent"].offer(commune=commune, contacts=elus)
         self.fields["lead_consultant"].queryset = User.objects.consultants()
         self.fields["gbm_referent"].queryset = User.objects.gbm_officers()
         if not self.instance.pk:
