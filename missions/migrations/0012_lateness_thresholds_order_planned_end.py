@@ -5,70 +5,129 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('missions', '0009_time_entry_line_days_index'),
+        ("missions", "0009_time_entry_line_days_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalorderform',
-            name='planned_end',
-            field=models.DateField(blank=True, help_text='Facultatif : au-delà, un bon ni exécuté, ni facturé, ni payé est signalé en retard.', null=True, verbose_name="fin d'exécution prévue"),
+            model_name="historicalorderform",
+            name="planned_end",
+            field=models.DateField(
+                blank=True,
+                help_text="Facultatif : au-delà, un bon ni exécuté, ni facturé, ni payé est signalé en retard.",
+                null=True,
+                verbose_name="fin d'exécution prévue",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprogramme',
-            name='minutes_due_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text='Une réunion sans compte rendu après ce délai est signalée au prestataire.', validators=[django.core.validators.MinValueValidator(1)], verbose_name="délai de rédaction d'un compte rendu de réunion (jours)"),
+            model_name="historicalprogramme",
+            name="minutes_due_days",
+            field=models.PositiveSmallIntegerField(
+                default=7,
+                help_text="Une réunion sans compte rendu après ce délai est signalée au prestataire.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="délai de rédaction d'un compte rendu de réunion (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprogramme',
-            name='reminder_interval_days',
-            field=models.PositiveSmallIntegerField(default=14, help_text="Une commune n'est pas relancée deux fois dans ce délai.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='intervalle minimal entre deux relances (jours)'),
+            model_name="historicalprogramme",
+            name="reminder_interval_days",
+            field=models.PositiveSmallIntegerField(
+                default=14,
+                help_text="Une commune n'est pas relancée deux fois dans ce délai.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="intervalle minimal entre deux relances (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprogramme',
-            name='silent_commune_days',
-            field=models.PositiveSmallIntegerField(default=60, help_text='Sans réunion, modification ni connexion de son élu·e pendant ce délai, une commune est signalée.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='commune silencieuse après (jours)'),
+            model_name="historicalprogramme",
+            name="silent_commune_days",
+            field=models.PositiveSmallIntegerField(
+                default=60,
+                help_text="Sans réunion, modification ni connexion de son élu·e pendant ce délai, une commune est signalée.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="commune silencieuse après (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprogramme',
-            name='timesheet_weeks_checked',
-            field=models.PositiveSmallIntegerField(default=4, help_text="Nombre de semaines passées où l'on signale au prestataire une semaine sans temps saisi.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)], verbose_name='semaines de temps vérifiées'),
+            model_name="historicalprogramme",
+            name="timesheet_weeks_checked",
+            field=models.PositiveSmallIntegerField(
+                default=4,
+                help_text="Nombre de semaines passées où l'on signale au prestataire une semaine sans temps saisi.",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)],
+                verbose_name="semaines de temps vérifiées",
+            ),
         ),
         migrations.AddField(
-            model_name='historicalprogramme',
-            name='validation_due_days',
-            field=models.PositiveSmallIntegerField(default=15, help_text='Un livrable soumis attend la validation de GBM ; au-delà de ce délai, il est en retard.', validators=[django.core.validators.MinValueValidator(1)], verbose_name="délai de validation d'un livrable (jours)"),
+            model_name="historicalprogramme",
+            name="validation_due_days",
+            field=models.PositiveSmallIntegerField(
+                default=15,
+                help_text="Un livrable soumis attend la validation de GBM ; au-delà de ce délai, il est en retard.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="délai de validation d'un livrable (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='orderform',
-            name='planned_end',
-            field=models.DateField(blank=True, help_text='Facultatif : au-delà, un bon ni exécuté, ni facturé, ni payé est signalé en retard.', null=True, verbose_name="fin d'exécution prévue"),
+            model_name="orderform",
+            name="planned_end",
+            field=models.DateField(
+                blank=True,
+                help_text="Facultatif : au-delà, un bon ni exécuté, ni facturé, ni payé est signalé en retard.",
+                null=True,
+                verbose_name="fin d'exécution prévue",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='minutes_due_days',
-            field=models.PositiveSmallIntegerField(default=7, help_text='Une réunion sans compte rendu après ce délai est signalée au prestataire.', validators=[django.core.validators.MinValueValidator(1)], verbose_name="délai de rédaction d'un compte rendu de réunion (jours)"),
+            model_name="programme",
+            name="minutes_due_days",
+            field=models.PositiveSmallIntegerField(
+                default=7,
+                help_text="Une réunion sans compte rendu après ce délai est signalée au prestataire.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="délai de rédaction d'un compte rendu de réunion (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='reminder_interval_days',
-            field=models.PositiveSmallIntegerField(default=14, help_text="Une commune n'est pas relancée deux fois dans ce délai.", validators=[django.core.validators.MinValueValidator(1)], verbose_name='intervalle minimal entre deux relances (jours)'),
+            model_name="programme",
+            name="reminder_interval_days",
+            field=models.PositiveSmallIntegerField(
+                default=14,
+                help_text="Une commune n'est pas relancée deux fois dans ce délai.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="intervalle minimal entre deux relances (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='silent_commune_days',
-            field=models.PositiveSmallIntegerField(default=60, help_text='Sans réunion, modification ni connexion de son élu·e pendant ce délai, une commune est signalée.', validators=[django.core.validators.MinValueValidator(1)], verbose_name='commune silencieuse après (jours)'),
+            model_name="programme",
+            name="silent_commune_days",
+            field=models.PositiveSmallIntegerField(
+                default=60,
+                help_text="Sans réunion, modification ni connexion de son élu·e pendant ce délai, une commune est signalée.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="commune silencieuse après (jours)",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='timesheet_weeks_checked',
-            field=models.PositiveSmallIntegerField(default=4, help_text="Nombre de semaines passées où l'on signale au prestataire une semaine sans temps saisi.", validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)], verbose_name='semaines de temps vérifiées'),
+            model_name="programme",
+            name="timesheet_weeks_checked",
+            field=models.PositiveSmallIntegerField(
+                default=4,
+                help_text="Nombre de semaines passées où l'on signale au prestataire une semaine sans temps saisi.",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(52)],
+                verbose_name="semaines de temps vérifiées",
+            ),
         ),
         migrations.AddField(
-            model_name='programme',
-            name='validation_due_days',
-            field=models.PositiveSmallIntegerField(default=15, help_text='Un livrable soumis attend la validation de GBM ; au-delà de ce délai, il est en retard.', validators=[django.core.validators.MinValueValidator(1)], verbose_name="délai de validation d'un livrable (jours)"),
+            model_name="programme",
+            name="validation_due_days",
+            field=models.PositiveSmallIntegerField(
+                default=15,
+                help_text="Un livrable soumis attend la validation de GBM ; au-delà de ce délai, il est en retard.",
+                validators=[django.core.validators.MinValueValidator(1)],
+                verbose_name="délai de validation d'un livrable (jours)",
+            ),
         ),
     ]

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('missions', '0011_action_plan_approved_version'),
-        ('missions', '0012_lateness_thresholds_order_planned_end'),
+        ("missions", "0011_action_plan_approved_version"),
+        ("missions", "0012_lateness_thresholds_order_planned_end"),
     ]
 
-    operations = [
-    ]
+    operations = []

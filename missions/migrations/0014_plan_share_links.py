@@ -7,31 +7,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('missions', '0013_merge_lateness_and_versions'),
+        ("missions", "0013_merge_lateness_and_versions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlanShareLink',
+            name="PlanShareLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_sha256', models.CharField(editable=False, max_length=64, unique=True, verbose_name='empreinte du jeton')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='créé le')),
-                ('expires_on', models.DateField(verbose_name="valable jusqu'au")),
-                ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='désactivé le')),
-                ('view_count', models.PositiveIntegerField(default=0, editable=False, verbose_name='consultations')),
-                ('last_viewed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='dernière consultation')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='créé par')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='share_links', to='missions.actionplan', verbose_name="plan d'actions")),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='désactivé par')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "token_sha256",
+                    models.CharField(editable=False, max_length=64, unique=True, verbose_name="empreinte du jeton"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="créé le"),
+                ),
+                ("expires_on", models.DateField(verbose_name="valable jusqu'au")),
+                ("revoked_at", models.DateTimeField(blank=True, null=True, verbose_name="désactivé le")),
+                ("view_count", models.PositiveIntegerField(default=0, editable=False, verbose_name="consultations")),
+                (
+                    "last_viewed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True, verbose_name="dernière consultation"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="créé par",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="share_links",
+                        to="missions.actionplan",
+                        verbose_name="plan d'actions",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="désactivé par",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "lien de partage du plan d'actions",
-                'verbose_name_plural': "liens de partage des plans d'actions",
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "lien de partage du plan d'actions",
+                "verbose_name_plural": "liens de partage des plans d'actions",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
     ]

@@ -372,10 +372,7 @@ def programme_report(programme, user) -> dict:
         Workshop.objects.filter(programme=programme).select_related("theme").order_by("starts_at")
     )
     context["projects"] = list(
-        SupportRequest.objects.filter(programme=programme)
-        .started()
-        .select_related("commune")
-        .order_by("received_on")
+        SupportRequest.objects.filter(programme=programme).started().select_related("commune").order_by("received_on")
     )
     context["generated_at"] = timezone.now()
     return context

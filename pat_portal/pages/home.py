@@ -634,10 +634,7 @@ def elu_home(user, *, since=None, now=None) -> Home:
             SupportRequest.objects.visible_to(user).filter(commune=commune).order_by("-received_on")[:10]
         ),
         "documents": list(
-            Deliverable.objects.visible_to(user)
-            .validated()
-            .filter(commune=commune)
-            .order_by("kind", "-version")
+            Deliverable.objects.visible_to(user).validated().filter(commune=commune).order_by("kind", "-version")
         ),
     }
     return home

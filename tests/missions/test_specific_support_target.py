@@ -5,7 +5,6 @@ excluded."""
 import datetime
 
 import pytest
-from django.urls import reverse
 
 from missions.mission1.models.action_plans import Action
 from pat_portal.pages.dashboard import contract_targets
