@@ -24,6 +24,7 @@ from tests.factories_mission1 import (
     ActionPlanFactory,
     DiagnosticFactory,
     IndicatorFactory,
+    IndicatorValueFactory,
     MeetingFactory,
 )
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
@@ -144,7 +145,8 @@ def approved_plan(programme_id, gbm, consultant) -> dict:
     )
     DiagnosticFactory(accompaniment=accompaniment, with_content=True)
     plan = ActionPlanFactory(accompaniment=accompaniment)
-    ActionFactory(plan=plan)
+    # Every relation the shared page prefetches holds a row, so its query count is the same at any size.
+    IndicatorValueFactory(indicator__action=ActionFactory(plan=plan))
     submit_deliverable(subject=plan, by=consultant)
     plan.refresh_from_db()
     plan.approve(by=gbm, council_decision_date=datetime.date(2025, 4, 10))
