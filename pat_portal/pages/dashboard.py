@@ -228,26 +228,57 @@ class Chart:
         return max((bar.value for bar in self.bars), default=0)
 
 
-def actions_by_theme(programme) -> Chart:
-    counts = dict(
-        Action.objects.filter(plan__accompaniment__programme=programme)
-        .values_list("theme")
-        .annotate(total=Count("pk"))
-        .values_list("theme", "total")
-    )
+def chart_querysets(programme, today: datetime.date) -> dict:
+    """The querysets the two count charts count, to ride in `programme_figures`' single query (the report)."""
+    themes = {
+        f"theme_{value}": Action.objects.filter(plan__accompaniment__programme=programme, theme=value)
+        for value in ActionTheme.values
+    }
+    _months, bounds = _chart_months(today)
+    meetings = Meeting.objects.filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
+    return themes | {
+        f"month_{position}": meetings.filter(starts_at__gte=start, starts_at__lt=end)
+        for position, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
+    }
+
+
+def actions_by_theme(programme, figures: dict | None = None) -> Chart:
+    if figures and f"theme_{ActionTheme.values[0]}" in figures:
+        counts = {value: figures[f"theme_{value}"] for value in ActionTheme.values}
+    else:
+        counts = dict(
+            Action.objects.filter(plan__accompaniment__programme=programme)
+            .values_list("theme")
+            .annotate(total=Count("pk"))
+            .values_list("theme", "total")
+        )
     bars = [ChartBar(label, counts.get(value, 0)) for value, label in ActionTheme.choices]
     return Chart("Actions des plans par thème", [bar for bar in bars if bar.value])
 
 
-def meetings_per_month(programme, today: datetime.date) -> Chart:
+def _chart_months(today: datetime.date) -> tuple[list[datetime.date], list[datetime.datetime]]:
+    """The chart's twelve months and their aware bounds (the last one ends tonight)."""
     index = today.year * 12 + today.month - 1 - (MONTHS_IN_CHART - 1)
     months = [datetime.date((index + step) // 12, (index + step) % 12 + 1, 1) for step in range(MONTHS_IN_CHART)]
-    # One filtered count per month between aware datetime bounds, in one query: the index on starts_at applies
-    # and no row goes through a date function (SQLite's TruncMonth is a Python function called per row: 35 ms
-    # for 6,000 meetings in the issue 10 benchmark, 3 ms this way).
     tz = timezone.get_current_timezone()
     bounds = [datetime.datetime.combine(month, datetime.time.min, tzinfo=tz) for month in months]
     bounds.append(datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+    return months, bounds
+
+
+def meetings_per_month(programme, today: datetime.date, figures: dict | None = None) -> Chart:
+    months, bounds = _chart_months(today)
+    if figures and "month_0" in figures:
+        return Chart(
+            "Réunions par mois (12 derniers mois)",
+            [
+                ChartBar(french.month_year(month), figures[f"month_{position}"])
+                for position, month in enumerate(months)
+            ],
+        )
+    # One filtered count per month between aware datetime bounds, in one query: the index on starts_at applies
+    # and no row goes through a date function (SQLite's TruncMonth is a Python function called per row: 35 ms
+    # for 6,000 meetings in the issue 10 benchmark, 3 ms this way).
     counts = (
         Meeting.objects.filter(starts_at__gte=bounds[0], starts_at__lt=bounds[-1])
         .filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
@@ -332,19 +363,19 @@ def _programme_summary(programme, user, today: datetime.date, figures: dict) -> 
         "targets": contract_targets(programme, figures, budget),
         "budget": budget,
         "charts": [
-            actions_by_theme(programme),
-            meetings_per_month(programme, today),
+            actions_by_theme(programme, figures),
+            meetings_per_month(programme, today, figures),
             communes_by_phase(programme, figures),
         ],
         "today": today,
     }
 
 
-def programme_report(programme, user) -> dict:
+def programme_report(programme, user, extra_counts: dict | None = None) -> dict:
     """The programme report: the dashboard's figures plus the lists behind them, within 12 queries.
 
     Where the dashboard lists what is pending (deliverables, requests, the next 30 days), the report only
-    counts it: those counts ride in the figures' query.
+    counts it: those counts ride in the figures' query, as do the charts' counts and the callers' `extra_counts`.
     """
     today = timezone.localdate()
     start, end = _upcoming_window(today)
@@ -356,6 +387,8 @@ def programme_report(programme, user) -> dict:
         upcoming_workshops=Workshop.objects.visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Workshop.Status.CANCELLED),
+        **chart_querysets(programme, today),
+        **(extra_counts or {}),
     )
     context = _programme_summary(programme, user, today, figures)
     context["accompaniments"] = list(
