@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 
 class LoginForm(AuthenticationForm):
@@ -8,6 +9,13 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "Identifiant ou mot de passe incorrect. Attention : les deux champs respectent la casse.",
         "inactive": "Ce compte est désactivé.",
     }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # AuthenticationForm gives the field its max_length but not the validator: an over-long username reached
+        # authenticate(), whose failure django-axes records in a 255-character column (a server error on
+        # PostgreSQL; found by tests/security/test_fuzz_forms.py).
+        self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
