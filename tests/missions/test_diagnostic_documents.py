@@ -83,7 +83,7 @@ def test_the_working_draft_is_offered_apart_once_validated(client, consultant, v
 def test_frozen_version_link_is_named_after_commune_version_and_day(client, gbm_officer, validated):
     client.force_login(gbm_officer)
     response = client.get(reverse("deliverable_pdf", args=[validated.pk]))
-    response.close()
+    b"".join(response.streaming_content)  # read to its end: the test client closes it
     assert re.search(
         r'filename="synthese-diagnostic_amagney_v1_\d{4}-\d\d-\d\d\.pdf"', response["Content-Disposition"]
     )

@@ -93,5 +93,5 @@ def test_every_pdf_is_named_by_the_file_name_helper(client, gbm_officer, documen
         response = client.get(url)
         disposition = response["Content-Disposition"]
         if response.streaming:
-            response.close()
+            b"".join(response.streaming_content)  # read to its end: the test client closes it
         assert FILE_NAME.search(disposition), f"{name}: {disposition}"

@@ -39,7 +39,9 @@ def rows(count=3):
 
 def workbook(response):
     body = b"".join(response.streaming_content)
-    response.close()
+    # The temporary file, closed without response.close(): that would also close the test's database connection.
+    if response.file_to_stream is not None:  # the test client's responses are closed once read
+        response.file_to_stream.close()
     return load_workbook(io.BytesIO(body))
 
 

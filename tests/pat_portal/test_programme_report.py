@@ -96,7 +96,7 @@ def test_only_gbm_issues_an_edition_the_team_reads_them(client, consultant, elu,
     assert ProgrammeReportEdition.objects.count() == 1
     download = client.get(reverse("programme_report_edition_pdf", args=[edition.pk]))
     assert download.status_code == 200
-    download.close()
+    b"".join(download.streaming_content)  # read to its end: the test client closes it
     client.force_login(elu)
     assert client.get(reverse("programme_report")).status_code == 403
     assert issue(client).status_code == 403
