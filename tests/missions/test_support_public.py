@@ -112,7 +112,8 @@ def test_missing_fields_are_reported_in_french_and_input_is_kept(client, commune
     response = client.post(URL, _data(commune, email="", description="", already_under_way=""))
     assert response.status_code == 200
     content = response.content.decode()
-    assert content.count("Ce champ est obligatoire.") == 3
+    # Each message twice: in the error summary at the top of the form and beside its field.
+    assert content.count("Ce champ est obligatoire.") == 6
     assert "Verger conservatoire" in content
     assert not SupportRequest.objects.exists()
 
@@ -145,7 +146,7 @@ def test_oversized_email_is_refused(client, commune):
 def test_unknown_commune_and_kind_are_refused(client, commune):
     response = client.post(URL, _data(commune, commune=999999, kind="piscine"))
     assert response.status_code == 200
-    assert response.content.decode().count("Sélectionnez un choix valide") == 2
+    assert response.content.decode().count("Sélectionnez un choix valide") == 4  # summary and field
     assert not SupportRequest.objects.exists()
 
 

@@ -54,7 +54,8 @@ MATRIX = [
     ("support_update", "get", {}, TEAM_READ),
     ("support_update", "post", {}, {**TEAM_READ, "gbm_officer": 200, "consultant": 200}),
     ("support_history", "get", {}, TEAM_READ),
-    ("support_pdf", "get", {"in_progress": True}, TEAM_READ),
+    # The commune's élu reads only a validated follow-up sheet (issue 17): the working draft does not exist for them.
+    ("support_pdf", "get", {"in_progress": True}, {**TEAM_READ, "elu": 404}),
     ("support_start_review", "post", {}, TEAM_WRITE),
     ("support_decide", "get", {"under_review": True}, {**TEAM_READ, "consultant": 403}),
     ("support_decide", "post", {"under_review": True}, {**TEAM_READ, "consultant": 403, "gbm_officer": 200}),
