@@ -55,7 +55,7 @@ class ThemeForm(SubmissionTokenMixin, VersionedModelForm):
         self.fields["action_theme"].choices = [("", "— Aucun —"), *self.fields["action_theme"].choices[1:]]
         self.fields["actions"].queryset = (
             Action.objects.select_related("plan__accompaniment__commune")
-            .exclude(status="abandonnee")
+            .exclude(status=Action.Status.ABANDONED)
             .order_by(french_order("plan__accompaniment__commune__name"), "title")
         )
         self.fields["actions"].help_text = "Facultatif. Maintenez Ctrl (ou Cmd) pour en choisir plusieurs. " + str(
