@@ -32,25 +32,24 @@ from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.french import french_date, french_order, long_month_year
 from pat_portal.kernel.history import history_entries
 from pat_portal.kernel.models import Deliverable
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 from pat_portal.kernel.uploads import attachment_response
 
 
 def _plan(request, insee_code) -> ActionPlan:
     accompaniment = _accompaniment(request, insee_code)
-    return get_object_or_404(
-        ActionPlan.objects.visible_to(request.user).select_related(
-            "accompaniment__commune", "accompaniment__programme", "approved_by"
-        ),
+    return get_visible_or_404(
+        ActionPlan.objects.select_related("accompaniment__commune", "accompaniment__programme", "approved_by"),
+        request.user,
         accompaniment=accompaniment,
     )
 
 
 def _action(request, pk) -> Action:
-    return get_object_or_404(
-        Action.objects.visible_to(request.user).select_related(
-            "plan__accompaniment__commune", "plan__accompaniment__programme"
-        ),
+    return get_visible_or_404(
+        Action.objects.select_related("plan__accompaniment__commune", "plan__accompaniment__programme"),
+        request.user,
         pk=pk,
     )
 

@@ -4,7 +4,7 @@ Order forms are written in the Django admin only (see `missions.admin_orders`); 
 Élus never see order forms, prices or budgets: every page here answers 404 to them.
 """
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 
@@ -23,6 +23,7 @@ from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
 from pat_portal.kernel.filenames import download_filename
 from pat_portal.kernel.pdf import pdf_response, render_pdf
+from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.uploads import attachment_response
 
 EXPORT_CHUNK_SIZE = 500
@@ -52,8 +53,9 @@ class OrderFormListView(FilterView):
 
 def _fetch(request, pk):
     require_team(request.user)
-    queryset = with_budget(OrderForm.objects.visible_to(request.user).select_related("commune", "programme"))
-    return get_object_or_404(queryset, pk=pk)
+    return get_visible_or_404(
+        with_budget(OrderForm.objects.select_related("commune", "programme")), request.user, pk=pk
+    )
 
 
 @require_safe
