@@ -43,7 +43,7 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
     consultant = UserFactory(username="julien", consultant=True)
     gbm = UserFactory(username="claire", gbm=True)
     elu = UserFactory(username="bernard", elu=True)
-    ContactFactory(
+    paula = ContactFactory(
         last_name="Partage", first_name="Paula", commune=elu.commune, email="paula@example.org", consenting=True
     )
 
@@ -75,7 +75,9 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
     page.click("main form button[type=submit]")
     workshop = Workshop.objects.get(title="La cantine de Devecey")
     page.goto(f"{base}/ateliers/{workshop.pk}/inscriptions/nouvelle/")
-    page.select_option("#id_contact", label=f"Paula Partage — Association test — {elu.commune.name}")
+    # The people picker (Tom Select) stands in for the select: choose Paula through it, as the keyboard would.
+    page.fill("#id_contact-ts-control", "Paula")
+    page.locator(f".ts-dropdown [data-value='{paula.pk}']").click()
     page.check("#id_consent_to_share")
     page.select_option("#id_consent_method", "formulaire")
     page.click("main form input[type=submit], main form button[type=submit]")
@@ -105,7 +107,8 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
 
     login(page, base, gbm)
     page.goto(f"{base}/ateliers/{workshop.pk}/compte-rendu/")
-    page.click("text=Valider la version 1")
+    page.click("text=Valider la version 1")  # a confirmation page says what validating does
+    page.click("text=Valider et figer la version 1")
     page.wait_for_selector("text=son PDF est figé")
     assert Deliverable.objects.get(kind=Deliverable.Kind.WORKSHOP_REPORT).is_frozen
 
