@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 
 from missions.mission1.imports.columns import month_label, shown
+from pat_portal.kernel.models import WorkflowStatus
 from pat_portal.kernel.templatetags.portal import euros
 
 
@@ -148,3 +149,37 @@ def mark_history(instance, *, by, reason: str):
     instance._change_reason = reason
     instance._history_user = by
     return instance
+
+
+class PreviewCounts:
+    """What a preview says about itself (plans and diagnostics alike): how many rows it creates, updates or leaves
+    unchanged, whether it may be confirmed, and whether importing prepares the subject's next version. The preview
+    dataclass provides `rows` (with their `operation`), `errors` and the subject's `plan_status`."""
+
+    def count(self, operation: str) -> int:
+        return sum(1 for row in self.rows if row.operation == operation)
+
+    @property
+    def created(self) -> int:
+        return self.count("create")
+
+    @property
+    def updated(self) -> int:
+        return self.count("update")
+
+    @property
+    def unchanged(self) -> int:
+        return self.count("unchanged")
+
+    @property
+    def has_changes(self) -> bool:
+        return self.created + self.updated > 0
+
+    @property
+    def can_confirm(self) -> bool:
+        return not self.errors and self.has_changes
+
+    @property
+    def starts_new_version(self) -> bool:
+        """Importing into a validated subject prepares its next version (to be approved and validated again)."""
+        return self.plan_status == WorkflowStatus.VALIDATED

@@ -15,6 +15,7 @@ from simple_history.utils import bulk_create_with_history
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
+    PreviewCounts,
     PreviewOutdated,
     describe_changes,
     fingerprint,
@@ -237,7 +238,7 @@ class ItemChange:
 
 
 @dataclass
-class DiagnosticPreview:
+class DiagnosticPreview(PreviewCounts):
     filename: str
     sha256: str
     rows: list[ItemChange]
@@ -247,25 +248,6 @@ class DiagnosticPreview:
     untouched: int
     orderings: dict  # kind → Ordering
     plan_status: str
-
-    def count(self, operation: str) -> int:
-        return sum(1 for row in self.rows if row.operation == operation)
-
-    created = property(lambda self: self.count("create"))
-    updated = property(lambda self: self.count("update"))
-    unchanged = property(lambda self: self.count("unchanged"))
-
-    @property
-    def has_changes(self) -> bool:
-        return self.created + self.updated > 0
-
-    @property
-    def can_confirm(self) -> bool:
-        return not self.errors and self.has_changes
-
-    @property
-    def starts_new_version(self) -> bool:
-        return self.plan_status == WorkflowStatus.VALIDATED
 
 
 def _identity(row_kind: str, item) -> str:

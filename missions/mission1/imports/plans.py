@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
+    PreviewCounts,
     PreviewOutdated,
     describe_changes,
     display,
@@ -422,7 +423,7 @@ class ActionChange:
 
 
 @dataclass
-class PlanPreview:
+class PlanPreview(PreviewCounts):
     filename: str
     sha256: str
     rows: list[ActionChange]
@@ -432,34 +433,6 @@ class PlanPreview:
     untouched: int  # actions of the plan the file does not list
     ordering: Ordering
     plan_status: str
-
-    def count(self, operation: str) -> int:
-        return sum(1 for row in self.rows if row.operation == operation)
-
-    @property
-    def created(self) -> int:
-        return self.count("create")
-
-    @property
-    def updated(self) -> int:
-        return self.count("update")
-
-    @property
-    def unchanged(self) -> int:
-        return self.count("unchanged")
-
-    @property
-    def has_changes(self) -> bool:
-        return self.created + self.updated > 0
-
-    @property
-    def can_confirm(self) -> bool:
-        return not self.errors and self.has_changes
-
-    @property
-    def starts_new_version(self) -> bool:
-        """Importing into a validated plan prepares its next version (to be approved and validated again)."""
-        return self.plan_status == WorkflowStatus.VALIDATED
 
 
 def compare_plan(stored: dict, state: PlanState) -> PlanPreview:
