@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from pat_portal.kernel import freshness
 from pat_portal.kernel.lateness import Lateness, start_of_day, threshold_expression
 from pat_portal.kernel.querysets import RoleScopedQuerySet
 
@@ -131,9 +132,10 @@ class User(AbstractUser):
             self.home_visited_at = now
         else:
             return self.home_previous_visit_at
-        type(self).objects.filter(pk=self.pk).update(
-            home_visited_at=self.home_visited_at, home_previous_visit_at=self.home_previous_visit_at
-        )
+        with freshness.unwatched():  # no page shows it (the visit's start is part of the home's fragment key)
+            type(self).objects.filter(pk=self.pk).update(
+                home_visited_at=self.home_visited_at, home_previous_visit_at=self.home_previous_visit_at
+            )
         return self.home_previous_visit_at
 
 

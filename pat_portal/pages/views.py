@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -10,7 +11,7 @@ from django_filters.views import FilterView
 
 from communes.models import Commune
 from missions.programme.models import Programme
-from pat_portal.kernel import access
+from pat_portal.kernel import access, freshness
 from pat_portal.kernel.filenames import WORKING_DRAFT, download_filename
 from pat_portal.kernel.french import de
 from pat_portal.kernel.lateness import Thresholds
@@ -36,10 +37,19 @@ def home(request):
     """Each role's home: "À faire", "En retard", "Nouveau depuis votre dernière visite" (the team's with the
     contract's scorecard, an élu's with their commune's card below)."""
     now = timezone.now()
-    since = request.user.start_home_visit(now)
-    home_page = home_for(request.user, since=since, now=now)
-    remember_todo_count(request, home_page.todo_count)
-    return render(request, f"pages/home/{home_page.role}.html", {"home": home_page, **home_page.context})
+    user = request.user
+    since = user.start_home_visit(now)
+
+    def compute():
+        home_page = home_for(user, since=since, now=now)
+        body = render_to_string(f"pages/home/{home_page.role}.html", {"home": home_page, **home_page.context}, request)
+        title = f"{home_page.context['commune'].name} : à faire" if home_page.role == "elu" else "À faire"
+        return body, title, home_page.todo_count
+
+    # The body is the user's own (their lists, since their last visit): kept until the data or the minute changes.
+    body, title, todo_count = freshness.cached("home", user.pk, since, compute=compute)
+    remember_todo_count(request, todo_count)
+    return render(request, "layout/fragment_page.html", {"body": body, "title": title})
 
 
 def dashboard_page(request):
