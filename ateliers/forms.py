@@ -12,8 +12,7 @@ from communes.picker import (
     ContactPickerChoiceField,
     ContactPickerField,
     PersonPickerWidget,
-    contact_label,
-    grouped_choices,
+    PickerOptions,
     picker_contacts,
 )
 from missions.mission1.models.action_plans import Action
@@ -499,16 +498,14 @@ class BulkRegistrationForm(forms.Form):
         # What a POST is checked against: the same people, as a query (no list of ids, however long the directory).
         contacts = pool.exclude(pk__in=workshop.registrations.values("contact_id"))
         own_commune = user.commune if user.is_elu else None
-        choices = grouped_choices(available, commune=own_commune)
-        self.fields["picked"].offer(commune=own_commune, contacts=contacts, choices=choices)
+        options = PickerOptions.of_contacts(available, commune=own_commune)
+        self.fields["picked"].offer(commune=own_commune, contacts=contacts, options=options)
         self.fields["picked"].widget.create_url = reverse("ateliers:registration_new_person", args=[workshop.pk])
         self.fields["picked"].widget.fallback_url = reverse("ateliers:registration_create", args=[workshop.pk])
         by_commune = french_sorted(
             [contact for contact in available if contact.commune_id], key=lambda contact: contact.commune.name
         ) + [contact for contact in available if not contact.commune_id]
-        self.fields["people"].offer(
-            contacts=contacts, choices=[(contact.pk, contact_label(contact)) for contact in by_commune]
-        )
+        self.fields["people"].offer(contacts=contacts, options=PickerOptions.of_contacts(by_commune))
         self.commune_of = {contact.pk: contact.commune.name if contact.commune else "" for contact in available}
         self.lines: list = []
         self.unknown_now: list[str] = []

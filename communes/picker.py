@@ -9,16 +9,19 @@ creates the person and comes back.
 """
 
 import json
+from html import escape
 
 from django import forms
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 
 from communes.models import Commune, Contact
 from pat_portal.kernel.forms import IdMultipleChoiceField
-from pat_portal.kernel.french import de
+from pat_portal.kernel.french import de, french_sort_key
 from pat_portal.kernel.querysets import get_visible_or_404
 
 PLACEHOLDER = "Rechercher une personne (nom, organisme, commune)…"
@@ -27,10 +30,16 @@ QUICK_CREATE_URL = reverse_lazy("communes:contact_quick_create")
 FALLBACK_CREATE_URL = reverse_lazy("communes:contact_create")
 
 
-def contact_label(contact: Contact) -> str:
+def label_of(first_name: str, last_name: str, organisation: str, commune_name: str | None) -> str:
     """'Marie Dupont (Épicerie solidaire, Amagney)': enough to tell two people of the same name apart."""
-    details = ", ".join(part for part in [contact.organisation, str(contact.commune or "")] if part)
-    return f"{contact.full_name} ({details})" if details else contact.full_name
+    full_name = f"{first_name} {last_name}".strip()
+    details = ", ".join(part for part in [organisation, commune_name or ""] if part)
+    return f"{full_name} ({details})" if details else full_name
+
+
+def contact_label(contact: Contact) -> str:
+    """A contact's label in a picker (see label_of)."""
+    return label_of(contact.first_name, contact.last_name, contact.organisation, str(contact.commune or ""))
 
 
 def picker_contacts():
@@ -42,34 +51,115 @@ def picker_contacts():
     )
 
 
-def grouped_choices(contacts, *, commune=None) -> list:
-    """The choices of a picker: the commune's people first in their own group, then everyone else.
+class PickerOptions:
+    """The options of the pickers of one page, the commune's people first in their own group, then everyone else
+    (without a commune, e.g. a workshop open to every commune: one list in name order).
 
-    Without a commune (a workshop is open to every commune), one flat list in name order.
+    Read once, however many pickers show them (present and excused, each lead of a diagnostic): one query of plain
+    rows (id and the four values a label shows), sorted by French name in Python (a collation called from SQLite
+    for each comparison costs more than the query), each option written once as an HTML string. A picker then
+    renders as one join, with its chosen people marked `selected`. Nothing is read until a picker is rendered: a
+    form that saves never reads the directory (a POST checks its chosen ids with one query, the field's queryset).
+
+    Without JavaScript the select is the whole picker, so every person is in it; the script only enhances it.
     """
-    options = [(contact.pk, contact_label(contact), contact.commune_id) for contact in contacts]
-    if commune is None:
-        return [(pk, label) for pk, label, _commune in options]
-    own = [(pk, label) for pk, label, commune_id in options if commune_id == commune.pk]
-    others = [(pk, label) for pk, label, commune_id in options if commune_id != commune.pk]
-    groups = []
-    if own:
-        groups.append((f"Personnes {de(commune)}", own))
-    if others:
-        groups.append(("Autres personnes" if own else "Personnes", others))
-    return groups
+
+    FIELDS = ("pk", "first_name", "last_name", "organisation", "commune_id", "commune__name")
+
+    def __init__(self, contacts=None, *, commune: Commune | None = None, rows=None):
+        self.contacts = contacts  # a queryset of contacts (every contact by default)
+        self.commune = commune
+        self._given_rows = rows
+
+    @classmethod
+    def of_contacts(cls, contacts, *, commune: Commune | None = None) -> "PickerOptions":
+        """The options of contacts already read (in their order), without a query."""
+        return cls(
+            rows=[(contact.pk, contact_label(contact), contact.commune_id) for contact in contacts], commune=commune
+        )
+
+    @cached_property
+    def rows(self) -> list[tuple[int, str, int | None]]:
+        """(id, label, commune id) of each person, in French name order (last name, first name, id)."""
+        if self._given_rows is not None:
+            return list(self._given_rows)
+        contacts = Contact.objects.all() if self.contacts is None else self.contacts
+        values = contacts.order_by().values_list(*self.FIELDS)
+        values = sorted(values, key=lambda row: (french_sort_key(row[2]), french_sort_key(row[1]), row[0]))
+        return [
+            (pk, label_of(first, last, organisation, commune_name), commune_id)
+            for pk, first, last, organisation, commune_id, commune_name in values
+        ]
+
+    @cached_property
+    def groups(self) -> list[tuple[str, list[tuple[int, str]]]]:
+        """[(group label, [(id, label)…])…]; one group labelled "" without a commune."""
+        commune = self.commune
+        if commune is None:
+            return [("", [(pk, label) for pk, label, _commune_id in self.rows])]
+        own_pk = commune.pk
+        own = [(pk, label) for pk, label, commune_id in self.rows if commune_id == own_pk]
+        others = [(pk, label) for pk, label, commune_id in self.rows if commune_id != own_pk]
+        groups = []
+        if own:
+            groups.append((f"Personnes {de(commune)}", own))
+        if others:
+            groups.append(("Autres personnes" if own else "Personnes", others))
+        return groups
+
+    def choices(self) -> list:
+        """The same options as Django choices, for a widget that is not a picker (a list of checkboxes)."""
+        return [option for label, options in self.groups if not label for option in options] + [
+            (label, options) for label, options in self.groups if label
+        ]
+
+    @cached_property
+    def _html(self) -> list[tuple[str, str]]:
+        """Per group: its escaped label and its options, written once as HTML (no option selected)."""
+        return [
+            (escape(label), "\n".join([f'<option value="{pk}">{escape(text)}</option>' for pk, text in options]))
+            for label, options in self.groups
+        ]
+
+    def html(self, values, *, empty_label: str | None = None, multiple: bool = True) -> str:
+        """The select's options, as Django's select widget writes them, with `values` (strings) selected."""
+        chosen = [str(value) for value in values if str(value).isdigit()]  # ids: nothing else can match
+        if not multiple:
+            chosen = chosen[:1]
+        parts = []
+        if empty_label is not None:
+            selected = "" if chosen else " selected"
+            parts.append(f'<option value=""{selected}>{escape(empty_label)}</option>')
+        for label, options in self._html:
+            for value in chosen:  # a few people among thousands: each a search in one string
+                options = options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
+            if label:
+                parts.append(f'<optgroup label="{label}">\n{options}\n</optgroup>')
+            elif options:
+                parts.append(options)
+        return mark_safe("\n".join(parts))  # noqa: S308 - every label is escaped above
 
 
 class PeoplePickerMixin:
-    """A select the picker script enhances; `create_url` is the inline creation endpoint (None: no button)."""
+    """A select the picker script enhances; `create_url` is the inline creation endpoint (None: no button).
+
+    Its options come from a PickerOptions (`options`), written as plain HTML strings: no model instance and no
+    template per option (a directory of 16,000 people took seconds through Django's option templates).
+    """
 
     template_name = "communes/widgets/people_picker.html"
+    options: PickerOptions | None = None
 
     def __init__(self, attrs=None, *, create_url=QUICK_CREATE_URL, fallback_url=FALLBACK_CREATE_URL, commune=None):
         super().__init__(attrs=attrs)
         self.create_url = create_url
         self.fallback_url = fallback_url
         self.commune = commune
+
+    def optgroups(self, name, value, attrs=None):
+        if self.options is not None:
+            return []  # written by PickerOptions.html
+        return super().optgroups(name, value, attrs)
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -82,15 +172,40 @@ class PeoplePickerMixin:
             widget_attrs["data-commune"] = str(self.commune.pk)
         context["widget"]["fallback_url"] = str(self.fallback_url) if self.fallback_url else ""
         context["widget"]["can_create"] = bool(self.create_url)
+        if self.options is not None:
+            context["widget"]["options_html"] = self.options.html(
+                context["widget"]["value"], empty_label=self.empty_label, multiple=self.allow_multiple_selected
+            )
         return context
 
 
 class PeoplePickerWidget(PeoplePickerMixin, forms.SelectMultiple):
     """Several people (participants, resource people, registrations)."""
 
+    empty_label = None
+
 
 class PersonPickerWidget(PeoplePickerMixin, forms.Select):
     """One person (an action's lead)."""
+
+    empty_label = ""
+
+    def use_required_attribute(self, initial):
+        if self.options is None:
+            return super().use_required_attribute(initial)
+        return forms.Widget.use_required_attribute(self, initial)  # its first option is the empty one
+
+
+def _offer(field, *, commune, contacts, options) -> None:
+    """What a POST is checked against (`contacts`: the field's queryset, one query for the chosen ids) and what
+    is shown (`options`, shared by a page's pickers; by default the same people)."""
+    field.queryset = picker_contacts() if contacts is None else contacts
+    options = options if options is not None else PickerOptions(contacts, commune=commune)
+    field.widget.commune = commune if commune is not None else options.commune
+    if isinstance(field.widget, PeoplePickerMixin):
+        field.widget.options = options
+    else:
+        field.widget.choices = options.choices()
 
 
 class ContactPickerField(IdMultipleChoiceField):
@@ -105,12 +220,10 @@ class ContactPickerField(IdMultipleChoiceField):
     def label_from_instance(self, contact):
         return contact_label(contact)
 
-    def offer(self, *, commune=None, contacts=None, choices=None) -> None:
+    def offer(self, *, commune=None, contacts=None, options: PickerOptions | None = None) -> None:
         """What is checked on POST (`contacts`, every contact by default) and what is shown, the commune first
-        (`choices`, computed once by a formset for all its forms, or here)."""
-        self.queryset = picker_contacts() if contacts is None else contacts
-        self.widget.commune = commune
-        self.widget.choices = grouped_choices(self.queryset, commune=commune) if choices is None else choices
+        (`options`, shared by the page's pickers, or read here when shown)."""
+        _offer(self, commune=commune, contacts=contacts, options=options)
 
 
 class ContactPickerChoiceField(forms.ModelChoiceField):
@@ -125,10 +238,9 @@ class ContactPickerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, contact):
         return contact_label(contact)
 
-    def offer(self, *, commune=None, contacts=None) -> None:
-        self.queryset = picker_contacts() if contacts is None else contacts
-        self.widget.commune = commune
-        self.widget.choices = [("", self.empty_label or ""), *grouped_choices(self.queryset, commune=commune)]
+    def offer(self, *, commune=None, contacts=None, options: PickerOptions | None = None) -> None:
+        _offer(self, commune=commune, contacts=contacts, options=options)
+        self.widget.empty_label = self.empty_label or ""
 
 
 # "+ Nouvelle personne": the endpoints' shared answer ---------------------------------------------------------------

@@ -6,6 +6,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from communes.models import Contact
@@ -252,3 +254,90 @@ def test_accompaniment_elected_referent_is_picked_among_elus_the_communes_first(
     assert groups[0][0] == "Personnes d&#x27;Amagney" and f'value="{own.pk}"' in groups[0][1]
     select = re.search(r'<select name="elected_referent".*?</select>', page, flags=re.S).group(0)
     assert f'value="{not_an_elu.pk}"' not in select
+
+
+# The directory's size: what a picker reads, and when -------------------------------------------------------------
+def whole_directory_reads(queries) -> list[str]:
+    """The queries that read every contact (no WHERE): what the pickers show, never needed to save."""
+    return [
+        query["sql"] for query in queries if 'FROM "communes_contact"' in query["sql"] and "WHERE" not in query["sql"]
+    ]
+
+
+def test_meeting_form_queries_do_not_grow_with_the_directory_and_a_save_never_reads_it(
+    client, consultant, commune, other_commune
+):
+    accompaniment = AccompanimentFactory(commune=commune)
+    chosen = [ContactFactory(commune=commune) for _ in range(3)]
+    excused = ContactFactory(commune=other_commune)
+    client.force_login(consultant)
+    create_url = reverse("missions:meeting_create") + f"?accompagnement={accompaniment.pk}"
+    data = meeting_data(accompaniment, present=[contact.pk for contact in chosen], excused=[excused.pk])
+
+    def measure():
+        with CaptureQueriesContext(connection) as get:
+            page = client.get(create_url).content.decode()
+        with CaptureQueriesContext(connection) as post:
+            response = client.post(reverse("missions:meeting_create"), data)
+        assert response.status_code == 302
+        meeting = Meeting.objects.latest("pk")
+        update_url = reverse("missions:meeting_update", args=[meeting.pk])
+        with CaptureQueriesContext(connection) as edit:
+            client.get(update_url)
+        with CaptureQueriesContext(connection) as save:
+            response = client.post(update_url, {**data, "lock_version": meeting.lock_version})
+        assert response.status_code == 302
+        for queries in (post, save):
+            assert whole_directory_reads(queries) == []
+        for queries in (get, edit):
+            assert len(whole_directory_reads(queries)) == 1  # present and excused share one reading
+        return page, [len(queries) for queries in (get, post, edit, save)]
+
+    small_page, small = measure()
+    ContactFactory.create_batch(30, commune=commune)
+    ContactFactory.create_batch(30, commune=other_commune)
+    large_page, large = measure()
+    assert large == small
+    assert large_page.count("<option value=") == small_page.count("<option value=") + 2 * 60
+
+
+def test_meeting_edit_shows_who_was_present_and_excused_selected_and_names_as_text(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    present = ContactFactory(commune=commune, first_name="<b>Léa</b>", last_name="Durand", organisation="A & B")
+    excused = ContactFactory(commune=CommuneFactory(name="Devecey"))
+    client.force_login(consultant)
+    data = meeting_data(accompaniment, present=[present.pk], excused=[excused.pk])
+    assert client.post(reverse("missions:meeting_create"), data).status_code == 302
+    page = client.get(reverse("missions:meeting_update", args=[Meeting.objects.get().pk])).content.decode()
+    present_select = re.search(r'<select name="present".*?</select>', page, flags=re.S).group(0)
+    excused_select = re.search(r'<select name="excused".*?</select>', page, flags=re.S).group(0)
+    assert f'<option value="{present.pk}" selected>&lt;b&gt;Léa&lt;/b&gt; Durand (A &amp; B, Amagney)</option>' in (
+        present_select
+    )
+    assert f'<option value="{excused.pk}">' in present_select
+    assert f'<option value="{excused.pk}" selected>' in excused_select
+    assert f'<option value="{present.pk}">' in excused_select
+    assert "<b>" not in page
+
+
+def test_picker_lists_people_in_french_name_order(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    for last_name in ["Zola", "Eluard", "Élie", "émery", "Dupont"]:
+        ContactFactory(commune=commune, first_name="", organisation="", last_name=last_name)
+    client.force_login(consultant)
+    page = client.get(reverse("missions:meeting_create") + f"?accompagnement={accompaniment.pk}").content.decode()
+    names = re.findall(r"<option value=\"\d+\">(\w+) \(", optgroups(page, "present")[0][1])
+    assert names == ["Dupont", "Élie", "Eluard", "émery", "Zola"]
+
+
+def test_action_lead_picker_shows_the_chosen_lead_selected(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    plan = ActionPlanFactory(accompaniment=accompaniment)
+    lead = ContactFactory(commune=commune)
+    ContactFactory(commune=commune)
+    action = plan.actions.create(title="Cantine bio", lead_contact=lead)
+    client.force_login(consultant)
+    page = client.get(reverse("missions:action_update", args=[action.pk])).content.decode()
+    select = re.search(r'<select name="lead_contact".*?</select>', page, flags=re.S).group(0)
+    assert select.count(" selected>") == 1 and f'<option value="{lead.pk}" selected>' in select
+    assert '<option value="">' in select

@@ -10,7 +10,7 @@ from communes.picker import (
     ContactPickerField,
     PeoplePickerWidget,
     PersonPickerWidget,
-    grouped_choices,
+    PickerOptions,
     picker_contacts,
 )
 from missions.mission1.models.accompaniments import Accompaniment
@@ -117,11 +117,10 @@ class MeetingForm(SubmissionTokenMixin, ControlCharactersStrippedMixin, Versione
             french_order("commune__name"), "pk"
         )
         self.fields["commune"].queryset = Commune.objects.only("id", "name").order_by_name()
-        contacts = picker_contacts()
         commune = self._commune()
-        choices = grouped_choices(contacts, commune=commune)  # read once for both pickers
+        options = PickerOptions(commune=commune)  # read once for both pickers, only if the form is shown
         for name in ("present", "excused"):
-            self.fields[name].offer(commune=commune, contacts=contacts, choices=choices)
+            self.fields[name].offer(commune=commune, options=options)
         if self.instance.pk:
             by_attendance = {"present": [], "excuse": []}
             for participation in self.instance.participations.all():
@@ -229,8 +228,8 @@ class ActionLeadForm(forms.ModelForm):
 
     def __init__(self, *args, contact_options=None, commune=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # What a POST is checked against, and what is shown: read once for all the formset's forms.
-        self.fields["resource_people"].offer(commune=commune, choices=contact_options)
+        # What is shown: read once for all the formset's forms (and only if they are shown).
+        self.fields["resource_people"].offer(commune=commune, options=contact_options)
 
 
 class ActionLeadBaseFormSet(forms.BaseInlineFormSet):
@@ -243,8 +242,8 @@ class ActionLeadBaseFormSet(forms.BaseInlineFormSet):
         return accompaniment.commune if accompaniment is not None else None
 
     @cached_property
-    def contact_options(self) -> list:
-        return grouped_choices(picker_contacts(), commune=self.commune)
+    def contact_options(self) -> PickerOptions:
+        return PickerOptions(commune=self.commune)
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "contact_options": self.contact_options, "commune": self.commune}
