@@ -55,9 +55,15 @@ def home(request):
 def dashboard_page(request):
     """The programme's dashboard for the team: targets, budget, the next 30 days, charts."""
     access.require(access.is_team(request.user))
-    programme = Programme.objects.visible_to(request.user).current()
-    context = dashboard(programme, request.user) if programme else {"programme": None}
-    return render(request, "pages/home.html", context)
+    user = request.user
+
+    def compute():
+        programme = Programme.objects.visible_to(user).current()
+        context = dashboard(programme, user) if programme else {"programme": None}
+        return render_to_string("pages/dashboard.html", context, request)
+
+    body = freshness.cached("dashboard", user.pk, compute=compute)
+    return render(request, "layout/fragment_page.html", {"body": body, "title": "Tableau de bord"})
 
 
 @require_safe

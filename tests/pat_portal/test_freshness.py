@@ -12,6 +12,7 @@ from django.utils import timezone
 from missions.support.models import SupportRequest
 from pat_portal.kernel import freshness
 from pat_portal.pages import views
+from pat_portal.pages.dashboard import dashboard
 from pat_portal.pages.home import home_for
 from tests.factories import ProgrammeFactory
 from tests.factories_support import SupportRequestFactory
@@ -110,3 +111,15 @@ def test_each_user_has_their_own_home(client, users, programme, commune):
     page = _home(client)
     assert f"{users['elu'].commune.name} : ce qui vous attend" in page
     assert "Tableau de bord du programme" not in page
+
+
+def test_the_dashboard_is_kept_until_a_write_then_shows_it(client, gbm_officer, programme, commune, monkeypatch):
+    computed = []
+    monkeypatch.setattr(views, "dashboard", lambda *args: computed.append(1) or dashboard(*args))
+    client.force_login(gbm_officer)
+    assert "Potager de la fraîcheur" not in client.get("/tableau-de-bord/").content.decode()
+    client.get("/tableau-de-bord/")
+    assert len(computed) == 1
+    SupportRequestFactory(programme=programme, commune=commune, title="Potager de la fraîcheur")
+    assert "Potager de la fraîcheur" in html.unescape(client.get("/tableau-de-bord/").content.decode())
+    assert len(computed) == 2
