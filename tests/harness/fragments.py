@@ -1,0 +1,28 @@
+"""Pages whose body is kept between requests (pat_portal/kernel/freshness.py): their queries on the computed (cold)
+path, and on the path that reads the kept body back."""
+
+import html
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pat_portal.kernel import freshness
+
+# What a page whose body is read back still costs: the session, the user, the data generation.
+KEPT_QUERIES = 3
+
+
+def count_queries(client, url: str, *, cold: bool = True) -> int:
+    """The queries of one read of `url` (200 expected); `cold`: as after any write (the body is computed)."""
+    if cold:
+        freshness.bump()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured.captured_queries)
+
+
+def page_text(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return html.unescape(response.content.decode())
