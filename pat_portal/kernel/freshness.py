@@ -19,7 +19,10 @@ after it, by this process or any other.
 - Writes that change nothing any page shows are declared with `unwatched()` (the home page's visit time). Tables
   that are not data are never watched: sessions, the cache table, the login throttle's.
 
-Within a transaction, the generation is replaced at once for this connection (so that a request that wrote reads its
+A request's writes outside transactions (each one committed at once) replace the generation once, when the view has
+answered (`FreshnessMiddleware`, before the answer is sent; earlier if the same request reads a fragment after
+writing); elsewhere (the worker, commands) at each
+write. Within a transaction, the generation is replaced at once for this connection (so that a request that wrote reads its
 own writes fresh) and again when the transaction commits (so that other processes, which cannot see uncommitted
 rows, do not keep a fragment computed between the write and the commit).
 """
@@ -89,7 +92,11 @@ def bump() -> str:
 
 
 def _bump_on_commit():
-    bump()
+    state = _state(connections["default"])
+    if state.in_request:
+        state.dirty = True  # replaced once when the view has answered (FreshnessMiddleware)
+    else:
+        bump()
 
 
 def generation() -> str:
@@ -117,7 +124,7 @@ def _watch_writes(execute, sql, params, many, context):
             if connection.in_atomic_block:
                 if not any(hook is _bump_on_commit for _, hook, _ in connection.run_on_commit):
                     connection.on_commit(_bump_on_commit)
-            else:
+            elif not state.in_request:
                 result = execute(sql, params, many, context)
                 bump()
                 return result
@@ -163,9 +170,31 @@ def _request_started(**kwargs):
         state.generation, state.in_request = None, True
 
 
+def _bump_if_written():
+    for connection in connections.all(initialized_only=True):
+        if _state(connection).dirty and not connection.in_atomic_block:
+            bump()
+            return
+
+
+class FreshnessMiddleware:
+    """Replaces the generation once the view has written, before its answer leaves: the browser's next request
+    (the page a form redirects to, served by any process) never reads a fragment kept from before the write."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        _bump_if_written()
+        return response
+
+
 def _request_finished(**kwargs):
     for connection in connections.all(initialized_only=True):
         state = _state(connection)
+        if state.dirty and not connection.in_atomic_block:
+            bump()  # what a streamed answer wrote after the middleware
         state.generation, state.in_request = None, False
 
 

@@ -6,7 +6,10 @@ import html
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection, transaction
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.utils import timezone
 
 from missions.support.models import SupportRequest
@@ -123,3 +126,23 @@ def test_the_dashboard_is_kept_until_a_write_then_shows_it(client, gbm_officer, 
     SupportRequestFactory(programme=programme, commune=commune, title="Potager de la fraîcheur")
     assert "Potager de la fraîcheur" in html.unescape(client.get("/tableau-de-bord/").content.decode())
     assert len(computed) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_form_that_redirects_has_replaced_the_generation_before_its_answer_leaves(programme):
+    """The page a save redirects to may be served by another process at once: the write is known by then (writes
+    committed at once, as in production: no test transaction around them)."""
+    kept = freshness.generation()
+    seen = []
+
+    def view_writes(request):
+        SupportRequestFactory(programme=programme)
+        seen.append((freshness._state(connection).dirty, cache.get(freshness.GENERATION_KEY)))
+        return HttpResponse("ok")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(freshness._state(connection), "in_request", True)
+        freshness.FreshnessMiddleware(view_writes)(RequestFactory().get("/"))
+    assert seen == [(True, kept)]  # within the request: one replacement at its end, not one per statement
+    assert freshness._state(connection).dirty is False
+    assert cache.get(freshness.GENERATION_KEY) != kept
