@@ -9,9 +9,9 @@ class WorkshopFilter(django_filters.FilterSet):
     PERIODS = [("a_venir", "À venir"), ("passes", "Passés")]
 
     q = django_filters.CharFilter(label="Recherche", method="filter_search")
-    theme = django_filters.ModelChoiceFilter(
-        label="Thème", queryset=Theme.objects.validated().order_by("title"), empty_label="Tous"
-    )
+    # The validated themes as plain (id, title) rows, read once when the filter set is built (not a model instance
+    # per theme, twice per request: validation and rendering).
+    theme = django_filters.ChoiceFilter(label="Thème", choices=[], empty_label="Tous")
     status = django_filters.ChoiceFilter(label="Statut", choices=Workshop.Status.choices, empty_label="Tous")
     format = django_filters.ChoiceFilter(label="Format", choices=Workshop.Format.choices, empty_label="Tous")
     period = django_filters.ChoiceFilter(
@@ -26,6 +26,12 @@ class WorkshopFilter(django_filters.FilterSet):
     class Meta:
         model = Workshop
         fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["theme"].extra["choices"] = list(
+            Theme.objects.validated().order_by("title", "pk").values_list("pk", "title")
+        )
 
     def filter_search(self, queryset, name, value):
         for term in value.split():

@@ -4,7 +4,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
@@ -19,14 +20,19 @@ def workshops_held(programme):
     return Workshop.objects.filter(programme=programme).held()
 
 
+def _registration_count(**lookups):
+    """The workshop's registrations (matching `lookups`) in a correlated subquery, not a JOIN + GROUP BY: the page's
+    LIMIT then applies before any counting, and the paginator's count reads the workshops alone."""
+    rows = Registration.objects.filter(workshop=OuterRef("pk"), **lookups).order_by().values("workshop")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
 def workshop_list(user):
     """Visible workshops with their theme and registration counts (élus: also their own commune's count)."""
     queryset = Workshop.objects.visible_to(user).select_related("theme", "programme")
-    annotations = {"registered_count": Count("registrations", distinct=True)}
+    annotations = {"registered_count": _registration_count()}
     if user.is_authenticated and user.is_elu:
-        annotations["commune_registered_count"] = Count(
-            "registrations", filter=Q(registrations__commune_id=user.commune_id), distinct=True
-        )
+        annotations["commune_registered_count"] = _registration_count(commune_id=user.commune_id)
     return queryset.annotate(**annotations).order_by("-starts_at", "-pk")
 
 
