@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
+from communes.models import Commune
 from missions.support.models import SupportRequest
 
 TO_HANDLE = "a_traiter"
@@ -28,7 +29,8 @@ class SupportRequestFilter(django_filters.FilterSet):
         label="Statut", choices=STATUS_CHOICES, method="filter_status", empty_label=None
     )
     kind = django_filters.ChoiceFilter(label="Type de projet", choices=SupportRequest.Kind.choices, empty_label="Tous")
-    commune = CommuneChoiceFilter()
+    # The communes with a request (270 of the 1,340 at scale 20): another commune would list nothing.
+    commune = CommuneChoiceFilter(queryset=Commune.objects.filter(pk__in=SupportRequest.objects.values("commune")))
     door = django_filters.ChoiceFilter(label="Origine", choices=SupportRequest.Door.choices, empty_label="Toutes")
     q = django_filters.CharFilter(label="Recherche", method="filter_search", max_length=100)
     late = django_filters.BooleanFilter(label="Étape en retard", method="filter_late")

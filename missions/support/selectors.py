@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     ExpressionWrapper,
@@ -79,13 +80,17 @@ def _weeks_waiting(today: datetime.date, weights: SupportPriorityWeights) -> Cas
 
 
 def _plan_coherence() -> Q:
+    """The decision linked an action, or an action of the commune's plans (not abandoned) is on the project's theme:
+    one EXISTS, the theme read from the kind by a CASE (`prio_theme`, an alias set by `with_priority`)."""
     commune_actions = Action.objects.filter(plan__accompaniment__commune=OuterRef("commune")).exclude(
         status=Action.Status.ABANDONED
     )
-    matching_theme = Q()
-    for kind, theme in SupportRequest.KIND_THEMES.items():
-        matching_theme |= Q(kind=kind) & Exists(commune_actions.filter(theme=theme))
-    return Q(action__isnull=False) | matching_theme
+    return Q(action__isnull=False) | Exists(commune_actions.filter(theme=OuterRef("prio_theme")))
+
+
+def _kind_theme() -> Case:
+    whens = [When(kind=kind, then=Value(theme)) for kind, theme in SupportRequest.KIND_THEMES.items()]
+    return Case(*whens, default=Value(None), output_field=CharField())
 
 
 def _support_history_annotations() -> dict:
@@ -108,41 +113,49 @@ NOT_YET_SUPPORTED = ~Q(prio_accompanied=True) & ~(
 )
 
 
+def _not_yet_supported(request: SupportRequest) -> bool:
+    """NOT_YET_SUPPORTED, from the annotations of one row."""
+    if request.prio_accompanied:
+        return False
+    return not (request.prio_accepted_earlier if request.decided_at else request.prio_accepted_other)
+
+
 def _flag(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
-def _points(flag: str, points: int) -> Case:
-    return Case(When(**{flag: True}, then=Value(points)), default=Value(0), output_field=IntegerField())
+def _points(condition: Q, points: int) -> Case:
+    return Case(When(condition, then=Value(points)), default=Value(0), output_field=IntegerField())
 
 
 def with_priority(
     queryset: QuerySet, *, weights: SupportPriorityWeights, today: datetime.date | None = None
 ) -> QuerySet:
-    """Annotate each request with its criteria (`prio_*`) and its score (`priority_score`), in the same query."""
+    """Annotate each request with its criteria (`prio_*`) and its score (`priority_score`), in the same query.
+
+    Only the criteria and the score are computed by the database; each criterion's points are read from them by
+    `explain_priority`. (Every annotation that refers to another repeats it in the SQL: points annotated apart made
+    the queue's query three times as long, and as long to build.)"""
     today = today or timezone.localdate()
-    queryset = queryset.annotate(**_support_history_annotations()).annotate(
-        prio_weeks=_weeks_waiting(today, weights),
-        prio_not_supported=_flag(NOT_YET_SUPPORTED),
-        prio_small=_flag(Q(commune__population__lt=F("programme__small_commune_population"))),
-        prio_coherent=_flag(_plan_coherence()),
+    weeks = _weeks_waiting(today, weights)
+    queryset = (
+        queryset.alias(prio_theme=_kind_theme())
+        .annotate(**_support_history_annotations())
+        .annotate(
+            prio_weeks=weeks,
+            prio_small=_flag(Q(commune__population__lt=F("programme__small_commune_population"))),
+            prio_coherent=_flag(_plan_coherence()),
+        )
+    )
+    waiting_points = Least(
+        weeks * Value(weights.points_per_week_waiting), Value(weights.max_waiting_points), output_field=IntegerField()
     )
     return queryset.annotate(
-        prio_waiting_points=Least(
-            F("prio_weeks") * Value(weights.points_per_week_waiting),
-            Value(weights.max_waiting_points),
-            output_field=IntegerField(),
-        ),
-        prio_under_way_points=_points("already_under_way", weights.under_way_points),
-        prio_not_supported_points=_points("prio_not_supported", weights.not_yet_supported_points),
-        prio_small_points=_points("prio_small", weights.small_commune_points),
-        prio_coherent_points=_points("prio_coherent", weights.plan_coherence_points),
-    ).annotate(
-        priority_score=F("prio_waiting_points")
-        + F("prio_under_way_points")
-        + F("prio_not_supported_points")
-        + F("prio_small_points")
-        + F("prio_coherent_points")
+        priority_score=waiting_points
+        + _points(Q(already_under_way=True), weights.under_way_points)
+        + _points(NOT_YET_SUPPORTED, weights.not_yet_supported_points)
+        + _points(Q(prio_small=True), weights.small_commune_points)
+        + _points(Q(prio_coherent=True), weights.plan_coherence_points)
     )
 
 
@@ -159,12 +172,14 @@ def explain_priority(request: SupportRequest, weights: SupportPriorityWeights) -
     """The criteria of a request annotated by `with_priority`, each with its contribution (no query)."""
     threshold_text = f"{request.programme.small_commune_population:,}".replace(",", "\u202f")
     weeks = request.prio_weeks
+    not_supported = _not_yet_supported(request)
+    waiting_points = min(weeks * weights.points_per_week_waiting, weights.max_waiting_points)
     criteria = [
         Criterion(
             "attente",
             "Ancienneté de la demande",
             weeks > 0,
-            request.prio_waiting_points,
+            waiting_points,
             f"{_plural(weeks, 'semaine', 'semaines')} depuis la réception "
             f"({weights.points_per_week_waiting} par semaine, plafond {weights.max_waiting_points})",
         ),
@@ -172,30 +187,30 @@ def explain_priority(request: SupportRequest, weights: SupportPriorityWeights) -
             "engage",
             "Projet déjà engagé",
             request.already_under_way,
-            request.prio_under_way_points,
+            weights.under_way_points if request.already_under_way else 0,
             "Le projet a déjà commencé." if request.already_under_way else "Le projet n'a pas encore commencé.",
         ),
         Criterion(
             "non_accompagnee",
             "Commune pas encore accompagnée",
-            request.prio_not_supported,
-            request.prio_not_supported_points,
+            not_supported,
+            weights.not_yet_supported_points if not_supported else 0,
             "Ni accompagnement communal ni demande acceptée auparavant dans le programme."
-            if request.prio_not_supported
+            if not_supported
             else "La commune est déjà accompagnée par le programme.",
         ),
         Criterion(
             "petite_commune",
             "Petite commune",
             request.prio_small,
-            request.prio_small_points,
+            weights.small_commune_points if request.prio_small else 0,
             f"Moins de {threshold_text} habitants." if request.prio_small else f"{threshold_text} habitants ou plus.",
         ),
         Criterion(
             "plan_actions",
             "Cohérence avec le plan d'actions",
             request.prio_coherent,
-            request.prio_coherent_points,
+            weights.plan_coherence_points if request.prio_coherent else 0,
             "Une action du plan d'actions communal porte sur ce thème."
             if request.prio_coherent
             else "Aucune action du plan d'actions communal sur ce thème.",
