@@ -1,11 +1,13 @@
 """Read-side queries of the workshops, each in a fixed number of SQL queries whatever the data."""
 
+import datetime
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
@@ -123,26 +125,74 @@ def visible_registrations(workshop, user):
     return Registration.objects.visible_to(user).filter(workshop=workshop).select_related("contact", "commune")
 
 
+@dataclass(frozen=True)
+class RegistrationRow:
+    """One line of the workshop page's registrations, read as plain values (no model instance per person)."""
+
+    pk: int
+    commune_id: int | None
+    commune_name: str | None
+    attendance: str
+    consent_to_share: bool
+    consent_withdrawn_at: datetime.datetime | None
+    full_name: str
+    organisation: str
+    email: str = ""  # e-mail and phone: only where the reader may see them
+    phone: str = ""
+    show_details: bool = False
+    url: str | None = None  # the registration's page, for whoever may manage it
+
+    @property
+    def attendance_label(self) -> str:
+        return Registration.Attendance(self.attendance).label
+
+
+def registration_rows(workshop, user) -> list[RegistrationRow]:
+    """The registrations of the workshop page, as `user` may see them (élus: their commune's people), one query;
+    contact details only where `access.can_see_contact_details` allows them."""
+    from pat_portal.kernel import access
+
+    rows = visible_registrations(workshop, user).values(
+        "pk",
+        "commune_id",
+        "attendance",
+        "consent_to_share",
+        "consent_withdrawn_at",
+        commune_name=F("commune__name"),
+        first_name=F("contact__first_name"),
+        last_name=F("contact__last_name"),
+        organisation=F("contact__organisation"),
+        contact_email=F("contact__email"),
+        contact_phone=F("contact__phone"),
+    )
+    # One URL reversed, the others written from it: the page lists up to a few hundred people.
+    url_of = reverse("ateliers:registration_detail", args=[workshop.pk, 0]).removesuffix("0/") + "{}/"
+    result = []
+    for values in rows:
+        email, phone = values.pop("contact_email"), values.pop("contact_phone")
+        full_name = f"{values.pop('first_name')} {values.pop('last_name')}".strip()
+        row = RegistrationRow(**values, full_name=full_name)
+        show_details = access.can_see_contact_details(user, row)
+        url = url_of.format(row.pk) if access.can_manage_registration(user, row) else None
+        if show_details:
+            row = replace(row, email=email, phone=phone, show_details=True)
+        result.append(replace(row, url=url) if url else row)
+    return result
+
+
 def workshop_page(workshop, user) -> dict:
-    """Everything the workshop page shows to `user`, in a fixed number of queries (six)."""
+    """Everything the workshop page's body shows to `user`, in a fixed number of queries (six)."""
     from pat_portal.kernel import access
     from pat_portal.kernel.models import Deliverable
 
     is_team = access.is_team(user)
-    registrations = list(visible_registrations(workshop, user))
+    registrations = registration_rows(workshop, user)
     costs = list(workshop.costs.all()) if is_team else []
     registered_total = len(registrations) if is_team else workshop.registrations.count()
     return {
         "workshop": workshop,
         "is_team": is_team,
-        "registrations": [
-            (
-                registration,
-                access.can_see_contact_details(user, registration),
-                access.can_manage_registration(user, registration),
-            )
-            for registration in registrations
-        ],
+        "registrations": registrations,
         "registered_total": registered_total,
         "present_total": sum(1 for reg in registrations if reg.attendance == Registration.Attendance.PRESENT),
         "consenting_total": sum(1 for reg in registrations if reg.consent_to_share),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
@@ -44,8 +45,17 @@ def _visible_workshop(request, pk, *related):
 
 
 def workshop_detail(request, pk):
-    workshop = _visible_workshop(request, pk, "cancelled_by", "report")
-    return render(request, "ateliers/workshop_detail.html", selectors.workshop_page(workshop, request.user))
+    """The workshop page: its header (with the 'Marquer tenu' buttons) is rendered on every request, its read-only
+    body (registrations, resources, report, costs) is kept until the data or the minute changes."""
+
+    def compute():
+        workshop = _visible_workshop(request, pk, "cancelled_by", "report")
+        context = selectors.workshop_page(workshop, request.user)
+        return workshop, render_to_string("ateliers/_workshop_body.html", context, request)
+
+    workshop, body = freshness.cached("workshop_detail", request.user.pk, pk, compute=compute)
+    context = {"workshop": workshop, "is_team": access.is_team(request.user), "body": body}
+    return render(request, "ateliers/workshop_detail.html", context)
 
 
 def _workshop_form_page(request, form, testimonies, costs, title, workshop=None):
