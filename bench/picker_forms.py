@@ -85,6 +85,10 @@ def main():
     def registration(data):
         data["contact"] = str(next(unregistered))
 
+    def bulk_registration(data):
+        data["picked"] = [str(next(unregistered)), str(next(unregistered))]
+        data["inscrire"] = ""
+
     def unchanged(data):
         pass
 
@@ -92,6 +96,7 @@ def main():
         "meeting create": (f"/reunions/nouvelle/?accompagnement={accompaniment.pk}", meeting_create),
         "meeting edit": (f"/reunions/{meeting.pk}/modifier/", meeting_update),
         "workshop registration": (f"/ateliers/{workshop.pk}/inscriptions/nouvelle/", registration),
+        "workshop bulk registration": (f"/ateliers/{workshop.pk}/inscriptions/plusieurs/", bulk_registration),
         "diagnostic edit": (f"/communes/{commune.insee_code}/diagnostic/modifier/", unchanged),
         "action edit": (f"/actions/{action.pk}/modifier/", unchanged),
     }

@@ -16,6 +16,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse_lazy
+from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
@@ -66,28 +67,18 @@ class PickerOptions:
 
     FIELDS = ("pk", "first_name", "last_name", "organisation", "commune_id", "commune__name")
 
-    def __init__(self, contacts=None, *, commune: Commune | None = None, rows=None):
+    def __init__(self, contacts=None, *, commune: Commune | None = None):
         self.contacts = contacts  # a queryset of contacts (every contact by default)
         self.commune = commune
-        self._given_rows = rows
-
-    @classmethod
-    def of_contacts(cls, contacts, *, commune: Commune | None = None) -> "PickerOptions":
-        """The options of contacts already read (in their order), without a query."""
-        return cls(
-            rows=[(contact.pk, contact_label(contact), contact.commune_id) for contact in contacts], commune=commune
-        )
 
     @cached_property
-    def rows(self) -> list[tuple[int, str, int | None]]:
-        """(id, label, commune id) of each person, in French name order (last name, first name, id)."""
-        if self._given_rows is not None:
-            return list(self._given_rows)
+    def rows(self) -> list[tuple[int, str, int | None, str]]:
+        """(id, label, commune id, commune name) of each person, in French name order (last name, first name, id)."""
         contacts = Contact.objects.all() if self.contacts is None else self.contacts
         values = contacts.order_by().values_list(*self.FIELDS)
         values = sorted(values, key=lambda row: (french_sort_key(row[2]), french_sort_key(row[1]), row[0]))
         return [
-            (pk, label_of(first, last, organisation, commune_name), commune_id)
+            (pk, label_of(first, last, organisation, commune_name), commune_id, commune_name or "")
             for pk, first, last, organisation, commune_id, commune_name in values
         ]
 
@@ -96,10 +87,10 @@ class PickerOptions:
         """[(group label, [(id, label)…])…]; one group labelled "" without a commune."""
         commune = self.commune
         if commune is None:
-            return [("", [(pk, label) for pk, label, _commune_id in self.rows])]
+            return [("", [(pk, label) for pk, label, _commune_id, _name in self.rows])]
         own_pk = commune.pk
-        own = [(pk, label) for pk, label, commune_id in self.rows if commune_id == own_pk]
-        others = [(pk, label) for pk, label, commune_id in self.rows if commune_id != own_pk]
+        own = [(pk, label) for pk, label, commune_id, _name in self.rows if commune_id == own_pk]
+        others = [(pk, label) for pk, label, commune_id, _name in self.rows if commune_id != own_pk]
         groups = []
         if own:
             groups.append((f"Personnes {de(commune)}", own))
@@ -205,7 +196,7 @@ def _offer(field, *, commune, contacts, options) -> None:
     if isinstance(field.widget, PeoplePickerMixin):
         field.widget.options = options
     else:
-        field.widget.choices = options.choices()
+        field.widget.choices = CallableChoiceIterator(options.choices)  # read only if shown
 
 
 class ContactPickerField(IdMultipleChoiceField):

@@ -4,6 +4,7 @@ names it does not know), the people picker; and walk-ins marked present once the
 import re
 
 import pytest
+from django.db.models.signals import post_init
 from django.urls import reverse
 
 from ateliers.models import Registration
@@ -171,3 +172,29 @@ def test_a_full_workshop_registers_whom_it_can_and_says_who_was_not(client, cons
 def test_anonymous_is_sent_to_login(client, workshop):
     response = client.get(bulk_url(workshop))
     assert response.status_code == 302 and response.url.startswith("/connexion/")
+
+
+def test_registering_picked_or_ticked_people_reads_only_them_however_large_the_directory(
+    client, consultant, workshop, people, other_commune
+):
+    """The directory is read to show the page (as plain rows) and to match a paste, never to register people
+    chosen by the picker or ticked in the list."""
+    ContactFactory.create_batch(40, commune=other_commune)
+    loaded = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    client.force_login(consultant)
+    post_init.connect(count, sender=Contact)
+    try:
+        page = client.get(bulk_url(workshop)).content.decode()
+        shown = len(loaded)
+        data = {"picked": [people["marie"].pk], "people": [people["paul"].pk], "inscrire": "1"}
+        response = client.post(bulk_url(workshop), data)
+    finally:
+        post_init.disconnect(count, sender=Contact)
+    assert response.status_code == 302 and registered(workshop) == {"Dupont", "Martin"}
+    assert shown == 0  # the list and the picker are written from plain rows
+    assert page.count('type="checkbox" name="people"') == 43
+    assert len(loaded) - shown <= 4  # the two chosen people (and what registering them reads), not the 43
