@@ -6,7 +6,6 @@ Order forms are written in the Django admin only (see `missions.admin_orders`); 
 
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
-from django_filters.views import FilterView
 
 from missions.money.filters import OrderFormFilter
 from missions.money.models.orders import OrderForm, OrderLine
@@ -17,6 +16,7 @@ from missions.money.services.budget import (
     programme_budget,
     with_budget,
 )
+from missions.money.views.kept import KeptFilterView
 from missions.money.views.time import require_team
 from missions.programme.models import Programme
 from pat_portal.kernel import access
@@ -29,9 +29,11 @@ from pat_portal.kernel.uploads import attachment_response
 EXPORT_CHUNK_SIZE = 500
 
 
-class OrderFormListView(FilterView):
+class OrderFormListView(KeptFilterView):
     filterset_class = OrderFormFilter
     template_name = "missions/orders/order_form_list.html"
+    kept_name = "order_form_list"
+    title = "Bons de commande"
     paginate_by = 30
     context_object_name = "order_forms"
     http_method_names = ["get", "head"]
