@@ -4,9 +4,11 @@ Sections and events share their queries through `hub.memo`, so that the whole hu
 fixed, small number of queries.
 """
 
+import json
+
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Subquery, TextField
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +19,7 @@ from pat_portal.kernel import access, hub
 from pat_portal.kernel.hub import HubSection, TimelineEvent
 
 RECENT_MEETINGS = 40
+MEETINGS_ANNOTATION = "mission1_meetings"
 
 
 def _count(actions) -> Coalesce:
@@ -54,12 +57,36 @@ def _accompaniments(commune, user) -> list[Accompaniment]:
     )
 
 
+def meeting_annotations(user) -> dict:
+    """The commune's latest meetings, riding along in the hub's commune query (a JSON array: date, title, kind), for
+    those who see the hub (the team; an élu, their own commune's: every meeting of it)."""
+    if not (user.is_authenticated and (user.is_team or user.is_elu)):
+        return {}
+    latest = Meeting.objects.filter(commune=OuterRef(OuterRef("pk"))).order_by("-starts_at", "-pk").values("pk")
+    meetings = (
+        Meeting.objects.filter(commune=OuterRef("pk"), pk__in=Subquery(latest[:RECENT_MEETINGS]))
+        .order_by()
+        .values("commune")
+        .annotate(items=hub.JSONArrayText(JSONObject(id="pk", starts_at="starts_at", title="title", kind="kind")))
+        .values("items")
+    )
+    return {MEETINGS_ANNOTATION: Subquery(meetings[:1], output_field=TextField())}
+
+
 def _meetings(commune, user) -> list[Meeting]:
+    """The commune's latest meetings, newest first: from the hub's annotation, or one query without it."""
+    if hasattr(commune, MEETINGS_ANNOTATION):
+        rows = json.loads(getattr(commune, MEETINGS_ANNOTATION) or "[]")
+        meetings = [
+            Meeting(id=row["id"], starts_at=hub.json_moment(row["starts_at"]), title=row["title"], kind=row["kind"])
+            for row in rows
+        ]
+        return sorted(meetings, key=lambda meeting: (meeting.starts_at, meeting.pk), reverse=True)
     return hub.memo(
         commune,
         "missions.meetings",
         lambda: list(
-            Meeting.objects.visible_to(user).filter(commune=commune).order_by("-starts_at")[:RECENT_MEETINGS]
+            Meeting.objects.visible_to(user).filter(commune=commune).order_by("-starts_at", "-pk")[:RECENT_MEETINGS]
         ),
     )
 

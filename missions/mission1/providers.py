@@ -13,6 +13,7 @@ def register() -> None:
     hub.register_section(10, mission1_hub.accompaniment_section)
     hub.register_section(20, mission1_hub.meetings_section)
     hub.register_events(mission1_hub.mission1_events)
+    hub.register_commune_annotations(mission1_hub.meeting_annotations)
     for provider in mission1_gdpr.PROVIDERS:
         gdpr.register_provider(provider)
     register_step(30, demo.seed_mission1)

@@ -13,7 +13,9 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db.models import Aggregate, TextField
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,23 @@ def memo(commune, key: str, compute: Callable):
     if key not in cache:
         cache[key] = compute()
     return cache[key]
+
+
+class JSONArrayText(Aggregate):
+    """The grouped rows' values as one JSON array, read as text: SQLite's json_group_array, PostgreSQL's json_agg.
+    What a commune annotation uses to bring a few rows along in the hub's commune query."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = self.as_sql(compiler, connection, function="JSON_AGG", **extra_context)
+        return f"({sql})::text", params
+
+
+def json_moment(text) -> datetime.datetime | None:
+    """A date and time read back from a JSON array (SQLite writes it naive in UTC, PostgreSQL with its offset)."""
+    moment = parse_datetime(str(text).replace("T", " ")) if text else None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment

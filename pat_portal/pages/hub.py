@@ -5,31 +5,17 @@ The reminders ride along in the query that fetches the hub's commune (a JSON arr
 the hub's sections and timeline get them without a query of their own.
 """
 
-import datetime
 import json
 
-from django.db.models import Aggregate, CharField, OuterRef, Subquery, TextField, Value
+from django.db.models import CharField, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Concat, JSONObject
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from pat_portal.kernel import access
-from pat_portal.kernel.hub import HubSection, TimelineEvent
+from pat_portal.kernel.hub import HubSection, JSONArrayText, TimelineEvent, json_moment
 from pat_portal.pages.models import Reminder
 
 ANNOTATION = "pages_reminders"
-
-
-class JSONArrayText(Aggregate):
-    """The grouped rows' values as one JSON array, read as text: SQLite's json_group_array, PostgreSQL's json_agg."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = self.as_sql(compiler, connection, function="JSON_AGG", **extra_context)
-        return f"({sql})::text", params
 
 
 def reminder_annotations(user) -> dict:
@@ -54,18 +40,11 @@ def reminder_annotations(user) -> dict:
     return {ANNOTATION: Subquery(reminders[:1], output_field=TextField())}
 
 
-def _moment(text: str):
-    moment = parse_datetime(str(text).replace("T", " ")) if text else None
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, datetime.UTC)
-    return moment
-
-
 def commune_reminders(commune, user) -> list[dict]:
     """The reminders sent to `commune`, newest first: from the hub's annotation, or one query without it."""
     if hasattr(commune, ANNOTATION):
         rows = json.loads(getattr(commune, ANNOTATION) or "[]")
-        reminders = [{**row, "at": _moment(row["at"])} for row in rows]
+        reminders = [{**row, "at": json_moment(row["at"])} for row in rows]
     else:
         reminders = [
             {"at": reminder.sent_at, "subject": reminder.subject, "by": str(reminder.sent_by)}
