@@ -21,10 +21,10 @@ after it, by this process or any other.
 
 A request's writes outside transactions (each one committed at once) replace the generation once, when the view has
 answered (`FreshnessMiddleware`, before the answer is sent; earlier if the same request reads a fragment after
-writing); elsewhere (the worker, commands) at each
-write. Within a transaction, the generation is replaced at once for this connection (so that a request that wrote reads its
-own writes fresh) and again when the transaction commits (so that other processes, which cannot see uncommitted
-rows, do not keep a fragment computed between the write and the commit).
+writing). Elsewhere (the worker, commands) a write outside transactions replaces it before the connection's next
+statement or read of the generation. Within a transaction, the generation is replaced for this connection as soon
+as it reads one (a request reads its own writes fresh) and again when the transaction commits (other processes,
+which cannot see uncommitted rows, do not keep a fragment computed between the write and the commit).
 """
 
 import contextlib
@@ -68,6 +68,7 @@ class _State:
 
     def __init__(self):
         self.dirty = False
+        self.pending = False  # a write outside requests and transactions, not made known yet
         self.generation: str | None = None  # read once per request (every time outside requests)
         self.in_request = False
         self.paused = 0
@@ -87,7 +88,7 @@ def bump() -> str:
         cache.set(GENERATION_KEY, token, timeout=None)
     for connection in connections.all(initialized_only=True):
         state = _state(connection)
-        state.dirty, state.generation = False, token
+        state.dirty, state.pending, state.generation = False, False, token
     return token
 
 
@@ -104,7 +105,7 @@ def generation() -> str:
     wrote since)."""
     connection = connections["default"]
     state = _state(connection)
-    if state.dirty:
+    if state.dirty or state.pending:
         return bump()
     if state.generation is None or not state.in_request:
         with unwatched():
@@ -117,17 +118,20 @@ def generation() -> str:
 def _watch_writes(execute, sql, params, many, context):
     connection = context["connection"]
     state = _state(connection)
-    if not state.paused and not _migrating:
-        match = WRITE.match(sql)
-        if match and (match.group(1) or "").strip('"').split(".")[-1] not in IGNORED_TABLES:
-            state.dirty = True
-            if connection.in_atomic_block:
-                if not any(hook is _bump_on_commit for _, hook, _ in connection.run_on_commit):
-                    connection.on_commit(_bump_on_commit)
-            elif not state.in_request:
-                result = execute(sql, params, many, context)
-                bump()
-                return result
+    if state.paused or _migrating:
+        return execute(sql, params, many, context)
+    if state.pending:
+        # A write committed at once outside a request: made known before this connection goes on. Never within the
+        # writing statement itself: SQLite completes an INSERT … RETURNING only when its row is fetched.
+        bump()
+    match = WRITE.match(sql)
+    if match and (match.group(1) or "").strip('"').split(".")[-1] not in IGNORED_TABLES:
+        state.dirty = True
+        if connection.in_atomic_block:
+            if not any(hook is _bump_on_commit for _, hook, _ in connection.run_on_commit):
+                connection.on_commit(_bump_on_commit)
+        elif not state.in_request:
+            state.pending = True
     return execute(sql, params, many, context)
 
 
