@@ -1,9 +1,10 @@
 """The territory at a glance: every commune with where it stands in the programme (one query)."""
 
-from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.db.models import Case, Exists, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from ateliers.models import Registration
+from communes.models import Commune
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.diagnostics import Diagnostic
@@ -86,10 +87,24 @@ def consultant_name(commune) -> str:
 
 
 def accompanied_first(queryset):
-    """Communes with an accompaniment first (each group in French alphabetical order), the others after them."""
-    return queryset.order_by(
-        Case(When(overview_cohort__isnull=True, then=Value(1)), default=Value(0)), french_order("name"), "pk"
-    )
+    """Communes with an accompaniment first (each group in French alphabetical order), the others after them.
+
+    Needs no annotation: the page is chosen before `overview_rows` reads where its communes stand."""
+    accompanied = Exists(Accompaniment.objects.filter(commune=OuterRef("pk")))
+    return queryset.order_by(Case(When(accompanied, then=Value(0)), default=Value(1)), french_order("name"), "pk")
+
+
+def overview_rows(communes) -> list:
+    """One page of communes, in its order, with where each stands (`communes_overview`, its last activity and
+    referent consultant) in one query for the page: the territory's other communes are not annotated for nothing
+    (the page's LIMIT comes after the ORDER BY, which would otherwise compute every annotation of every commune)."""
+    pks = [commune.pk for commune in communes]
+    annotated = {commune.pk: commune for commune in communes_overview(Commune.objects.filter(pk__in=pks))}
+    rows = [annotated[pk] for pk in pks if pk in annotated]
+    for commune in rows:
+        commune.last_activity = last_activity(commune)
+        commune.consultant = consultant_name(commune)
+    return rows
 
 
 COHORTS = dict(Accompaniment.Cohort.choices)

@@ -25,7 +25,7 @@ from pat_portal.pages.forms import ProgrammeReportForm, ReminderForm
 from pat_portal.pages.home import home_for
 from pat_portal.pages.models import ProgrammeReportEdition
 from pat_portal.pages.navigation import remember_todo_count
-from pat_portal.pages.overview import accompanied_first, communes_overview, consultant_name, last_activity
+from pat_portal.pages.overview import accompanied_first, overview_rows
 from pat_portal.pages.radar import last_activity_of
 from pat_portal.pages.reminders import ReminderRefused, default_message, recipients_of, send_reminder
 from pat_portal.pages.search import search
@@ -173,19 +173,27 @@ def search_view(request):
 
 class CommuneOverviewView(FilterView):
     filterset_class = TerritoryFilter
-    template_name = "pages/communes_overview.html"
+    template_name = "pages/communes_overview.html"  # the page's body, kept between requests
     paginate_by = 25
     context_object_name = "communes"
 
+    def get(self, request, *args, **kwargs):
+        # The body (filters, table, pagination: no POST form) depends on the user, the query string and the data.
+        body = freshness.cached(
+            "communes_overview",
+            request.user.pk,
+            request.GET.urlencode(),
+            compute=lambda: super(CommuneOverviewView, self).get(request, *args, **kwargs).rendered_content,
+        )
+        return render(request, "layout/fragment_page.html", {"body": body, "title": "Communes"})
+
     def get_queryset(self):
         """Accompanied communes first (page 1 holds them), the others one page or one filter away."""
-        return accompanied_first(communes_overview(Commune.objects.visible_to(self.request.user)))
+        return accompanied_first(Commune.objects.visible_to(self.request.user))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        for commune in context["communes"]:
-            commune.last_activity = last_activity(commune)
-            commune.consultant = consultant_name(commune)
+        context["communes"] = overview_rows(context["communes"])
         return context
 
 

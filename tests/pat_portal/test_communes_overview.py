@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from pat_portal.kernel import freshness
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
 
@@ -66,11 +67,13 @@ def test_overview_query_count_does_not_grow_with_communes(client, consultant, dj
     AccompanimentFactory(commune=CommuneFactory(name="Torpes"))
     client.force_login(consultant)
     client.get(reverse("overview"))  # the navigation's counters are then kept in a cookie for a few minutes
+    freshness.bump()  # the page's body is computed, not read back (as after any write by another request)
     with django_assert_max_num_queries(12) as few:
         assert client.get(reverse("overview")).status_code == 200
     for number in range(30):
         accompaniment = AccompanimentFactory(commune=CommuneFactory(name=f"Commune {number}"))
         MeetingFactory(accompaniment=accompaniment)
+    freshness.bump()
     with django_assert_max_num_queries(12) as many:
         assert client.get(reverse("overview")).status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
