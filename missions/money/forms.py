@@ -16,7 +16,7 @@ from missions.money.services.time import OPEN_STATUSES
 from missions.support.models import SupportRequest
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.french import french_order, weekday_day_month
+from pat_portal.kernel.french import french_sorted, weekday_day_month
 from pat_portal.kernel.models import User
 from pat_portal.kernel.submissions import SubmissionTokenMixin
 from pat_portal.kernel.templatetags.portal import euros
@@ -44,12 +44,15 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
             ]
         )
 
-    # The states are filtered by the database: only the rows offered are read (1,300 at scale 20, not 2,300).
-    accompaniments = (
+    # The states are filtered by the database: only the rows offered are read (1,300 at scale 20, not 2,300). They
+    # are sorted here, in French order: SQLite's French collation calls Python for each of the ~15,000 comparisons
+    # (12 ms at scale 20), the sort key once per name (1 ms).
+    accompaniments = french_sorted(
         Accompaniment.objects.visible_to(user)
         .filter(~Q(phase=Accompaniment.Phase.CLOSED) | kept(Activity.ACCOMPANIMENT))
-        .order_by(french_order("commune__name"), "pk")
-        .values_list("pk", "commune__name")
+        .order_by("pk")
+        .values_list("pk", "commune__name"),
+        key=lambda row: row[1],
     )
     workshops = (
         Workshop.objects.visible_to(user)

@@ -1,6 +1,7 @@
 """Reading a page's `<form method="post">` elements as a browser would submit them: inputs with their values, checked
 boxes, selected options, textareas, submit buttons, file fields (the fuzzer's baselines, and tests that post a
-page's own form)."""
+page's own form). A button that names a form (`form="id"`) or another URL (`formaction`) submits that form to that
+URL: each such button reads as a form of its own (a list kept between requests posts one form outside it)."""
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 class PostForm:
     action: str
     in_main: bool
+    id: str = ""
+    has_submit: bool = False  # a submit button of its own (not only buttons elsewhere that name it)
     fields: dict[str, list[str]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # every named control, submitted unchanged or not (empty boxes…)
     submits: list[tuple[str, str]] = field(default_factory=list)
@@ -23,12 +26,30 @@ class PostForm:
         return {name: values[0] if len(values) == 1 else values for name, values in self.fields.items()}
 
 
+@dataclass
+class _Submitter:
+    """A submit button with `form` or `formaction`: it submits `form_id`'s form (or the one around it) to `action`."""
+
+    form_id: str | None
+    around: PostForm | None
+    action: str | None
+    name: str | None
+    value: str
+    in_main: bool
+
+
+def _is_submit(tag: str, attrs: dict) -> bool:
+    kind = (attrs.get("type") or ("submit" if tag == "button" else "text")).lower()
+    return (tag == "button" and kind == "submit") or (tag == "input" and kind in {"submit", "image"})
+
+
 class _PostFormParser(HTMLParser):
     """The page's `<form method="post">` elements, with the values a browser would submit unchanged."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms: list[PostForm] = []
+        self.submitters: list[_Submitter] = []
         self.in_main = False
         self.form: PostForm | None = None
         self.select: dict | None = None
@@ -41,12 +62,26 @@ class _PostFormParser(HTMLParser):
             self.in_main = True
         elif tag == "form" and self.form is None:  # a browser ignores a form nested in another
             if (attrs.get("method") or "get").lower() == "post":
-                self.form = PostForm(action=attrs.get("action") or "", in_main=self.in_main)
+                self.form = PostForm(action=attrs.get("action") or "", in_main=self.in_main, id=attrs.get("id") or "")
+        elif _is_submit(tag, attrs) and ("form" in attrs or "formaction" in attrs) and "disabled" not in attrs:
+            self.submitters.append(
+                _Submitter(
+                    form_id=attrs.get("form"),
+                    around=self.form,
+                    action=attrs.get("formaction"),
+                    name=attrs.get("name"),
+                    value=attrs.get("value") or "",
+                    in_main=self.in_main,
+                )
+            )
         elif self.form is None or "disabled" in attrs:
             return
+        elif _is_submit(tag, attrs) and not attrs.get("name"):
+            self.form.has_submit = True
         elif tag == "input":
             self._input(attrs)
         elif tag == "button" and attrs.get("name") and (attrs.get("type") or "submit").lower() == "submit":
+            self.form.has_submit = True
             self.form.submits.append((attrs["name"], attrs.get("value") or ""))
         elif tag == "select" and attrs.get("name"):
             self.form.names.add(attrs["name"])
@@ -64,6 +99,7 @@ class _PostFormParser(HTMLParser):
             return
         self.form.names.add(name)
         if kind in {"submit", "image"}:
+            self.form.has_submit = True
             self.form.submits.append((name, attrs.get("value") or ""))
         elif kind == "file":
             self.form.files.append(name)
@@ -113,7 +149,28 @@ def post_forms(html: str) -> list[PostForm]:
     parser = _PostFormParser()
     parser.feed(html)
     parser.close()
-    return parser.forms
+    by_id = {form.id: form for form in parser.forms if form.id}
+    named, variants = set(), []
+    for submitter in parser.submitters:
+        form = by_id.get(submitter.form_id) if submitter.form_id is not None else submitter.around
+        if form is None:
+            continue
+        if submitter.form_id is not None:
+            named.add(id(form))
+        variants.append(
+            PostForm(
+                action=submitter.action if submitter.action is not None else form.action,
+                in_main=submitter.in_main,
+                id=form.id,
+                has_submit=True,
+                fields={name: list(values) for name, values in form.fields.items()},
+                names=set(form.names),
+                submits=[(submitter.name, submitter.value)] if submitter.name else [],
+                files=list(form.files),
+            )
+        )
+    # A form submitted only by buttons elsewhere is those buttons' forms.
+    return [form for form in parser.forms if form.has_submit or id(form) not in named] + variants
 
 
 def form_posting_to(html: str, page_url: str, url: str) -> PostForm:

@@ -8,13 +8,12 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
-from django_filters.views import FilterView
 
 from missions.money.filters import TimeEntryFilter
 from missions.money.forms import (
@@ -39,6 +38,7 @@ from missions.money.services.time import (
     week_entries,
     week_suggestions,
 )
+from missions.money.views.kept import KeptFilterView
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.exports import export_response
@@ -61,9 +61,15 @@ def recent_months(today: datetime.date, count: int) -> list[datetime.date]:
     return months
 
 
-class TimeEntryListView(FilterView):
+class TimeEntryListView(KeptFilterView):
+    """The list is kept between requests; its buttons (delete, lock, reopen) post the page's one form, outside the
+    kept body (`entry_list_page.html`), which holds the token."""
+
     filterset_class = TimeEntryFilter
     template_name = "missions/time/entry_list.html"
+    page_template = "missions/time/entry_list_page.html"
+    kept_name = "time_list"
+    title = "Temps passé"
     paginate_by = 50
     context_object_name = "entries"
     http_method_names = ["get", "head"]
@@ -78,6 +84,13 @@ class TimeEntryListView(FilterView):
     def get_queryset(self):
         return TimeEntry.objects.visible_to(self.request.user).with_related().order_by("-date", "-pk")
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """The totals' query counts the entries too: the paginator takes its count from it (no COUNT query)."""
+        paginator = super().get_paginator(queryset, per_page, **kwargs)
+        self.totals = time_totals(queryset)
+        paginator.count = self.totals["entries"]  # a cached_property: set, it is not computed
+        return paginator
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
@@ -91,7 +104,7 @@ class TimeEntryListView(FilterView):
         for entry in entries:
             entry.is_locked = first_of_month(entry.date) in locks
             entry.is_editable = not entry.is_locked and access.can_edit_time_entry(user, entry)
-        context["totals"] = time_totals(self.object_list)
+        context["totals"] = self.totals
         if recent:
             context["months"] = [(month, locks.get(month)) for month in recent]
         context["export_query"] = self.request.GET.urlencode()
@@ -99,11 +112,14 @@ class TimeEntryListView(FilterView):
 
 
 def time_totals(queryset) -> dict:
-    """Half-days and their value for a filtered set of entries: one grouped query, money summed in Decimal."""
-    rows = queryset.order_by().values("order_line__unit_price").annotate(half_days=Sum("half_days"))
+    """Entries, half-days and their value for a filtered set of entries: one grouped query, money summed in
+    Decimal."""
+    rows = (
+        queryset.order_by().values("order_line__unit_price").annotate(half_days=Sum("half_days"), entries=Count("pk"))
+    )
     half_days = sum((row["half_days"] for row in rows), 0)
     amount = sum((row["half_days"] * Decimal(row["order_line__unit_price"]) for row in rows), ZERO)
-    return {"half_days": half_days, "amount": amount}
+    return {"entries": sum(row["entries"] for row in rows), "half_days": half_days, "amount": amount}
 
 
 @once_per_submission
