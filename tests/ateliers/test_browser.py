@@ -9,7 +9,7 @@ from django.utils import timezone
 from ateliers.models import Registration, Theme, Workshop
 from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
-from tests.harness.e2e import CHROMIUM, login
+from tests.harness.e2e import CHROMIUM, login, submit, text_of
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
@@ -52,14 +52,14 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
     page.goto(f"{base}/ateliers/themes/nouveau/")
     page.fill("#id_title", "Cantines locales")
     page.select_option("#id_action_theme", "restauration_collective")
-    page.click("main form button[type=submit], main form input[type=submit]")
+    submit(page)
     theme = Theme.objects.get(title="Cantines locales")
     assert theme.status == Theme.Status.PROPOSED
     login(page, base, gbm)
     page.goto(f"{base}/ateliers/themes/{theme.pk}/")
     page.check("input[name=decision][value=valider]")
-    page.click("text=Enregistrer la décision")
-    page.wait_for_selector("text=Thème validé")
+    submit(page, "Enregistrer la décision")
+    assert "Thème validé" in text_of(page)
 
     # The consultant creates a workshop that took place yesterday and registers two people.
     login(page, base, consultant)
@@ -72,7 +72,7 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
     page.fill("#id_ends_at", f"{yesterday:%Y-%m-%d}T12:00")
     page.fill("#id_place", "Restaurant scolaire")
     page.fill("#id_temoignages-0-speaker", "Karim Benali")
-    page.click("main form button[type=submit]")
+    submit(page)
     workshop = Workshop.objects.get(title="La cantine de Devecey")
     page.goto(f"{base}/ateliers/{workshop.pk}/inscriptions/nouvelle/")
     # The people picker (Tom Select) stands in for the select: choose Paula through it, as the keyboard would.
@@ -80,8 +80,8 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
     page.locator(f".ts-dropdown [data-value='{paula.pk}']").click()
     page.check("#id_consent_to_share")
     page.select_option("#id_consent_method", "formulaire")
-    page.click("main form input[type=submit], main form button[type=submit]")
-    page.wait_for_url(f"{base}/ateliers/{workshop.pk}/")
+    submit(page)
+    assert page.url == f"{base}/ateliers/{workshop.pk}/"
 
     # An élu registers someone of their commune, who does not consent to share their details.
     login(page, base, elu)
@@ -89,27 +89,28 @@ def test_workshop_from_theme_proposal_to_validated_report_in_the_browser(live_se
     page.fill("#id_first_name", "Sam")
     page.fill("#id_last_name", "Discret")
     page.fill("#id_email", "sam@example.org")
-    page.click("main form input[type=submit], main form button[type=submit]")
-    page.wait_for_url(f"{base}/ateliers/{workshop.pk}/")
+    submit(page)
+    assert page.url == f"{base}/ateliers/{workshop.pk}/"
     assert Registration.objects.filter(workshop=workshop).count() == 2
 
     # After the workshop: everyone present in one click, the workshop is held, the report is written and submitted.
     login(page, base, consultant)
     page.goto(f"{base}/ateliers/{workshop.pk}/emargement/")
     page.click("text=Tout le monde présent")
-    page.click("text=Enregistrer les présences")
-    page.wait_for_url(f"{base}/ateliers/{workshop.pk}/")
+    submit(page, "Enregistrer les présences")
+    assert page.url == f"{base}/ateliers/{workshop.pk}/"
     page.goto(f"{base}/ateliers/{workshop.pk}/compte-rendu/modifier/")
     page.fill("#id_text", "Échanges sur les coûts et les producteurs.")
-    page.click("main form input[type=submit], main form button[type=submit]")
-    page.click("text=Soumettre à la validation de GBM")
-    page.wait_for_selector("text=soumise à la validation de GBM")
+    submit(page)
+    submit(page, "Soumettre à la validation de GBM")
+    assert "soumise à la validation de GBM" in text_of(page)
 
     login(page, base, gbm)
     page.goto(f"{base}/ateliers/{workshop.pk}/compte-rendu/")
     page.click("text=Valider la version 1")  # a confirmation page says what validating does
-    page.click("text=Valider et figer la version 1")
-    page.wait_for_selector("text=son PDF est figé")
+    page.wait_for_url("**/livrables/*/valider/")
+    submit(page, "Valider et figer la version 1")
+    assert "son PDF est figé" in text_of(page)
     assert Deliverable.objects.get(kind=Deliverable.Kind.WORKSHOP_REPORT).is_frozen
 
     # The élu downloads the consented contact list: the person who did not consent is not in it.

@@ -17,14 +17,30 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_RESULTS: dict[str, dict] = {}
 
 
+# A form's answer on a loaded machine (the CI runs the whole suite on 2 cores): generous, and a wait that times out
+# says which answer it waited for.
+ANSWER_TIMEOUT_MS = 60_000
+
+
 def login(page, base, user):
-    """Log in through the login page, as a person would (every factory user has PASSWORD)."""
+    """Log in through the login page, as a person would (every factory user has PASSWORD).
+
+    The previous page is left for a blank one before the cookies are cleared: its scripts and requests may still be
+    running (the navigation's "À faire" count is fetched once a page is shown). An answer arriving after the clearing
+    stores its cookies for the next person (seen under load: the previous user's "À faire" cookie), and a request
+    sent after it is answered by the login page with a fresh CSRF cookie, which the login form shown meanwhile no
+    longer matches (403). Then the login form's own answer is waited for and checked."""
+    page.goto("about:blank")
     page.context.clear_cookies()
     page.goto(f"{base}/connexion/")
     page.fill("#id_username", user.username)
     page.fill("#id_password", PASSWORD)
-    page.click("main button[type=submit]")
-    page.wait_for_url(lambda url: "/connexion/" not in url)
+    sent, response = _answer_of(page, lambda: page.locator("main button[type=submit]").click())
+    if "/connexion/" in page.url:
+        pytest.fail(
+            f"{user.username} is not logged in: {sent.method} /connexion/ was answered {sent.response().status}, "
+            f"the page shows {response.status if response else '?'} {page.url}: {_visible_text(page)[:400]!r}"
+        )
 
 
 def axe_scan(page, base, name, *, fail=True):
@@ -63,11 +79,40 @@ def text_of(page, selector="main") -> str:
 
 
 def submit(page, label=None):
-    """Submit a form of the page (by its button's accessible name when there are several), wait for the answer."""
+    """Submit a form of the page (by its button's accessible name when there are several), wait for the answer.
+
+    Returns the response of the page now shown: the form's answer, or the page it redirected to."""
     main = page.locator("main")
     button = main.get_by_role("button", name=label, exact=True) if label else main.locator("form [type=submit]")
-    with page.expect_navigation():
-        button.first.click()
+    return _answer_of(page, button.first.click)[1]
+
+
+def _answer_of(page, send):
+    """Run `send` (a click that sends a form) and wait until the page shows the answer to that very request (after
+    its redirects), loaded: not merely the next URL change. Another navigation committed first is a failure, named.
+
+    Returns the request the form sent and the response of the document shown."""
+
+    def is_page_request(request):
+        return request.is_navigation_request() and request.frame == page.main_frame
+
+    with (
+        page.expect_navigation(timeout=ANSWER_TIMEOUT_MS) as navigation,
+        page.expect_request(is_page_request, timeout=ANSWER_TIMEOUT_MS) as sending,
+    ):
+        send()
+    sent, response = sending.value, navigation.value
+    first = response.request if response else None
+    while first is not None and first.redirected_from is not None:
+        first = first.redirected_from
+    if first is not sent:
+        shown = f"{first.method} {first.url}" if first else page.url
+        pytest.fail(f"The form sent {sent.method} {sent.url}, but the page first showed {shown}")
+    return sent, response
+
+
+def _visible_text(page) -> str:
+    return " ".join(page.locator("body").inner_text().split())
 
 
 def tab_to(page, selector, *, limit=80, backwards=False):
