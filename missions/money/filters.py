@@ -1,5 +1,7 @@
 """Filters of the order-form list and of the time entries list (django-filter)."""
 
+from collections.abc import Callable
+
 import django_filters
 from django import forms
 from django.core.validators import RegexValidator
@@ -55,6 +57,25 @@ class OrderFormFilter(django_filters.FilterSet):
         return queryset
 
 
+def _read_once(function: Callable[[], list]) -> Callable[[], list]:
+    """Choices read on first use and kept for this filter set: checking a value and showing the select both read
+    them (a bare callable runs its queries each time). A callable, not a list: the form deep-copies its fields."""
+    rows: list = []
+
+    def choices() -> list:
+        if not rows:
+            rows.append(function())
+        return rows[0]
+
+    return choices
+
+
+def consultant_choices() -> list[tuple[str, str]]:
+    """The active consultants as plain (id, name) rows (their name as `str(user)` writes it)."""
+    rows = User.objects.consultants().values_list("pk", "first_name", "last_name", "username")
+    return [(str(pk), f"{first} {last}".strip() or username) for pk, first, last, username in rows]
+
+
 def order_form_choices(user) -> list[tuple[str, str]]:
     """The order forms the user may see, as plain (id, label) rows (400 at scale 20: no model instance each)."""
     rows = OrderForm.objects.visible_to(user).values_list("pk", "number", "object")
@@ -68,9 +89,7 @@ class TimeEntryFilter(django_filters.FilterSet):
         validators=[RegexValidator(MONTH_REGEX, "Indiquez un mois au format AAAA-MM, par exemple 2026-11.")],
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"}),
     )
-    consultant = django_filters.ModelChoiceFilter(
-        label="Consultant·e", queryset=User.objects.consultants(), empty_label="Tout le monde"
-    )
+    consultant = django_filters.ChoiceFilter(label="Consultant·e", empty_label="Tout le monde")
     order_form = django_filters.ChoiceFilter(
         label="Bon de commande", field_name="order_line__order_form", empty_label="Tous"
     )
@@ -82,9 +101,10 @@ class TimeEntryFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        # Callables: the queries behind the choices run only when the select is shown or a value checked.
-        self.filters["order_form"].extra["choices"] = lambda: order_form_choices(user)
-        self.filters["activity"].extra["choices"] = lambda: activity_choices(user)
+        # The queries behind the choices run only when a select is shown or a value checked, once each.
+        self.filters["consultant"].extra["choices"] = _read_once(consultant_choices)
+        self.filters["order_form"].extra["choices"] = _read_once(lambda: order_form_choices(user))
+        self.filters["activity"].extra["choices"] = _read_once(lambda: activity_choices(user))
 
     def filter_month(self, queryset, name, value):
         year, month = (int(part) for part in value.split("-"))

@@ -60,11 +60,11 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
         .only("id", "number", "title")
         .order_by("-starts_at")
     )
-    requests = (
+    requests = (  # plain rows: 350 at scale 20, 5 ms as instances
         SupportRequest.objects.visible_to(user)
         .filter(Q(status__in=SupportRequest.SUPPORTED_STATUSES) | kept(Activity.SUPPORT_REQUEST))
-        .only("id", "year", "number", "title")
         .order_by("-year", "-number")
+        .values_list("pk", "year", "number", "title")
     )
     groups = [
         (
@@ -77,7 +77,13 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
         ),
         (
             "Mission 3 : demandes d'accompagnement",
-            [(f"{Activity.SUPPORT_REQUEST.value}:{item.pk}", f"Demande {item}") for item in requests],
+            [
+                (
+                    f"{Activity.SUPPORT_REQUEST.value}:{pk}",
+                    f"Demande {SupportRequest.reference_of(year, number)} — {title}",
+                )
+                for pk, year, number, title in requests
+            ],
         ),
     ]
     return [(Activity.GENERAL.value, Activity.GENERAL.label)] + [group for group in groups if group[1]]

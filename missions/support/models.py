@@ -290,7 +290,12 @@ class SupportRequest(VersionedModel, DeliverableSubject):
 
     @property
     def reference(self) -> str:
-        return f"DA-{self.year}-{self.number:04d}" if self.number else "DA-(non numérotée)"
+        return self.reference_of(self.year, self.number)
+
+    @staticmethod
+    def reference_of(year: int, number: int | None) -> str:
+        """The reference of a request from its year and number (for rows read without an instance)."""
+        return f"DA-{year}-{number:04d}" if number else "DA-(non numérotée)"
 
     @property
     def is_open(self) -> bool:

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.money.views.time import TimeEntryListView
+from pat_portal.kernel import freshness
 from tests.factories import UserFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.harness.forms import form_posting_to, post_forms
@@ -147,3 +148,21 @@ def test_a_month_locked_from_the_kept_list(client, gbm_officer, line):
 def test_elus_still_get_404(client, elu, line):
     client.force_login(elu)
     assert client.get(URL).status_code == 404
+
+
+def test_a_chosen_filter_value_costs_no_more_queries(client, gbm_officer, consultant, line):
+    """The choices of a select are read once, whether a value is checked against them or not."""
+    TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY)
+    client.force_login(gbm_officer)
+
+    def computed_queries(params):
+        client.get(URL, params)
+        freshness.bump()  # as after any write: the list is computed, not read back
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL, params).status_code == 200
+        return len(captured.captured_queries)
+
+    plain = computed_queries({})
+    chosen = {"consultant": consultant.pk, "order_form": line.order_form_id, "activity": "general", "month": "2025-04"}
+    assert computed_queries(chosen) == plain <= 11
+    assert "1 saisie" in _text(_page(client, chosen))
