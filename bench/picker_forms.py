@@ -12,6 +12,7 @@ process and the queries of one request.
 
 import argparse
 import cProfile
+import itertools
 import os
 import pstats
 import statistics
@@ -62,11 +63,14 @@ def main():
     workshop = Workshop.objects.filter(status="planifie").annotate(n=Count("registrations")).order_by("-n", "pk")
     workshop = workshop.first() or Workshop.objects.annotate(n=Count("registrations")).order_by("-n", "pk")[0]
     people = list(Contact.objects.filter(commune=commune).order_by("pk").values_list("pk", flat=True)[:8])
-    unregistered = iter(
+    # People registered by the runs are unregistered again after each POST (untimed), so that a small directory
+    # (demo scale) never runs out of people to register.
+    unregistered = itertools.cycle(
         Contact.objects.exclude(pk__in=workshop.registrations.values("contact_id"))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", flat=True)[:20]
     )
+    registered_before = set(workshop.registrations.values_list("pk", flat=True))
     print(
         f"{DB}: {Contact.objects.count()} contacts; meeting {meeting.pk} ({meeting.n} participations), "
         f"plan {plan.pk} ({plan.n} actions, {commune}), workshop {workshop.pk} ({workshop.n} registrations)"
@@ -136,6 +140,7 @@ def main():
             with CaptureQueriesContext(connection) as queries:
                 response, wall, cpu = timed(lambda url=url, data=data: client.post(url, data))
             assert response.status_code == 302, (name, response.status_code, response.content.decode()[-3000:])
+            workshop.registrations.exclude(pk__in=registered_before).delete()
             if run:
                 posts[0].append(wall)
                 posts[1].append(cpu)
