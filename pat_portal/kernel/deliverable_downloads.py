@@ -50,11 +50,18 @@ def working_draft_filename(subject: DeliverableSubject) -> str:
     )
 
 
-def versions_seen(request, subject: DeliverableSubject) -> list[Deliverable]:
+def versions_seen(
+    request, subject: DeliverableSubject, *, known: list[Deliverable] | None = None
+) -> list[Deliverable]:
     """Every version of `subject` the request's user may see, newest first, read once per request: a document page
-    asks for them twice, for its main PDF button (`latest_frozen`) and for its deliverable panel (issue 19)."""
+    asks for them twice, for its main PDF button (`latest_frozen`) and for its deliverable panel (issue 19).
+
+    `known`: the versions as a page kept them with its body for this user (`freshness.cached`, under the current
+    data generation): taken as they are, without a query."""
     seen = request.__dict__.setdefault("_deliverable_versions", {})
     key = (subject._meta.label, subject.pk)
+    if known is not None:
+        seen[key] = known
     if key not in seen:
         seen[key] = list(
             Deliverable.objects.visible_to(request.user)

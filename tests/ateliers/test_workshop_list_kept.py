@@ -6,7 +6,7 @@ import pytest
 from ateliers.models import Workshop
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
-from tests.harness.fragments import KEPT_QUERIES, count_queries, page_text
+from tests.harness.fragments import KEPT_QUERIES, count_queries, page_text, same_minute
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,10 @@ def test_the_theme_filter_offers_the_validated_themes(client, consultant):
 def test_a_list_read_again_without_any_write_is_not_computed_again(client, consultant):
     WorkshopFactory()
     client.force_login(consultant)
-    client.get(URL)
-    assert count_queries(client, URL, cold=False) <= KEPT_QUERIES
-    assert count_queries(client, URL + "?period=passes", cold=False) > KEPT_QUERIES  # other filters: another body
+    with same_minute():
+        client.get(URL)
+        assert count_queries(client, URL, cold=False) <= KEPT_QUERIES
+        assert count_queries(client, URL + "?period=passes", cold=False) > KEPT_QUERIES  # other filters: another body
 
 
 def test_a_renamed_workshop_shows_at_once(client, consultant):

@@ -1,10 +1,13 @@
 """Pages whose body is kept between requests (pat_portal/kernel/freshness.py): their queries on the computed (cold)
 path, and on the path that reads the kept body back."""
 
+import contextlib
 import html
 
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from pat_portal.kernel import freshness
 
@@ -26,3 +29,11 @@ def page_text(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return html.unescape(response.content.decode())
+
+
+@contextlib.contextmanager
+def same_minute():
+    """Every read in the block falls in the same minute (part of every kept fragment's key): a test that reads a page
+    twice does not see it computed again because the clock turned a minute in between."""
+    with time_machine.travel(timezone.now().replace(second=30), tick=False):
+        yield

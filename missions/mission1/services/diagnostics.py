@@ -52,18 +52,25 @@ def save_diagnostic(*, form, formsets: list, by: User) -> bool:
     return saved
 
 
-def stakeholder_coverage(accompaniment: Accompaniment) -> list[dict]:
+def stakeholder_coverage(accompaniment: Accompaniment, *, meetings: list[Meeting] | None = None) -> list[dict]:
     """Which categories of stakeholders the accompaniment's meetings have reached, and which not yet.
 
-    Two queries: categories of the named participants present, and the sums of head-counts.
+    Two queries: categories of the named participants present, and the sums of head-counts (summed here instead
+    when the page already read the accompaniment's `meetings`, all of them).
     """
-    meetings = Meeting.objects.filter(accompaniment=accompaniment)
     met_categories = set(
-        MeetingParticipant.objects.filter(meeting__in=meetings, attendance=MeetingParticipant.Attendance.PRESENT)
+        MeetingParticipant.objects.filter(
+            meeting__accompaniment=accompaniment, attendance=MeetingParticipant.Attendance.PRESENT
+        )
         .values_list("contact__category", flat=True)
         .distinct()
     )
-    sums = meetings.aggregate(**{name: Sum(name) for name, _label, _categories in HEADCOUNT_FIELDS})
+    if meetings is None:
+        sums = Meeting.objects.filter(accompaniment=accompaniment).aggregate(
+            **{name: Sum(name) for name, _label, _categories in HEADCOUNT_FIELDS}
+        )
+    else:
+        sums = {name: sum(getattr(meeting, name) or 0 for meeting in meetings) for name, _l, _c in HEADCOUNT_FIELDS}
     for name, _label, categories in HEADCOUNT_FIELDS:
         # A head-count covers a category only when it maps to exactly one (the others are a mixed bag).
         if sums[name] and len(categories) == 1:

@@ -1,19 +1,27 @@
 from django.contrib import messages
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 
 from communes.models import Commune
 from missions.mission1.forms.fieldwork import ActionLeadFormSet, DiagnosticForm, SharedFindingFormSet, StakeFormSet
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
+from missions.mission1.models.meetings import Meeting
 from missions.mission1.services.diagnostics import (
     render_diagnostic_pdf,
     render_diagnostic_poster_pdf,
     save_diagnostic,
     stakeholder_coverage,
 )
-from pat_portal.kernel import access
-from pat_portal.kernel.deliverable_downloads import document_response, latest_frozen, working_draft_response
+from pat_portal.kernel import access, freshness
+from pat_portal.kernel.deliverable_downloads import (
+    document_response,
+    latest_frozen,
+    versions_seen,
+    working_draft_response,
+)
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.filenames import download_filename
 from pat_portal.kernel.history import history_entries
@@ -44,7 +52,9 @@ def _diagnostic(request, insee_code) -> Diagnostic:
     )
 
 
-def diagnostic_detail(request, insee_code):
+def _diagnostic_page(request, insee_code) -> tuple[Accompaniment, Diagnostic | None, list, str]:
+    """The accompaniment, its diagnostic (with what its submission checklist reads: stakes, findings, leads, the
+    accompaniment's meetings), the diagnostic's versions the user may see and the page's read-only body, rendered."""
     accompaniment = _accompaniment(request, insee_code)
     diagnostic = (
         Diagnostic.objects.visible_to(request.user)
@@ -54,13 +64,35 @@ def diagnostic_detail(request, insee_code):
     )
     if diagnostic is None and not request.user.is_team:
         raise Http404("Aucun diagnostic transmis pour cette commune.")
+    prefetch_related_objects([accompaniment], Prefetch("meetings", queryset=Meeting.objects.order_by("-starts_at")))
+    if diagnostic is not None:
+        diagnostic.accompaniment = accompaniment
+    meetings = list(accompaniment.meetings.all())
     context = {
         "accompaniment": accompaniment,
         "commune": accompaniment.commune,
         "diagnostic": diagnostic,
-        "meetings": accompaniment.meetings.order_by("-starts_at"),
-        "coverage": stakeholder_coverage(accompaniment) if request.user.is_team else None,
+        "meetings": meetings,
+        "coverage": stakeholder_coverage(accompaniment, meetings=meetings) if request.user.is_team else None,
+    }
+    versions = versions_seen(request, diagnostic) if diagnostic is not None else []
+    return accompaniment, diagnostic, versions, render_to_string("missions/_diagnostic_body.html", context, request)
+
+
+def diagnostic_detail(request, insee_code):
+    """The diagnostic page: its header and deliverable panel (workflow buttons) are rendered on every request, its
+    content (stakes, findings, leads, coverage, meetings) kept until the data or the minute changes."""
+    accompaniment, diagnostic, versions, body = freshness.cached(
+        "diagnostic", request.user.pk, insee_code, compute=lambda: _diagnostic_page(request, insee_code)
+    )
+    if diagnostic is not None:
+        versions_seen(request, diagnostic, known=versions)  # for the PDF button and the panel, without a query
+    context = {
+        "accompaniment": accompaniment,
+        "commune": accompaniment.commune,
+        "diagnostic": diagnostic,
         "can_edit": access.can_edit_deliverable_content(request.user, diagnostic),
+        "body": body,
     }
     return render(request, "missions/diagnostic_detail.html", context)
 
