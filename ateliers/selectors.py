@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 
 from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
 from missions.mission1.models.action_plans import Action
 from pat_portal.kernel.french import french_order
+from pat_portal.kernel.links import url_by_id
 
 EXCLUDED_ACTION_STATUSES = [Action.Status.ABANDONED]
 
@@ -165,15 +165,14 @@ def registration_rows(workshop, user) -> list[RegistrationRow]:
         contact_email=F("contact__email"),
         contact_phone=F("contact__phone"),
     )
-    # One URL reversed, the others written from it: the page lists up to a few hundred people.
-    url_of = reverse("ateliers:registration_detail", args=[workshop.pk, 0]).removesuffix("0/") + "{}/"
+    url_of = url_by_id("ateliers:registration_detail", workshop.pk)  # the page lists up to a few hundred people
     result = []
     for values in rows:
         email, phone = values.pop("contact_email"), values.pop("contact_phone")
         full_name = f"{values.pop('first_name')} {values.pop('last_name')}".strip()
         row = RegistrationRow(**values, full_name=full_name)
         show_details = access.can_see_contact_details(user, row)
-        url = url_of.format(row.pk) if access.can_manage_registration(user, row) else None
+        url = url_of(row.pk) if access.can_manage_registration(user, row) else None
         if show_details:
             row = replace(row, email=email, phone=phone, show_details=True)
         result.append(replace(row, url=url) if url else row)

@@ -1,15 +1,16 @@
-"""The plan page's panel of share links for the municipal council (issue 20): one query."""
+"""The plan page's panel of share links for the municipal council (issue 20): one query, none when the page passes
+the links it already read (`links`, kept with its body)."""
 
 from django import template
 
-from missions.mission1.models.share_links import PlanShareLink, plan_is_shareable
+from missions.mission1.models.share_links import plan_is_shareable, plan_share_links
 from pat_portal.kernel import access
 
 register = template.Library()
 
 
 @register.inclusion_tag("missions/share/_panel.html", takes_context=True)
-def plan_sharing(context, plan):
+def plan_sharing(context, plan, links=None):
     """The links to `plan` the user may see (views, last view, state), and the buttons their role allows."""
     user = context["request"].user
     accompaniment = context.get("accompaniment")
@@ -19,9 +20,7 @@ def plan_sharing(context, plan):
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "commune": plan.accompaniment.commune,
-        "links": list(
-            PlanShareLink.objects.visible_to(user).filter(plan=plan).select_related("created_by", "revoked_by")
-        ),
+        "links": plan_share_links(plan, user) if links is None else links,
         "can_share": access.can_share_action_plan(user, plan),
         "shareable": plan_is_shareable(plan),
     }

@@ -1,7 +1,7 @@
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import OuterRef
@@ -114,15 +114,13 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         """Blocking: at least one action, the plan's presentation and a calendar (start month) for every action: the
         council approves them. Advisory: a diagnostic not submitted or not validated yet (a plan may be drafted while
         GBM reviews it), actions not costed (« non chiffré »: no cost estimate) and actions without a lead. Two
-        queries."""
-        actions = list(
-            self.actions.values_list("title", "start_month", "cost_estimate", "lead_contact_id", "lead_organisation")
-        )
-        diagnostic_status = (
-            Diagnostic.objects.filter(accompaniment_id=self.accompaniment_id)
-            .values_list("workflow_status", flat=True)
-            .first()
-        )
+        queries; one when the page already read the plan's actions (prefetched)."""
+        fields = ("title", "start_month", "cost_estimate", "lead_contact_id", "lead_organisation")
+        if "actions" in getattr(self, "_prefetched_objects_cache", {}):
+            actions = [tuple(getattr(action, name) for name in fields) for action in self.actions.all()]
+        else:
+            actions = list(self.actions.values_list(*fields))
+        diagnostic_status = self._diagnostic_status()
         items = []
         if not actions:
             items.append(ChecklistItem("Ajoutez au moins une action : un plan d'actions vide ne peut pas être soumis"))
@@ -147,6 +145,21 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         ]:
             items.append(ChecklistItem(f"Aucun porteur pour {_actions_named(without_lead)}", blocking=False))
         return items
+
+    def _diagnostic_status(self) -> str | None:
+        """The status of the commune's diagnostic: from the accompaniment and diagnostic read with the plan
+        (select_related), else one query."""
+        accompaniment = self.accompaniment if type(self).accompaniment.is_cached(self) else None
+        if accompaniment is not None and type(accompaniment).diagnostic.is_cached(accompaniment):
+            try:
+                return accompaniment.diagnostic.workflow_status
+            except ObjectDoesNotExist:
+                return None
+        return (
+            Diagnostic.objects.filter(accompaniment_id=self.accompaniment_id)
+            .values_list("workflow_status", flat=True)
+            .first()
+        )
 
     @transaction.atomic
     def approve(self, *, by, council_decision_date: datetime.date, council_decision_file=None) -> None:

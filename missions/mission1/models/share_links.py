@@ -39,6 +39,11 @@ class PlanShareLinkQuerySet(RoleScopedQuerySet):
         return self.filter(token_sha256=token_digest(token))
 
 
+def plan_share_links(plan: ActionPlan, user) -> list:
+    """The links to `plan` that `user` may see, with who created and who revoked them (one query)."""
+    return list(PlanShareLink.objects.visible_to(user).filter(plan=plan).select_related("created_by", "revoked_by"))
+
+
 def plan_is_shareable(plan: ActionPlan) -> bool:
     """A council reads a plan the commune approved or GBM validated: its content is then a version on record
     (locked while submitted, frozen once validated). A draft, or a plan being revised after validation, is not

@@ -1,6 +1,8 @@
 from django.contrib import messages
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
@@ -23,14 +25,16 @@ from missions.mission1.models.action_plans import (
     ProgressNote,
 )
 from missions.mission1.models.diagnostics import ActionLead
+from missions.mission1.models.share_links import plan_share_links
 from missions.mission1.services import action_plans as services
 from missions.mission1.views.diagnostics import _accompaniment
-from pat_portal.kernel import access
-from pat_portal.kernel.deliverable_downloads import document_response, working_draft_response
+from pat_portal.kernel import access, freshness
+from pat_portal.kernel.deliverable_downloads import document_response, versions_seen, working_draft_response
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.deliverables import WorkflowError
 from pat_portal.kernel.french import french_date, french_order, long_month_year
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.links import url_by_id
 from pat_portal.kernel.models import Deliverable
 from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
@@ -54,17 +58,36 @@ def _action(request, pk) -> Action:
     )
 
 
-def action_plan_detail(request, insee_code):
+MOVES = ("monter", "descendre")  # the directions of the actions' ordering buttons (action_move)
+
+
+def _plan_page(request, insee_code) -> tuple:
+    """The accompaniment, its plan (with its actions and the diagnostic, which the submission checklist reads), the
+    plan's versions and share links the user may see, the diagnostic's leads not yet in the plan (offered to the team)
+    and the page's read-only body (presentation, costs and funding, the actions), rendered."""
     accompaniment = _accompaniment(request, insee_code)
     plan = (
         ActionPlan.objects.visible_to(request.user)
-        .select_related("approved_by", "accompaniment__programme")
+        # The diagnostic: its status is one of the submission checklist's items.
+        .select_related("approved_by", "accompaniment__programme", "accompaniment__diagnostic")
         .filter(accompaniment=accompaniment)
         .first()
     )
     if plan is None and not request.user.is_team:
         raise Http404("Aucun plan d'actions transmis pour cette commune.")
-    actions = services.plan_actions(plan) if plan else []
+    actions = []
+    if plan is not None:
+        # What the page shows of each action (its lead, its funding; not its indicators, which the PDF lists).
+        page_actions = Prefetch(
+            "actions", queryset=Action.objects.select_related("lead_contact").prefetch_related("funding_sources")
+        )
+        prefetch_related_objects([plan], page_actions)
+        actions = list(plan.actions.all())
+        detail_url = url_by_id("missions:action_detail")
+        move_url = {direction: url_by_id("missions:action_move", after=[direction]) for direction in MOVES}
+        for action in actions:  # each action's links, written from one reversed URL each
+            action.url = detail_url(action.pk)
+            action.up_url, action.down_url = (move_url[direction](action.pk) for direction in MOVES)
     can_edit = access.can_edit_deliverable_content(request.user, plan)
     # The diagnostic's leads not yet turned into actions, offered to the team in one click.
     leads = (
@@ -82,9 +105,32 @@ def action_plan_detail(request, insee_code):
         "plan": plan,
         "actions": actions,
         "totals": services.plan_totals(actions),
-        "leads": leads,
         "can_edit": can_edit,
+    }
+    body = render_to_string("missions/_action_plan_body.html", context, request)
+    versions = versions_seen(request, plan) if plan is not None else []
+    share_links = plan_share_links(plan, request.user) if plan is not None else []
+    return accompaniment, plan, versions, share_links, leads, body
+
+
+def action_plan_detail(request, insee_code):
+    """The plan page: its header, deliverable panel, approval, share links, the actions' ordering buttons' form and
+    the leads to add (forms, CSRF token) are rendered on every request; the presentation, totals and actions are
+    kept until the data or the minute changes."""
+    accompaniment, plan, versions, share_links, leads, body = freshness.cached(
+        "action_plan", request.user.pk, insee_code, compute=lambda: _plan_page(request, insee_code)
+    )
+    if plan is not None:
+        versions_seen(request, plan, known=versions)  # for the PDF button and the panel, without a query
+    context = {
+        "accompaniment": accompaniment,
+        "commune": accompaniment.commune,
+        "plan": plan,
+        "leads": leads,
+        "share_links": share_links,
+        "can_edit": access.can_edit_deliverable_content(request.user, plan),
         "can_approve": plan is not None and access.can_approve_action_plan(request.user, plan),
+        "body": body,
     }
     return render(request, "missions/action_plan_detail.html", context)
 
