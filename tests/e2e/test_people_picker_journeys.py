@@ -210,6 +210,7 @@ def test_many_registrations_at_once_with_a_pasted_list(live_server, browser_page
     page.keyboard.type("Vida")
     page.wait_for_selector("#id_picked-ts-dropdown .option:has-text('Vidal')")
     page.keyboard.press("Enter")
+    assert "Vidal" in page.locator("#id_picked option:checked").inner_text()
     page.fill("#id_pasted", "DUPONT Marie\nroussel jean\nKarim Benaly\nJeanne Nouvelle")
     submit(page, "Chercher ces personnes dans l'annuaire")
     main = text_of(page)
@@ -219,6 +220,7 @@ def test_many_registrations_at_once_with_a_pasted_list(live_server, browser_page
     page.check("text=Créer « Jeanne Nouvelle » et l'inscrire")
     page.select_option("#id_new_people_commune", str(directory.pk))
     submit(page, "Inscrire les personnes choisies")
+    assert page.url == f"{base}/ateliers/{workshop.pk}/", text_of(page)
     assert "5 personnes inscrites" in text_of(page)
     names = set(Registration.objects.filter(workshop=workshop).values_list("contact__last_name", flat=True))
     assert names == {"Vidal", "Dupont", "Roussel", "Benali", "Nouvelle"}
