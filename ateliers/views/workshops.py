@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
-from django_filters.views import FilterView
 
 from ateliers import selectors, services
 from ateliers.filters import WorkshopFilter
@@ -11,25 +10,19 @@ from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, Worksh
 from pat_portal.kernel import access, freshness
 from pat_portal.kernel.deliverable_views import refuse_locked_edit
 from pat_portal.kernel.history import history_entries
+from pat_portal.kernel.kept_views import KeptFilterView
 from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
-class WorkshopListView(FilterView):
+class WorkshopListView(KeptFilterView):
     filterset_class = WorkshopFilter
     template_name = "ateliers/workshop_list.html"  # the page's body, kept between requests
     paginate_by = 25
     context_object_name = "workshops"
 
-    def get(self, request, *args, **kwargs):
-        # The body (filters, table, pagination: no POST form) depends on the user, the query string and the data.
-        body = freshness.cached(
-            "workshop_list",
-            request.user.pk,
-            request.GET.urlencode(),
-            compute=lambda: super(WorkshopListView, self).get(request, *args, **kwargs).rendered_content,
-        )
-        return render(request, "layout/fragment_page.html", {"body": body, "title": "Ateliers de partage"})
+    kept_name = "workshop_list"  # the body (filters, table, pagination: no POST form) per user and query string
+    title = "Ateliers de partage"
 
     def get_queryset(self):
         return selectors.workshop_list(self.request.user)

@@ -1,6 +1,6 @@
-"""The money lists kept between requests (pat_portal/kernel/freshness.py): the list's body, rendered apart, is read
+"""Filtered lists kept between requests (pat_portal/kernel/freshness.py): the list's body, rendered apart, is read
 back until the next write (or the next minute); the page around it (navigation, messages, token, nonce) is rendered
-on every request."""
+on every request. Used by every filtered list of the portal (meetings, workshops, communes, order forms, time)."""
 
 from django.shortcuts import render
 from django_filters.views import FilterView

@@ -7,13 +7,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django_filters.views import FilterView
 
 from communes.models import Commune
 from missions.programme.models import Programme
 from pat_portal.kernel import access, freshness
 from pat_portal.kernel.filenames import WORKING_DRAFT, download_filename
 from pat_portal.kernel.french import de
+from pat_portal.kernel.kept_views import KeptFilterView
 from pat_portal.kernel.lateness import Thresholds
 from pat_portal.kernel.models import User
 from pat_portal.kernel.pdf import pdf_response, render_pdf
@@ -171,21 +171,14 @@ def search_view(request):
     return render(request, "pages/search.html", {"query": query, "groups": groups})
 
 
-class CommuneOverviewView(FilterView):
+class CommuneOverviewView(KeptFilterView):
     filterset_class = TerritoryFilter
     template_name = "pages/communes_overview.html"  # the page's body, kept between requests
     paginate_by = 25
     context_object_name = "communes"
 
-    def get(self, request, *args, **kwargs):
-        # The body (filters, table, pagination: no POST form) depends on the user, the query string and the data.
-        body = freshness.cached(
-            "communes_overview",
-            request.user.pk,
-            request.GET.urlencode(),
-            compute=lambda: super(CommuneOverviewView, self).get(request, *args, **kwargs).rendered_content,
-        )
-        return render(request, "layout/fragment_page.html", {"body": body, "title": "Communes"})
+    kept_name = "communes_overview"  # the body (filters, table, pagination: no POST form) per user and query string
+    title = "Communes"
 
     def get_queryset(self):
         """Accompanied communes first (page 1 holds them), the others one page or one filter away."""

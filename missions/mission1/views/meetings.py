@@ -2,34 +2,27 @@ from django.contrib import messages
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
-from django_filters.views import FilterView
 
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.forms.fieldwork import MeetingForm
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
-from pat_portal.kernel import access, freshness
+from pat_portal.kernel import access
 from pat_portal.kernel.french import french_order
+from pat_portal.kernel.kept_views import KeptFilterView
 from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
 
-class MeetingListView(FilterView):
+class MeetingListView(KeptFilterView):
     filterset_class = MeetingFilter
     template_name = "missions/meeting_list.html"  # the page's body, kept between requests
     paginate_by = 30
     context_object_name = "meetings"
 
-    def get(self, request, *args, **kwargs):
-        # The body (filters, table, pagination: no POST form) depends on the user, the query string and the data.
-        body = freshness.cached(
-            "meeting_list",
-            request.user.pk,
-            request.GET.urlencode(),
-            compute=lambda: super(MeetingListView, self).get(request, *args, **kwargs).rendered_content,
-        )
-        return render(request, "layout/fragment_page.html", {"body": body, "title": "Réunions"})
+    kept_name = "meeting_list"  # the body (filters, table, pagination: no POST form) per user and query string
+    title = "Réunions"
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}

@@ -16,12 +16,12 @@ from missions.money.services.budget import (
     programme_budget,
     with_budget,
 )
-from missions.money.views.kept import KeptFilterView
 from missions.money.views.time import require_team
 from missions.programme.models import Programme
 from pat_portal.kernel import access
 from pat_portal.kernel.exports import export_response
 from pat_portal.kernel.filenames import download_filename
+from pat_portal.kernel.kept_views import KeptFilterView
 from pat_portal.kernel.pdf import pdf_response, render_pdf
 from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.uploads import attachment_response

@@ -38,10 +38,10 @@ from missions.money.services.time import (
     week_entries,
     week_suggestions,
 )
-from missions.money.views.kept import KeptFilterView
 from pat_portal.kernel import access
 from pat_portal.kernel.concurrency import StaleEdit
 from pat_portal.kernel.exports import export_response
+from pat_portal.kernel.kept_views import KeptFilterView
 from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.kernel.submissions import once_per_submission
 
