@@ -157,6 +157,11 @@
       },
     });
     picker.wrapper.classList.add("people-picker");
+    // Enter in the search box chooses a person (Tom Select's own handler runs first) and never sends the form,
+    // even when the list has not opened yet on a slow device.
+    picker.control_input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+    });
     // The real select stays in the form for what is posted; its label now names the picker's search box, so the
     // select itself is hidden from assistive technologies as it is from sight (one control, not two).
     select.setAttribute("aria-hidden", "true");
