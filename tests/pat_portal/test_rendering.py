@@ -4,9 +4,11 @@ import re
 from unittest import mock
 
 import pytest
+import time_machine
 from django import forms
 from django.core.cache import caches
 from django.forms.renderers import DjangoTemplates
+from django.utils import timezone
 
 from pat_portal.kernel import pdf
 from pat_portal.kernel.renderers import PortalFormRenderer
@@ -69,16 +71,21 @@ def test_a_pdf_is_laid_out_once_per_content():
 
 @pytest.mark.django_db
 def test_a_changed_content_gives_a_new_pdf(client, gbm_officer):
-    """The real thing: editing the programme's name changes the report, which is laid out anew."""
+    """The real thing: editing the programme's name changes the report, which is laid out anew.
+
+    The clock stands still: the preview prints the minute it was made, and a minute turning between the two
+    first requests would (rightly) give a new PDF.
+    """
     from tests.factories import ProgrammeFactory
 
     caches["pdfs"].clear()
     programme = ProgrammeFactory(name="Programme de printemps")
     client.force_login(gbm_officer)
-    first = client.get("/bilan/pdf/").content
-    assert client.get("/bilan/pdf/").content == first
-    programme.name = "Programme d'automne"
-    programme.save()
-    with mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF-new") as write_pdf:
-        assert client.get("/bilan/pdf/").content == b"%PDF-new"
-        assert write_pdf.call_count == 1
+    with time_machine.travel(timezone.now().replace(second=0), tick=False):
+        first = client.get("/bilan/pdf/").content
+        assert client.get("/bilan/pdf/").content == first
+        programme.name = "Programme d'automne"
+        programme.save()
+        with mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF-new") as write_pdf:
+            assert client.get("/bilan/pdf/").content == b"%PDF-new"
+            assert write_pdf.call_count == 1
