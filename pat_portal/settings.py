@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "pat_portal.kernel.middleware.ExplainRefusedMethodMiddleware",
     "pat_portal.kernel.middleware.DeferLongLayoutsMiddleware",
     "pat_portal.pages.navigation.TodoCountCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -33,6 +33,26 @@ class RefuseUnusedMethodsMiddleware:
         return self.get_response(request)
 
 
+class ExplainRefusedMethodMiddleware:
+    """A page answering 405 to a GET says why, in French: the address receives a form (a button of another page).
+
+    Views decorated with `require_POST` answer a link followed or an address typed with Django's empty 405, a blank
+    page in the browser. The status and its Allow header are kept; only the body is written, with the layout (so
+    placed after the session, user and messages, before the CSP header is written).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 405 or request.method != "GET" or response.content:
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "POST")
+        return page
+
+
 class DeferLongLayoutsMiddleware:
     """During a GET, a long PDF not laid out yet is queued for the task worker instead of holding the request
     (`pdf.render_pdf`); the person gets « Document en préparation », a page that reloads itself every few seconds

@@ -1,4 +1,4 @@
-"""A French 400 page, and TRACE and OPTIONS refused on every page with 405."""
+"""A French 400 page; TRACE and OPTIONS refused on every page with 405; a form's address opened by a link explained."""
 
 import pytest
 from django.core.exceptions import SuspiciousOperation
@@ -55,3 +55,21 @@ def test_get_head_and_post_still_reach_the_pages(client):
     assert client.get(reverse("login")).status_code == 200
     assert client.head(reverse("login")).status_code == 200
     assert client.post(reverse("login"), {"username": "x", "password": "y"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_form_address_opened_by_a_link_says_why_in_french(client, consultant):
+    """A POST-only address followed by a link answers 405 with a French page (Django's is blank), Allow kept."""
+    from tests.factories_ateliers import WorkshopFactory
+
+    workshop = WorkshopFactory()
+    client.force_login(consultant)
+    url = reverse("ateliers:mark_held", args=[workshop.pk])
+    response = client.get(url)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    content = response.content.decode()
+    assert "Cette adresse ne s'ouvre pas directement" in content and 'lang="fr"' in content
+    assert client.head(url).content == b""  # only a page asked for gets one
+    workshop.refresh_from_db()
+    assert workshop.status == workshop.Status.PLANNED
