@@ -69,17 +69,29 @@ class _ProjectFieldsForm(ControlCharactersStrippedMixin, forms.ModelForm):
                 self.fields[name].help_text = text
 
 
+class TrapInput(forms.TextInput):
+    """A text input never written back with a value: a form shown again after a filled trap comes back empty."""
+
+    def format_value(self, value):
+        return None
+
+
 class PublicSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
-    """The public form: no account; a honeypot field catches robots that fill every input."""
+    """The public form: no account; a trap field catches robots that fill every input.
+
+    The trap is named and labelled so that no browser's autofill takes it for an address, a website or a phone, and
+    it is never written back into the page. A filled trap is refused with a French message on the form, the person's
+    input kept: nothing is stored or sent, and nobody is told "sent" when nothing was.
+    """
 
     commune = CommuneChoiceField(
         label="Commune concernée", queryset=Commune.objects.order_by_name(), empty_label="Choisissez la commune"
     )
-    website = forms.CharField(
-        label="Laissez ce champ vide",
+    verification = forms.CharField(
+        label="Ne rien écrire dans ce champ (contrôle anti-robots)",
         required=False,
         max_length=200,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+        widget=TrapInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
     class Meta:
@@ -102,13 +114,20 @@ class PublicSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):
             Fieldset("Vous", *REQUESTER_FIELDS),
             Fieldset("Votre projet", "commune", *PROJECT_FIELDS),
             SUBMISSION_TOKEN_FIELD,
-            # Hidden from people (CSS and aria-hidden); robots fill it in and their request is dropped.
-            Div(Field("website"), css_class="hp-field", aria_hidden="true"),
+            # Hidden from people (CSS and aria-hidden); robots fill it in and their request is refused.
+            Div(Field("verification"), css_class="hp-field", aria_hidden="true"),
         )
 
-    @property
-    def is_from_robot(self) -> bool:
-        return bool(self.cleaned_data.get("website"))
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("verification"):
+            raise forms.ValidationError(
+                "Votre demande n'a pas été enregistrée : un champ caché, destiné à arrêter les robots, a été rempli "
+                "(parfois par le remplissage automatique du navigateur). Vérifiez vos réponses ci-dessous et "
+                "envoyez-la de nouveau.",
+                code="trap",
+            )
+        return cleaned_data
 
 
 class EluSupportRequestForm(SubmissionTokenMixin, _ProjectFieldsForm):

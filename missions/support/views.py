@@ -74,10 +74,6 @@ def public_create(request):
         return redirect("missions:support_team_create")
     form = PublicSupportRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if form.is_from_robot:
-            # Answer exactly as for a person, so that the robot learns nothing; nothing is stored or sent.
-            request.session.pop(CONFIRMATION_SESSION_KEY, None)
-            return redirect("missions:support_public_done")
         try:
             support_request = services.register_support_request(
                 support_request=form.instance, door=SupportRequest.Door.PUBLIC

@@ -130,7 +130,7 @@ def support_public(s):
         "description": "Planter 30 arbres fruitiers de variétés locales.",
         "help_wanted": "Trouver des partenaires et un financement.",
         "already_under_way": "0",
-        "website": "",
+        "verification": "",
     }
 
 

@@ -1,5 +1,8 @@
 """The public form at /demandes/nouvelle/: no account, hardened against robots and flooding."""
 
+import html
+import re
+
 import pytest
 from django.core import mail
 from django.core.cache import cache
@@ -32,7 +35,7 @@ def _data(for_commune, **overrides):
         "description": "Planter 30 arbres fruitiers de variétés locales sur un terrain communal.",
         "help_wanted": "Trouver des partenaires et un financement.",
         "already_under_way": "0",
-        "website": "",
+        "verification": "",
     }
     data.update(overrides)
     return data
@@ -127,7 +130,7 @@ def test_missing_fields_are_reported_in_french_and_input_is_kept(client, commune
         ("title", 201),
         ("description", 5001),
         ("help_wanted", 3001),
-        ("website", 201),
+        ("verification", 201),
     ],
 )
 def test_oversized_fields_are_refused(client, commune, field, length):
@@ -156,16 +159,33 @@ def test_a_third_party_cannot_claim_to_be_the_commune(client, commune):
     assert not SupportRequest.objects.exists()
 
 
-def test_honeypot_filled_looks_like_success_but_stores_and_sends_nothing(
+def test_a_filled_trap_stores_and_sends_nothing_and_says_so_with_the_input_kept(
     client, commune, django_capture_on_commit_callbacks
 ):
+    """A robot (or a browser's autofill) that fills the hidden trap is never told "sent": the form comes back with a
+    French message, what was typed kept and the trap emptied, so that sending it again works."""
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, _data(commune, website="https://spam.example"))
-    assert response.status_code == 302
-    assert response.url == reverse("missions:support_public_done")
+        response = client.post(URL, _data(commune, verification="https://spam.example"))
+    assert response.status_code == 200
+    page = html.unescape(response.content.decode())
+    assert "Votre demande n'a pas été enregistrée" in page
+    assert "Verger conservatoire" in page and "Les Croqueurs de pommes" in page  # what was typed
+    assert "https://spam.example" not in page
     assert not SupportRequest.objects.exists()
     assert mail.outbox == []
-    assert "DA-" not in client.get(response.url).content.decode()
+    done = client.get(reverse("missions:support_public_done")).content.decode()
+    assert "Aucune demande enregistrée" in done and "est enregistrée" not in done
+    again = client.post(URL, _data(commune))
+    assert again.status_code == 302
+    assert SupportRequest.objects.count() == 1
+
+
+def test_the_trap_is_not_a_field_browsers_autofill(client):
+    """Autofill recognises names and labels such as website, url, email, name, phone, address, company."""
+    page = client.get(URL).content.decode()
+    trap = re.search(r'<input[^>]*name="verification"[^>]*>', page).group(0)
+    assert 'autocomplete="off"' in trap and 'tabindex="-1"' in trap
+    assert not re.search(r"website|url|mail|phone|tel|adress|address|company|name=\"nom", trap, re.IGNORECASE)
 
 
 def test_rate_limit_answers_429_in_french_after_five_posts_per_hour(client, commune):

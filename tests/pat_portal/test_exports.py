@@ -339,7 +339,7 @@ def test_the_public_support_form_drops_control_characters(client, commune):
         "description": "Planter 30 arbres\x1f fruitiers.\nSur un terrain communal.",
         "help_wanted": "Partenaires\x0b.",
         "already_under_way": "0",
-        "website": "",
+        "verification": "",
     }
     assert client.post("/demandes/nouvelle/", data).status_code == 302
     request = SupportRequest.objects.get()

@@ -101,7 +101,7 @@ def _public_form(commune):
         "description": "Planter 30 arbres fruitiers de variétés locales sur un terrain communal.",
         "help_wanted": "Trouver des partenaires et un financement.",
         "already_under_way": "0",
-        "website": "",
+        "verification": "",
     }
 
 

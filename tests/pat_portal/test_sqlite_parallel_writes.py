@@ -146,7 +146,7 @@ def _prepared_submission(port, index):
         "description": "Un jardin partagé derrière l'école.",
         "help_wanted": "Trouver un terrain.",
         "already_under_way": "0",
-        "website": "",
+        "verification": "",
     }
     headers = {**forwarded, "Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"}
     return urlencode(data), headers
