@@ -33,6 +33,12 @@ def test_gbm_starts_on_home_and_validates_the_theme_awaiting_it(live_server, bro
     todo = text_of(page, "main")
     assert "À faire" in todo and "Approvisionner la cantine en produits locaux" in todo
     axe_scan(page, base, "gbm-home")
+    # The whole menu, account menu included, holds on one line on the common laptop widths (no sideways scroll).
+    for width in (1200, 1280, 1366, 1440):
+        page.set_viewport_size({"width": width, "height": 800})
+        assert page.evaluate("document.documentElement.scrollWidth") == width, width
+        assert page.locator("nav .dropdown-toggle").is_visible()
+    page.set_viewport_size({"width": 1280, "height": 720})
     with page.expect_navigation():
         page.click("main a:has-text('Approvisionner la cantine en produits locaux')")
     assert page.url.endswith(theme.get_absolute_url())
