@@ -73,7 +73,7 @@ class Target:
     def state_label(self) -> str:
         if self.over:
             extra = self.count - self.target_max
-            return f"Au-delà du marché : {extra} de plus que les {self.target_label} demandé·e·s"
+            return f"Au-delà du marché : {extra} de plus que l'objectif ({self.target_label})"
         if self.reached:
             return "Objectif atteint"
         return f"{self.percent} % de l'objectif minimum"

@@ -108,7 +108,7 @@ def test_mission3_counts_support_started_or_completed_and_shows_accepted_apart(s
 def test_overshoot_is_shown_as_beyond_the_contract_not_as_success(scenario):
     target = targets_by_key(scenario)["workshops"]
     assert (target.count, target.over, target.state) == (6, True, "over")
-    assert target.state_label == "Au-delà du marché : 1 de plus que les 3 à 5 demandé·e·s"
+    assert target.state_label == "Au-delà du marché : 1 de plus que l'objectif (3 à 5)"
 
 
 def test_dashboard_shows_the_rule_and_no_false_success(client, gbm_officer, scenario):
