@@ -115,6 +115,20 @@ def test_a_proposal_ticked_registers_that_person(client, consultant, workshop, p
     assert registered(workshop) == {"Dupont"}
 
 
+def test_a_proposal_posts_back_its_person_whatever_the_size_of_the_directory(client, consultant, workshop, commune):
+    """The proposal's checkbox holds the id as the form reads it: French number formatting wrote contact 5055 as
+    « 5 055 », which the form refused (the browser journey failed whenever ids had passed 999)."""
+    karim = ContactFactory(pk=5055, commune=commune, first_name="Karim", last_name="Benali")
+    client.force_login(consultant)
+    page = client.post(bulk_url(workshop), {"pasted": "Karim Benaly", "rapprocher": "1"}).content.decode()
+    value = re.search(r'name="people" value="([^"]*)" id="proposition-', page).group(1)
+    assert value == "5055"
+    pending = re.search(r'name="pending" value="([^"]*)"', page).group(1)
+    response = client.post(bulk_url(workshop), {"people": [value], "pending": pending, "inscrire": "1"})
+    assert response.status_code == 302
+    assert list(workshop.registrations.values_list("contact", flat=True)) == [karim.pk]
+
+
 def test_people_already_registered_are_said_and_not_registered_twice(client, consultant, workshop, people):
     RegistrationFactory(workshop=workshop, contact=people["marie"], commune=people["marie"].commune)
     client.force_login(consultant)

@@ -199,12 +199,6 @@ def test_validation_shows_its_progress(live_server, browser_page, field):
     assert page.console_errors == []
 
 
-@pytest.mark.xfail(
-    reason="Failed in 2 of 4 whole-suite runs (once on SQLite, once on PostgreSQL; never alone, in a loop or under "
-    "CPU load): after « Inscrire les personnes choisies » the bulk form came back instead of the workshop page. "
-    "Cause not found; the steps now assert where it goes wrong. The form's behaviour is covered without a browser.",
-    strict=False,
-)
 def test_many_registrations_at_once_with_a_pasted_list(live_server, browser_page, field, directory):
     page, base = browser_page, live_server.url
     workshop = WorkshopFactory(programme=field["programme"])

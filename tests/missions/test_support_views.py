@@ -802,7 +802,7 @@ def test_time_spent_on_a_request_is_shown_to_the_team_only(client, consultant, e
     client.force_login(consultant)
     content = client.get(support_request.get_absolute_url()).content.decode()
     assert "3 demi-journées saisies sur 4 allouées" in content
-    assert '<progress max="4.0" value="3"' in content
+    assert '<progress max="4.0" value="3.0"' in content
     assert "Rencontre avec les producteurs" in content
     client.force_login(elu)
     content = client.get(support_request.get_absolute_url()).content.decode()

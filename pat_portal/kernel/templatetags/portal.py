@@ -98,9 +98,9 @@ CHART_ROW_HEIGHT = 24
 
 @register.filter
 def chart_height(count):
-    return int(count) * CHART_ROW_HEIGHT + 4
+    return str(int(count) * CHART_ROW_HEIGHT + 4)  # a string: an int is written "1 204" in French (SVG needs 1204)
 
 
 @register.filter
 def chart_offset(index):
-    return int(index) * CHART_ROW_HEIGHT
+    return str(int(index) * CHART_ROW_HEIGHT)
