@@ -6,6 +6,7 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import Resolver404, get_resolver, resolve
 from django.utils.cache import add_never_cache_headers
 
@@ -37,8 +38,9 @@ class ExplainRefusedMethodMiddleware:
     """A page answering 405 to a GET says why, in French: the address receives a form (a button of another page).
 
     Views decorated with `require_POST` answer a link followed or an address typed with Django's empty 405, a blank
-    page in the browser. The status and its Allow header are kept; only the body is written, with the layout (so
-    placed after the session, user and messages, before the CSP header is written).
+    page in the browser. Only the body is written, with the layout (so placed after the session, user and messages):
+    the answer itself is kept, with its status, its Allow header and the headers the inner middlewares set (CSP,
+    X-Frame-Options).
     """
 
     def __init__(self, get_response):
@@ -46,11 +48,9 @@ class ExplainRefusedMethodMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code != 405 or request.method != "GET" or response.content:
-            return response
-        page = render(request, "405.html", status=405)
-        page["Allow"] = response.get("Allow", "POST")
-        return page
+        if response.status_code == 405 and request.method == "GET" and not response.content:
+            response.content = render_to_string("405.html", request=request)
+        return response
 
 
 class DeferLongLayoutsMiddleware:

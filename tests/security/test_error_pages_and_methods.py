@@ -70,6 +70,7 @@ def test_a_form_address_opened_by_a_link_says_why_in_french(client, consultant):
     assert response["Allow"] == "POST"
     content = response.content.decode()
     assert "Cette adresse ne s'ouvre pas directement" in content and 'lang="fr"' in content
+    assert "Content-Security-Policy" in response and response["X-Frame-Options"] == "DENY"  # the page's headers
     assert client.head(url).content == b""  # only a page asked for gets one
     workshop.refresh_from_db()
     assert workshop.status == workshop.Status.PLANNED
