@@ -2,8 +2,8 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from ateliers.models import LogisticsCost, Registration, Resource, Testimony, Theme, Workshop, WorkshopReport
-from pat_portal.kernel.admin_inlines import AccessibleTabularInline
-from pat_portal.kernel.concurrency import VersionedAdminMixin
+from core.admin_inlines import AccessibleTabularInline
+from core.concurrency import VersionedAdminMixin
 
 
 @admin.register(Theme)

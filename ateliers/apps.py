@@ -10,8 +10,8 @@ class AteliersConfig(AppConfig):
         from ateliers import gdpr as ateliers_gdpr
         from ateliers import hub as ateliers_hub
         from communes import gdpr
-        from pat_portal.kernel import hub
-        from pat_portal.kernel.demo import register_step
+        from core import hub
+        from core.demo import register_step
 
         hub.register_section(40, ateliers_hub.workshops_section)
         hub.register_events(ateliers_hub.workshop_events)
@@ -24,7 +24,7 @@ def register_deliverables() -> None:
     """How the kernel's deliverable workflow renders, hashes, hands out and traces the workshops' deliverables."""
     from ateliers import services
     from ateliers.models import AttendanceSheet, WorkshopReport
-    from pat_portal.kernel.deliverable_registry import register_deliverable
+    from core.deliverable_registry import register_deliverable
 
     register_deliverable(
         WorkshopReport,

@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from ateliers.models import Registration, RegistrationError
-from pat_portal.kernel.models import User
-from pat_portal.kernel.notifications import absolute_url, queue_email
+from core.models import User
+from core.notifications import absolute_url, queue_email
 
 CONSENT_LINK_SALT = "ateliers.registration.consent"
 CONSENT_LINK_MAX_AGE = datetime.timedelta(days=30)

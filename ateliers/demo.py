@@ -11,9 +11,9 @@ from django.utils import timezone
 from ateliers.models import LogisticsCost, Registration, Testimony, Theme, Workshop
 from ateliers.services import create_workshop
 from communes.models import Contact
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import WorkflowStatus
 from missions.mission1.models.action_plans import Action
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import WorkflowStatus
 
 # (title, description, plan theme, validated)
 THEMES = [

@@ -19,13 +19,13 @@ from communes.picker import (
     PickerOptions,
     picker_contacts,
 )
+from core.concurrency import VersionedModelForm
+from core.forms import IdMultipleChoiceField, bounded_inline_formset
+from core.french import de, french_order, french_sorted
+from core.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from core.uploads import UploadField
 from missions.mission1.models.action_plans import Action
 from missions.programme.models import Programme
-from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.forms import IdMultipleChoiceField, bounded_inline_formset
-from pat_portal.kernel.french import de, french_order, french_sorted
-from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
-from pat_portal.kernel.uploads import UploadField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")

@@ -2,7 +2,7 @@
 
 from ateliers.models import Workshop
 from ateliers.selectors import commune_workshops
-from pat_portal.kernel.hub import HubSection, TimelineEvent
+from core.hub import HubSection, TimelineEvent
 
 HUB_LIMIT = 30
 

@@ -10,9 +10,9 @@ from django.db.models.functions import Coalesce
 
 from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
+from core.french import french_order
+from core.links import url_by_id
 from missions.mission1.models.action_plans import Action
-from pat_portal.kernel.french import french_order
-from pat_portal.kernel.links import url_by_id
 
 EXCLUDED_ACTION_STATUSES = [Action.Status.ABANDONED]
 
@@ -150,7 +150,7 @@ class RegistrationRow:
 def registration_rows(workshop, user) -> list[RegistrationRow]:
     """The registrations of the workshop page, as `user` may see them (élus: their commune's people), one query;
     contact details only where `access.can_see_contact_details` allows them."""
-    from pat_portal.kernel import access
+    from core import access
 
     rows = visible_registrations(workshop, user).values(
         "pk",
@@ -181,8 +181,8 @@ def registration_rows(workshop, user) -> list[RegistrationRow]:
 
 def workshop_page(workshop, user) -> dict:
     """Everything the workshop page's body shows to `user`, in a fixed number of queries (six)."""
-    from pat_portal.kernel import access
-    from pat_portal.kernel.models import Deliverable
+    from core import access
+    from core.models import Deliverable
 
     is_team = access.is_team(user)
     registrations = registration_rows(workshop, user)
@@ -225,7 +225,7 @@ def commune_took_part(workshop, commune_id) -> bool:
 def may_see_contact_list(user, workshop) -> bool:
     """Whether `user` may see the workshop's consented contact list, live or in a frozen report (one rule:
     `access.can_see_workshop_contact_list`, asked with whether the élu's commune took part)."""
-    from pat_portal.kernel import access
+    from core import access
 
     took_part = access.is_elu(user) and commune_took_part(workshop, user.commune_id)
     return access.can_see_workshop_contact_list(user, commune_took_part=took_part)
@@ -255,7 +255,7 @@ def theme_history(theme) -> list:
     """
     from django.apps import apps
 
-    from pat_portal.kernel.history import history_entries
+    from core.history import history_entries
 
     entries = history_entries(theme.history.select_related("history_user"))
     records = list(theme.history.order_by("history_date", "history_id").values_list("history_id", "history_date"))

@@ -19,13 +19,13 @@ from ateliers.models import (
     WorkshopReport,
 )
 from communes.models import Contact
+from core import access
+from core.concurrency import save_versioned
+from core.deliverables import frozen_versions_carrying, reissue_versions, row_content
+from core.models import Deliverable, User
+from core.notifications import notify
+from core.pdf import render_pdf
 from missions.programme.models import Programme
-from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import save_versioned
-from pat_portal.kernel.deliverables import frozen_versions_carrying, reissue_versions, row_content
-from pat_portal.kernel.models import Deliverable, User
-from pat_portal.kernel.notifications import notify
-from pat_portal.kernel.pdf import render_pdf
 
 # Blank lines at the end of the attendance sheet, for people who come without registering.
 ATTENDANCE_SHEET_BLANK_ROWS = 8

@@ -157,9 +157,9 @@ def main():
     from django.utils import timezone
 
     from communes.models import Commune, Contact
+    from core.models import User
     from missions.mission1.models.accompaniments import Accompaniment
     from missions.programme.models import Programme
-    from pat_portal.kernel.models import User
 
     content = workbook(ROWS, timezone.localdate().year)
     results = []

@@ -49,9 +49,9 @@ def main():
 
     from ateliers.models import Workshop
     from communes.models import Contact
+    from core.models import User
     from missions.mission1.models.action_plans import ActionPlan
     from missions.mission1.models.meetings import Meeting
-    from pat_portal.kernel.models import User
     from tests.harness.forms import form_posting_to
 
     consultant = User.objects.filter(role=User.Role.CONSULTANT, is_active=True).order_by("username")[0]

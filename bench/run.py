@@ -93,8 +93,8 @@ def targets():
     from django.db.models import Count
 
     from ateliers.models import Workshop
+    from core.models import User
     from missions.mission1.models.action_plans import ActionPlan
-    from pat_portal.kernel.models import User
 
     plan = (
         ActionPlan.objects.annotate(n=Count("actions"))
@@ -143,7 +143,7 @@ def count_queries(t, pages):
     from django.db import connection
     from django.test import Client
 
-    from pat_portal.kernel import freshness
+    from core import freshness
 
     clients = {}
     for role in ("gbm", "consultant", "elu"):
@@ -356,9 +356,9 @@ def export_child(fmt: str):
     setup_django()
     import itertools
 
+    from core.exports import spreadsheet_response
     from missions.money.models.time import TimeEntry
     from missions.money.views.time import TIME_COLUMNS
-    from pat_portal.kernel.exports import spreadsheet_response
 
     queryset = TimeEntry.objects.with_related().order_by("date", "pk")
     rows = itertools.islice(

@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from communes.models import Commune, Contact
-from pat_portal.kernel.concurrency import VersionedAdminMixin
+from core.concurrency import VersionedAdminMixin
 
 
 @admin.register(Commune)

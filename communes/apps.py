@@ -7,6 +7,6 @@ class CommunesConfig(AppConfig):
 
     def ready(self):
         from communes import demo
-        from pat_portal.kernel.demo import register_step
+        from core.demo import register_step
 
         register_step(10, demo.seed_people)

@@ -3,8 +3,8 @@
 import datetime
 
 from communes.models import Commune, Contact
-from pat_portal.kernel.demo import CONTRACTOR, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DemoContext, DemoError
-from pat_portal.kernel.models import User
+from core.demo import CONTRACTOR, DEMO_EMAIL_DOMAIN, DEMO_PASSWORD, DemoContext, DemoError
+from core.models import User
 
 # (username, first name, last name, role, INSEE code of the commune for élus, staff)
 DEMO_USERS = [

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from communes.models import Commune, Contact
-from pat_portal.kernel.french import french_order
+from core.french import french_order
 
 
 class FrenchOrderingFilter(django_filters.OrderingFilter):

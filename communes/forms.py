@@ -3,8 +3,8 @@ from crispy_forms.layout import Fieldset, Layout, Submit
 from django import forms
 
 from communes.models import Commune, Contact
-from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from core.concurrency import VersionedModelForm
+from core.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
 
 
 class ContactForm(SubmissionTokenMixin, VersionedModelForm):

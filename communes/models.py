@@ -4,9 +4,9 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.french import french_order
-from pat_portal.kernel.querysets import RoleScopedQuerySet
+from core.concurrency import VersionedModel
+from core.french import french_order
+from core.querysets import RoleScopedQuerySet
 
 # INSEE commune code: department (2 digits, or 2A/2B for Corsica, or 97x overseas) + commune number.
 INSEE_CODE_REGEX = r"^(?:\d{2}|2[AB])\d{3}$"

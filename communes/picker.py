@@ -21,9 +21,9 @@ from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
 from communes.models import Commune, Contact
-from pat_portal.kernel.forms import IdMultipleChoiceField
-from pat_portal.kernel.french import de, french_sort_key
-from pat_portal.kernel.querysets import get_visible_or_404
+from core.forms import IdMultipleChoiceField
+from core.french import de, french_sort_key
+from core.querysets import get_visible_or_404
 
 PLACEHOLDER = "Rechercher une personne (nom, organisme, commune)…"
 QUICK_CREATE_URL = reverse_lazy("communes:contact_quick_create")

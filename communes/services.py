@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from communes.gdpr import inactive_contacts, providers
 from communes.models import INSEE_CODE_REGEX, Commune, Contact
-from pat_portal.kernel.concurrency import save_versioned
-from pat_portal.kernel.deliverables import frozen_versions_carrying, reissue_versions
+from core.concurrency import save_versioned
+from core.deliverables import frozen_versions_carrying, reissue_versions
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
 REQUIRED_COLUMNS = ("code_insee", "nom", "population", "codes_postaux", "siren")

@@ -18,9 +18,9 @@ from communes.forms import ContactForm, QuickContactForm
 from communes.gdpr import personal_data_export
 from communes.models import Commune, Contact
 from communes.services import anonymise_contact
-from pat_portal.kernel import access, freshness, hub
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
+from core import access, freshness, hub
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 
 
 @login_required

@@ -55,7 +55,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
-    "pat_portal.kernel",
+    "core",
     "communes",
     "missions",
     "ateliers",
@@ -65,8 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "pat_portal.kernel.middleware.RefuseUnusedMethodsMiddleware",
-    "pat_portal.kernel.freshness.FreshnessMiddleware",
+    "core.middleware.RefuseUnusedMethodsMiddleware",
+    "core.freshness.FreshnessMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,8 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "pat_portal.kernel.middleware.ExplainRefusedMethodMiddleware",
-    "pat_portal.kernel.middleware.DeferLongLayoutsMiddleware",
+    "core.middleware.ExplainRefusedMethodMiddleware",
+    "core.middleware.DeferLongLayoutsMiddleware",
     "pat_portal.pages.navigation.TodoCountCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -88,7 +88,7 @@ MIDDLEWARE = [
 # French 404, 403 and 500 pages, as users see them; a developer keeps them by default.
 DEBUG_TECHNICAL_ERRORS = env_bool("DJANGO_DEBUG_TECHNICAL_ERRORS", default=True)
 if DEBUG and not DEBUG_TECHNICAL_ERRORS:
-    MIDDLEWARE.append("pat_portal.kernel.middleware.PortalErrorPagesMiddleware")
+    MIDDLEWARE.append("core.middleware.PortalErrorPagesMiddleware")
 
 ROOT_URLCONF = "pat_portal.urls"
 WSGI_APPLICATION = "pat_portal.wsgi.application"
@@ -130,7 +130,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "pat_portal.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "pat_portal.kernel.backends.PortalModelBackend",
+    "core.backends.PortalModelBackend",
 ]
 # Argon2 (Django's recommended hasher: memory-hard, so a stolen hash costs far more to attack on GPUs than PBKDF2)
 # first; the others only check older hashes, which Django rewrites with Argon2 at the person's next login. At Django's
@@ -161,7 +161,7 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 # Behind reverse proxies the IP is the client's as the form rate limiter reads it (RATELIMIT_TRUSTED_PROXY_COUNT),
 # not the proxy's: otherwise five wrong passwords from anyone would lock the real person out.
-AXES_CLIENT_IP_CALLABLE = "pat_portal.kernel.ratelimit.login_client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.login_client_ip"
 
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
@@ -192,7 +192,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-FORM_RENDERER = "pat_portal.kernel.renderers.PortalFormRenderer"
+FORM_RENDERER = "core.renderers.PortalFormRenderer"
 
 # Behind N reverse proxies, the client address is the N-th from the right of X-Forwarded-For (rate limits and
 # login throttling).
@@ -213,7 +213,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
-# Fragments of pages kept ready between requests (pat_portal/kernel/freshness.py): each process's memory, as every key
+# Fragments of pages kept ready between requests (core/freshness.py): each process's memory, as every key
 # carries the data generation (in the default cache, shared), so a fragment is never read after a write.
 CACHES["fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from pat_portal.kernel import account_views, deliverable_views, legal_views, password_reset
-from pat_portal.kernel.forms import LoginForm
+from core import account_views, deliverable_views, legal_views, password_reset
+from core.forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
 admin.site.site_title = "Portail PAT"

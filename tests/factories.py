@@ -4,8 +4,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from communes.models import Commune, Contact
+from core.models import User
 from missions.programme.models import Programme
-from pat_portal.kernel.models import User
 
 
 class CommuneFactory(DjangoModelFactory):

@@ -9,7 +9,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import pat_portal.kernel.uploads
+import core.uploads
 
 
 class Migration(migrations.Migration):
@@ -533,7 +533,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=255,
-                        upload_to=pat_portal.kernel.uploads.UploadPath("ateliers/ressources"),
+                        upload_to=core.uploads.UploadPath("ateliers/ressources"),
                         verbose_name="fichier",
                     ),
                 ),

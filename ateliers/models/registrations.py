@@ -7,8 +7,8 @@ from django.utils.crypto import constant_time_compare
 from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.concurrency import VersionedModel, save_versioned
-from pat_portal.kernel.querysets import CommuneScopedQuerySet
+from core.concurrency import VersionedModel, save_versioned
+from core.querysets import CommuneScopedQuerySet
 
 
 class RegistrationError(Exception):

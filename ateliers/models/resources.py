@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.uploads import UploadPath, display_filename
+from core.uploads import UploadPath, display_filename
 
 
 class ResourceQuerySet(models.QuerySet):

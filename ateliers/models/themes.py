@@ -4,9 +4,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import VersionedModel, save_versioned
+from core.querysets import RoleScopedQuerySet
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.concurrency import VersionedModel, save_versioned
-from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
 class ThemeError(Exception):

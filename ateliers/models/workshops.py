@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.concurrency import VersionedModel, save_versioned
-from pat_portal.kernel.french import euros
-from pat_portal.kernel.lateness import Lateness
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
-from pat_portal.kernel.querysets import RoleScopedQuerySet
+from core.concurrency import VersionedModel, save_versioned
+from core.french import euros
+from core.lateness import Lateness
+from core.models import Deliverable, DeliverableSubject, WorkflowError
+from core.querysets import RoleScopedQuerySet
 
 DEFAULT_DURATION = datetime.timedelta(hours=3)
 

@@ -6,17 +6,17 @@ from django.utils import timezone
 from ateliers import ical, selectors, services
 from ateliers.forms import ResourceForm
 from ateliers.models import AttendanceSheet, Resource, Workshop, WorkshopReport
-from pat_portal.kernel import access
-from pat_portal.kernel.deliverable_downloads import (
+from core import access
+from core.deliverable_downloads import (
     frozen_file_response,
     latest_frozen,
     validated_document_response,
     working_draft_response,
 )
-from pat_portal.kernel.exports import export_response
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
-from pat_portal.kernel.uploads import attachment_response
+from core.exports import export_response
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
+from core.uploads import attachment_response
 
 CONTACT_COLUMNS = {
     "Nom": lambda registration: registration.contact.last_name,

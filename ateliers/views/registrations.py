@@ -9,12 +9,12 @@ from ateliers.forms import AttendanceForm, BulkRegistrationForm, ConsentForm, Re
 from ateliers.models import Registration, RegistrationError, Workshop, WorkshopError
 from communes import picker
 from communes.forms import QuickContactForm
-from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import StaleEdit
-from pat_portal.kernel.french import de
-from pat_portal.kernel.history import history_entries
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
+from core import access
+from core.concurrency import StaleEdit
+from core.french import de
+from core.history import history_entries
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 
 
 def _visible_registration(request, pk, registration_pk):

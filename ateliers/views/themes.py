@@ -7,9 +7,9 @@ from ateliers.filters import ThemeFilter
 from ateliers.forms import ThemeForm, ThemeReviewForm
 from ateliers.models import Theme, ThemeError
 from ateliers.selectors import theme_communes, theme_communes_by_theme
-from pat_portal.kernel import access
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
+from core import access
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 
 
 class ThemeListView(FilterView):

@@ -7,12 +7,12 @@ from ateliers import selectors, services
 from ateliers.filters import WorkshopFilter
 from ateliers.forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
 from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
-from pat_portal.kernel import access, freshness
-from pat_portal.kernel.deliverable_views import refuse_locked_edit
-from pat_portal.kernel.history import history_entries
-from pat_portal.kernel.kept_views import KeptFilterView
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
+from core import access, freshness
+from core.deliverable_views import refuse_locked_edit
+from core.history import history_entries
+from core.kept_views import KeptFilterView
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 
 
 class WorkshopListView(KeptFilterView):

@@ -9,7 +9,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import pat_portal.kernel.uploads
+import core.uploads
 
 
 class Migration(migrations.Migration):
@@ -215,7 +215,7 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=300,
-                        upload_to=pat_portal.kernel.uploads.UploadPath("bons-de-commande"),
+                        upload_to=core.uploads.UploadPath("bons-de-commande"),
                         verbose_name="bon signé (scan)",
                     ),
                 ),

@@ -9,7 +9,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-import pat_portal.kernel.uploads
+import core.uploads
 
 
 class Migration(migrations.Migration):
@@ -998,7 +998,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         max_length=300,
-                        upload_to=pat_portal.kernel.uploads.UploadPath("missions/demandes"),
+                        upload_to=core.uploads.UploadPath("missions/demandes"),
                         verbose_name="fichier",
                     ),
                 ),

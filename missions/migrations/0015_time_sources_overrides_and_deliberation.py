@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import pat_portal.kernel.uploads
+import core.uploads
 
 
 class Migration(migrations.Migration):
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             field=models.FileField(
                 blank=True,
                 max_length=300,
-                upload_to=pat_portal.kernel.uploads.UploadPath("plans-d-actions/deliberations"),
+                upload_to=core.uploads.UploadPath("plans-d-actions/deliberations"),
                 verbose_name="délibération du conseil municipal (PDF)",
             ),
         ),

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.concurrency import VersionedAdminMixin
 from missions.mission1.models.accompaniments import Accompaniment
-from pat_portal.kernel.concurrency import VersionedAdminMixin
 
 
 @admin.register(Accompaniment)

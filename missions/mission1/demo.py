@@ -6,12 +6,12 @@ from decimal import Decimal
 from django.utils import timezone
 
 from communes.models import Commune, Contact
+from core.deliverables import return_deliverable, submit_deliverable, validate_deliverable
+from core.demo import DemoContext
+from core.french import de
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
-from pat_portal.kernel.deliverables import return_deliverable, submit_deliverable, validate_deliverable
-from pat_portal.kernel.demo import DemoContext
-from pat_portal.kernel.french import de
 
 # (INSEE code, cohort, phase, lead consultant username, months since start, diagnostic state)
 ACCOMPANIMENTS = [

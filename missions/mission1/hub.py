@@ -12,11 +12,11 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
+from core import access, hub
+from core.hub import HubSection, TimelineEvent
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.meetings import Meeting
-from pat_portal.kernel import access, hub
-from pat_portal.kernel.hub import HubSection, TimelineEvent
 
 RECENT_MEETINGS = 40
 MEETINGS_ANNOTATION = "mission1_meetings"

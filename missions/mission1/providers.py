@@ -4,11 +4,11 @@ providers, demo steps."""
 
 def register() -> None:
     from communes import gdpr
+    from core import hub
+    from core.demo import register_step
     from missions.mission1 import demo
     from missions.mission1 import gdpr as mission1_gdpr
     from missions.mission1 import hub as mission1_hub
-    from pat_portal.kernel import hub
-    from pat_portal.kernel.demo import register_step
 
     hub.register_section(10, mission1_hub.accompaniment_section)
     hub.register_section(20, mission1_hub.meetings_section)

@@ -23,15 +23,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import access
+from core.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline, InlineLabelsMixin
+from core.concurrency import VersionedAdminForm, VersionedAdminMixin
+from core.templatetags.portal import euros
+from core.uploads import UploadField, display_filename
 from missions.money.models.orders import OrderForm, OrderLine, StatusTransitionError
 from missions.money.models.prices import PriceListItem
 from missions.money.services.budget import order_form_budget, with_budget
 from missions.programme.models import Programme
-from pat_portal.kernel import access
-from pat_portal.kernel.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline, InlineLabelsMixin
-from pat_portal.kernel.concurrency import VersionedAdminForm, VersionedAdminMixin
-from pat_portal.kernel.templatetags.portal import euros
-from pat_portal.kernel.uploads import UploadField, display_filename
 
 SCAN_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 CONTENT_FIELDS = ["programme", "number", "issued_on", "object", "mission", "commune"]

@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from ateliers.models import Workshop
 from communes.models import Commune, Contact
+from core.demo import DemoContext
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.models.orders import OrderForm, OrderFormStatusChange, OrderLine
 from missions.money.models.time import TimeEntry, TimeMonthLock, first_of_month
 from missions.support.models import SupportRequest
-from pat_portal.kernel.demo import DemoContext
 
 # Half-day prices of the example grid GBM uses (seed 003: category A 255 €, category B 186 €).
 SENIOR = ("Demi-journée de chef·fe de projet (catégorie A)", Decimal("255.00"))

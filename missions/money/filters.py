@@ -10,11 +10,11 @@ from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
+from core.models import User
 from missions.money.forms import activity_choices
 from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry
 from missions.programme.choices import Mission
-from pat_portal.kernel.models import User
 
 MONTH_REGEX = r"^\d{4}-(0[1-9]|1[0-2])$"
 FIRST_YEAR, LAST_YEAR = 2000, 2100

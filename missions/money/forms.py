@@ -8,18 +8,18 @@ from django import forms
 from django.db.models import Q
 
 from ateliers.models import Workshop
+from core import access
+from core.concurrency import VersionedModelForm
+from core.french import french_sorted, weekday_day_month
+from core.models import User
+from core.submissions import SubmissionTokenMixin
+from core.templatetags.portal import euros
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry, half_days_text
 from missions.money.services.budget import lines_with_consumption
 from missions.money.services.time import OPEN_STATUSES
 from missions.support.models import SupportRequest
-from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.french import french_sorted, weekday_day_month
-from pat_portal.kernel.models import User
-from pat_portal.kernel.submissions import SubmissionTokenMixin
-from pat_portal.kernel.templatetags.portal import euros
 
 HALF_DAY_CHOICES = [(1, "1 demi-journée"), (2, "2 demi-journées (journée entière)")]
 

@@ -6,11 +6,11 @@ lines and consumption, and the half-days logged for the commune (two queries).
 
 from django.db.models import F, Func, Q, Subquery, Sum
 
+from core import access, hub
+from core.hub import HubSection, TimelineEvent
 from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry
 from missions.money.services.budget import order_form_budget, with_budget
-from pat_portal.kernel import access, hub
-from pat_portal.kernel.hub import HubSection, TimelineEvent
 
 
 def _commune_time(commune, user):

@@ -2,8 +2,8 @@
 
 import datetime
 
+from core.demo import CONTRACTOR, DemoContext
 from missions.programme.models import Programme
-from pat_portal.kernel.demo import CONTRACTOR, DemoContext
 
 CONTRACT_REFERENCE = "GBM-2025-PAT-ESSAIMAGE"
 

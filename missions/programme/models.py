@@ -3,7 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.lateness import Thresholds
+from core.lateness import Thresholds
 
 
 class ProgrammeQuerySet(models.QuerySet):
@@ -104,7 +104,7 @@ class Programme(models.Model):
 
     @property
     def thresholds(self) -> Thresholds:
-        """The contract's steering thresholds, as the kernel reads them (`pat_portal.kernel.lateness`)."""
+        """The contract's steering thresholds, as the kernel reads them (`core.lateness`)."""
         return Thresholds(
             validation_due_days=self.validation_due_days,
             minutes_due_days=self.minutes_due_days,

@@ -3,9 +3,9 @@ contract's steering thresholds, which the kernel reads (deliverables awaiting va
 
 
 def register() -> None:
+    from core.demo import register_step
+    from core.lateness import register_thresholds
     from missions.programme import demo
-    from pat_portal.kernel.demo import register_step
-    from pat_portal.kernel.lateness import register_thresholds
 
     register_step(20, demo.seed)
     register_thresholds(current_thresholds, expression=current_threshold)

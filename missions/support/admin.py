@@ -3,6 +3,8 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_inlines import AccessibleTabularInline
+from core.concurrency import VersionedAdminMixin
 from missions.support.models import (
     FinancingLine,
     SupportPriorityWeights,
@@ -10,8 +12,6 @@ from missions.support.models import (
     SupportRequestEvent,
     SupportStep,
 )
-from pat_portal.kernel.admin_inlines import AccessibleTabularInline
-from pat_portal.kernel.concurrency import VersionedAdminMixin
 
 
 def _is_gbm(request) -> bool:

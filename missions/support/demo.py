@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from communes.models import Commune
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.demo import DemoContext
+from core.models import Deliverable
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import FinancingLine, SupportPriorityWeights, SupportRequest, SupportStep
 from missions.support.selectors import explain_priority, request_with_priority
 from missions.support.services import save_with_reference
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.demo import DemoContext
-from pat_portal.kernel.models import Deliverable
 
 Door, Status, Kind, Requester = (
     SupportRequest.Door,

@@ -7,17 +7,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import Commune
+from core.concurrency import VersionedModelForm
+from core.forms import bounded_inline_formset
+from core.french import de
+from core.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from core.text import ControlCharactersStrippedMixin
+from core.uploads import UploadField
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
 from missions.programme.choices import Mission
 from missions.support.models import FinancingLine, StepDocument, SupportRequest, SupportStep
 from missions.support.services import Decision
-from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.forms import bounded_inline_formset
-from pat_portal.kernel.french import de
-from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
-from pat_portal.kernel.text import ControlCharactersStrippedMixin
-from pat_portal.kernel.uploads import UploadField
 
 DATE_WIDGET = {"type": "date"}
 YES_NO_CHOICES = [("1", "Oui, le projet est déjà engagé"), ("0", "Non, c'est encore une idée ou un projet")]

@@ -3,8 +3,8 @@
 from django.db.models import Q, QuerySet
 
 from communes.gdpr import PersonalDataProvider, json_value
+from core.concurrency import save_versioned
 from missions.support.models import SupportRequest
-from pat_portal.kernel.concurrency import save_versioned
 
 
 def support_requests_of(contact) -> QuerySet:

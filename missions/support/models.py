@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import VersionedModel, save_versioned
+from core.french import euros
+from core.lateness import Lateness
+from core.models import Deliverable, DeliverableSubject, WorkflowError
+from core.querysets import CommuneScopedQuerySet
+from core.uploads import UploadPath
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.concurrency import VersionedModel, save_versioned
-from pat_portal.kernel.french import euros
-from pat_portal.kernel.lateness import Lateness
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError
-from pat_portal.kernel.querysets import CommuneScopedQuerySet
-from pat_portal.kernel.uploads import UploadPath
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 

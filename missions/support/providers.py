@@ -4,10 +4,10 @@ demo step."""
 
 def register() -> None:
     from communes import gdpr
+    from core import hub
+    from core.demo import register_step
     from missions.support import demo, selectors
     from missions.support import gdpr as support_gdpr
-    from pat_portal.kernel import hub
-    from pat_portal.kernel.demo import register_step
 
     hub.register_section(60, selectors.hub_section)
     hub.register_events(selectors.hub_events)

@@ -272,8 +272,8 @@ class SheetLink:
 
 def hub_section(commune, user):
     """The commune's support requests with their status and latest validated follow-up sheet (one query)."""
-    from pat_portal.kernel.hub import HubSection
-    from pat_portal.kernel.models import Deliverable
+    from core.hub import HubSection
+    from core.models import Deliverable
 
     latest_sheet = (
         Deliverable.objects.visible_to(user)
@@ -311,8 +311,8 @@ def hub_section(commune, user):
 
 def hub_events(commune, user):
     """Every status change of the commune's requests, for the hub's timeline (one query)."""
+    from core.hub import TimelineEvent
     from missions.support.models import SupportRequestEvent
-    from pat_portal.kernel.hub import TimelineEvent
 
     events = (
         SupportRequestEvent.objects.filter(request__in=SupportRequest.objects.visible_to(user).filter(commune=commune))

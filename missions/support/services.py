@@ -15,6 +15,11 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import access
+from core.deliverables import row_content
+from core.models import User
+from core.notifications import notify, queue_email
+from core.pdf import render_pdf
 from missions.mission1.models.meetings import Meeting
 from missions.programme.choices import Mission
 from missions.programme.models import Programme
@@ -27,11 +32,6 @@ from missions.support.models import (
     TransitionError,
 )
 from missions.support.selectors import explain_priority, request_with_priority
-from pat_portal.kernel import access
-from pat_portal.kernel.deliverables import row_content
-from pat_portal.kernel.models import User
-from pat_portal.kernel.notifications import notify, queue_email
-from pat_portal.kernel.pdf import render_pdf
 
 logger = logging.getLogger(__name__)
 

@@ -9,6 +9,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core import access, freshness
+from core.deliverable_downloads import (
+    document_response,
+    validated_document_response,
+    working_draft_response,
+)
+from core.french import au, french_date
+from core.history import history_entries
+from core.models import Deliverable
+from core.querysets import get_visible_or_404
+from core.ratelimit import ratelimit
+from core.submissions import once_per_submission
+from core.uploads import attachment_response
 from missions.programme.models import Programme
 from missions.support import services
 from missions.support.filters import SupportRequestFilter
@@ -29,19 +42,6 @@ from missions.support.forms import (
 )
 from missions.support.models import StepDocument, SupportPriorityWeights, SupportRequest, SupportStep, TransitionError
 from missions.support.selectors import explain_priority, priority_queue, supported_projects, with_priority
-from pat_portal.kernel import access, freshness
-from pat_portal.kernel.deliverable_downloads import (
-    document_response,
-    validated_document_response,
-    working_draft_response,
-)
-from pat_portal.kernel.french import au, french_date
-from pat_portal.kernel.history import history_entries
-from pat_portal.kernel.models import Deliverable
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.ratelimit import ratelimit
-from pat_portal.kernel.submissions import once_per_submission
-from pat_portal.kernel.uploads import attachment_response
 
 CONFIRMATION_SESSION_KEY = "support_request_reference"
 PUBLIC_FORM_LIMIT = 5
@@ -135,7 +135,7 @@ def team_create(request):
 def request_list(request):
     """The team's priority queue; an élu's list of their commune's requests.
 
-    The list is kept between requests (pat_portal/kernel/freshness.py): it holds links and a GET filter form, no
+    The list is kept between requests (core/freshness.py): it holds links and a GET filter form, no
     token; the page around it is rendered on every request."""
     user = request.user
     if access.is_team(user):

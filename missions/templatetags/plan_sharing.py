@@ -3,8 +3,8 @@ the links it already read (`links`, kept with its body)."""
 
 from django import template
 
+from core import access
 from missions.mission1.models.share_links import plan_is_shareable, plan_share_links
-from pat_portal.kernel import access
 
 register = template.Library()
 

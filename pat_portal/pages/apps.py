@@ -9,7 +9,7 @@ class PagesConfig(AppConfig):
     verbose_name = "Pages du portail"
 
     def ready(self):
-        from pat_portal.kernel import hub
+        from core import hub
         from pat_portal.pages import hub as pages_hub
 
         hub.register_commune_annotations(pages_hub.reminder_annotations)

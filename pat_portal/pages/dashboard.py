@@ -12,6 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ateliers.models import Workshop
+from core import french
+from core.models import Deliverable
+from core.querysets import count_subquery
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
@@ -21,9 +24,6 @@ from missions.programme.choices import ActionTheme, Mission
 from missions.programme.models import Programme
 from missions.support.filters import STARTED
 from missions.support.models import SupportRequest
-from pat_portal.kernel import french
-from pat_portal.kernel.models import Deliverable
-from pat_portal.kernel.querysets import count_subquery
 from pat_portal.pages.filters import TerritoryFilter
 
 UPCOMING_DAYS = 30

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from pat_portal.kernel.models import User
-from pat_portal.kernel.notifications import notify
+from core.models import User
+from core.notifications import notify
 from pat_portal.pages.home import Home, home_for
 
 KIND = "resume_hebdomadaire"

@@ -10,14 +10,14 @@ from django.utils import timezone
 
 from communes.filters import ContactFilter
 from communes.models import Commune, Contact
+from core import access
+from core.exports import decimal_text, export_response
+from core.french import french_order
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.models.action_plans import Action, IndicatorValue
 from missions.support.filters import SupportRequestFilter
 from missions.support.models import SupportRequest
-from pat_portal.kernel import access
-from pat_portal.kernel.exports import decimal_text, export_response
-from pat_portal.kernel.french import french_order
 from pat_portal.pages.filters import TerritoryFilter
 from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
 

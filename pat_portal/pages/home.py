@@ -18,6 +18,10 @@ from django.utils import timezone
 
 from ateliers.models import Theme, Workshop
 from communes.models import Commune
+from core import french
+from core.lateness import Thresholds, last_day_of_month
+from core.models import Deliverable, User, WorkflowStatus
+from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.meetings import Meeting
@@ -34,10 +38,6 @@ from missions.money.services.budget import (
 from missions.programme.choices import Mission
 from missions.programme.models import Programme
 from missions.support.models import SupportRequest, SupportStep
-from pat_portal.kernel import french
-from pat_portal.kernel.lateness import Thresholds, last_day_of_month
-from pat_portal.kernel.models import Deliverable, User, WorkflowStatus
-from pat_portal.kernel.querysets import count_subquery
 from pat_portal.pages.dashboard import contract_targets, programme_figures
 from pat_portal.pages.items import Item, ItemQuery, read_items
 from pat_portal.pages.news import news_for, news_since

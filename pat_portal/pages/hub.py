@@ -11,8 +11,8 @@ from django.db.models import CharField, OuterRef, Subquery, TextField, Value
 from django.db.models.functions import Concat, JSONObject
 from django.urls import reverse
 
-from pat_portal.kernel import access
-from pat_portal.kernel.hub import HubSection, JSONArrayText, TimelineEvent, json_moment
+from core import access
+from core.hub import HubSection, JSONArrayText, TimelineEvent, json_moment
 from pat_portal.pages.models import Reminder
 
 ANNOTATION = "pages_reminders"

@@ -17,6 +17,7 @@ from ateliers.models import Registration, Theme, Workshop, WorkshopReport
 from communes.demo import DEMO_USERS
 from communes.models import Commune, Contact
 from communes.services import import_communes
+from core.models import User, WorkflowStatus
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
@@ -26,7 +27,6 @@ from missions.money.models.time import TimeEntry
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
 from missions.support.models import SupportRequest
-from pat_portal.kernel.models import User, WorkflowStatus
 
 LOAD_PASSWORD = "Bench-PAT-2026"
 LOAD_PROGRAMME_PREFIX = "CHARGE-"

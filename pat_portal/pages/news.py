@@ -18,14 +18,14 @@ from django.utils import timezone
 from django.utils.timesince import timesince
 
 from ateliers.models import Registration, Theme, Workshop
+from core import french
+from core.models import Deliverable, WorkflowStatus
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
 from missions.mission1.models.diagnostics import Diagnostic
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting
 from missions.money.models.orders import OrderForm
 from missions.support.models import SupportRequest, SupportStep
-from pat_portal.kernel import french
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from pat_portal.pages.models import Reminder
 
 # How far back "new" goes when the reader has never opened the home page, or not for a long time.

@@ -5,14 +5,14 @@ from django.utils import timezone
 
 from ateliers.models import Registration
 from communes.models import Commune
+from core.french import french_order
+from core.models import User, WorkflowStatus
+from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.diagnostics import Diagnostic
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import SupportRequest
-from pat_portal.kernel.french import french_order
-from pat_portal.kernel.models import User, WorkflowStatus
-from pat_portal.kernel.querysets import count_subquery
 from pat_portal.pages.radar import _latest
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from django.db.models import DateTimeField, Max, OuterRef, Subquery, Value
 from django.utils import timezone
 
+from core.lateness import start_of_day
+from core.models import User
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.diagnostics import Diagnostic
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import SupportRequest
-from pat_portal.kernel.lateness import start_of_day
-from pat_portal.kernel.models import User
 from pat_portal.pages.models import Reminder
 from pat_portal.pages.reminders import next_reminder_allowed_on
 

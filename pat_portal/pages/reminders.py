@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communes.models import Commune
-from pat_portal.kernel import french
-from pat_portal.kernel.models import User
-from pat_portal.kernel.notifications import absolute_url, queue_email
+from core import french
+from core.models import User
+from core.notifications import absolute_url, queue_email
 from pat_portal.pages.models import Reminder
 
 

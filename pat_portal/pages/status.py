@@ -14,15 +14,15 @@ from django.utils import timezone
 
 from ateliers.models import Workshop
 from ateliers.selectors import commune_workshops
+from core import access, french
+from core.lateness import last_day_of_month
+from core.models import Deliverable
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.services.budget import BudgetFigures, figures_of_line, lines_with_consumption
 from missions.support.models import SupportRequest, SupportStep
-from pat_portal.kernel import access, french
-from pat_portal.kernel.lateness import last_day_of_month
-from pat_portal.kernel.models import Deliverable
 from pat_portal.pages.home import next_step
 
 RECENT_MEETINGS = 5

@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from pat_portal.kernel.models import User
-from pat_portal.kernel.pdf import render_pdf
+from core.models import User
+from core.pdf import render_pdf
 from pat_portal.pages.dashboard import programme_report
 from pat_portal.pages.home import late_querysets
 from pat_portal.pages.models import ProgrammeReportEdition

@@ -9,15 +9,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from communes.models import Commune
+from core import access, freshness
+from core.filenames import WORKING_DRAFT, download_filename
+from core.french import de
+from core.kept_views import KeptFilterView
+from core.lateness import Thresholds
+from core.models import User
+from core.pdf import pdf_response, render_pdf
+from core.querysets import get_visible_or_404
 from missions.programme.models import Programme
-from pat_portal.kernel import access, freshness
-from pat_portal.kernel.filenames import WORKING_DRAFT, download_filename
-from pat_portal.kernel.french import de
-from pat_portal.kernel.kept_views import KeptFilterView
-from pat_portal.kernel.lateness import Thresholds
-from pat_portal.kernel.models import User
-from pat_portal.kernel.pdf import pdf_response, render_pdf
-from pat_portal.kernel.querysets import get_visible_or_404
 from pat_portal.pages.dashboard import dashboard
 from pat_portal.pages.feeds import user_calendar
 from pat_portal.pages.filters import TerritoryFilter

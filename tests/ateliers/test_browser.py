@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from ateliers.models import Registration, Theme, Workshop
-from pat_portal.kernel.models import Deliverable
+from core.models import Deliverable
 from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
 from tests.harness.e2e import CHROMIUM, login, submit, text_of
 

@@ -9,8 +9,8 @@ from pypdf import PdfReader
 
 from ateliers.models import Registration, Resource, WorkshopReport
 from ateliers.services import withdraw_consent
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import Deliverable, WorkflowStatus
 from tests.factories import CommuneFactory, ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory, WorkshopTestimonyFactory
 from tests.harness.assertions import assert_redirects_to_login
@@ -173,7 +173,7 @@ def test_report_goes_from_draft_to_validated_in_the_browser(client, consultant, 
 
 @pytest.mark.django_db
 def test_report_cannot_be_submitted_before_attendance_is_marked(consultant):
-    from pat_portal.kernel.deliverables import WorkflowError
+    from core.deliverables import WorkflowError
 
     workshop = WorkshopFactory(held=True)
     RegistrationFactory(workshop=workshop)

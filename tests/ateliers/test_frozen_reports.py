@@ -15,8 +15,8 @@ from pypdf import PdfReader
 
 from ateliers.models import Registration, WorkshopReport
 from ateliers.services import withdraw_consent
-from pat_portal.kernel.deliverables import reissue_deliverable, submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowError
+from core.deliverables import reissue_deliverable, submit_deliverable, validate_deliverable
+from core.models import Deliverable, WorkflowError
 from tests.factories import CommuneFactory, ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 

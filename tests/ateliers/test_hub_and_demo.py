@@ -4,9 +4,9 @@ from ateliers import demo
 from ateliers.hub import workshop_events, workshops_section
 from ateliers.models import Registration, Theme, Workshop
 from communes.demo import seed_contacts, seed_users
+from core.demo import DemoContext
+from core.models import Deliverable
 from missions.programme.demo import seed_programme
-from pat_portal.kernel.demo import DemoContext
-from pat_portal.kernel.models import Deliverable
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 

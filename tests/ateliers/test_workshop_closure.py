@@ -7,7 +7,7 @@ import pytest
 import time_machine
 
 from ateliers.models import Workshop
-from pat_portal.kernel.lateness import Lateness
+from core.lateness import Lateness
 from tests.factories_ateliers import WorkshopFactory
 
 pytestmark = pytest.mark.django_db

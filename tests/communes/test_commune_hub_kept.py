@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from communes.models import Commune
+from core import hub
 from missions.mission1 import hub as mission1_hub
 from missions.mission1.models.meetings import Meeting
-from pat_portal.kernel import hub
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
 from tests.harness.fragments import KEPT_QUERIES, count_queries, page_text, same_minute
 

@@ -7,10 +7,10 @@ import os
 import pytest
 
 from ateliers.models import Registration
+from core.deliverables import submit_deliverable
+from core.models import Deliverable, WorkflowStatus
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.support.models import SupportRequest
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import ActionFactory, ActionLeadFactory, ActionPlanFactory
 from tests.harness.e2e import CHROMIUM, PASSWORD, axe_scan, login, submit, tab_to, text_of

@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.deliverables import submit_deliverable
+from core.models import WorkflowStatus
 from missions.mission1.models.action_plans import ActionPlan
 from missions.money.models.time import TimeEntry
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import WorkflowStatus
 from tests.factories_mission1 import ActionFactory, ActionPlanFactory, MeetingFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory
 from tests.harness.e2e import CHROMIUM, SCREENSHOTS, axe_scan, login, submit, text_of

@@ -7,8 +7,8 @@ import os
 
 import pytest
 
+from core.deliverables import submit_deliverable
 from missions.mission1.models.action_plans import Action
-from pat_portal.kernel.deliverables import submit_deliverable
 from tests.factories_mission1 import ActionFactory, ActionPlanFactory
 from tests.harness.e2e import CHROMIUM, axe_scan, login, submit, text_of
 

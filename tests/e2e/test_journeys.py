@@ -8,10 +8,10 @@ import os
 import pytest
 from django.core import mail
 
+from core.models import Deliverable, WorkflowStatus
 from missions.mission1.models.diagnostics import Diagnostic
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import SupportRequest
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from tests.harness.e2e import CHROMIUM, PASSWORD, SCREENSHOTS, axe_scan, login, submit, text_of
 
 pytestmark = [

@@ -13,9 +13,9 @@ import pytest
 
 from ateliers.models import Registration
 from communes.models import Contact
+from core.deliverables import submit_deliverable
+from core.models import Deliverable
 from missions.mission1.models.meetings import Meeting
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import Deliverable
 from tests.factories import CommuneFactory, ContactFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.harness.e2e import CHROMIUM, SCREENSHOTS, axe_scan, login, submit, text_of

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ateliers.models import Theme
-from pat_portal.kernel.deliverables import submit_deliverable
+from core.deliverables import submit_deliverable
 from tests.factories_mission1 import ActionFactory, ActionPlanFactory
 from tests.harness.e2e import CHROMIUM, axe_scan, login, submit, text_of
 

@@ -1,4 +1,4 @@
-"""Pages whose body is kept between requests (pat_portal/kernel/freshness.py): their queries on the computed (cold)
+"""Pages whose body is kept between requests (core/freshness.py): their queries on the computed (cold)
 path, and on the path that reads the kept body back."""
 
 import contextlib
@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from pat_portal.kernel import freshness
+from core import freshness
 
 # What a page whose body is read back still costs: the session, the user, the data generation.
 KEPT_QUERIES = 3

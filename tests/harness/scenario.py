@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 
+from core.deliverables import submit_deliverable, validate_deliverable
 from missions.mission1.models.share_links import PlanShareLink
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
 from pat_portal.pages.models import ProgrammeReportEdition
 from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory

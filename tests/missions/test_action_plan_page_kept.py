@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from core.deliverables import submit_deliverable
+from core.models import WorkflowStatus
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.views import action_plans as plan_views
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import WorkflowStatus
 from tests.factories_mission1 import (
     AccompanimentFactory,
     ActionFactory,

@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from core import freshness
+from core.deliverables import WorkflowError, submit_deliverable, validate_deliverable
+from core.models import Deliverable, WorkflowStatus
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource
 from missions.mission1.services.action_plans import calendar, plan_totals
-from pat_portal.kernel import freshness
-from pat_portal.kernel.deliverables import WorkflowError, submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from tests.factories_mission1 import (
     AccompanimentFactory,
     ActionFactory,

@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import Deliverable, WorkflowStatus
 from missions.mission1.models.action_plans import ActionPlan
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import (

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
+from core.deliverables import submit_deliverable, validate_deliverable
 from tests.factories_mission1 import (
     AccompanimentFactory,
     ActionLeadFactory,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from communes.models import Contact
+from core.models import ContentLocked, WorkflowStatus
 from missions.mission1.imports.diagnostics import (
     DIAGNOSTIC_COLUMNS,
     SHEET_NAMES,
@@ -20,7 +21,6 @@ from missions.mission1.imports.reading import parse_table, read_upload
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.services.diagnostics import diagnostic_content
-from pat_portal.kernel.models import ContentLocked, WorkflowStatus
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,

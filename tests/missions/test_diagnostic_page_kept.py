@@ -6,11 +6,11 @@ at once; each reader gets their own."""
 import pytest
 from django.urls import reverse
 
+from core.deliverables import submit_deliverable
+from core.models import WorkflowStatus
 from missions.mission1.models.diagnostics import Stake
 from missions.mission1.services.diagnostics import stakeholder_coverage
 from missions.mission1.views import diagnostics as diagnostic_views
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import WorkflowStatus
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,

@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from core.deliverables import submit_deliverable
 from missions.mission1.models.diagnostics import Diagnostic, Stake
-from pat_portal.kernel.deliverables import submit_deliverable
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,

@@ -15,11 +15,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import freshness
+from core.models import Deliverable
 from missions.mission1.models.action_plans import Action
 from missions.money.models.orders import OrderForm
 from missions.support.models import SupportStep
-from pat_portal.kernel import freshness
-from pat_portal.kernel.models import Deliverable
 from tests.factories import ProgrammeFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionFactory, ActionPlanFactory

@@ -8,11 +8,11 @@ import zoneinfo
 import pytest
 import time_machine
 
+from core.lateness import Lateness
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
 from missions.money.models.orders import OrderForm
 from missions.support.models import SupportRequest, SupportStep
-from pat_portal.kernel.lateness import Lateness
 from tests.factories_mission1 import ActionFactory, MeetingFactory
 from tests.factories_orders import OrderFormFactory
 from tests.factories_support import SupportStepFactory

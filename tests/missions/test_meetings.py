@@ -2,8 +2,8 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
+from core import freshness
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
-from pat_portal.kernel import freshness
 from tests.factories import ContactFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory, MeetingParticipantFactory
 from tests.harness.assertions import assert_redirects_to_login

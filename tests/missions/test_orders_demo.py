@@ -4,13 +4,13 @@ import pytest
 from django.utils import timezone
 
 from communes.demo import seed_users
+from core.demo import DemoContext
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.demo import seed
 from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.money.services.budget import programme_budget
 from missions.programme.demo import seed_programme
-from pat_portal.kernel.demo import DemoContext
 from tests.factories import CommuneFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_support import SupportRequestFactory

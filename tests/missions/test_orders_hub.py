@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from pat_portal.kernel import freshness
+from core import freshness
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 

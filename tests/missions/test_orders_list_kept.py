@@ -1,4 +1,4 @@
-"""/bons-de-commande/ is kept between requests (pat_portal/kernel/freshness.py) and never shown stale: computed once
+"""/bons-de-commande/ is kept between requests (core/freshness.py) and never shown stale: computed once
 per reader and query string, read back until the next write (time logged, an order form edited)."""
 
 import html

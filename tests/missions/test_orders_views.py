@@ -11,9 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from core import freshness
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
-from pat_portal.kernel import freshness
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.harness.assertions import assert_redirects_to_login

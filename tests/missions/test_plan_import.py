@@ -13,6 +13,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from communes.models import Contact
+from core.models import ContentLocked, WorkflowStatus
 from missions.mission1.imports.plans import (
     PLAN_COLUMNS,
     SHEET_NAMES,
@@ -23,7 +24,6 @@ from missions.mission1.imports.plans import (
 from missions.mission1.imports.reading import ImportFileError, parse_table, read_upload
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource, Indicator, IndicatorValue
 from missions.mission1.services.action_plans import action_plan_content
-from pat_portal.kernel.models import ContentLocked, WorkflowStatus
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,

@@ -15,10 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import WorkflowStatus
 from missions.mission1.models.action_plans import ActionPlan, ProgressNote
 from missions.mission1.models.share_links import PlanShareLink
 from missions.mission1.views import share
-from pat_portal.kernel.models import WorkflowStatus
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,

@@ -16,12 +16,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from pypdf import PdfReader
 
-from missions.mission1.models.action_plans import Action, FundingSource, Indicator, IndicatorValue
-from missions.mission1.models.diagnostics import ActionLead, SharedFinding, Stake
-from missions.mission1.services import action_plans as plan_services
-from missions.mission1.services.diagnostics import save_diagnostic
-from pat_portal.kernel.deliverable_registry import content_sha256, render_deliverable
-from pat_portal.kernel.deliverables import (
+from core.deliverable_registry import content_sha256, render_deliverable
+from core.deliverables import (
     LOCKED_MESSAGE,
     ContentLocked,
     WorkflowError,
@@ -29,7 +25,11 @@ from pat_portal.kernel.deliverables import (
     submit_deliverable,
     validate_deliverable,
 )
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
+from core.models import Deliverable, WorkflowStatus
+from missions.mission1.models.action_plans import Action, FundingSource, Indicator, IndicatorValue
+from missions.mission1.models.diagnostics import ActionLead, SharedFinding, Stake
+from missions.mission1.services import action_plans as plan_services
+from missions.mission1.services.diagnostics import save_diagnostic
 from tests.factories_mission1 import (
     AccompanimentFactory,
     ActionFactory,

@@ -1,4 +1,4 @@
-"""/demandes/ is kept between requests (pat_portal/kernel/freshness.py) and never shown stale: the queue (team) and
+"""/demandes/ is kept between requests (core/freshness.py) and never shown stale: the queue (team) and
 the élu's list are computed once, read back until the next write, and each reader keeps their own."""
 
 import datetime

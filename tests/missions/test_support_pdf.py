@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from core.models import Deliverable, WorkflowStatus
 from missions.support.models import FinancingLine, SupportStep
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
 from tests.factories import ProgrammeFactory
 from tests.factories_support import FinancingLineFactory, SupportRequestFactory, SupportStepFactory
 

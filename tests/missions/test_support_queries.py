@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import freshness
 from missions.programme.choices import ActionTheme
 from missions.support.models import FinancingLine, SupportRequest, SupportRequestEvent, SupportStep
-from pat_portal.kernel import freshness
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_support import accompany, plan_action
 

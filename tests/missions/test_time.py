@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from core import freshness
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry, TimeMonthLock
-from pat_portal.kernel import freshness
 from tests.factories import UserFactory
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory, TimeMonthLockFactory

@@ -8,8 +8,8 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from core import freshness
 from missions.money.models.time import TimeEntry
-from pat_portal.kernel import freshness
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory

@@ -1,4 +1,4 @@
-"""/temps/ is kept between requests (pat_portal/kernel/freshness.py) and never shown stale. The kept list holds no
+"""/temps/ is kept between requests (core/freshness.py) and never shown stale. The kept list holds no
 token: its buttons (delete an entry, lock or reopen a month) post the page's one form, rendered per request, to the
 URL each names (`form` and `formaction` attributes)."""
 
@@ -13,9 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core import freshness
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.money.views.time import TimeEntryListView
-from pat_portal.kernel import freshness
 from tests.factories import UserFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.harness.forms import form_posting_to, post_forms

@@ -6,7 +6,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from pat_portal.kernel.admin_inlines import AccessibleTabularInline
+from core.admin_inlines import AccessibleTabularInline
 from tests.factories import UserFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from communes.models import Contact
-from pat_portal.kernel.backups import row_counts
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable
+from core.backups import row_counts
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import Deliverable
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionLeadFactory, DiagnosticFactory

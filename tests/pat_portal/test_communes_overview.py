@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from pat_portal.kernel import freshness
+from core import freshness
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
 

@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from ateliers.models import Registration
-from pat_portal.kernel.concurrency import VersionedAdminMixin, VersionedModel
+from core.concurrency import VersionedAdminMixin, VersionedModel
 from tests.factories import ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
 from tests.factories_mission1 import (

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
+from core.deliverables import submit_deliverable
+from core.models import Deliverable, WorkflowStatus
 from tests.factories_mission1 import AccompanimentFactory, ActionFactory, ActionPlanFactory, DiagnosticFactory
 
 pytestmark = pytest.mark.django_db

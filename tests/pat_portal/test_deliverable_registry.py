@@ -12,9 +12,9 @@ from django.core.exceptions import ImproperlyConfigured
 from pypdf import PdfReader
 
 from communes.services import anonymise_contact
-from pat_portal.kernel.deliverable_registry import deliverable_type, registered_types
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable, DeliverableSubject
+from core.deliverable_registry import deliverable_type, registered_types
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import Deliverable, DeliverableSubject
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionFactory, ActionPlanFactory, DiagnosticFactory
@@ -26,7 +26,7 @@ MODEL_MODULES = [
     *ROOT.glob("missions/*/models/*.py"),
     *ROOT.glob("ateliers/models/*.py"),
     *ROOT.glob("communes/models.py"),
-    ROOT / "pat_portal/kernel/models.py",
+    ROOT / "core/models.py",
 ]
 
 

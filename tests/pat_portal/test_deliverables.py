@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from pypdf import PdfReader
 
-from pat_portal.kernel.deliverables import WorkflowError, return_deliverable, submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable, WorkflowStatus
+from core.deliverables import WorkflowError, return_deliverable, submit_deliverable, validate_deliverable
+from core.models import Deliverable, WorkflowStatus
 from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory
 
 pytestmark = pytest.mark.django_db

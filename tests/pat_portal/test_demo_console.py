@@ -14,10 +14,10 @@ from django.urls import reverse
 
 from communes.demo import seed_users
 from communes.services import DEFAULT_COMMUNES_CSV, import_communes
-from pat_portal.kernel.demo import DEMO_PASSWORD
-from pat_portal.kernel.management.commands.demo_server import Command as DemoServer
+from core.demo import DEMO_PASSWORD
+from core.management.commands.demo_server import Command as DemoServer
 
-ERROR_PAGES = "pat_portal.kernel.middleware.PortalErrorPagesMiddleware"
+ERROR_PAGES = "core.middleware.PortalErrorPagesMiddleware"
 ROOT = Path(django_settings.BASE_DIR)
 
 

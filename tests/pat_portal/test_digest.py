@@ -9,8 +9,8 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from pat_portal.kernel.deliverables import submit_deliverable
-from pat_portal.kernel.models import User
+from core.deliverables import submit_deliverable
+from core.models import User
 from pat_portal.pages.digest import send_digests
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_mission1 import (

@@ -7,7 +7,7 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
-from pat_portal.kernel.filenames import WORKING_DRAFT, ascii_slug, download_filename
+from core.filenames import WORKING_DRAFT, ascii_slug, download_filename
 from tests.factories import CommuneFactory
 
 DAY = datetime.date(2026, 11, 27)

@@ -19,10 +19,10 @@ from django.urls import get_resolver, reverse
 
 from ateliers.consent import consent_link_token
 from ateliers.models import Registration, Workshop
+from core import freshness
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import ActionPlan
 from missions.money.models.orders import OrderForm
-from pat_portal.kernel import freshness
 from tests.factories import CommuneFactory, ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
 from tests.factories_mission1 import (

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
+from core.deliverables import submit_deliverable, validate_deliverable
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import (

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from pat_portal.kernel.exports import DATE_FORMAT, EUROS_FORMAT, spreadsheet_response
-from pat_portal.kernel.french import french_date
+from core.exports import DATE_FORMAT, EUROS_FORMAT, spreadsheet_response
+from core.french import french_date
 from tests.factories_mission1 import ActionFactory, IndicatorFactory, IndicatorValueFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory
 

@@ -21,14 +21,14 @@ from openpyxl import load_workbook
 
 from ateliers.models import Registration, Workshop
 from communes.models import Commune, Contact
+from core.exports import safe_text, spreadsheet_response, unquoted_text
+from core.models import User
 from missions.mission1.models.action_plans import Action, FundingSource, Indicator
 from missions.mission1.models.diagnostics import ActionLead, SharedFinding, Stake
 from missions.mission1.models.meetings import Meeting
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
 from missions.support.models import SupportRequest
-from pat_portal.kernel.exports import safe_text, spreadsheet_response, unquoted_text
-from pat_portal.kernel.models import User
 from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
 from tests.factories_mission1 import (
@@ -178,7 +178,7 @@ def cells(body: bytes, fmt: str) -> list[tuple[object, str | None]]:
 
 def test_every_export_is_checked_here():
     missing = sorted(export_url_names() - set(EXPORTS))
-    assert missing == [], f"Add these exports to EXPORTS (and write them with pat_portal.kernel.exports): {missing}"
+    assert missing == [], f"Add these exports to EXPORTS (and write them with core.exports): {missing}"
     assert set(EXPORTS) <= export_url_names()
 
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from pat_portal.kernel.deliverables import return_deliverable, submit_deliverable, validate_deliverable
+from core.deliverables import return_deliverable, submit_deliverable, validate_deliverable
 from tests.factories import ContactFactory, UserFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import (

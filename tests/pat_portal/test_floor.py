@@ -11,8 +11,8 @@ from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from pat_portal.kernel.backends import PortalModelBackend
-from pat_portal.kernel.renderers import PortalFormRenderer
+from core.backends import PortalModelBackend
+from core.renderers import PortalFormRenderer
 
 XSS = '"><script>alert(1)</script>'
 

@@ -1,4 +1,4 @@
-"""French dates, elision and sorting (issue 18 items 6, 7 and 9): the helpers of pat_portal/kernel/french.py and their
+"""French dates, elision and sorting (issue 18 items 6, 7 and 9): the helpers of core/french.py and their
 template filters."""
 
 import datetime
@@ -9,7 +9,7 @@ from django.db import connection
 from django.template import Context, Template
 
 from communes.models import Commune, Contact
-from pat_portal.kernel import french
+from core import french
 from tests.factories import CommuneFactory, ContactFactory
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

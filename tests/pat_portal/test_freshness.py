@@ -1,4 +1,4 @@
-"""Kept fragments are never shown stale (pat_portal/kernel/freshness.py): any write, however it is made, replaces the
+"""Kept fragments are never shown stale (core/freshness.py): any write, however it is made, replaces the
 data generation, and a page read after it shows the change at once."""
 
 import datetime
@@ -12,8 +12,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 
+from core import freshness
 from missions.support.models import SupportRequest
-from pat_portal.kernel import freshness
 from pat_portal.pages import views
 from pat_portal.pages.dashboard import dashboard
 from pat_portal.pages.home import home_for

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.history import history_entries
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource
-from pat_portal.kernel.history import history_entries
 from tests.factories import UserFactory
 from tests.factories_mission1 import ActionFactory, ActionPlanFactory, FundingSourceFactory
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core import freshness
+from core.deliverables import return_deliverable, submit_deliverable
+from core.models import Deliverable
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.models.orders import OrderForm
 from missions.support.models import SupportStep
-from pat_portal.kernel import freshness
-from pat_portal.kernel.deliverables import return_deliverable, submit_deliverable
-from pat_portal.kernel.models import Deliverable
 from pat_portal.pages.home import consultant_home, elu_home, gbm_home
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory

@@ -9,9 +9,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from pat_portal.kernel import lateness
-from pat_portal.kernel.lateness import Lateness, Thresholds
-from pat_portal.kernel.models import Deliverable, User
+from core import lateness
+from core.lateness import Lateness, Thresholds
+from core.models import Deliverable, User
 from tests.factories import ProgrammeFactory, UserFactory
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

@@ -6,13 +6,13 @@ from django.db import transaction
 
 from ateliers.models import Registration, Workshop
 from communes.models import Commune, Contact
+from core.models import User
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.meetings import Meeting
 from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry
 from missions.support.models import SupportRequest
-from pat_portal.kernel.models import User
 from pat_portal.pages.load_data import LOAD_PASSWORD, RealDataError, generate_load_data
 from tests.factories import UserFactory
 

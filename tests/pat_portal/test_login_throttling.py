@@ -4,7 +4,7 @@ import pytest
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from pat_portal.kernel.ratelimit import login_client_ip
+from core.ratelimit import login_client_ip
 
 PROXY = "10.0.0.1"
 PASSWORD = "Mot-de-passe-test-1"

@@ -24,9 +24,9 @@ from django_tasks.backends.dummy import DummyBackend
 from django_tasks_db.models import DBTaskResult
 
 from ateliers.models import Workshop
+from core import tasks
+from core.models import Deliverable
 from missions.support.models import SupportRequest, SupportStep
-from pat_portal.kernel import tasks
-from pat_portal.kernel.models import Deliverable
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_ateliers import ThemeFactory
 from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory
@@ -284,7 +284,7 @@ def test_with_the_database_queue_the_request_never_talks_to_the_mail_server(
         "claire@gbm.example",
         "helene@example.org",
     ]
-    assert {task.task_path for task in queued} == {"pat_portal.kernel.tasks.send_email"}
+    assert {task.task_path for task in queued} == {"core.tasks.send_email"}
 
 
 def test_the_mail_server_gets_a_timeout(settings):
@@ -314,7 +314,7 @@ def test_password_reset_does_the_same_work_and_answers_the_same_for_known_and_un
     assert queries[0] == queries[1]
     assert mail_server_down.calls == 0 and mail.outbox == []
     queued = DBTaskResult.objects.order_by("enqueued_at")
-    assert [task.task_path for task in queued] == ["pat_portal.kernel.tasks.send_password_reset"] * 2
+    assert [task.task_path for task in queued] == ["core.tasks.send_password_reset"] * 2
     assert [task.args_kwargs["args"] for task in queued] == [[consultant.email], ["inconnu@example.org"]]
 
 

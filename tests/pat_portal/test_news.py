@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from pat_portal.kernel.models import User
+from core.models import User
 from pat_portal.pages.news import news_for, news_since
 from tests.factories import ProgrammeFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, ActionFactory, ActionPlanFactory, MeetingFactory

@@ -5,9 +5,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from ateliers.models import Workshop
+from core import freshness
+from core.models import User
 from missions.mission1.models.action_plans import ActionPlan
-from pat_portal.kernel import freshness
-from pat_portal.kernel.models import User
 from pat_portal.pages.load_data import generate_load_data
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks import default_task_backend
 
-from pat_portal.kernel import freshness, pdf
-from pat_portal.kernel.deliverables import reissue_deliverable, submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable
+from core import freshness, pdf
+from core.deliverables import reissue_deliverable, submit_deliverable, validate_deliverable
+from core.models import Deliverable
 from tests.factories import ProgrammeFactory
 from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory
 from tests.factories_orders import OrderFormFactory

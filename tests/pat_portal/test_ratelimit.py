@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from pat_portal.kernel.ratelimit import client_ip, hit, ratelimit
+from core.ratelimit import client_ip, hit, ratelimit
 
 WINDOW = 3600
 START = 1_800_000_000.0  # the start of a window (a multiple of 3600)

@@ -10,8 +10,8 @@ from django.core.cache import caches
 from django.forms.renderers import DjangoTemplates
 from django.utils import timezone
 
-from pat_portal.kernel import pdf
-from pat_portal.kernel.renderers import PortalFormRenderer
+from core import pdf
+from core.renderers import PortalFormRenderer
 
 XSS = "<script>alert(1)</script>"
 

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
+from core.models import Deliverable
 from missions.support.models import SupportRequest
-from pat_portal.kernel.models import Deliverable
 from pat_portal.pages.dashboard import contract_targets
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import WorkshopFactory

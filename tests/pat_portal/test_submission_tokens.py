@@ -17,13 +17,13 @@ from django.urls import reverse
 
 from ateliers.models import Registration, Resource, Theme, Workshop
 from communes.models import Contact
+from core import submissions
+from core.submissions import SUBMISSION_TOKEN_FIELD, new_submission_token, once_per_submission
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, Indicator, ProgressNote
 from missions.mission1.models.meetings import Meeting
 from missions.money.models.time import TimeEntry
 from missions.support.models import StepDocument, SupportRequest
-from pat_portal.kernel import submissions
-from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, new_submission_token, once_per_submission
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_mission1 import ActionFactory, ActionLeadFactory, ActionPlanFactory, DiagnosticFactory
 from tests.harness.forms import form_posting_to

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models.fields.files import FieldFile, FileField
 from django.http import Http404
 
-from pat_portal.kernel.uploads import (
+from core.uploads import (
     MAX_UPLOAD_SIZE,
     UploadField,
     UploadPath,

@@ -1,7 +1,7 @@
 import pytest
 from django.db import IntegrityError
 
-from pat_portal.kernel.models import User
+from core.models import User
 from tests.factories import CommuneFactory, UserFactory
 
 

@@ -1,4 +1,4 @@
-"""The one versioned save (pat_portal/kernel/concurrency.py): compare and bump in one step, a French message naming who
+"""The one versioned save (core/concurrency.py): compare and bump in one step, a French message naming who
 saved in between and when, nothing written when the version is stale."""
 
 import threading
@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
+from core.concurrency import StaleEdit, conflict_message, save_versioned
 from missions.mission1.models.meetings import Meeting
-from pat_portal.kernel.concurrency import StaleEdit, conflict_message, save_versioned
 from tests.factories import ContactFactory, UserFactory
 from tests.factories_ateliers import WorkshopFactory
 from tests.factories_mission1 import DiagnosticFactory, MeetingFactory

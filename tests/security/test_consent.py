@@ -37,9 +37,9 @@ from ateliers import services as atelier_services
 from ateliers.models import Registration
 from communes.models import Contact
 from communes.services import anonymise_contact
+from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import Deliverable
 from missions.mission1.models.diagnostics import Stake
-from pat_portal.kernel.deliverables import submit_deliverable, validate_deliverable
-from pat_portal.kernel.models import Deliverable
 from pat_portal.pages.steering_report import issue_programme_report
 from tests.factories import ContactFactory, ProgrammeFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory

@@ -29,7 +29,7 @@ def test_admin_inlines_cap_the_rows_they_build():
     from django.contrib import admin
     from django.test import RequestFactory
 
-    from pat_portal.kernel.models import User
+    from core.models import User
 
     request = RequestFactory().get("/")
     request.user = User(username="root", is_superuser=True, is_staff=True, is_active=True)

@@ -3,8 +3,8 @@ from django import forms
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
+from core.models import User
 from missions.mission1.models.meetings import Meeting
-from pat_portal.kernel.models import User
 
 
 class MeetingFilter(django_filters.FilterSet):

@@ -6,6 +6,10 @@ from django import forms
 from django.utils import timezone
 
 from communes.picker import ContactPickerChoiceField
+from core.concurrency import VersionedModelForm
+from core.forms import bounded_inline_formset
+from core.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from core.uploads import UploadField
 from missions.mission1.models.action_plans import (
     Action,
     ActionPlan,
@@ -14,10 +18,6 @@ from missions.mission1.models.action_plans import (
     IndicatorValue,
     ProgressNote,
 )
-from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.forms import bounded_inline_formset
-from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
-from pat_portal.kernel.uploads import UploadField
 
 
 class MonthInput(forms.DateInput):

@@ -13,16 +13,16 @@ from communes.picker import (
     PickerOptions,
     picker_contacts,
 )
+from core.concurrency import VersionedModelForm
+from core.forms import bounded_inline_formset
+from core.french import french_order
+from core.models import User
+from core.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
+from core.text import ControlCharactersStrippedMixin
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting
 from missions.programme.models import Programme
-from pat_portal.kernel.concurrency import VersionedModelForm
-from pat_portal.kernel.forms import bounded_inline_formset
-from pat_portal.kernel.french import french_order
-from pat_portal.kernel.models import User
-from pat_portal.kernel.submissions import SUBMISSION_TOKEN_FIELD, SubmissionTokenMixin
-from pat_portal.kernel.text import ControlCharactersStrippedMixin
 
 
 class AccompanimentForm(SubmissionTokenMixin, VersionedModelForm):

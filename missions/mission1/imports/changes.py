@@ -9,9 +9,9 @@ from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from core.models import WorkflowStatus
+from core.templatetags.portal import euros
 from missions.mission1.imports.columns import month_label, shown
-from pat_portal.kernel.models import WorkflowStatus
-from pat_portal.kernel.templatetags.portal import euros
 
 
 def to_json(value):

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import models
 
-from pat_portal.kernel.exports import unquoted_text
+from core.exports import unquoted_text
 
 
 class CellError(ValueError):

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from core.concurrency import save_versioned
+from core.deliverables import lock_for_edit
+from core.models import User, WorkflowStatus
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
@@ -41,9 +44,6 @@ from missions.mission1.imports.reading import ParsedTable, cell_error
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.concurrency import save_versioned
-from pat_portal.kernel.deliverables import lock_for_edit
-from pat_portal.kernel.models import User, WorkflowStatus
 
 SHEET_NAMES = ("Diagnostic", "Enjeux", "Synthèse")
 

@@ -17,6 +17,9 @@ from decimal import Decimal
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history
 
+from core.concurrency import save_versioned
+from core.deliverables import lock_for_edit
+from core.models import User, WorkflowStatus
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
@@ -62,9 +65,6 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource, Indicator, IndicatorValue
 from missions.mission1.services.action_plans import plan_for
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.concurrency import save_versioned
-from pat_portal.kernel.deliverables import lock_for_edit
-from pat_portal.kernel.models import User, WorkflowStatus
 
 SHEET_NAMES = ("Actions", "Plan d'actions", "Plan")
 

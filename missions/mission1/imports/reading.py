@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
+from core.uploads import MAX_UPLOAD_SIZE, TYPES_BY_MIME, detect_mime, sanitize_filename, validate_upload
 from missions.mission1.imports.columns import CellError, ColumnMap, is_blank, normalize
-from pat_portal.kernel.uploads import MAX_UPLOAD_SIZE, TYPES_BY_MIME, detect_mime, sanitize_filename, validate_upload
 
 MAX_ROWS = 1000  # a communal plan has tens of actions; more is a wrong file (a whole export, a filled-down sheet)
 MAX_COLUMNS = 400

@@ -5,11 +5,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import VersionedModel, save_versioned
+from core.french import de
+from core.models import Deliverable
+from core.querysets import CommuneScopedQuerySet
 from missions.programme.choices import Mission
-from pat_portal.kernel.concurrency import VersionedModel, save_versioned
-from pat_portal.kernel.french import de
-from pat_portal.kernel.models import Deliverable
-from pat_portal.kernel.querysets import CommuneScopedQuerySet
 
 
 def _validated(kind: str, subject: str) -> Exists:

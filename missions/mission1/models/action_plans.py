@@ -10,15 +10,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from core.checklists import ChecklistItem, refuse_blocking
+from core.concurrency import VersionedModel
+from core.french import de, euros
+from core.lateness import Lateness, last_day_of_month
+from core.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
+from core.querysets import RoleScopedQuerySet
+from core.uploads import UploadPath
 from missions.mission1.models.diagnostics import Diagnostic
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.checklists import ChecklistItem, refuse_blocking
-from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.french import de, euros
-from pat_portal.kernel.lateness import Lateness, last_day_of_month
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
-from pat_portal.kernel.querysets import RoleScopedQuerySet
-from pat_portal.kernel.uploads import UploadPath
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 

@@ -3,12 +3,12 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from core.checklists import ChecklistItem, refuse_blocking
+from core.concurrency import VersionedModel
+from core.french import de
+from core.models import Deliverable, DeliverableSubject, WorkflowStatus
+from core.querysets import RoleScopedQuerySet
 from missions.programme.choices import ActionTheme
-from pat_portal.kernel.checklists import ChecklistItem, refuse_blocking
-from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.french import de
-from pat_portal.kernel.models import Deliverable, DeliverableSubject, WorkflowStatus
-from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 
 class DiagnosticQuerySet(RoleScopedQuerySet):

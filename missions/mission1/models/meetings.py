@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.french import short_date
-from pat_portal.kernel.lateness import Lateness, start_of_day
-from pat_portal.kernel.querysets import CommuneScopedQuerySet
+from core.concurrency import VersionedModel
+from core.french import short_date
+from core.lateness import Lateness, start_of_day
+from core.querysets import CommuneScopedQuerySet
 
 # Head-counts of people not recorded by name: (field name, French label, contact categories it covers).
 HEADCOUNT_FIELDS = [

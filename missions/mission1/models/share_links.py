@@ -14,9 +14,9 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
+from core.models import WorkflowError, WorkflowStatus
+from core.querysets import RoleScopedQuerySet
 from missions.mission1.models.action_plans import ActionPlan
-from pat_portal.kernel.models import WorkflowError, WorkflowStatus
-from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 DEFAULT_VALIDITY_DAYS = 30
 MAX_VALIDITY_DAYS = 366

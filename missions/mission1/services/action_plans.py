@@ -9,13 +9,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from core.deliverables import lock_for_edit, row_content
+from core.french import short_month_year
+from core.models import User
+from core.pdf import render_pdf
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
 from missions.mission1.models.diagnostics import ActionLead
-from pat_portal.kernel.deliverables import lock_for_edit, row_content
-from pat_portal.kernel.french import short_month_year
-from pat_portal.kernel.models import User
-from pat_portal.kernel.pdf import render_pdf
 
 
 def plan_for(accompaniment: Accompaniment) -> ActionPlan:

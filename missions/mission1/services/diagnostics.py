@@ -3,13 +3,13 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from communes.models import Contact
+from core.concurrency import StaleEdit
+from core.deliverables import lock_for_edit, row_content
+from core.models import User
+from core.pdf import render_pdf
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
-from pat_portal.kernel.concurrency import StaleEdit
-from pat_portal.kernel.deliverables import lock_for_edit, row_content
-from pat_portal.kernel.models import User
-from pat_portal.kernel.pdf import render_pdf
 
 
 def save_ordered_formset(formset, parent) -> None:

@@ -1,5 +1,5 @@
+from core.models import User
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
-from pat_portal.kernel.models import User
 
 
 def save_meeting(*, form, by: User) -> bool:

@@ -2,12 +2,12 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 
 from communes.models import Commune
+from core import access
+from core.french import de
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 from missions.mission1.forms.fieldwork import AccompanimentForm
 from missions.mission1.models.accompaniments import Accompaniment
-from pat_portal.kernel import access
-from pat_portal.kernel.french import de
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
 
 
 @once_per_submission

@@ -6,6 +6,17 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from core import access, freshness
+from core.deliverable_downloads import document_response, versions_seen, working_draft_response
+from core.deliverable_views import refuse_locked_edit
+from core.deliverables import WorkflowError
+from core.french import french_date, french_order, long_month_year
+from core.history import history_entries
+from core.links import url_by_id
+from core.models import Deliverable
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
+from core.uploads import attachment_response
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.forms.action_plans import (
     ActionForm,
@@ -28,17 +39,6 @@ from missions.mission1.models.diagnostics import ActionLead
 from missions.mission1.models.share_links import plan_share_links
 from missions.mission1.services import action_plans as services
 from missions.mission1.views.diagnostics import _accompaniment
-from pat_portal.kernel import access, freshness
-from pat_portal.kernel.deliverable_downloads import document_response, versions_seen, working_draft_response
-from pat_portal.kernel.deliverable_views import refuse_locked_edit
-from pat_portal.kernel.deliverables import WorkflowError
-from pat_portal.kernel.french import french_date, french_order, long_month_year
-from pat_portal.kernel.history import history_entries
-from pat_portal.kernel.links import url_by_id
-from pat_portal.kernel.models import Deliverable
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
-from pat_portal.kernel.uploads import attachment_response
 
 
 def _plan(request, insee_code) -> ActionPlan:

@@ -5,6 +5,18 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 
 from communes.models import Commune
+from core import access, freshness
+from core.deliverable_downloads import (
+    document_response,
+    latest_frozen,
+    versions_seen,
+    working_draft_response,
+)
+from core.deliverable_views import refuse_locked_edit
+from core.filenames import download_filename
+from core.history import history_entries
+from core.pdf import pdf_response
+from core.querysets import get_visible_or_404
 from missions.mission1.forms.fieldwork import ActionLeadFormSet, DiagnosticForm, SharedFindingFormSet, StakeFormSet
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
@@ -15,18 +27,6 @@ from missions.mission1.services.diagnostics import (
     save_diagnostic,
     stakeholder_coverage,
 )
-from pat_portal.kernel import access, freshness
-from pat_portal.kernel.deliverable_downloads import (
-    document_response,
-    latest_frozen,
-    versions_seen,
-    working_draft_response,
-)
-from pat_portal.kernel.deliverable_views import refuse_locked_edit
-from pat_portal.kernel.filenames import download_filename
-from pat_portal.kernel.history import history_entries
-from pat_portal.kernel.pdf import pdf_response
-from pat_portal.kernel.querysets import get_visible_or_404
 
 
 def _accompaniment(request, insee_code) -> Accompaniment:

@@ -9,6 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core import access
+from core.deliverable_views import refuse_locked_edit
+from core.exports import spreadsheet_response
+from core.models import ContentLocked
 from missions.mission1.forms.imports import SpreadsheetImportForm
 from missions.mission1.imports import diagnostics as diagnostic_imports
 from missions.mission1.imports import plans as plan_imports
@@ -20,10 +24,6 @@ from missions.mission1.models.diagnostics import Diagnostic
 from missions.mission1.services.action_plans import plan_actions
 from missions.mission1.views.action_plans import _plan
 from missions.mission1.views.diagnostics import _accompaniment, _diagnostic
-from pat_portal.kernel import access
-from pat_portal.kernel.deliverable_views import refuse_locked_edit
-from pat_portal.kernel.exports import spreadsheet_response
-from pat_portal.kernel.models import ContentLocked
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,16 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
+from core import access
+from core.french import french_order
+from core.kept_views import KeptFilterView
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.forms.fieldwork import MeetingForm
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
-from pat_portal.kernel import access
-from pat_portal.kernel.french import french_order
-from pat_portal.kernel.kept_views import KeptFilterView
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
 
 
 class MeetingListView(KeptFilterView):

@@ -15,14 +15,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from core import access
+from core.models import Deliverable, WorkflowError
+from core.querysets import get_visible_or_404
+from core.ratelimit import ratelimit
 from missions.mission1.forms.share_links import ShareLinkForm, ShareLinkRevokeForm
 from missions.mission1.models.share_links import PlanShareLink, plan_is_shareable, shared_lead
 from missions.mission1.services.action_plans import plan_actions, plan_totals
 from missions.mission1.views.action_plans import _plan
-from pat_portal.kernel import access
-from pat_portal.kernel.models import Deliverable, WorkflowError
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.ratelimit import ratelimit
 
 # A council meeting opens the link from one address a few dozen times; a robot trying tokens is stopped far below
 # what guessing a 256-bit token would take anyway.

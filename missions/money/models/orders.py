@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import VersionedModel, save_versioned
+from core.lateness import Lateness
+from core.uploads import UploadPath
 from missions.programme.choices import Mission
-from pat_portal.kernel.concurrency import VersionedModel, save_versioned
-from pat_portal.kernel.lateness import Lateness
-from pat_portal.kernel.uploads import UploadPath
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -227,7 +227,7 @@ class OrderForm(VersionedModel):
 
     def allowed_statuses(self, user) -> list[str]:
         """The statuses `user` may move this order form to: the next one; any earlier one for a superuser."""
-        from pat_portal.kernel import access
+        from core import access
 
         if not access.can_manage_order_forms(user):
             return []
@@ -244,7 +244,7 @@ class OrderForm(VersionedModel):
         a time; going back is reserved to a superuser, who must give the reason. An order form is issued only with
         lines (`check_lines=False` when the lines are being saved in the same form and were checked there).
         """
-        from pat_portal.kernel import access
+        from core import access
 
         labels = dict(self.Status.choices)
         if new_status not in labels:

@@ -31,7 +31,7 @@ class PriceListItem(models.Model):
         ordering = ["programme", "position", "pk"]
 
     def __str__(self):
-        from pat_portal.kernel.french import euros
+        from core.french import euros
 
         category = f" ({self.category})" if self.category else ""
         return f"{self.label}{category} — {euros(self.unit_price)} / {self.get_unit_display().lower()}"

@@ -12,10 +12,10 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core.concurrency import VersionedModel
+from core.french import long_month_year
+from core.querysets import RoleScopedQuerySet
 from missions.programme.choices import Mission
-from pat_portal.kernel.concurrency import VersionedModel
-from pat_portal.kernel.french import long_month_year
-from pat_portal.kernel.querysets import RoleScopedQuerySet
 
 MAX_HALF_DAYS_PER_ENTRY = 2
 

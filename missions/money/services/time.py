@@ -13,6 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from ateliers.models import Workshop
+from core import access
+from core.concurrency import save_versioned
+from core.french import short_date
+from core.lateness import start_of_day
+from core.models import User
 from missions.mission1.models.meetings import Meeting
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import (
@@ -25,11 +30,6 @@ from missions.money.models.time import (
     locked_message,
     month_label,
 )
-from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import save_versioned
-from pat_portal.kernel.french import short_date
-from pat_portal.kernel.lateness import start_of_day
-from pat_portal.kernel.models import User
 
 WEEK_LENGTH = 7
 

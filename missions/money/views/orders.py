@@ -7,6 +7,13 @@ Order forms are written in the Django admin only (see `missions.admin_orders`); 
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from core import access
+from core.exports import export_response
+from core.filenames import download_filename
+from core.kept_views import KeptFilterView
+from core.pdf import pdf_response, render_pdf
+from core.querysets import get_visible_or_404
+from core.uploads import attachment_response
 from missions.money.filters import OrderFormFilter
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.services.budget import (
@@ -18,13 +25,6 @@ from missions.money.services.budget import (
 )
 from missions.money.views.time import require_team
 from missions.programme.models import Programme
-from pat_portal.kernel import access
-from pat_portal.kernel.exports import export_response
-from pat_portal.kernel.filenames import download_filename
-from pat_portal.kernel.kept_views import KeptFilterView
-from pat_portal.kernel.pdf import pdf_response, render_pdf
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.uploads import attachment_response
 
 EXPORT_CHUNK_SIZE = 500
 

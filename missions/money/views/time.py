@@ -15,6 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from core import access
+from core.concurrency import StaleEdit
+from core.exports import export_response
+from core.kept_views import KeptFilterView
+from core.querysets import get_visible_or_404
+from core.submissions import once_per_submission
 from missions.money.filters import TimeEntryFilter
 from missions.money.forms import (
     TimeEntryForm,
@@ -38,12 +44,6 @@ from missions.money.services.time import (
     week_entries,
     week_suggestions,
 )
-from pat_portal.kernel import access
-from pat_portal.kernel.concurrency import StaleEdit
-from pat_portal.kernel.exports import export_response
-from pat_portal.kernel.kept_views import KeptFilterView
-from pat_portal.kernel.querysets import get_visible_or_404
-from pat_portal.kernel.submissions import once_per_submission
 
 MONTHS_SHOWN_TO_GBM = 12
 

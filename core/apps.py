@@ -1,0 +1,43 @@
+import decimal
+
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """The kernel every app may use; its label stays "pat_portal" (tables, migrations, AUTH_USER_MODEL)."""
+
+    name = "core"
+    label = "pat_portal"
+    verbose_name = "Portail PAT"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from core import french, freshness, hub, hub_sections
+
+        connection_created.connect(french.register_sqlite_collation, dispatch_uid="french_sqlite_collation")
+        freshness.connect()
+        hub.register_section(90, hub_sections.deliverables_section)
+        hub.register_events(hub_sections.deliverable_events)
+        _signalling_nan_counts_as_changed()
+
+
+def _signalling_nan_counts_as_changed():
+    """Django 5.2's DecimalField.has_changed compares the posted value with the initial one; a posted "sNaN" is a
+    signalling NaN, whose comparison raises InvalidOperation: a server error on every formset or admin inline row
+    holding a decimal (found by tests/security/test_fuzz_forms.py). Such a value has changed, and clean() then
+    refuses it with Django's usual message ("Saisissez un nombre.")."""
+    from django import forms
+
+    has_changed = forms.DecimalField.has_changed
+    if getattr(has_changed, "signalling_nan_safe", False):
+        return
+
+    def safe_has_changed(field, initial, data):
+        try:
+            return has_changed(field, initial, data)
+        except decimal.InvalidOperation:
+            return True
+
+    safe_has_changed.signalling_nan_safe = True
+    forms.DecimalField.has_changed = safe_has_changed
