@@ -13,10 +13,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.backends.signals import connection_created
 
-        from core import french, freshness, hub, hub_sections
+        from core import french, hub, hub_sections
 
         connection_created.connect(french.register_sqlite_collation, dispatch_uid="french_sqlite_collation")
-        freshness.connect()
         hub.register_section(90, hub_sections.deliverables_section)
         hub.register_events(hub_sections.deliverable_events)
         _signalling_nan_counts_as_changed()

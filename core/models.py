@@ -9,7 +9,6 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from core import freshness
 from core.lateness import Lateness, start_of_day, threshold_expression
 from core.querysets import RoleScopedQuerySet
 
@@ -132,10 +131,9 @@ class User(AbstractUser):
             self.home_visited_at = now
         else:
             return self.home_previous_visit_at
-        with freshness.unwatched():  # no page shows it (the visit's start is part of the home's fragment key)
-            type(self).objects.filter(pk=self.pk).update(
-                home_visited_at=self.home_visited_at, home_previous_visit_at=self.home_previous_visit_at
-            )
+        type(self).objects.filter(pk=self.pk).update(
+            home_visited_at=self.home_visited_at, home_previous_visit_at=self.home_previous_visit_at
+        )
         return self.home_previous_visit_at
 
 
