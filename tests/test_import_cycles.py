@@ -7,7 +7,9 @@ every import statement, at module level or inside a function.
 
 import grimp
 
-PACKAGES = ("pat_portal", "communes", "missions", "ateliers")
+from tests.harness.imports import root_packages
+
+PACKAGES = root_packages()
 
 
 def import_cycles(graph) -> list[list[str]]:
