@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.db.models import Expression, IntegerField, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 @dataclasses.dataclass(frozen=True, order=True)
@@ -48,6 +49,38 @@ class Lateness:
 
     def __str__(self) -> str:
         return self.label
+
+
+class LatenessMixin:
+    """Lateness of one row, the same three ways for every late-able model (`lateness_on`, `days_late`, `lateness`).
+
+    A plain mixin (no fields, no migration): the model declares what differs, its due date (`lateness_due()`, the
+    last day the item may still be done on time) and when it is over (`lateness_closed()`, done or dropped: never
+    late). The same rule is written once more as the model's `objects.late()` queryset method, for lists.
+    """
+
+    def lateness_due(self) -> datetime.date | None:
+        """The last day the item may still be done on time; None when it has no due date."""
+        raise NotImplementedError
+
+    def lateness_closed(self) -> bool:
+        """True when the item is done (or dropped, executed…): such an item is never late."""
+        raise NotImplementedError
+
+    def lateness_on(self, today: datetime.date) -> Lateness | None:
+        """The lateness on `today`, counted in days from the due date; None when closed, on time or without one."""
+        if self.lateness_closed():
+            return None
+        return Lateness.after(self.lateness_due(), today)
+
+    def days_late(self, today: datetime.date) -> int:
+        lateness = self.lateness_on(today)
+        return lateness.days if lateness else 0
+
+    @cached_property
+    def lateness(self) -> Lateness | None:
+        """Today's lateness, for templates and exports."""
+        return self.lateness_on(timezone.localdate())
 
 
 def today() -> datetime.date:

@@ -18,7 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from core.concurrency import VersionedModel, save_versioned
 from core.french import euros
-from core.lateness import Lateness
+from core.lateness import Lateness, LatenessMixin
 from core.models import Deliverable, DeliverableSubject, WorkflowError
 from core.querysets import CommuneScopedQuerySet
 from core.uploads import UploadPath
@@ -467,7 +467,7 @@ class SupportStepQuerySet(models.QuerySet):
         return self.filter(models.Q(planned_end__gt=end) | models.Q(planned_end__isnull=True, planned_start__gt=end))
 
 
-class SupportStep(VersionedModel):
+class SupportStep(LatenessMixin, VersionedModel):
     """One step of the staged support chosen at the decision (the contract's list of project-building steps)."""
 
     name_is_feminine = True
@@ -523,21 +523,13 @@ class SupportStep(VersionedModel):
         return self.get_kind_display()
 
     # Lateness (issue 16) -------------------------------------------------------------------------------------------
-    def lateness_on(self, today: datetime.date) -> Lateness | None:
-        """Late when the planned end is before `today` and the step is neither done nor dropped; counted in days
-        from the planned end. The same rule as `SupportStep.objects.late()`."""
-        if self.status in self.CLOSED_STATUSES:
-            return None
-        return Lateness.after(self.planned_end, today)
+    def lateness_due(self) -> datetime.date | None:
+        """Counted from the planned end. The same rule as `SupportStep.objects.late()`."""
+        return self.planned_end
 
-    def days_late(self, today: datetime.date) -> int:
-        lateness = self.lateness_on(today)
-        return lateness.days if lateness else 0
-
-    @cached_property
-    def lateness(self) -> Lateness | None:
-        """Today's lateness, for templates and exports."""
-        return self.lateness_on(timezone.localdate())
+    def lateness_closed(self) -> bool:
+        """Done or dropped: never late."""
+        return self.status in self.CLOSED_STATUSES
 
     @property
     def beyond_programme(self) -> bool:

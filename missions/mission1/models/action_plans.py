@@ -7,13 +7,12 @@ from django.db import models, transaction
 from django.db.models import OuterRef
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from core.checklists import ChecklistItem, refuse_blocking
 from core.concurrency import VersionedModel
 from core.french import de, euros
-from core.lateness import Lateness, last_day_of_month
+from core.lateness import LatenessMixin, last_day_of_month
 from core.models import Deliverable, DeliverableSubject, WorkflowError, WorkflowStatus
 from core.querysets import RoleScopedQuerySet
 from core.uploads import UploadPath
@@ -261,7 +260,7 @@ def first_of_month(value: datetime.date | None) -> datetime.date | None:
     return value.replace(day=1) if value else None
 
 
-class Action(VersionedModel):
+class Action(LatenessMixin, VersionedModel):
     name_is_feminine = True
 
     class Status(models.TextChoices):
@@ -360,21 +359,14 @@ class Action(VersionedModel):
         return self.lead_organisation
 
     # Lateness (issue 16) -------------------------------------------------------------------------------------------
-    def lateness_on(self, today: datetime.date) -> Lateness | None:
-        """Late when the end month is over (`today` after its last day) and the action is neither done nor
-        abandoned; counted in days from the end month's last day. The same rule as `Action.objects.late()`."""
-        if self.end_month is None or self.status in self.CLOSED_STATUSES:
-            return None
-        return Lateness.after(last_day_of_month(self.end_month), today)
+    def lateness_due(self) -> datetime.date | None:
+        """The end month's last day (an action planned "until October" may be done until 31 October); none without
+        an end month. The same rule as `Action.objects.late()`."""
+        return last_day_of_month(self.end_month) if self.end_month is not None else None
 
-    def days_late(self, today: datetime.date) -> int:
-        lateness = self.lateness_on(today)
-        return lateness.days if lateness else 0
-
-    @cached_property
-    def lateness(self) -> Lateness | None:
-        """Today's lateness, for templates and exports."""
-        return self.lateness_on(timezone.localdate())
+    def lateness_closed(self) -> bool:
+        """Done or abandoned: never late."""
+        return self.status in self.CLOSED_STATUSES
 
     @property
     def beyond_programme(self) -> bool:

@@ -12,11 +12,10 @@ from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from core.concurrency import VersionedModel, save_versioned
-from core.lateness import Lateness
+from core.lateness import LatenessMixin
 from core.uploads import UploadPath
 from missions.programme.choices import Mission
 
@@ -82,7 +81,7 @@ class OrderFormQuerySet(models.QuerySet):
         return self.exclude(models.Q(planned_end__lt=today) & ~models.Q(status__in=OrderForm.EXECUTED_STATUSES))
 
 
-class OrderForm(VersionedModel):
+class OrderForm(LatenessMixin, VersionedModel):
     """A bon de commande: GBM orders half-days or flat-priced work from the contractor under the programme."""
 
     class Status(models.TextChoices):
@@ -205,21 +204,13 @@ class OrderForm(VersionedModel):
         return self.status in self.EXECUTED_STATUSES
 
     # Lateness (issue 16) -------------------------------------------------------------------------------------------
-    def lateness_on(self, today: datetime.date) -> Lateness | None:
-        """Late when the planned end of execution is before `today` and the work is not executed (nor invoiced,
-        nor paid); counted in days from the planned end. The same rule as `OrderForm.objects.late()`."""
-        if self.is_executed:
-            return None
-        return Lateness.after(self.planned_end, today)
+    def lateness_due(self) -> datetime.date | None:
+        """Counted from the planned end of execution. The same rule as `OrderForm.objects.late()`."""
+        return self.planned_end
 
-    def days_late(self, today: datetime.date) -> int:
-        lateness = self.lateness_on(today)
-        return lateness.days if lateness else 0
-
-    @cached_property
-    def lateness(self) -> Lateness | None:
-        """Today's lateness, for templates and exports."""
-        return self.lateness_on(timezone.localdate())
+    def lateness_closed(self) -> bool:
+        """Executed, invoiced or paid: never late."""
+        return self.is_executed
 
     def next_status(self) -> str | None:
         position = self.STATUS_ORDER.index(self.status)
