@@ -138,12 +138,9 @@ def key_pages(t):
 
 def count_queries(t, pages):
     """Queries of each page, as a browser reads it: logged in, the navigation's count in its cookie (the home page
-    sets it). Two reads: "cold", just after a write (its kept fragments are not read: what the first reader after any
-    change pays, in queries and in-process ms), and "kept" (read again with no write in between)."""
+    sets it), with its in-process ms."""
     from django.db import connection
     from django.test import Client
-
-    from core import freshness
 
     clients = {}
     for role in ("gbm", "consultant", "elu"):
@@ -161,17 +158,12 @@ def count_queries(t, pages):
             return execute(sql, params, many, context)
 
         # Not CaptureQueriesContext: each request empties connection.queries_log (reset_queries) under it.
-        freshness.bump()
         started = time.perf_counter()
         with connection.execute_wrapper(count):
             response = client.get(path)
-        cold_ms = (time.perf_counter() - started) * 1000
+        elapsed_ms = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (path, response.status_code)
-        cold = len(queries)
-        queries.clear()
-        with connection.execute_wrapper(count):
-            client.get(path)
-        counts[name] = {"cold": cold, "kept": len(queries), "cold_ms": cold_ms}
+        counts[name] = {"queries": len(queries), "ms": elapsed_ms}
     return counts
 
 
@@ -424,13 +416,13 @@ def report(loads, queries, pdfs, exports, t, login_timings=()):
     rows, failures = [], []
     header = (
         f"{'mesure':<44} {'req/s':>7} {'%santé':>6} {'part compte':>11} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-        f"{'SQL':>4} {'gardé':>5} {'à froid ms':>10} {'cible':>6}"
+        f"{'SQL':>4} {'ms (process)':>12} {'cible':>6}"
     )
     for name, load in loads.items():
         ratio = load.rps / baseline if baseline else 0
         share = load.rps / account if account else 0
         counted = queries.get(name) or {}
-        n_queries = counted.get("cold")
+        n_queries = counted.get("queries")
         ok = name.startswith("base") or (
             share >= TARGET_ACCOUNT_SHARE and load.p99_ms <= TARGET_P99_MS and (n_queries or 0) <= TARGET_QUERIES
         )
@@ -438,8 +430,8 @@ def report(loads, queries, pdfs, exports, t, login_timings=()):
         failures += [] if ok else [name]
         rows.append(
             f"{name:<44} {load.rps:>7.1f} {ratio:>6.0%} {share:>11.2f} {load.p50_ms:>7.1f} {load.p95_ms:>7.1f} "
-            f"{load.p99_ms:>7.1f} {'' if n_queries is None else n_queries:>4} {counted.get('kept', ''):>5} "
-            f"{'' if n_queries is None else format(counted['cold_ms'], '.0f'):>10} {'ok' if ok else 'RATÉ':>6}"
+            f"{load.p99_ms:>7.1f} {'' if n_queries is None else n_queries:>4} "
+            f"{'' if n_queries is None else format(counted['ms'], '.0f'):>12} {'ok' if ok else 'RATÉ':>6}"
         )
     pdf_header = (
         f"{'PDF':<50} {'1re requête':>13} {'worker':>7} {'médiane':>8} {'max':>7} {'RSS avant→après (MB)':>22} "

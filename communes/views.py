@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
@@ -18,29 +17,23 @@ from communes.forms import ContactForm, QuickContactForm
 from communes.gdpr import personal_data_export
 from communes.models import Commune, Contact
 from communes.services import anonymise_contact
-from core import access, freshness, hub
+from core import access, hub
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 
 
 @login_required
 def commune_detail(request, insee_code):
-    """The commune hub: every app's section and the timeline, kept between requests (no form on it) until the data
-    or the minute changes; each reader their own (what they may see)."""
-
-    def compute():
-        commune = get_visible_or_404(
-            hub.annotate_commune(Commune.objects, request.user), request.user, insee_code=insee_code
-        )
-        context = {
-            "commune": commune,
-            "sections": hub.sections_for(commune, request.user),
-            "events": hub.events_for(commune, request.user),
-        }
-        return commune.name, render_to_string("communes/commune_detail.html", context, request)
-
-    title, body = freshness.cached("commune_hub", request.user.pk, insee_code, compute=compute)
-    return render(request, "layout/fragment_page.html", {"title": title, "body": body})
+    """The commune hub: every app's section and the timeline, each reader their own (what they may see)."""
+    commune = get_visible_or_404(
+        hub.annotate_commune(Commune.objects, request.user), request.user, insee_code=insee_code
+    )
+    context = {
+        "commune": commune,
+        "sections": hub.sections_for(commune, request.user),
+        "events": hub.events_for(commune, request.user),
+    }
+    return render(request, "communes/commune_detail.html", context)
 
 
 class ContactListView(FilterView):

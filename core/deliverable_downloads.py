@@ -56,8 +56,7 @@ def versions_seen(
     """Every version of `subject` the request's user may see, newest first, read once per request: a document page
     asks for them twice, for its main PDF button (`latest_frozen`) and for its deliverable panel (issue 19).
 
-    `known`: the versions as a page kept them with its body for this user (`freshness.cached`, under the current
-    data generation): taken as they are, without a query."""
+    `known`: the versions already read for this user, taken as they are, without a query."""
     seen = request.__dict__.setdefault("_deliverable_versions", {})
     key = (subject._meta.label, subject.pk)
     if known is not None:

@@ -66,7 +66,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.RefuseUnusedMethodsMiddleware",
-    "core.freshness.FreshnessMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -213,14 +212,6 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
-# Fragments of pages kept ready between requests (core/freshness.py): each process's memory, as every key
-# carries the data generation (in the default cache, shared), so a fragment is never read after a write.
-CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "fragments",
-    "TIMEOUT": 3600,
-    "OPTIONS": {"MAX_ENTRIES": 1000},
-}
 # Rendered PDFs, addressed by the hash of their HTML (pat_portal/pdf.py): files shared by the server's workers,
 # apart from the default cache so that PDFs never push rate-limit counters out.
 CACHES["pdfs"] = {

@@ -1,28 +1,24 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
 
 from ateliers import selectors, services
 from ateliers.filters import WorkshopFilter
 from ateliers.forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
 from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
-from core import access, freshness
+from core import access
 from core.deliverable_views import refuse_locked_edit
 from core.history import history_entries
-from core.kept_views import KeptFilterView
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 
 
-class WorkshopListView(KeptFilterView):
+class WorkshopListView(FilterView):
     filterset_class = WorkshopFilter
-    template_name = "ateliers/workshop_list.html"  # the page's body, kept between requests
+    template_name = "ateliers/workshop_list.html"
     paginate_by = 25
     context_object_name = "workshops"
-
-    kept_name = "workshop_list"  # the body (filters, table, pagination: no POST form) per user and query string
-    title = "Ateliers de partage"
 
     def get_queryset(self):
         return selectors.workshop_list(self.request.user)
@@ -38,17 +34,9 @@ def _visible_workshop(request, pk, *related):
 
 
 def workshop_detail(request, pk):
-    """The workshop page: its header (with the 'Marquer tenu' buttons) is rendered on every request, its read-only
-    body (registrations, resources, report, costs) is kept until the data or the minute changes."""
-
-    def compute():
-        workshop = _visible_workshop(request, pk, "cancelled_by", "report")
-        context = selectors.workshop_page(workshop, request.user)
-        return workshop, render_to_string("ateliers/_workshop_body.html", context, request)
-
-    workshop, body = freshness.cached("workshop_detail", request.user.pk, pk, compute=compute)
-    context = {"workshop": workshop, "is_team": access.is_team(request.user), "body": body}
-    return render(request, "ateliers/workshop_detail.html", context)
+    """The workshop page: its header (with the 'Marquer tenu' buttons), registrations, resources, report, costs."""
+    workshop = _visible_workshop(request, pk, "cancelled_by", "report")
+    return render(request, "ateliers/workshop_detail.html", selectors.workshop_page(workshop, request.user))
 
 
 def _workshop_form_page(request, form, testimonies, costs, title, workshop=None):

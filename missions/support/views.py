@@ -5,11 +5,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core import access, freshness
+from core import access
 from core.deliverable_downloads import (
     document_response,
     validated_document_response,
@@ -133,26 +132,16 @@ def team_create(request):
 
 # Lists -----------------------------------------------------------------------------------------------
 def request_list(request):
-    """The team's priority queue; an élu's list of their commune's requests.
-
-    The list is kept between requests (core/freshness.py): it holds links and a GET filter form, no
-    token; the page around it is rendered on every request."""
-    user = request.user
-    if access.is_team(user):
-        body = freshness.cached("support_queue", user.pk, request.GET.urlencode(), compute=lambda: _queue(request))
-    elif access.is_elu(user):
-        body = freshness.cached("support_elu_list", user.pk, compute=lambda: _elu_list(request))
-    else:
-        raise PermissionDenied
-    return render(request, "layout/fragment_page.html", {"body": body, "title": "Demandes d'accompagnement"})
+    """The team's priority queue; an élu's list of their commune's requests."""
+    if access.is_team(request.user):
+        return _queue(request)
+    if access.is_elu(request.user):
+        requests = SupportRequest.objects.visible_to(request.user).order_by("-received_on", "-pk")
+        return render(request, "missions/support/elu_list.html", {"support_requests": requests})
+    raise PermissionDenied
 
 
-def _elu_list(request) -> str:
-    requests = SupportRequest.objects.visible_to(request.user).order_by("-received_on", "-pk")
-    return render_to_string("missions/support/elu_list.html", {"support_requests": requests}, request)
-
-
-def _queue(request) -> str:
+def _queue(request):
     weights = SupportPriorityWeights.load()
     filterset = SupportRequestFilter(
         request.GET, queryset=SupportRequest.objects.visible_to(request.user).select_related("commune", "programme")
@@ -170,7 +159,7 @@ def _queue(request) -> str:
         "supported": supported_projects(programme) if programme else None,
         "first_rank": page.start_index(),
     }
-    return render_to_string("missions/support/queue.html", context, request)
+    return render(request, "missions/support/queue.html", context)
 
 
 # A request's page ------------------------------------------------------------------------------------

@@ -1,5 +1,4 @@
-"""The plan page's panel of share links for the municipal council (issue 20): one query, none when the page passes
-the links it already read (`links`, kept with its body)."""
+"""The plan page's panel of share links for the municipal council (issue 20): one query."""
 
 from django import template
 
@@ -10,7 +9,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("missions/share/_panel.html", takes_context=True)
-def plan_sharing(context, plan, links=None):
+def plan_sharing(context, plan):
     """The links to `plan` the user may see (views, last view, state), and the buttons their role allows."""
     user = context["request"].user
     accompaniment = context.get("accompaniment")
@@ -20,7 +19,7 @@ def plan_sharing(context, plan, links=None):
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
         "commune": plan.accompaniment.commune,
-        "links": plan_share_links(plan, user) if links is None else links,
+        "links": plan_share_links(plan, user),
         "can_share": access.can_share_action_plan(user, plan),
         "shareable": plan_is_shareable(plan),
     }

@@ -3,16 +3,15 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_filters.views import FilterView
 
 from communes.models import Commune
-from core import access, freshness
+from core import access
 from core.filenames import WORKING_DRAFT, download_filename
 from core.french import de
-from core.kept_views import KeptFilterView
 from core.lateness import Thresholds
 from core.models import User
 from core.pdf import pdf_response, render_pdf
@@ -37,33 +36,18 @@ def home(request):
     """Each role's home: "À faire", "En retard", "Nouveau depuis votre dernière visite" (the team's with the
     contract's scorecard, an élu's with their commune's card below)."""
     now = timezone.now()
-    user = request.user
-    since = user.start_home_visit(now)
-
-    def compute():
-        home_page = home_for(user, since=since, now=now)
-        body = render_to_string(f"pages/home/{home_page.role}.html", {"home": home_page, **home_page.context}, request)
-        title = f"{home_page.context['commune'].name} : à faire" if home_page.role == "elu" else "À faire"
-        return body, title, home_page.todo_count
-
-    # The body is the user's own (their lists, since their last visit): kept until the data or the minute changes.
-    body, title, todo_count = freshness.cached("home", user.pk, since, compute=compute)
-    remember_todo_count(request, todo_count)
-    return render(request, "layout/fragment_page.html", {"body": body, "title": title})
+    since = request.user.start_home_visit(now)
+    home_page = home_for(request.user, since=since, now=now)
+    remember_todo_count(request, home_page.todo_count)
+    return render(request, f"pages/home/{home_page.role}.html", {"home": home_page, **home_page.context})
 
 
 def dashboard_page(request):
     """The programme's dashboard for the team: targets, budget, the next 30 days, charts."""
     access.require(access.is_team(request.user))
-    user = request.user
-
-    def compute():
-        programme = Programme.objects.visible_to(user).current()
-        context = dashboard(programme, user) if programme else {"programme": None}
-        return render_to_string("pages/dashboard.html", context, request)
-
-    body = freshness.cached("dashboard", user.pk, compute=compute)
-    return render(request, "layout/fragment_page.html", {"body": body, "title": "Tableau de bord"})
+    programme = Programme.objects.visible_to(request.user).current()
+    context = dashboard(programme, request.user) if programme else {"programme": None}
+    return render(request, "pages/dashboard.html", context)
 
 
 @require_safe
@@ -171,14 +155,11 @@ def search_view(request):
     return render(request, "pages/search.html", {"query": query, "groups": groups})
 
 
-class CommuneOverviewView(KeptFilterView):
+class CommuneOverviewView(FilterView):
     filterset_class = TerritoryFilter
-    template_name = "pages/communes_overview.html"  # the page's body, kept between requests
+    template_name = "pages/communes_overview.html"
     paginate_by = 25
     context_object_name = "communes"
-
-    kept_name = "communes_overview"  # the body (filters, table, pagination: no POST form) per user and query string
-    title = "Communes"
 
     def get_queryset(self):
         """Accompanied communes first (page 1 holds them), the others one page or one filter away."""

@@ -2,12 +2,11 @@ from django.contrib import messages
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from core import access, freshness
-from core.deliverable_downloads import document_response, versions_seen, working_draft_response
+from core import access
+from core.deliverable_downloads import document_response, working_draft_response
 from core.deliverable_views import refuse_locked_edit
 from core.deliverables import WorkflowError
 from core.french import french_date, french_order, long_month_year
@@ -36,7 +35,6 @@ from missions.mission1.models.action_plans import (
     ProgressNote,
 )
 from missions.mission1.models.diagnostics import ActionLead
-from missions.mission1.models.share_links import plan_share_links
 from missions.mission1.services import action_plans as services
 from missions.mission1.views.diagnostics import _accompaniment
 
@@ -61,10 +59,10 @@ def _action(request, pk) -> Action:
 MOVES = ("monter", "descendre")  # the directions of the actions' ordering buttons (action_move)
 
 
-def _plan_page(request, insee_code) -> tuple:
-    """The accompaniment, its plan (with its actions and the diagnostic, which the submission checklist reads), the
-    plan's versions and share links the user may see, the diagnostic's leads not yet in the plan (offered to the team)
-    and the page's read-only body (presentation, costs and funding, the actions), rendered."""
+def action_plan_detail(request, insee_code):
+    """The plan page: its header, deliverable panel, approval, share links, presentation, totals and actions (their
+    ordering buttons post the page's one "ordre-des-actions" form) and the diagnostic's leads to add. The plan comes
+    with its actions and the diagnostic, which the submission checklist reads."""
     accompaniment = _accompaniment(request, insee_code)
     plan = (
         ActionPlan.objects.visible_to(request.user)
@@ -105,32 +103,9 @@ def _plan_page(request, insee_code) -> tuple:
         "plan": plan,
         "actions": actions,
         "totals": services.plan_totals(actions),
-        "can_edit": can_edit,
-    }
-    body = render_to_string("missions/_action_plan_body.html", context, request)
-    versions = versions_seen(request, plan) if plan is not None else []
-    share_links = plan_share_links(plan, request.user) if plan is not None else []
-    return accompaniment, plan, versions, share_links, leads, body
-
-
-def action_plan_detail(request, insee_code):
-    """The plan page: its header, deliverable panel, approval, share links, the actions' ordering buttons' form and
-    the leads to add (forms, CSRF token) are rendered on every request; the presentation, totals and actions are
-    kept until the data or the minute changes."""
-    accompaniment, plan, versions, share_links, leads, body = freshness.cached(
-        "action_plan", request.user.pk, insee_code, compute=lambda: _plan_page(request, insee_code)
-    )
-    if plan is not None:
-        versions_seen(request, plan, known=versions)  # for the PDF button and the panel, without a query
-    context = {
-        "accompaniment": accompaniment,
-        "commune": accompaniment.commune,
-        "plan": plan,
         "leads": leads,
-        "share_links": share_links,
-        "can_edit": access.can_edit_deliverable_content(request.user, plan),
+        "can_edit": can_edit,
         "can_approve": plan is not None and access.can_approve_action_plan(request.user, plan),
-        "body": body,
     }
     return render(request, "missions/action_plan_detail.html", context)
 

@@ -2,14 +2,12 @@ from django.contrib import messages
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 
 from communes.models import Commune
-from core import access, freshness
+from core import access
 from core.deliverable_downloads import (
     document_response,
     latest_frozen,
-    versions_seen,
     working_draft_response,
 )
 from core.deliverable_views import refuse_locked_edit
@@ -52,9 +50,10 @@ def _diagnostic(request, insee_code) -> Diagnostic:
     )
 
 
-def _diagnostic_page(request, insee_code) -> tuple[Accompaniment, Diagnostic | None, list, str]:
-    """The accompaniment, its diagnostic (with what its submission checklist reads: stakes, findings, leads, the
-    accompaniment's meetings), the diagnostic's versions the user may see and the page's read-only body, rendered."""
+def diagnostic_detail(request, insee_code):
+    """The diagnostic page: its header and deliverable panel (workflow buttons), its content (stakes, findings,
+    leads, coverage, meetings). The diagnostic comes with what its submission checklist reads (stakes, findings,
+    leads, the accompaniment's meetings)."""
     accompaniment = _accompaniment(request, insee_code)
     diagnostic = (
         Diagnostic.objects.visible_to(request.user)
@@ -74,25 +73,7 @@ def _diagnostic_page(request, insee_code) -> tuple[Accompaniment, Diagnostic | N
         "diagnostic": diagnostic,
         "meetings": meetings,
         "coverage": stakeholder_coverage(accompaniment, meetings=meetings) if request.user.is_team else None,
-    }
-    versions = versions_seen(request, diagnostic) if diagnostic is not None else []
-    return accompaniment, diagnostic, versions, render_to_string("missions/_diagnostic_body.html", context, request)
-
-
-def diagnostic_detail(request, insee_code):
-    """The diagnostic page: its header and deliverable panel (workflow buttons) are rendered on every request, its
-    content (stakes, findings, leads, coverage, meetings) kept until the data or the minute changes."""
-    accompaniment, diagnostic, versions, body = freshness.cached(
-        "diagnostic", request.user.pk, insee_code, compute=lambda: _diagnostic_page(request, insee_code)
-    )
-    if diagnostic is not None:
-        versions_seen(request, diagnostic, known=versions)  # for the PDF button and the panel, without a query
-    context = {
-        "accompaniment": accompaniment,
-        "commune": accompaniment.commune,
-        "diagnostic": diagnostic,
         "can_edit": access.can_edit_deliverable_content(request.user, diagnostic),
-        "body": body,
     }
     return render(request, "missions/diagnostic_detail.html", context)
 

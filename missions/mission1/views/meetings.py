@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
+from django_filters.views import FilterView
 
 from core import access
 from core.french import french_order
-from core.kept_views import KeptFilterView
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 from missions.mission1.filters.meetings import MeetingFilter
@@ -15,14 +15,11 @@ from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
 
 
-class MeetingListView(KeptFilterView):
+class MeetingListView(FilterView):
     filterset_class = MeetingFilter
-    template_name = "missions/meeting_list.html"  # the page's body, kept between requests
+    template_name = "missions/meeting_list.html"
     paginate_by = 30
     context_object_name = "meetings"
-
-    kept_name = "meeting_list"  # the body (filters, table, pagination: no POST form) per user and query string
-    title = "Réunions"
 
     def get_filterset_kwargs(self, filterset_class):
         return {**super().get_filterset_kwargs(filterset_class), "user": self.request.user}

@@ -6,11 +6,11 @@ Order forms are written in the Django admin only (see `missions.admin_orders`); 
 
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
+from django_filters.views import FilterView
 
 from core import access
 from core.exports import export_response
 from core.filenames import download_filename
-from core.kept_views import KeptFilterView
 from core.pdf import pdf_response, render_pdf
 from core.querysets import get_visible_or_404
 from core.uploads import attachment_response
@@ -29,11 +29,9 @@ from missions.programme.models import Programme
 EXPORT_CHUNK_SIZE = 500
 
 
-class OrderFormListView(KeptFilterView):
+class OrderFormListView(FilterView):
     filterset_class = OrderFormFilter
     template_name = "missions/orders/order_form_list.html"
-    kept_name = "order_form_list"
-    title = "Bons de commande"
     paginate_by = 30
     context_object_name = "order_forms"
     http_method_names = ["get", "head"]

@@ -14,11 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
+from django_filters.views import FilterView
 
 from core import access
 from core.concurrency import StaleEdit
 from core.exports import export_response
-from core.kept_views import KeptFilterView
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 from missions.money.filters import TimeEntryFilter
@@ -61,15 +61,12 @@ def recent_months(today: datetime.date, count: int) -> list[datetime.date]:
     return months
 
 
-class TimeEntryListView(KeptFilterView):
-    """The list is kept between requests; its buttons (delete, lock, reopen) post the page's one form, outside the
-    kept body (`entry_list_page.html`), which holds the token."""
+class TimeEntryListView(FilterView):
+    """The entries, their totals and (for GBM) the recent months' locks; its buttons (delete, lock, reopen) post
+    the page's one form."""
 
     filterset_class = TimeEntryFilter
     template_name = "missions/time/entry_list.html"
-    page_template = "missions/time/entry_list_page.html"
-    kept_name = "time_list"
-    title = "Temps passé"
     paginate_by = 50
     context_object_name = "entries"
     http_method_names = ["get", "head"]
