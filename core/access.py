@@ -110,6 +110,13 @@ def can_manage_order_forms(user) -> bool:
     return bool(user.is_authenticated and (user.is_gbm or user.is_superuser))
 
 
+def can_use_officer_admin(user) -> bool:
+    """The officers' admin pages (order forms and their lines, the price list, Mission 3's priority weights and
+    requests) are for GBM officers with admin access (staff) and superusers: the role decides, not Django's
+    per-model permissions."""
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_gbm))
+
+
 def can_log_time(user) -> bool:
     """Consultants log their time; GBM officers may log or correct it on a consultant's behalf."""
     return is_team(user)

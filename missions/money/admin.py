@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from core import access
 from core.admin_inlines import AccessibleInlineFormSet, AccessibleTabularInline, InlineLabelsMixin
+from core.admin_mixins import OfficerOnlyAdminMixin
 from core.concurrency import VersionedAdminForm, VersionedAdminMixin
 from core.templatetags.portal import euros
 from core.uploads import UploadField, display_filename
@@ -35,12 +35,6 @@ from missions.programme.models import Programme
 
 SCAN_MIME_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 CONTENT_FIELDS = ["programme", "number", "issued_on", "object", "mission", "commune"]
-
-
-def officer_may_write(request) -> bool:
-    """The role decides, not Django's per-model permissions: a GBM officer with admin access writes order forms."""
-    user = request.user
-    return bool(user.is_active and user.is_staff and access.can_manage_order_forms(user))
 
 
 class SignedScanInput(forms.ClearableFileInput):
@@ -203,7 +197,7 @@ class OrderLineFormSet(AccessibleInlineFormSet):
             raise ValidationError("Un bon de commande émis doit comporter au moins une ligne.")
 
 
-class OrderLineInline(AccessibleTabularInline):
+class OrderLineInline(OfficerOnlyAdminMixin, AccessibleTabularInline):
     model = OrderLine
     form = OrderLineForm
     formset = OrderLineFormSet
@@ -236,20 +230,15 @@ class OrderLineInline(AccessibleTabularInline):
             euros(line.amount_incl_vat),
         )
 
-    def _content_editable(self, request, obj):
-        return officer_may_write(request) and (obj is None or obj.is_draft)
-
-    def has_view_permission(self, request, obj=None):
-        return officer_may_write(request)
-
+    # Lines are the content of the order form (`obj`): once issued, it is frozen.
     def has_add_permission(self, request, obj=None):
-        return self._content_editable(request, obj)
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_draft)
 
     def has_change_permission(self, request, obj=None):
-        return self._content_editable(request, obj)
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_draft)
 
     def has_delete_permission(self, request, obj=None):
-        return self._content_editable(request, obj)
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft)
 
 
 class YearListFilter(admin.SimpleListFilter):
@@ -267,7 +256,7 @@ class YearListFilter(admin.SimpleListFilter):
 
 
 @admin.register(OrderForm)
-class OrderFormAdmin(InlineLabelsMixin, VersionedAdminMixin, SimpleHistoryAdmin):
+class OrderFormAdmin(OfficerOnlyAdminMixin, InlineLabelsMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     form = OrderFormAdminForm
     inlines = [OrderLineInline]
     list_display = [
@@ -317,21 +306,9 @@ class OrderFormAdmin(InlineLabelsMixin, VersionedAdminMixin, SimpleHistoryAdmin)
             initial.setdefault("number", OrderForm.next_number(programme, timezone.localdate().year))
         return initial
 
-    def has_module_permission(self, request):
-        return officer_may_write(request)
-
-    def has_view_permission(self, request, obj=None):
-        return officer_may_write(request)
-
-    def has_add_permission(self, request):
-        return officer_may_write(request)
-
-    def has_change_permission(self, request, obj=None):
-        return officer_may_write(request)
-
     def has_delete_permission(self, request, obj=None):
         # An order form that has been issued is a commitment: it is never deleted, only a draft is.
-        return officer_may_write(request) and (obj is None or obj.is_draft)
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_draft)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -425,7 +402,7 @@ class OrderFormAdmin(InlineLabelsMixin, VersionedAdminMixin, SimpleHistoryAdmin)
 
 
 @admin.register(PriceListItem)
-class PriceListItemAdmin(admin.ModelAdmin):
+class PriceListItemAdmin(OfficerOnlyAdminMixin, admin.ModelAdmin):
     """The contract's price list, per programme: half-day rates per category and flat items."""
 
     list_display = ["label", "category", "unit", "unit_price_display", "programme", "position"]
@@ -445,18 +422,3 @@ class PriceListItemAdmin(admin.ModelAdmin):
             formfield.widget = forms.TextInput(attrs={"inputmode": "decimal", "size": 10})
             formfield.widget.is_localized = True
         return formfield
-
-    def has_module_permission(self, request):
-        return officer_may_write(request)
-
-    def has_view_permission(self, request, obj=None):
-        return officer_may_write(request)
-
-    def has_add_permission(self, request):
-        return officer_may_write(request)
-
-    def has_change_permission(self, request, obj=None):
-        return officer_may_write(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return officer_may_write(request)

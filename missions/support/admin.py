@@ -1,9 +1,11 @@
-"""Admin of Mission 3: the priority weights (edited by GBM officers) and the support requests (read and audit)."""
+"""Admin of Mission 3, for GBM officers (staff) and superusers: the priority weights (edited by GBM officers) and
+the support requests (read and audit)."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_inlines import AccessibleTabularInline
+from core.admin_mixins import OfficerOnlyAdminMixin
 from core.concurrency import VersionedAdminMixin
 from missions.support.models import (
     FinancingLine,
@@ -14,14 +16,8 @@ from missions.support.models import (
 )
 
 
-def _is_gbm(request) -> bool:
-    """The admin of Mission 3 is for GBM officers (staff) and superusers."""
-    user = request.user
-    return bool(user.is_active and user.is_staff and (user.is_superuser or user.is_gbm))
-
-
 @admin.register(SupportPriorityWeights)
-class SupportPriorityWeightsAdmin(SimpleHistoryAdmin):
+class SupportPriorityWeightsAdmin(OfficerOnlyAdminMixin, SimpleHistoryAdmin):
     """One row: the weights of the queue's criteria. Only GBM officers change them."""
 
     list_display = [
@@ -50,19 +46,10 @@ class SupportPriorityWeightsAdmin(SimpleHistoryAdmin):
     ]
 
     def has_add_permission(self, request):
-        return _is_gbm(request) and not SupportPriorityWeights.objects.exists()
+        return super().has_add_permission(request) and not SupportPriorityWeights.objects.exists()
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-    def has_change_permission(self, request, obj=None):
-        return _is_gbm(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_gbm(request)
-
-    def has_module_permission(self, request):
-        return _is_gbm(request)
 
     def changelist_view(self, request, extra_context=None):
         # There is only one row: go straight to it (created with the default weights if needed).
@@ -97,7 +84,7 @@ class SupportRequestEventInline(AccessibleTabularInline):
 
 
 @admin.register(SupportRequest)
-class SupportRequestAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class SupportRequestAdmin(OfficerOnlyAdminMixin, VersionedAdminMixin, SimpleHistoryAdmin):
     """Status changes go through the portal (they are recorded and e-mailed): here they are read-only."""
 
     list_display = ["reference", "title", "commune", "kind", "door", "status", "received_on"]
@@ -121,15 +108,6 @@ class SupportRequestAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     @admin.display(description="numéro", ordering="number")
     def reference(self, obj):
         return obj.reference
-
-    def has_module_permission(self, request):
-        return _is_gbm(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_gbm(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_gbm(request)
 
     def has_add_permission(self, request):
         # Requests come in through the portal's three doors, which number them and acknowledge them.
