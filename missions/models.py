@@ -20,14 +20,10 @@ from missions.money.models.prices import PriceListItem
 from missions.money.models.time import TimeEntry, TimeMonthLock
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
-from missions.support.models import (
-    FinancingLine,
-    StepDocument,
-    SupportPriorityWeights,
-    SupportRequest,
-    SupportRequestEvent,
-    SupportStep,
-)
+from missions.support.models.financing import FinancingLine
+from missions.support.models.priority import SupportPriorityWeights
+from missions.support.models.requests import SupportRequest, SupportRequestEvent
+from missions.support.models.steps import StepDocument, SupportStep
 
 __all__ = [
     "HEADCOUNT_FIELDS",
