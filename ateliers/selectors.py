@@ -5,13 +5,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.apps import apps
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from ateliers.models import Registration, Theme, Workshop
 from communes.models import Commune, Contact
+from core import access
 from core.french import french_order
+from core.history import history_entries
 from core.links import url_by_id
+from core.models import Deliverable
 from missions.mission1.models.action_plans import Action
 
 EXCLUDED_ACTION_STATUSES = [Action.Status.ABANDONED]
@@ -150,8 +154,6 @@ class RegistrationRow:
 def registration_rows(workshop, user) -> list[RegistrationRow]:
     """The registrations of the workshop page, as `user` may see them (élus: their commune's people), one query;
     contact details only where `access.can_see_contact_details` allows them."""
-    from core import access
-
     rows = visible_registrations(workshop, user).values(
         "pk",
         "commune_id",
@@ -181,9 +183,6 @@ def registration_rows(workshop, user) -> list[RegistrationRow]:
 
 def workshop_page(workshop, user) -> dict:
     """Everything the workshop page's body shows to `user`, in a fixed number of queries (six)."""
-    from core import access
-    from core.models import Deliverable
-
     is_team = access.is_team(user)
     registrations = registration_rows(workshop, user)
     costs = list(workshop.costs.all()) if is_team else []
@@ -225,8 +224,6 @@ def commune_took_part(workshop, commune_id) -> bool:
 def may_see_contact_list(user, workshop) -> bool:
     """Whether `user` may see the workshop's consented contact list, live or in a frozen report (one rule:
     `access.can_see_workshop_contact_list`, asked with whether the élu's commune took part)."""
-    from core import access
-
     took_part = access.is_elu(user) and commune_took_part(workshop, user.commune_id)
     return access.can_see_workshop_contact_list(user, commune_took_part=took_part)
 
@@ -253,9 +250,6 @@ def theme_history(theme) -> list:
     The shared history helper cannot display many-to-many changes: the theme's action links are shown
     as the titles of the actions linked before and after each change.
     """
-    from django.apps import apps
-
-    from core.history import history_entries
 
     entries = history_entries(theme.history.select_related("history_user"))
     records = list(theme.history.order_by("history_date", "history_id").values_list("history_id", "history_date"))

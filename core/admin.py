@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
@@ -24,8 +25,6 @@ class UserAdmin(DjangoUserAdmin):
 # index unless DEBUG, so GBM officers (staff, often superusers) see only the portal's own sections. The pages stay
 # reachable by their URL for a superuser who has to unlock an account (or `manage.py axes_reset_username`).
 def _hide_axes_from_the_index() -> None:
-    from django.conf import settings
-
     try:
         from axes import admin as axes_admin  # registers axes' admins first, whatever the app order
     except ImportError:

@@ -1,5 +1,6 @@
 import decimal
 
+from django import forms
 from django.apps import AppConfig
 
 
@@ -26,8 +27,6 @@ def _signalling_nan_counts_as_changed():
     signalling NaN, whose comparison raises InvalidOperation: a server error on every formset or admin inline row
     holding a decimal (found by tests/security/test_fuzz_forms.py). Such a value has changed, and clean() then
     refuses it with Django's usual message ("Saisissez un nombre.")."""
-    from django import forms
-
     has_changed = forms.DecimalField.has_changed
     if getattr(has_changed, "signalling_nan_safe", False):
         return

@@ -29,6 +29,8 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.models import Deliverable
+
 FORMAT_VERSION = 1
 # Rebuilt by `migrate` (referenced through natural keys), or transient (sessions, login throttling logs).
 EXCLUDED_MODELS = (
@@ -186,8 +188,6 @@ def restore_backup(*, archive_path: Path, force: bool = False) -> RestoreResult:
     Refuses a database that already holds data unless `force` (then its rows are replaced). All or nothing:
     the rows are loaded in one transaction, which is rolled back if a frozen PDF does not match its SHA-256.
     """
-    from core.models import Deliverable
-
     with tempfile.TemporaryDirectory(prefix="pat-restore-") as workdir:
         manifest, data_path, media_dir = _read_archive(Path(archive_path), Path(workdir))
         _check_frozen_pdfs_in_archive(data_path, media_dir)

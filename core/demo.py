@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from core.models import User
+
 DEMO_PASSWORD = "Demo-PAT-2026"
 # The demo accounts' e-mail addresses are <username>@DEMO_EMAIL_DOMAIN: that is how the demo server finds them.
 DEMO_EMAIL_DOMAIN = "demo.pat-gbm.fr"
@@ -47,8 +49,6 @@ def seed_demo() -> DemoContext:
 
 def account_lines() -> list[str]:
     """The demo's accounts, one line each (login, name, role, commune), GBM first, then consultants, then élus."""
-    from core.models import User
-
     order = {User.Role.GBM: 0, User.Role.CONSULTANT: 1}
     users = User.objects.filter(email__endswith=f"@{DEMO_EMAIL_DOMAIN}", is_active=True).select_related("commune")
     lines = []

@@ -150,7 +150,7 @@ class _StyledCells:
     it is appended, so styling 50,000 rows costs no more memory than styling one."""
 
     def __init__(self, sheet, header: str):
-        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell import WriteOnlyCell  # on first use: see write_xlsx
 
         def cell(number_format):
             styled = WriteOnlyCell(sheet)
@@ -185,6 +185,7 @@ def write_xlsx(rows: Iterable, columns: Columns, handle, *, title: str = "Export
     Row 1 holds `heading` (what was exported, with which filters, when), row 2 the styled header, frozen, with an
     autofilter over the rows written; widths are measured on the first rows.
     """
+    # openpyxl is imported on the first XLSX (0.18 s to load): not in every web process, worker and test run.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill

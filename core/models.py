@@ -1,7 +1,10 @@
 import datetime
+import hashlib
+import secrets
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -109,8 +112,6 @@ class User(AbstractUser):
 
     def regenerate_calendar_token(self) -> str:
         """A new secret for the calendar feed URL; the previous URL stops working at once."""
-        import secrets
-
         self.calendar_token = secrets.token_urlsafe(32)
         self.save(update_fields=["calendar_token"])
         return self.calendar_token
@@ -249,8 +250,6 @@ class DeliverableQuerySet(RoleScopedQuerySet):
         )
 
     def for_subject(self, subject):
-        from django.contrib.contenttypes.models import ContentType
-
         return self.filter(content_type=ContentType.objects.get_for_model(subject), object_id=subject.pk)
 
     def awaiting_validation(self):
@@ -402,8 +401,6 @@ class Deliverable(models.Model):
 
     def integrity_ok(self) -> bool:
         """True when the stored file still has the hash recorded at validation."""
-        import hashlib
-
         if not self.is_frozen:
             return False
         with self.pdf.open("rb") as handle:

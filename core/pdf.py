@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.cache import caches
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from core.pdf_layout import cache_key, lay_out
@@ -96,8 +97,6 @@ def _queued_layout(html: str, *, archival: bool, key: str, slot: str) -> bytes:
 
 
 def pdf_response(pdf: bytes, filename: str, *, inline: bool = True):
-    from django.http import HttpResponse
-
     response = HttpResponse(pdf, content_type="application/pdf")
     disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'

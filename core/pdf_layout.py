@@ -25,7 +25,7 @@ def _static_url_fetcher(url: str, *args, **kwargs) -> dict:
             data = Path(path).read_bytes()
             return {"string": data, "mime_type": mimetypes.guess_type(path)[0] or "application/octet-stream"}
     if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+        from weasyprint.urls import default_url_fetcher  # on first use, like `lay_out`'s: a second to load
 
         return default_url_fetcher(url, *args, **kwargs)
     raise ValueError(f"Ressource refusée dans un PDF : {url}")

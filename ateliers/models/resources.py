@@ -5,14 +5,13 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ateliers.models.workshops import Workshop
 from core.uploads import UploadPath, display_filename
 
 
 class ResourceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Resources are shared with whoever may see their workshop: every logged-in user."""
-        from ateliers.models.workshops import Workshop
-
         return self.filter(workshop__in=Workshop.objects.visible_to(user))
 
 

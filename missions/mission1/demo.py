@@ -10,6 +10,14 @@ from core.deliverables import return_deliverable, submit_deliverable, validate_d
 from core.demo import DemoContext
 from core.french import de
 from missions.mission1.models.accompaniments import Accompaniment
+from missions.mission1.models.action_plans import (
+    Action,
+    ActionPlan,
+    FundingSource,
+    Indicator,
+    IndicatorValue,
+    ProgressNote,
+)
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 
@@ -290,15 +298,6 @@ DEMO_PLANS = [("25564", 8, "validated"), ("25560", 7, "approved"), ("25014", 6, 
 
 
 def seed_action_plans(context: DemoContext) -> None:
-    from missions.mission1.models.action_plans import (
-        Action,
-        ActionPlan,
-        FundingSource,
-        Indicator,
-        IndicatorValue,
-        ProgressNote,
-    )
-
     users, today = context.users, context.today
     consultant, gbm = users["julien.conseil"], users["claire.gbm"]
     for insee_code, count, state in DEMO_PLANS:

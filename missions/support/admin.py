@@ -2,6 +2,8 @@
 the support requests (read and audit)."""
 
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin_inlines import AccessibleTabularInline
@@ -53,8 +55,6 @@ class SupportPriorityWeightsAdmin(OfficerOnlyAdminMixin, SimpleHistoryAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # There is only one row: go straight to it (created with the default weights if needed).
-        from django.shortcuts import redirect
-        from django.urls import reverse
 
         weights = SupportPriorityWeights.load()
         return redirect(reverse("admin:missions_supportpriorityweights_change", args=[weights.pk]))

@@ -37,10 +37,12 @@ from django.db.models import (
 from django.db.models.functions import Least
 from django.utils import timezone
 
+from core.hub import HubSection, TimelineEvent
+from core.models import Deliverable
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
 from missions.programme.models import Programme
-from missions.support.models import SupportPriorityWeights, SupportRequest
+from missions.support.models import SupportPriorityWeights, SupportRequest, SupportRequestEvent
 
 # A ceiling on the number of weekly steps written into the SQL (two years): the waiting criterion is capped
 # long before that with any sensible weights.
@@ -272,9 +274,6 @@ class SheetLink:
 
 def hub_section(commune, user):
     """The commune's support requests with their status and latest validated follow-up sheet (one query)."""
-    from core.hub import HubSection
-    from core.models import Deliverable
-
     latest_sheet = (
         Deliverable.objects.visible_to(user)
         .filter(kind=Deliverable.Kind.SUPPORT_SHEET, status=Deliverable.Status.VALIDATED, object_id=OuterRef("pk"))
@@ -311,9 +310,6 @@ def hub_section(commune, user):
 
 def hub_events(commune, user):
     """Every status change of the commune's requests, for the hub's timeline (one query)."""
-    from core.hub import TimelineEvent
-    from missions.support.models import SupportRequestEvent
-
     events = (
         SupportRequestEvent.objects.filter(request__in=SupportRequest.objects.visible_to(user).filter(commune=commune))
         .select_related("request")

@@ -16,6 +16,7 @@ from core.french import french_order
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.models.action_plans import Action, IndicatorValue
+from missions.mission1.views.meetings import MeetingListView
 from missions.support.filters import SupportRequestFilter
 from missions.support.models import SupportRequest
 from pat_portal.pages.filters import TerritoryFilter
@@ -115,7 +116,6 @@ MEETING_COLUMNS = {
 def meetings(request, fmt):
     """Meetings; internal notes only when a GBM officer asks for them (`?notes_internes=1`)."""
     access.require(access.is_team(request.user))
-    from missions.mission1.views.meetings import MeetingListView
 
     view = MeetingListView()
     view.request = request

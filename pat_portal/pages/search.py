@@ -37,7 +37,7 @@ def _words_filter(fields: list[str], words: list[str]) -> Q:
 
 def _search(queryset, fields: list[str], text: str):
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchVector  # PostgreSQL only: SQLite never loads it
 
         vector = SearchVector(*fields, config="french")
         query = SearchQuery(text, config="french", search_type="websearch")

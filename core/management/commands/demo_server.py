@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
 
 from core.demo import DEMO_PASSWORD, account_lines
@@ -29,8 +30,6 @@ class Command(RunserverCommand):
         return handler
 
     def on_bind(self, server_port):
-        from django.conf import settings
-
         address = f"[{self.addr}]" if self._raw_ipv6 else ("0.0.0.0" if self.addr == "0" else self.addr)
         mails = getattr(settings, "EMAIL_FILE_PATH", "")
         lines = [

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from core import access
 from core.concurrency import VersionedModel, save_versioned
 from core.lateness import LatenessMixin
 from core.uploads import UploadPath
@@ -218,8 +219,6 @@ class OrderForm(LatenessMixin, VersionedModel):
 
     def allowed_statuses(self, user) -> list[str]:
         """The statuses `user` may move this order form to: the next one; any earlier one for a superuser."""
-        from core import access
-
         if not access.can_manage_order_forms(user):
             return []
         position = self.STATUS_ORDER.index(self.status)
@@ -235,8 +234,6 @@ class OrderForm(LatenessMixin, VersionedModel):
         a time; going back is reserved to a superuser, who must give the reason. An order form is issued only with
         lines (`check_lines=False` when the lines are being saved in the same form and were checked there).
         """
-        from core import access
-
         labels = dict(self.Status.choices)
         if new_status not in labels:
             raise StatusTransitionError("Ce statut n'existe pas.")

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from core.french import euros
 from missions.money.models.orders import OrderLine
 
 
@@ -31,7 +32,5 @@ class PriceListItem(models.Model):
         ordering = ["programme", "position", "pk"]
 
     def __str__(self):
-        from core.french import euros
-
         category = f" ({self.category})" if self.category else ""
         return f"{self.label}{category} — {euros(self.unit_price)} / {self.get_unit_display().lower()}"
