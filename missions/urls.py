@@ -3,7 +3,11 @@ from django.urls import path
 from missions.mission1.views import accompaniments, action_plans, diagnostics, imports, meetings, share
 from missions.money.views import orders as order_views
 from missions.money.views import time as time_views
-from missions.support import views as support_views
+from missions.support.views import follow_up as support_follow_up
+from missions.support.views import intake as support_intake
+from missions.support.views import lists as support_lists
+from missions.support.views import request_pages as support_pages
+from missions.support.views import status_changes as support_status
 
 app_name = "missions"
 
@@ -126,38 +130,38 @@ urlpatterns = [
     path("temps/mois/<int:year>-<int:month>/verrouiller/", time_views.time_month_lock, name="time_month_lock"),
     path("temps/mois/<int:year>-<int:month>/deverrouiller/", time_views.time_month_unlock, name="time_month_unlock"),
     # Mission 3: support requests (issue 6)
-    path("demandes/", support_views.request_list, name="support_list"),
-    path("demandes/nouvelle/", support_views.public_create, name="support_public_create"),
-    path("demandes/nouvelle/merci/", support_views.public_done, name="support_public_done"),
-    path("demandes/ma-commune/nouvelle/", support_views.elu_create, name="support_elu_create"),
-    path("demandes/saisir/", support_views.team_create, name="support_team_create"),
-    path("demandes/<int:pk>/", support_views.request_detail, name="support_detail"),
-    path("demandes/<int:pk>/modifier/", support_views.request_update, name="support_update"),
-    path("demandes/<int:pk>/historique/", support_views.request_history, name="support_history"),
-    path("demandes/<int:pk>/pdf/", support_views.request_pdf, name="support_pdf"),
-    path("demandes/<int:pk>/pdf/document-de-travail/", support_views.request_draft_pdf, name="support_draft_pdf"),
-    path("demandes/<int:pk>/instruire/", support_views.request_start_review, name="support_start_review"),
-    path("demandes/<int:pk>/decision/", support_views.request_decide, name="support_decide"),
-    path("demandes/<int:pk>/demarrer/", support_views.request_start_follow_up, name="support_start_follow_up"),
-    path("demandes/<int:pk>/terminer/", support_views.request_complete, name="support_complete"),
-    path("demandes/<int:pk>/abandonner/", support_views.request_abandon, name="support_abandon"),
-    path("demandes/<int:pk>/plan-de-financement/", support_views.financing_update, name="support_financing"),
-    path("demandes/<int:pk>/evaluation/", support_views.evaluation_update, name="support_evaluation"),
-    path("demandes/<int:pk>/etapes/<int:step_pk>/", support_views.step_update, name="support_step_update"),
+    path("demandes/", support_lists.request_list, name="support_list"),
+    path("demandes/nouvelle/", support_intake.public_create, name="support_public_create"),
+    path("demandes/nouvelle/merci/", support_intake.public_done, name="support_public_done"),
+    path("demandes/ma-commune/nouvelle/", support_intake.elu_create, name="support_elu_create"),
+    path("demandes/saisir/", support_intake.team_create, name="support_team_create"),
+    path("demandes/<int:pk>/", support_pages.request_detail, name="support_detail"),
+    path("demandes/<int:pk>/modifier/", support_pages.request_update, name="support_update"),
+    path("demandes/<int:pk>/historique/", support_pages.request_history, name="support_history"),
+    path("demandes/<int:pk>/pdf/", support_pages.request_pdf, name="support_pdf"),
+    path("demandes/<int:pk>/pdf/document-de-travail/", support_pages.request_draft_pdf, name="support_draft_pdf"),
+    path("demandes/<int:pk>/instruire/", support_status.request_start_review, name="support_start_review"),
+    path("demandes/<int:pk>/decision/", support_status.request_decide, name="support_decide"),
+    path("demandes/<int:pk>/demarrer/", support_status.request_start_follow_up, name="support_start_follow_up"),
+    path("demandes/<int:pk>/terminer/", support_status.request_complete, name="support_complete"),
+    path("demandes/<int:pk>/abandonner/", support_status.request_abandon, name="support_abandon"),
+    path("demandes/<int:pk>/plan-de-financement/", support_follow_up.financing_update, name="support_financing"),
+    path("demandes/<int:pk>/evaluation/", support_follow_up.evaluation_update, name="support_evaluation"),
+    path("demandes/<int:pk>/etapes/<int:step_pk>/", support_follow_up.step_update, name="support_step_update"),
     path(
         "demandes/<int:pk>/etapes/<int:step_pk>/documents/",
-        support_views.step_document_add,
+        support_follow_up.step_document_add,
         name="support_step_document_add",
     ),
     path(
         "demandes/<int:pk>/documents/<int:document_pk>/",
-        support_views.step_document_download,
+        support_follow_up.step_document_download,
         name="support_document",
     ),
-    path("demandes/<int:pk>/reunions/", support_views.meeting_link, name="support_meeting_link"),
+    path("demandes/<int:pk>/reunions/", support_follow_up.meeting_link, name="support_meeting_link"),
     path(
         "demandes/<int:pk>/reunions/<int:meeting_pk>/retirer/",
-        support_views.meeting_unlink,
+        support_follow_up.meeting_unlink,
         name="support_meeting_unlink",
     ),
 ]

@@ -1,0 +1,45 @@
+"""Mission 3: the team's priority queue, an élu's list of their commune's requests."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from core import access
+from missions.programme.models import Programme
+from missions.support.filters import SupportRequestFilter
+from missions.support.models import SupportPriorityWeights, SupportRequest
+from missions.support.selectors import explain_priority, priority_queue, supported_projects
+
+QUEUE_PAGE_SIZE = 25
+
+
+def request_list(request):
+    """The team's priority queue; an élu's list of their commune's requests."""
+    if access.is_team(request.user):
+        return _queue(request)
+    if access.is_elu(request.user):
+        requests = SupportRequest.objects.visible_to(request.user).order_by("-received_on", "-pk")
+        return render(request, "missions/support/elu_list.html", {"support_requests": requests})
+    raise PermissionDenied
+
+
+def _queue(request):
+    weights = SupportPriorityWeights.load()
+    filterset = SupportRequestFilter(
+        request.GET, queryset=SupportRequest.objects.visible_to(request.user).select_related("commune", "programme")
+    )
+    queue = priority_queue(filterset.qs.annotate_step_lateness(timezone.localdate()), weights=weights)
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+
+    rows = [(support_request, explain_priority(support_request, weights)) for support_request in page.object_list]
+    programme = Programme.objects.current()
+    context = {
+        "filter": filterset,
+        "page_obj": page,
+        "rows": rows,
+        "weights": weights,
+        "supported": supported_projects(programme) if programme else None,
+        "first_rank": page.start_index(),
+    }
+    return render(request, "missions/support/queue.html", context)
