@@ -1,6 +1,71 @@
+import json
+import sys
+
 import pytest
 
 from tests.factories import CommuneFactory, UserFactory
+from tests.harness.split import BothDatabasesMarker, split
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--all-databases",
+        action="store_true",
+        help="run the tests marked postgres_only or sqlite_only whatever the database (tests/harness/split.py)",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests marked for the other database (tests/harness/split.py): CI runs both, whose union is the
+    whole suite."""
+    if config.getoption("--all-databases"):
+        return
+    from django.db import connection
+
+    markers = {item.nodeid: {mark.name for mark in item.iter_markers()} for item in items}
+    try:
+        _kept, deselected = split(connection.vendor, markers)
+    except BothDatabasesMarker as error:
+        raise pytest.UsageError(str(error)) from None
+    if deselected:
+        dropped = set(deselected)
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in dropped])
+        items[:] = [item for item in items if item.nodeid not in dropped]
+
+
+def pytest_sessionfinish(session):
+    """Under pytest-xdist, each worker hands the form fuzzer's tally and the axe scans to the controller, which prints
+    them (pytest_terminal_summary below)."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is None:
+        return
+    output["fuzz_tally"] = json.dumps(getattr(sys.modules.get("tests.harness.fuzz"), "TALLY", {}))
+    output["axe_results"] = json.dumps(getattr(sys.modules.get("tests.harness.e2e"), "AXE_RESULTS", {}))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    output = getattr(node, "workeroutput", {})
+    tally = json.loads(output.get("fuzz_tally") or "{}")
+    if tally:
+        from tests.harness import fuzz
+
+        fuzz.TALLY.update(tally)
+    scans = json.loads(output.get("axe_results") or "{}")
+    if scans:
+        from tests.harness import e2e
+
+        e2e.AXE_RESULTS.update(scans)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The form fuzzer's tally and the axe summary, when they ran (in this process or in xdist's workers)."""
+    fuzz = sys.modules.get("tests.harness.fuzz")
+    if fuzz is not None and fuzz.TALLY:
+        fuzz.write_tally(terminalreporter, fuzz.TALLY)
+    e2e = sys.modules.get("tests.harness.e2e")
+    if e2e is not None:
+        e2e.write_axe_summary(terminalreporter)
 
 
 @pytest.fixture(autouse=True)

@@ -12,6 +12,7 @@ from tests.factories import ContactFactory, ProgrammeFactory, UserFactory
 from tests.harness.e2e import CHROMIUM, login, submit, text_of
 
 pytestmark = [
+    pytest.mark.postgres_only,  # browser tests run on production's database only (tests/conftest.py)
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed"),
     pytest.mark.django_db(transaction=True),
 ]

@@ -1,11 +1,10 @@
-import json
 import os
 
 import pytest
 
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, DiagnosticFactory, StakeFactory
-from tests.harness.e2e import AXE_SCRIPT, CHROMIUM, SCREENSHOTS, axe_summary
+from tests.harness.e2e import AXE_SCRIPT, CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -65,26 +64,5 @@ def field(db):
     }
 
 
-def pytest_terminal_summary(terminalreporter):
-    """One line per scanned page and a total; the same figures in tests/screenshots/axe-summary.json."""
-    summary = axe_summary()
-    if not summary["pages_scanned"]:
-        return
-    pages = summary["pages"]
-    write = terminalreporter.write_line
-    terminalreporter.section("axe-core (WCAG 2.1 A/AA)")
-    for name, page in pages.items():
-        rules = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["moderate"].items())
-        blocking = f", serious/critical: {', '.join(page['blocking'])}" if page["blocking"] else ""
-        advice = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["best_practice"].items())
-        advice = f"; best practice: {advice}" if advice else ""
-        write(
-            f"  {name} ({page['url']}): {len(page['moderate'])} moderate{f' [{rules}]' if rules else ''}{blocking}{advice}"
-        )
-    per_page = ", ".join(f"{name}: {len(page['moderate'])}" for name, page in pages.items())
-    write(
-        f"axe: {summary['pages_scanned']} pages scanned, {summary['serious_or_critical']} serious/critical, "
-        f"{summary['moderate']} moderate ({per_page}); {summary['best_practice']} best-practice issues (not WCAG)"
-    )
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "axe-summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+# The axe summary is printed at the end of the run by tests/conftest.py (tests/harness/e2e.py's write_axe_summary),
+# which also gathers the scans of pytest-xdist's workers.

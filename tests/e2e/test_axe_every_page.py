@@ -13,7 +13,8 @@ from tests.harness.e2e import axe_scan, login
 from tests.harness.scenario import MATRIX, scenario
 from tests.harness.urls import walk_routes
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The axe crawl runs on production's database only (tests/conftest.py).
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
 
 ROLES = ("gbm", "consultant", "elu")
 # Not HTML pages: files, feeds, the password-reset link (token), logging out.

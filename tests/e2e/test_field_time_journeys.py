@@ -22,6 +22,7 @@ from tests.factories_orders import OrderFormFactory, OrderLineFactory
 from tests.harness.e2e import CHROMIUM, SCREENSHOTS, axe_scan, login, submit, text_of
 
 pytestmark = [
+    pytest.mark.postgres_only,  # browser tests run on production's database only (tests/conftest.py)
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"Chromium is not installed at {CHROMIUM}: e2e skipped"),
     pytest.mark.django_db(transaction=True),
 ]

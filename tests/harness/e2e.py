@@ -137,3 +137,29 @@ def axe_summary() -> dict:
         "tags": AXE_TAGS,
         "pages": pages,
     }
+
+
+def write_axe_summary(terminalreporter) -> None:
+    """One line per scanned page and a total; the same figures in tests/screenshots/axe-summary.json (called by
+    tests/conftest.py at the end of the run)."""
+    summary = axe_summary()
+    if not summary["pages_scanned"]:
+        return
+    pages = summary["pages"]
+    write = terminalreporter.write_line
+    terminalreporter.section("axe-core (WCAG 2.1 A/AA)")
+    for name, page in pages.items():
+        rules = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["moderate"].items())
+        blocking = f", serious/critical: {', '.join(page['blocking'])}" if page["blocking"] else ""
+        advice = ", ".join(f"{rule}×{nodes}" for rule, nodes in page["best_practice"].items())
+        advice = f"; best practice: {advice}" if advice else ""
+        write(
+            f"  {name} ({page['url']}): {len(page['moderate'])} moderate{f' [{rules}]' if rules else ''}{blocking}{advice}"
+        )
+    per_page = ", ".join(f"{name}: {len(page['moderate'])}" for name, page in pages.items())
+    write(
+        f"axe: {summary['pages_scanned']} pages scanned, {summary['serious_or_critical']} serious/critical, "
+        f"{summary['moderate']} moderate ({per_page}); {summary['best_practice']} best-practice issues (not WCAG)"
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "axe-summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")

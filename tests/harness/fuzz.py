@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import Resolver404, get_resolver, resolve, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from ateliers.consent import consent_link_token
@@ -36,14 +36,31 @@ from tests.factories_support import SupportRequestFactory
 from tests.harness.scenario import approved_plan, draft_copies, scenario
 from tests.harness.urls import walk_views
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
-FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+# Generated examples per form (besides the explicit ones, which encode every class of fault the fuzzer found so far):
+# FUZZ_EXAMPLES when set, on either database; else DEFAULT_EXAMPLES on SQLite and none on PostgreSQL, where only
+# the explicit examples run (docs/adr/0003-test-suite-split.md). FUZZ_EXAMPLES=500 make test for a deeper run.
+DEFAULT_EXAMPLES = 100
+ASKED_EXAMPLES = os.environ.get("FUZZ_EXAMPLES")
+
+
+def generated_examples(vendor: str) -> int:
+    if ASKED_EXAMPLES:
+        return int(ASKED_EXAMPLES)
+    return DEFAULT_EXAMPLES if vendor == "sqlite" else 0
+
+
+def fuzz_settings(examples: int) -> settings:
+    explicit_only = {} if examples else {"phases": (Phase.explicit,)}
+    return settings(
+        max_examples=max(examples, 1),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+        **explicit_only,
+    )
+
+
 XSS = "<script>alert(1)</script>"
 TOO_BIG_ID = "99999999999999999999999"
 TODAY = datetime.datetime(2025, 4, 18, 10, 0, tzinfo=datetime.UTC)  # a Friday, inside the test programme
@@ -84,9 +101,29 @@ VALUE = st.one_of(
     st.builds(lambda before, after: f"{before}{XSS}{after}", st.text(max_size=8), st.text(max_size=8)),
 )
 
-# Per form: examples run, redirects (saves), pages checked after them, failures, seconds (printed by
-# tests/security/conftest.py).
+# Per form: examples run (and generated examples asked), redirects (saves), pages checked after them, failures,
+# seconds (printed at the end of the run by `write_tally`).
 TALLY: dict[str, dict] = {}
+
+
+def write_tally(terminalreporter, tally: dict[str, dict]) -> None:
+    """The form fuzzer's figures (tests/security/test_fuzz_forms.py), when it ran (tests/conftest.py calls this)."""
+    write = terminalreporter.write_line
+    terminalreporter.section("form fuzzing")
+    # 302: saved (or refused with a message on the next page); pages: pages after a 302 checked for escaping
+    write(f"{'form':<44} {'examples':>8} {'302':>6} {'pages':>6} {'failed':>6} {'seconds':>8}")
+    for label, row in sorted(tally.items()):
+        write(
+            f"{label:<44} {row['examples']:>8} {row['redirected']:>6} {row['pages_checked']:>6} {row['failed']:>6} "
+            f"{row['seconds']:>8.1f}"
+        )
+    total = {key: sum(row[key] for row in tally.values()) for key in ("examples", "redirected", "failed", "seconds")}
+    asked = max(row.get("asked", 0) for row in tally.values())
+    write(
+        f"{len(tally)} forms fuzzed, {total['examples']} examples ({asked} generated per form asked, plus the explicit "
+        f"ones), {total['redirected']} redirected (saved, or refused with a message), {total['failed']} forms failed, "
+        f"{total['seconds']:.0f} s"
+    )
 
 
 # The URLs whose views handle POST --------------------------------------------------------------------------------
