@@ -1,13 +1,16 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from ateliers import models as ateliers_models
-from ateliers.models import LogisticsCost, Workshop, WorkshopError
+from ateliers.models import LogisticsCost, Registration, Workshop, WorkshopError
 from ateliers.selectors import workshops_held
+from communes.models import Contact
 from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory
 from tests.factories_ateliers import (
     LogisticsCostFactory,
@@ -16,6 +19,7 @@ from tests.factories_ateliers import (
     WorkshopFactory,
     WorkshopTestimonyFactory,
 )
+from tests.harness import fragments
 from tests.harness.assertions import assert_redirects_to_login
 
 
@@ -286,5 +290,119 @@ def test_list_and_detail_query_counts_do_not_grow_with_participants(request, cli
     WorkshopFactory.create_batch(5)
     many = [count_queries(lambda url=url: client.get(url)) for url in pages]
     assert one == many
-    response = client.get(workshop.get_absolute_url())  # its body kept since the last read: the text, no context
-    assert "100 inscrit·e·s" in response.content.decode()
+    assert "100 inscrit·e·s" in client.get(workshop.get_absolute_url()).content.decode()
+
+
+# The list and the workshop page as each role reads them ---------------------------------------------------------
+# Their queries, the same whatever the data (measured: session, user, navigation, the page's own).
+LIST_QUERIES = 5
+PAGE_QUERIES = {"gbm": 8, "consultant": 8, "elu": 8}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["gbm", "consultant", "elu"])
+def test_the_list_runs_the_same_few_queries_with_more_workshops(client, users, commune, role):
+    RegistrationFactory(workshop=WorkshopFactory(), contact=ContactFactory(commune=commune))
+    client.force_login(users[role])
+    small = fragments.count_queries(client, "/ateliers/")
+    for workshop in WorkshopFactory.create_batch(4):
+        RegistrationFactory.create_batch(3, workshop=workshop, contact__commune=commune)
+    large = fragments.count_queries(client, "/ateliers/")
+    assert small == large == LIST_QUERIES, (small, large)
+
+
+@pytest.mark.django_db
+def test_registrations_are_counted_per_workshop_and_for_the_elus_commune(client, elu, commune, other_commune):
+    busy = WorkshopFactory(title="Atelier des vergers", capacity=40)
+    RegistrationFactory.create_batch(2, workshop=busy, contact__commune=commune)
+    RegistrationFactory.create_batch(3, workshop=busy, contact__commune=other_commune)
+    WorkshopFactory(title="Atelier sans inscrit")
+    client.force_login(elu)
+    response = client.get("/ateliers/")
+    counts = {w.title: (w.registered_count, w.commune_registered_count) for w in response.context["workshops"]}
+    assert counts == {"Atelier des vergers": (5, 2), "Atelier sans inscrit": (0, 0)}
+    assert "5 / 40" in fragments.page_text(client, "/ateliers/")
+
+
+@pytest.mark.django_db
+def test_the_theme_filter_offers_the_validated_themes(client, consultant):
+    validated = ThemeFactory(title="Vergers")
+    ThemeFactory(title="Thème proposé", proposed=True)
+    client.force_login(consultant)
+    choices = client.get("/ateliers/").context["filter"].form.fields["theme"].choices
+    assert [label for value, label in choices if value] == ["Vergers"]
+    assert client.get("/ateliers/", {"theme": validated.pk}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_each_role_reads_its_own_list(client, consultant, elu, commune):
+    WorkshopFactory()
+    client.force_login(consultant)
+    assert f"Dont {commune.name}" not in fragments.page_text(client, "/ateliers/")
+    client.force_login(elu)
+    assert f"Dont {commune.name}" in fragments.page_text(client, "/ateliers/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["gbm", "consultant", "elu"])
+def test_the_workshop_page_runs_the_same_few_queries_with_more_people(client, users, commune, role):
+    workshop = WorkshopFactory()
+    RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune))
+    client.force_login(users[role])
+    client.get(workshop.get_absolute_url())  # what persists between requests (the navigation's count) is warm
+    small = fragments.count_queries(client, workshop.get_absolute_url())
+    RegistrationFactory.create_batch(6, workshop=workshop, contact__commune=commune, consenting=True)
+    large = fragments.count_queries(client, workshop.get_absolute_url())
+    assert small == large == PAGE_QUERIES[role], (small, large)
+
+
+@pytest.mark.django_db
+def test_the_page_shows_registrations_and_names_as_they_are(client, consultant, commune):
+    workshop = WorkshopFactory()
+    registration = RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune, last_name="Martin"))
+    client.force_login(consultant)
+    assert "Martin" in fragments.page_text(client, workshop.get_absolute_url())
+    Contact.objects.filter(pk=registration.contact_id).update(last_name="Bernard")
+    RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune, last_name="Petitjean"))
+    page = fragments.page_text(client, workshop.get_absolute_url())
+    assert "Bernard" in page and "Petitjean" in page and "Martin" not in page
+    assert "2 inscrit·e·s" in page
+
+
+@pytest.mark.django_db
+def test_contact_details_follow_consent_and_role(client, consultant, elu, commune, other_commune):
+    workshop = WorkshopFactory()
+    consenting = RegistrationFactory(
+        workshop=workshop, contact=ContactFactory(commune=commune, email="oui@example.org"), consenting=True
+    )
+    RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune, email="non@example.org"))
+    RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=other_commune, email="ailleurs@example.org"))
+    url = workshop.get_absolute_url()
+    client.force_login(consultant)
+    team_page = fragments.page_text(client, url)
+    assert all(email in team_page for email in ("oui@example.org", "non@example.org", "ailleurs@example.org"))
+    client.force_login(elu)
+    elu_page = fragments.page_text(client, url)
+    assert "oui@example.org" in elu_page
+    assert (
+        "non@example.org" not in elu_page and "ailleurs@example.org" not in elu_page
+    )  # no consent; not their commune
+    assert f"/inscriptions/{consenting.pk}/" in elu_page  # their commune's people: they manage them
+    Registration.objects.filter(pk=consenting.pk).update(consent_to_share=False, consent_withdrawn_at=timezone.now())
+    assert "oui@example.org" not in fragments.page_text(client, url)  # a withdrawal is honoured at once
+
+
+@pytest.mark.django_db
+def test_marquer_tenu_posts_with_the_sessions_token(client, consultant):
+    workshop = WorkshopFactory(past=True)
+    other = Client(enforce_csrf_checks=True)
+    other.force_login(consultant)
+    page = fragments.page_text(other, workshop.get_absolute_url())
+    assert "Marquer tenu" in page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = other.post(f"/ateliers/{workshop.pk}/tenu/", {"csrfmiddlewaretoken": token}, follow=True)
+    assert response.status_code == 200
+    workshop.refresh_from_db()
+    assert workshop.status == Workshop.Status.HELD
+    page = response.content.decode()
+    assert "Atelier marqué tenu" in page and "Cet atelier a-t-il eu lieu" not in page

@@ -1,7 +1,7 @@
 """Reading a page's `<form method="post">` elements as a browser would submit them: inputs with their values, checked
 boxes, selected options, textareas, submit buttons, file fields (the fuzzer's baselines, and tests that post a
 page's own form). A button that names a form (`form="id"`) or another URL (`formaction`) submits that form to that
-URL: each such button reads as a form of its own (a list kept between requests posts one form outside it)."""
+URL: each such button reads as a form of its own (/temps/ and the plan page post one form from their buttons)."""
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser

@@ -5,15 +5,20 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from core.deliverables import submit_deliverable
+from core.models import WorkflowStatus
 from missions.mission1.models.diagnostics import Diagnostic, Stake
+from missions.mission1.services.diagnostics import stakeholder_coverage
 from tests.factories import ContactFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
+    ActionLeadFactory,
     DiagnosticFactory,
     MeetingFactory,
     MeetingParticipantFactory,
+    SharedFindingFactory,
     StakeFactory,
 )
+from tests.harness import fragments
 from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +225,77 @@ def test_pdf_query_count_does_not_grow_with_meetings(client, consultant, commune
     with django_assert_max_num_queries(12) as large:
         assert client.get(url).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+# The diagnostic page as each role reads it ----------------------------------------------------------------------
+# Its queries, the same whatever the content (measured; the issue's budget is 12).
+PAGE_QUERIES = {"gbm": 11, "consultant": 11, "elu": 10}
+
+
+def _grow(diagnostic, commune, count):
+    for _ in range(count):
+        StakeFactory(diagnostic=diagnostic)
+        SharedFindingFactory(diagnostic=diagnostic)
+        lead = ActionLeadFactory(diagnostic=diagnostic)
+        lead.resource_people.add(ContactFactory(commune=commune))
+        meeting = MeetingFactory(accompaniment=diagnostic.accompaniment)
+        MeetingParticipantFactory(meeting=meeting, contact=ContactFactory(commune=commune, category="elu"))
+
+
+@pytest.mark.parametrize("role", ["gbm", "consultant", "elu"])
+def test_the_page_runs_the_same_queries_whatever_the_content(client, users, commune, role):
+    diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune))
+    if role == "elu":  # an élu reads a submitted or validated diagnostic; the team's draft runs its checklist
+        diagnostic.workflow_status = WorkflowStatus.VALIDATED
+        diagnostic.save()
+    _grow(diagnostic, commune, 1)
+    url = reverse("missions:diagnostic", args=[commune.insee_code])
+    client.force_login(users[role])
+    client.get(url)  # what persists between requests (content types, the navigation's count) is warm
+    small = fragments.count_queries(client, url)
+    _grow(diagnostic, commune, 4)
+    large = fragments.count_queries(client, url)
+    assert small == large == PAGE_QUERIES[role], (small, large)
+
+
+def test_the_page_shows_stakes_as_they_are_and_a_submission(client, consultant, commune):
+    diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune), with_content=True)
+    url = reverse("missions:diagnostic", args=[commune.insee_code])
+    client.force_login(consultant)
+    page = fragments.page_text(client, url)
+    assert "csrfmiddlewaretoken" in page  # the deliverable panel's buttons
+    assert "Verger de l'école" not in page
+    StakeFactory(diagnostic=diagnostic, title="Verger de l'école")
+    assert "Verger de l'école" in fragments.page_text(client, url)
+    Stake.objects.filter(title="Verger de l'école").update(title="Verger communal")
+    assert "Verger communal" in fragments.page_text(client, url)
+    submit_deliverable(subject=diagnostic, by=consultant)
+    assert "Ce document est soumis à validation" in fragments.page_text(client, url)
+
+
+def test_each_reader_gets_their_own_diagnostic_page(client, consultant, elu, elu_other_commune, commune):
+    diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune), with_content=True)
+    url = reverse("missions:diagnostic", args=[commune.insee_code])
+    client.force_login(consultant)
+    assert "Acteurs rencontrés par catégorie" in fragments.page_text(client, url)
+    client.force_login(elu)
+    assert client.get(url).status_code == 404  # a draft
+    submit_deliverable(subject=diagnostic, by=consultant)
+    page = fragments.page_text(client, url)
+    assert diagnostic.context in page and "Acteurs rencontrés par catégorie" not in page
+    client.force_login(elu_other_commune)
+    assert client.get(url).status_code == 404
+
+
+def test_coverage_summed_from_the_pages_meetings_is_the_counted_one(commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    MeetingFactory(accompaniment=accompaniment, count_residents=0, count_farmers=4, count_others=2)
+    MeetingFactory(accompaniment=accompaniment, count_residents=0, count_elus=0)
+    MeetingParticipantFactory(
+        meeting=MeetingFactory(accompaniment=accompaniment, count_residents=0),
+        contact=ContactFactory(category="restauration", commune=commune),
+    )
+    meetings = list(accompaniment.meetings.all())
+    assert stakeholder_coverage(accompaniment, meetings=meetings) == stakeholder_coverage(accompaniment)
+    met = {row["value"] for row in stakeholder_coverage(accompaniment, meetings=meetings) if row["met"]}
+    assert met == {"agriculteur", "restauration"}

@@ -2,10 +2,10 @@ import pytest
 from django.db import IntegrityError
 from django.urls import reverse
 
-from core import freshness
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from tests.factories import ContactFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory, MeetingParticipantFactory
+from tests.harness import fragments
 from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
@@ -161,11 +161,9 @@ def test_hub_query_count_does_not_grow_with_meetings(client, consultant, commune
     accompaniment = AccompanimentFactory(commune=commune)
     MeetingFactory(accompaniment=accompaniment)
     client.force_login(consultant)
-    freshness.bump()  # the hub's body is computed, not read back (as after any write by another request)
     with django_assert_max_num_queries(12) as small:
         assert client.get(commune.get_absolute_url()).status_code == 200
     MeetingFactory.create_batch(49, accompaniment=accompaniment)
-    freshness.bump()
     with django_assert_max_num_queries(12) as large:
         assert client.get(commune.get_absolute_url()).status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
@@ -175,3 +173,38 @@ def test_participant_is_unique_per_meeting(commune):
     participation = MeetingParticipantFactory()
     with pytest.raises(IntegrityError):
         MeetingParticipant.objects.create(meeting=participation.meeting, contact=participation.contact)
+
+
+# /reunions/ as each role reads it ------------------------------------------------------------------------------
+# Its queries, the same whatever the meetings (measured).
+LIST_QUERIES = {"gbm": 6, "consultant": 6, "elu": 4}
+
+
+@pytest.mark.parametrize("role", ["gbm", "consultant", "elu"])
+def test_the_list_runs_the_same_few_queries_with_more_meetings(client, users, commune, role):
+    accompaniment = AccompanimentFactory(commune=commune)
+    MeetingParticipantFactory(meeting=MeetingFactory(accompaniment=accompaniment))
+    client.force_login(users[role])
+    small = fragments.count_queries(client, "/reunions/")
+    for meeting in MeetingFactory.create_batch(12, accompaniment=accompaniment):
+        MeetingParticipantFactory(meeting=meeting, contact__commune=commune)
+    large = fragments.count_queries(client, "/reunions/")
+    assert small == large == LIST_QUERIES[role], (small, large)
+
+
+def test_each_role_reads_its_own_list(client, consultant, elu, commune, other_commune):
+    MeetingFactory(accompaniment=AccompanimentFactory(commune=commune), title="Chez l'élu")
+    MeetingFactory(accompaniment=AccompanimentFactory(commune=other_commune), title="Ailleurs")
+    client.force_login(consultant)
+    team_page = fragments.page_text(client, "/reunions/")
+    assert "Ailleurs" in team_page and "Saisie par" in team_page
+    client.force_login(elu)
+    elu_page = fragments.page_text(client, "/reunions/")
+    assert "Chez l'élu" in elu_page and "Ailleurs" not in elu_page and "Saisie par" not in elu_page
+
+
+def test_the_commune_filter_offers_the_communes_with_a_meeting(client, consultant, commune, other_commune):
+    MeetingFactory(accompaniment=AccompanimentFactory(commune=commune))
+    client.force_login(consultant)
+    choices = dict(client.get(reverse("missions:meeting_list")).context["filter"].form.fields["commune"].choices)
+    assert commune.name in choices.values() and other_commune.name not in choices.values()

@@ -11,11 +11,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from core import freshness
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
+from tests.harness import fragments
 from tests.harness.assertions import assert_redirects_to_login
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -301,7 +301,6 @@ def test_list_and_exports_query_counts_are_constant_with_1_and_300_order_forms(
     client.force_login(consultant)
 
     def fetch():
-        freshness.bump()  # as after any write: the list kept between requests is computed again
         response = client.get(url)
         assert response.status_code == 200
         if response.streaming:
@@ -344,3 +343,27 @@ def test_detail_and_pdf_query_counts_are_constant_with_1_and_300_lines(
         with django_assert_max_num_queries(12) as captured:
             assert client.get(url).status_code == 200
         assert len(captured.captured_queries) == small[url], url
+
+
+@pytest.mark.django_db
+def test_the_list_shows_the_half_days_logged_and_the_objects_as_they_are(client, consultant):
+    line = OrderLineFactory(
+        order_form=OrderFormFactory(number="BC-2025-041", object="Accompagnement de Chalezeule"), quantity=10
+    )
+    client.force_login(consultant)
+    assert "0 / 10" in fragments.page_text(client, "/bons-de-commande/")
+    TimeEntryFactory(order_line=line, consultant=consultant, half_days=2)
+    assert "2 / 10" in fragments.page_text(client, "/bons-de-commande/")
+    OrderForm.objects.filter(pk=line.order_form_id).update(object="Accompagnement de Thise")
+    page = fragments.page_text(client, "/bons-de-commande/")
+    assert "Accompagnement de Thise" in page and "Accompagnement de Chalezeule" not in page
+    assert "<title>Bons de commande · " in page and page.count('<main id="contenu"') == 1
+
+
+@pytest.mark.django_db
+def test_only_gbms_staff_get_the_link_to_create_an_order_form(client, gbm_officer, consultant, order_form):
+    add_link = reverse("admin:missions_orderform_add")
+    client.force_login(gbm_officer)
+    assert add_link in fragments.page_text(client, "/bons-de-commande/")
+    client.force_login(consultant)
+    assert add_link not in fragments.page_text(client, "/bons-de-commande/")

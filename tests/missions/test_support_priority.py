@@ -1,4 +1,5 @@
 import datetime
+import itertools
 
 import pytest
 from django.utils import timezone
@@ -230,3 +231,41 @@ def test_waiting_is_counted_from_today_by_default(weights, programme):
     )
     annotated = with_priority(SupportRequest.objects.filter(pk=support_request.pk), weights=weights).get()
     assert annotated.prio_weeks == 2
+
+
+@pytest.mark.django_db
+def test_each_score_is_the_sum_of_its_criteria(programme):
+    """The database ranks by the score; the page shows each criterion's points, read from the same annotations."""
+    weights = SupportPriorityWeights.load()
+    small, large, accompanied, planned = (
+        CommuneFactory(population=400),
+        CommuneFactory(large=True),
+        CommuneFactory(population=700),
+        CommuneFactory(population=9000),
+    )
+    accompany(accompanied, programme)
+    plan_action(planned, ProgrammeFactory(contract_reference="AUTRE"), theme=ActionTheme.CUISINE)
+    plan_action(
+        planned,
+        ProgrammeFactory(contract_reference="AUTRE-2"),
+        theme=ActionTheme.JARDINS,
+        status=Action.Status.ABANDONED,
+    )
+    SupportRequestFactory(programme=programme, commune=large, accepted=True)
+    kinds = itertools.cycle(SupportRequest.Kind.values)
+    for index, commune in enumerate(itertools.islice(itertools.cycle([small, large, accompanied, planned]), 24)):
+        SupportRequestFactory(
+            programme=programme,
+            commune=commune,
+            kind=next(kinds),
+            already_under_way=index % 3 == 0,
+            received_on=timezone.localdate() - datetime.timedelta(days=5 * index),
+        )
+    ranked = list(priority_queue(SupportRequest.objects.select_related("commune", "programme"), weights=weights))
+    scores = []
+    for support_request in ranked:
+        explanation = explain_priority(support_request, weights)
+        assert explanation.score == sum(criterion.points for criterion in explanation.criteria)
+        scores.append(explanation.score)
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(scores)) > 3  # the criteria differ from one request to the next

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from missions.mission1.models.meetings import Meeting
 from missions.support.models import FinancingLine, StepDocument, SupportRequest, SupportStep
-from tests.factories import ProgrammeFactory, UserFactory
+from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_support import SupportRequestFactory, SupportStepFactory
+from tests.harness import fragments
 from tests.harness.assertions import assert_redirects_to_login
 
 Status = SupportRequest.Status
@@ -807,3 +808,25 @@ def test_time_spent_on_a_request_is_shown_to_the_team_only(client, consultant, e
     client.force_login(elu)
     content = client.get(support_request.get_absolute_url()).content.decode()
     assert "Temps passé" not in content and "Rencontre avec les producteurs" not in content
+
+
+# The queue as each role reads it -------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_only_gbms_staff_get_the_link_to_the_weights(client, gbm_officer, consultant, programme, commune):
+    SupportRequestFactory(programme=programme, commune=commune)
+    admin_link = reverse("admin:missions_supportpriorityweights_changelist")
+    client.force_login(gbm_officer)
+    page = fragments.page_text(client, "/demandes/")
+    assert admin_link in page and "<title>Demandes d'accompagnement · " in page
+    client.force_login(consultant)
+    assert admin_link not in fragments.page_text(client, "/demandes/")
+
+
+@pytest.mark.django_db
+def test_the_commune_filter_offers_the_communes_with_a_request(client, consultant, programme, commune):
+    SupportRequestFactory(programme=programme, commune=commune)
+    without = CommuneFactory(name="Chalezeule")
+    client.force_login(consultant)
+    page = fragments.page_text(client, "/demandes/")
+    assert f'<option value="{commune.pk}">{commune.name}</option>' in page
+    assert f'value="{without.pk}"' not in page

@@ -7,9 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core import freshness
+from missions.mission1.models.accompaniments import Accompaniment
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
+from tests.harness import fragments
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +68,49 @@ def test_overview_query_count_does_not_grow_with_communes(client, consultant, dj
     AccompanimentFactory(commune=CommuneFactory(name="Torpes"))
     client.force_login(consultant)
     client.get(reverse("overview"))  # the navigation's counters are then kept in a cookie for a few minutes
-    freshness.bump()  # the page's body is computed, not read back (as after any write by another request)
     with django_assert_max_num_queries(12) as few:
         assert client.get(reverse("overview")).status_code == 200
     for number in range(30):
         accompaniment = AccompanimentFactory(commune=CommuneFactory(name=f"Commune {number}"))
         MeetingFactory(accompaniment=accompaniment)
-    freshness.bump()
     with django_assert_max_num_queries(12) as many:
         assert client.get(reverse("overview")).status_code == 200
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+# /communes/ as each role reads it ------------------------------------------------------------------------------
+# Its queries, the same whatever the communes (measured): only the page's communes are annotated.
+OVERVIEW_QUERIES = {"gbm": 5, "consultant": 5, "elu": 5}
+
+
+@pytest.mark.parametrize("role", ["gbm", "consultant", "elu"])
+def test_the_overview_runs_the_same_few_queries_with_more_communes(client, users, role):
+    AccompanimentFactory(commune=CommuneFactory(name="Torpes"))
+    client.force_login(users[role])
+    client.get("/communes/")  # the navigation's counters are then kept in a cookie
+    small = fragments.count_queries(client, "/communes/")
+    for number in range(30):
+        MeetingFactory(accompaniment=AccompanimentFactory(commune=CommuneFactory(name=f"Commune {number}")))
+    large = fragments.count_queries(client, "/communes/")
+    assert small == large == OVERVIEW_QUERIES[role], (small, large)
+
+
+def test_the_second_page_carries_where_its_communes_stand(client, consultant):
+    """Only the page's communes are annotated: a later page's rows still say where they stand, in page order."""
+    for number in range(26):
+        AccompanimentFactory(commune=CommuneFactory(name=f"Commune {number:02}"), phase=Accompaniment.Phase.DIAGNOSTIC)
+    CommuneFactory(name="Aucun accompagnement")
+    client.force_login(consultant)
+    rows = client.get("/communes/", {"page": 2}).context["communes"]
+    assert [row.name for row in rows] == ["Commune 25", "Aucun accompagnement"]
+    assert rows[0].overview_phase == Accompaniment.Phase.DIAGNOSTIC and rows[0].overview_actions == 0
+    assert rows[1].overview_phase is None and rows[1].consultant == ""
+
+
+def test_each_reader_gets_their_own_overview(client, consultant, elu, commune, other_commune):
+    client.force_login(consultant)
+    page = fragments.page_text(client, reverse("overview"))
+    assert other_commune.name in page and "Exporter (CSV)" in page
+    client.force_login(elu)
+    page = fragments.page_text(client, reverse("overview"))
+    assert commune.name in page and other_commune.name not in page and "Exporter (CSV)" not in page

