@@ -8,7 +8,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
-cache_table_migration = importlib.import_module("core.migrations.0004_cache_table")
+cache_table_migration = importlib.import_module("core.migrations.0002_cache_table")
 CACHE_TABLE = settings.CACHES["default"]["LOCATION"]
 
 
