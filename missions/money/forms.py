@@ -18,7 +18,7 @@ from missions.mission1.models.accompaniments import Accompaniment
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry, half_days_text
 from missions.money.services.budget import lines_with_consumption
-from missions.money.services.time import OPEN_STATUSES
+from missions.money.services.time import OPEN_STATUSES, WeekGrid, WeekRow, monday_of
 from missions.support.models import SupportRequest
 
 HALF_DAY_CHOICES = [(1, "1 demi-journée"), (2, "2 demi-journées (journée entière)")]
@@ -315,9 +315,61 @@ class WeekChoiceForm(forms.Form):
     )
     consultant = forms.ModelChoiceField(label="Consultant·e", queryset=User.objects.none(), required=False)
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, user, today: datetime.date):
+        self.this_monday = monday_of(today)
+        super().__init__(data, initial={"semaine": self.this_monday})
+        self.user = user
         if user.is_gbm:
             self.fields["consultant"].queryset = User.objects.consultants()
         else:
             del self.fields["consultant"]
+
+    def chosen_week(self) -> tuple[datetime.date, User | None]:
+        """The Monday of the chosen week (this week when none is chosen, or the choice is invalid), and whose week:
+        the consultant GBM chose, else oneself for a consultant; None for GBM until a consultant is chosen."""
+        monday, consultant = self.this_monday, (self.user if self.user.is_consultant else None)
+        if self.is_valid():
+            monday = monday_of(self.cleaned_data["semaine"] or monday)
+            consultant = self.cleaned_data.get("consultant") or consultant
+        return monday, consultant
+
+
+class WeekGridForm:
+    """The week grid bound as one form: its rows (`formset`, one per activity and order line) and, for GBM, the
+    reason to charge beyond a line's limits (`override`). Rows are pre-filled from the grid's saved entries and
+    proposals; days that cannot change are disabled."""
+
+    def __init__(self, data, *, user, grid: WeekGrid):
+        self.grid = grid
+        line_choices, line_missions = order_line_options(user, include_ids=grid.order_line_ids())
+        form_kwargs = {
+            "days": grid.days,
+            "frozen_days": grid.frozen_days,
+            "activity_choices": activity_choices(user, include_keys=grid.activity_keys()),
+            "line_choices": line_choices,
+            "line_missions": line_missions,
+        }
+        self.formset = WeekFormSet(data, initial=grid.initial_rows(), form_kwargs=form_kwargs)
+        self.override = WeekOverrideForm(data) if access.can_override_time_limits(user) else None
+        labels = grid.suggestion_labels()
+        for form in self.formset.forms:
+            form.suggestion_label = labels.get(form["source"].value() or "")
+
+    def is_valid(self) -> bool:
+        return self.formset.is_valid() and (self.override is None or self.override.is_valid())
+
+    def rows(self) -> list[WeekRow]:
+        """The grid's rows that name an activity, as the week service takes them (a forged proposal is ignored)."""
+        return [
+            WeekRow(
+                activity_key=form.cleaned_data["activity"],
+                order_line_id=form.cleaned_data["order_line"],
+                half_days=form.half_days_by_day(),
+                source=self.grid.accepted_source(form.cleaned_data.get("source")),
+            )
+            for form in self.formset.forms
+            if form.cleaned_data.get("activity")
+        ]
+
+    def override_reason(self) -> str:
+        return self.override.cleaned_data["override_reason"] if self.override is not None else ""

@@ -121,6 +121,15 @@ class WeekResult:
     def changed(self) -> bool:
         return bool(self.created or self.updated or self.deleted)
 
+    @property
+    def summary(self) -> str:
+        if not self.changed:
+            return "Aucune modification dans cette semaine."
+        return (
+            f"Semaine enregistrée : {self.created} saisie(s) créée(s), {self.updated} corrigée(s), "
+            f"{self.deleted} supprimée(s)."
+        )
+
 
 def week_days(monday: datetime.date) -> list[datetime.date]:
     return [monday + datetime.timedelta(days=offset) for offset in range(WEEK_LENGTH)]
@@ -133,6 +142,75 @@ def monday_of(day: datetime.date) -> datetime.date:
 def week_entries(*, consultant: User, monday: datetime.date):
     days = week_days(monday)
     return TimeEntry.objects.filter(consultant=consultant, date__range=(days[0], days[-1]))
+
+
+@dataclass(frozen=True)
+class WeekGrid:
+    """What the week grid of `consultant` shows for the week of `monday`: the entries already saved, the days that
+    cannot change (a locked month, or after today) and the proposals (meetings, workshops) for the other days."""
+
+    consultant: User
+    monday: datetime.date
+    days: list[datetime.date]
+    entries: list[TimeEntry]
+    locked_months: set[datetime.date]
+    frozen_days: frozenset[datetime.date]
+    suggestions: list[Suggestion]
+
+    def initial_rows(self) -> list[dict]:
+        """One row per activity and order line of the saved entries, then one pre-filled row per proposal."""
+        rows: dict[tuple[str, int], dict] = {}
+        for entry in self.entries:
+            row = rows.setdefault(
+                (entry.activity_key, entry.order_line_id),
+                {"activity": entry.activity_key, "order_line": entry.order_line_id},
+            )
+            index = (entry.date - self.monday).days
+            row[f"day_{index}"] = row.get(f"day_{index}", 0) + entry.half_days
+        proposals = [
+            {
+                "activity": suggestion.activity_key,
+                "order_line": suggestion.order_line_id,
+                "source": suggestion.source,
+                f"day_{(suggestion.day - self.monday).days}": suggestion.half_days,
+            }
+            for suggestion in self.suggestions
+        ]
+        return list(rows.values()) + proposals
+
+    def activity_keys(self) -> set[str]:
+        """The activities already in the grid: offered even when no longer open to new time."""
+        return {entry.activity_key for entry in self.entries} | {s.activity_key for s in self.suggestions}
+
+    def order_line_ids(self) -> set[int]:
+        return {entry.order_line_id for entry in self.entries}
+
+    def suggestion_labels(self) -> dict[str, str]:
+        return {suggestion.source: suggestion.label for suggestion in self.suggestions}
+
+    def accepted_source(self, source: str | None) -> str:
+        """`source` when it is one of this week's proposals; a forged one is ignored ('')."""
+        return source if source in self.suggestion_labels() else ""
+
+    def day_totals(self) -> list[int]:
+        return [sum(entry.half_days for entry in self.entries if entry.date == day) for day in self.days]
+
+    def locked_month_labels(self) -> list[str]:
+        return [month_label(month) for month in sorted(self.locked_months)]
+
+
+def week_grid(*, consultant: User, monday: datetime.date, today: datetime.date) -> WeekGrid:
+    """The week grid of `consultant` (three queries, two more when there is something to propose)."""
+    days = week_days(monday)
+    entries = list(week_entries(consultant=consultant, monday=monday))
+    locked = TimeMonthLock.objects.locked_months({first_of_month(day) for day in days})
+    frozen = frozenset(day for day in days if first_of_month(day) in locked or day > today)
+    suggestions = [
+        suggestion
+        for suggestion in week_suggestions(consultant=consultant, monday=monday, entries=entries)
+        if suggestion.day not in frozen
+    ]
+    return WeekGrid(consultant, monday, days, entries, locked, frozen, suggestions)
 
 
 def _entry_key(entry: TimeEntry) -> tuple[str, int, datetime.date]:

@@ -22,27 +22,17 @@ from core.exports import export_response
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 from missions.money.filters import TimeEntryFilter
-from missions.money.forms import (
-    TimeEntryForm,
-    WeekChoiceForm,
-    WeekFormSet,
-    WeekOverrideForm,
-    activity_choices,
-    order_line_options,
-)
+from missions.money.forms import TimeEntryForm, WeekChoiceForm, WeekGridForm
 from missions.money.models.orders import ZERO
 from missions.money.models.time import TimeEntry, TimeLockedError, TimeMonthLock, first_of_month, month_label
 from missions.money.services.time import (
-    WeekRow,
     delete_time_entry,
     lock_month,
-    monday_of,
     save_time_entry,
     save_week,
     unlock_month,
     week_days,
-    week_entries,
-    week_suggestions,
+    week_grid,
 )
 
 MONTHS_SHOWN_TO_GBM = 12
@@ -179,113 +169,54 @@ def time_entry_delete(request, pk):
     return redirect("missions:time_list")
 
 
-def _week_rows_initial(entries) -> list[dict]:
-    rows: dict[tuple[str, int], dict] = {}
-    for entry in entries:
-        key = (entry.activity_key, entry.order_line_id)
-        row = rows.setdefault(key, {"activity": entry.activity_key, "order_line": entry.order_line_id})
-        index = (entry.date - monday_of(entry.date)).days
-        row[f"day_{index}"] = row.get(f"day_{index}", 0) + entry.half_days
-    return list(rows.values())
-
-
-def _suggested_rows_initial(suggestions, monday) -> list[dict]:
-    """One pre-filled row per proposal (meeting or workshop), after the rows of the entries already saved."""
-    return [
-        {
-            "activity": suggestion.activity_key,
-            "order_line": suggestion.order_line_id,
-            "source": suggestion.source,
-            f"day_{(suggestion.day - monday).days}": suggestion.half_days,
-        }
-        for suggestion in suggestions
-    ]
-
-
 def time_week(request):
     """Fill a whole week at once: one row per activity and order line, one cell per day."""
     user = request.user
     require_team(user)
     access.require(access.can_log_time(user))
-    monday = monday_of(timezone.localdate())
-    choice = WeekChoiceForm(request.GET or None, user=user, initial={"semaine": monday})
-    consultant = user if user.is_consultant else None
-    if choice.is_valid():
-        monday = monday_of(choice.cleaned_data["semaine"] or monday)
-        consultant = choice.cleaned_data.get("consultant") or consultant
-    days = week_days(monday)
-    context = {"choice": choice, "monday": monday, "days": days, "consultant": consultant}
-    context["previous_week"] = monday - datetime.timedelta(days=7)
-    context["next_week"] = monday + datetime.timedelta(days=7)
+    today = timezone.localdate()
+    choice = WeekChoiceForm(request.GET or None, user=user, today=today)
+    monday, consultant = choice.chosen_week()
+    context = {
+        "choice": choice,
+        "monday": monday,
+        "days": week_days(monday),
+        "consultant": consultant,
+        "previous_week": monday - datetime.timedelta(days=7),
+        "next_week": monday + datetime.timedelta(days=7),
+    }
     if consultant is None:
         return render(request, "missions/time/week.html", context)
 
-    entries = list(week_entries(consultant=consultant, monday=monday))
-    locked = TimeMonthLock.objects.locked_months({first_of_month(day) for day in days})
-    today = timezone.localdate()
-    frozen = frozenset(day for day in days if first_of_month(day) in locked or day > today)
-    suggestions = [
-        suggestion
-        for suggestion in week_suggestions(consultant=consultant, monday=monday, entries=entries)
-        if suggestion.day not in frozen
-    ]
-    line_choices, line_missions = order_line_options(user, include_ids={entry.order_line_id for entry in entries})
-    form_kwargs = {
-        "days": days,
-        "frozen_days": frozen,
-        "activity_choices": activity_choices(
-            user, include_keys={entry.activity_key for entry in entries} | {s.activity_key for s in suggestions}
-        ),
-        "line_choices": line_choices,
-        "line_missions": line_missions,
-    }
-    initial = _week_rows_initial(entries) + _suggested_rows_initial(suggestions, monday)
-    formset = WeekFormSet(request.POST or None, initial=initial, form_kwargs=form_kwargs)
-    override = WeekOverrideForm(request.POST or None) if access.can_override_time_limits(user) else None
-    if request.method == "POST" and formset.is_valid() and (override is None or override.is_valid()):
-        sources = {suggestion.source for suggestion in suggestions}  # a forged source is ignored
-        rows = [
-            WeekRow(
-                activity_key=form.cleaned_data["activity"],
-                order_line_id=form.cleaned_data["order_line"],
-                half_days=form.half_days_by_day(),
-                source=form.cleaned_data.get("source") if form.cleaned_data.get("source") in sources else "",
-            )
-            for form in formset.forms
-            if form.cleaned_data.get("activity")
-        ]
-        reason = override.cleaned_data["override_reason"] if override is not None else ""
+    grid = week_grid(consultant=consultant, monday=monday, today=today)
+    form = WeekGridForm(request.POST or None, user=user, grid=grid)
+    if request.method == "POST" and form.is_valid():
         try:
-            result = save_week(consultant=consultant, monday=monday, rows=rows, by=user, override_reason=reason)
+            result = save_week(
+                consultant=consultant, monday=monday, rows=form.rows(), by=user, override_reason=form.override_reason()
+            )
         except (TimeLockedError, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            if result.changed:
-                messages.success(
-                    request,
-                    f"Semaine enregistrée : {result.created} saisie(s) créée(s), {result.updated} corrigée(s), "
-                    f"{result.deleted} supprimée(s).",
-                )
-            else:
-                messages.info(request, "Aucune modification dans cette semaine.")
-            url = reverse("missions:time_week") + f"?semaine={monday:%Y-%m-%d}"
-            if consultant != user:
-                url += f"&consultant={consultant.pk}"
-            return redirect(url)
-    labels = {suggestion.source: suggestion.label for suggestion in suggestions}
-    for form in formset.forms:
-        form.suggestion_label = labels.get(form["source"].value() or "")
+            messages.add_message(request, messages.SUCCESS if result.changed else messages.INFO, result.summary)
+            return redirect(_week_url(monday, consultant, user))
     context.update(
         {
-            "formset": formset,
-            "override": override,
-            "suggestion_count": len(suggestions),
-            "frozen_days": frozen,
-            "locked_months": [month_label(month) for month in sorted(locked)],
-            "day_totals": [sum(entry.half_days for entry in entries if entry.date == day) for day in days],
+            "formset": form.formset,
+            "override": form.override,
+            "suggestion_count": len(grid.suggestions),
+            "frozen_days": grid.frozen_days,
+            "locked_months": grid.locked_month_labels(),
+            "day_totals": grid.day_totals(),
         }
     )
     return render(request, "missions/time/week.html", context)
+
+
+def _week_url(monday: datetime.date, consultant, user) -> str:
+    """The week's page again, for the same consultant (named in the URL when it is not oneself)."""
+    url = reverse("missions:time_week") + f"?semaine={monday:%Y-%m-%d}"
+    return url if consultant == user else url + f"&consultant={consultant.pk}"
 
 
 def _month_from(year: int, month: int) -> datetime.date:
