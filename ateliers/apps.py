@@ -24,7 +24,7 @@ def register_deliverables() -> None:
     """How the kernel's deliverable workflow renders, hashes, hands out and traces the workshops' deliverables."""
     from ateliers import services
     from ateliers.models import AttendanceSheet, WorkshopReport
-    from core.deliverable_registry import register_deliverable
+    from core.deliverables import register_deliverable
 
     register_deliverable(
         WorkshopReport,

@@ -6,7 +6,7 @@ writes without the right answer 403 (views call the functions below and raise Pe
 
 from django.core.exceptions import PermissionDenied
 
-from core.deliverable_registry import audience_allows
+from core.deliverables.registry import audience_allows
 
 
 def is_team(user) -> bool:

@@ -166,7 +166,7 @@ class DeliverableSubject(models.Model):
 
     Subclasses set `deliverable_kind` and implement the hooks below; the workflow itself lives in
     `core.deliverables` and is the same for every deliverable. The PDF and the content hashed at
-    submission are built by the subject's domain, registered at start-up (`core.deliverable_registry`).
+    submission are built by the subject's domain, registered at start-up (`core.deliverables.registry`).
     Each submission is a version: its content is locked until GBM validates it or sends it back.
     """
 

@@ -23,7 +23,7 @@ class MissionsConfig(AppConfig):
 
 def register_deliverables() -> None:
     """How the kernel's deliverable workflow renders, hashes and traces Mission 1's and Mission 3's deliverables."""
-    from core.deliverable_registry import register_deliverable
+    from core.deliverables import register_deliverable
     from missions.mission1.models.action_plans import ActionPlan
     from missions.mission1.models.diagnostics import Diagnostic
     from missions.mission1.services import action_plans, diagnostics

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core import account_views, deliverable_views, legal_views, password_reset
+from core import account_views, deliverables, legal_views, password_reset
 from core.forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
@@ -34,13 +34,7 @@ urlpatterns = [
     path("mon-compte/", account_views.account, name="account"),
     path("mon-compte/agenda/nouveau/", account_views.regenerate_calendar_token, name="account_calendar_token"),
     *auth_patterns,
-    path("livrables/", deliverable_views.awaiting, name="deliverable_list"),
-    path("livrables/soumettre/<str:kind>/<int:pk>/", deliverable_views.submit, name="deliverable_submit"),
-    path("livrables/<int:pk>/", deliverable_views.subject_page, name="deliverable_subject"),
-    path("livrables/<int:pk>/valider/", deliverable_views.validate, name="deliverable_validate"),
-    path("livrables/<int:pk>/renvoyer/", deliverable_views.send_back, name="deliverable_return"),
-    path("livrables/<int:pk>/pdf/", deliverable_views.frozen_pdf, name="deliverable_pdf"),
-    path("livrables/<int:pk>/reediter/", deliverable_views.reissue, name="deliverable_reissue"),
+    *deliverables.urlpatterns,
     path("", include("communes.urls")),
     path("", include("missions.urls")),
     path("", include("ateliers.urls")),

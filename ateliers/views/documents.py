@@ -7,7 +7,7 @@ from ateliers import ical, selectors, services
 from ateliers.forms import ResourceForm
 from ateliers.models import AttendanceSheet, Resource, Workshop, WorkshopReport
 from core import access
-from core.deliverable_downloads import (
+from core.deliverables import (
     frozen_file_response,
     latest_frozen,
     validated_document_response,

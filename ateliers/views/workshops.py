@@ -8,7 +8,7 @@ from ateliers.filters import WorkshopFilter
 from ateliers.forms import CancelForm, LogisticsCostFormSet, ReportForm, TestimonyFormSet, WorkshopForm
 from ateliers.models import LogisticsCost, Resource, Testimony, Workshop, WorkshopError, WorkshopReport
 from core import access
-from core.deliverable_views import refuse_locked_edit
+from core.deliverables import refuse_locked_edit
 from core.history import history_entries
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission

@@ -1,6 +1,6 @@
 from django import template
 
-from core.deliverable_downloads import latest_frozen, versions_seen
+from core.deliverables import latest_frozen, versions_seen
 
 register = template.Library()
 

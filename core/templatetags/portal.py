@@ -3,7 +3,7 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from core import access, french
-from core.deliverable_downloads import versions_seen
+from core.deliverables import versions_seen
 from core.models import Deliverable, WorkflowStatus
 
 register = template.Library()

@@ -16,11 +16,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from pypdf import PdfReader
 
-from core.deliverable_registry import content_sha256, render_deliverable
 from core.deliverables import (
     LOCKED_MESSAGE,
     ContentLocked,
     WorkflowError,
+    content_sha256,
+    render_deliverable,
     return_deliverable,
     submit_deliverable,
     validate_deliverable,

@@ -12,8 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from pypdf import PdfReader
 
 from communes.services import anonymise_contact
-from core.deliverable_registry import deliverable_type, registered_types
-from core.deliverables import submit_deliverable, validate_deliverable
+from core.deliverables import deliverable_type, registered_types, submit_deliverable, validate_deliverable
 from core.models import Deliverable, DeliverableSubject
 from tests.factories import ContactFactory
 from tests.factories_ateliers import RegistrationFactory, WorkshopFactory

@@ -6,9 +6,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from core import access
-from core.deliverable_downloads import document_response, working_draft_response
-from core.deliverable_views import refuse_locked_edit
-from core.deliverables import WorkflowError
+from core.deliverables import WorkflowError, document_response, refuse_locked_edit, working_draft_response
 from core.french import french_date, french_order, long_month_year
 from core.history import history_entries
 from core.links import url_by_id

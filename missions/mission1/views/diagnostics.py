@@ -5,12 +5,12 @@ from django.shortcuts import redirect, render
 
 from communes.models import Commune
 from core import access
-from core.deliverable_downloads import (
+from core.deliverables import (
     document_response,
     latest_frozen,
+    refuse_locked_edit,
     working_draft_response,
 )
-from core.deliverable_views import refuse_locked_edit
 from core.filenames import download_filename
 from core.history import history_entries
 from core.pdf import pdf_response

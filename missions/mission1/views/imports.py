@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core import access
-from core.deliverable_views import refuse_locked_edit
+from core.deliverables import refuse_locked_edit
 from core.exports import spreadsheet_response
 from core.models import ContentLocked
 from missions.mission1.forms.imports import SpreadsheetImportForm

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core import access
-from core.deliverable_downloads import document_response, validated_document_response, working_draft_response
+from core.deliverables import document_response, validated_document_response, working_draft_response
 from core.history import history_entries
 from core.models import Deliverable
 from missions.support import services

@@ -1,6 +1,6 @@
 """What each kind of deliverable plugs into the kernel's workflow at start-up (`AppConfig.ready()`).
 
-The workflow (`core.deliverables`) is the same for every deliverable, but a diagnostic's, an action
+The workflow (`core.deliverables.workflow`) is the same for every deliverable, but a diagnostic's, an action
 plan's or a workshop report's PDF is built by its domain, which the kernel may not import. Each domain registers
 its kinds instead, as the commune hub's sections are registered:
 

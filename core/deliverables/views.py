@@ -9,18 +9,16 @@ from django.views.decorators.http import require_POST
 
 from core import access
 from core.checklists import advisory
-from core.deliverable_downloads import frozen_file_response
-from core.deliverable_registry import deliverable_type
-from core.deliverables import (
-    LOCKED_MESSAGE,
-    WorkflowError,
+from core.deliverables.downloads import frozen_file_response
+from core.deliverables.registry import deliverable_type
+from core.deliverables.workflow import (
     reissue_deliverable,
     return_deliverable,
     submit_deliverable,
     validate_deliverable,
     validation_refusal,
 )
-from core.models import Deliverable, DeliverableSubject
+from core.models import LOCKED_MESSAGE, Deliverable, DeliverableSubject, WorkflowError
 from core.pdf import LayoutQueued
 from core.querysets import get_visible_or_404
 

@@ -9,7 +9,7 @@ version from the current data (a person it names was erased or withdrew consent)
 download, its hash and dates kept for the record.
 
 What differs between kinds (the PDF, the content hashed, who downloads frozen versions, which people a PDF names)
-is registered by each domain at start-up: see `core.deliverable_registry`.
+is registered by each domain at start-up: see `registry`. Other packages import all this from `core.deliverables`.
 """
 
 from collections.abc import Iterable
@@ -21,17 +21,13 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from core import access, pdf
-from core.deliverable_registry import (
+from core.deliverables.registry import (
     content_sha256,
-    register_deliverable,
     registered_types,
     render_deliverable,
-    row_content,
 )
 from core.french import de
 from core.models import (
-    LOCKED_MESSAGE,
-    ContentLocked,
     Deliverable,
     DeliverableSubject,
     User,
@@ -40,24 +36,6 @@ from core.models import (
 )
 from core.notifications import notify
 from core.tasks import freeze_deliverable_pdf, store_frozen_pdf
-
-__all__ = [
-    "LOCKED_MESSAGE",
-    "ContentLocked",
-    "WorkflowError",
-    "content_sha256",
-    "frozen_versions_carrying",
-    "lock_for_edit",
-    "register_deliverable",
-    "reissue_deliverable",
-    "reissue_versions",
-    "render_deliverable",
-    "return_deliverable",
-    "row_content",
-    "store_frozen_pdf",
-    "submit_deliverable",
-    "validate_deliverable",
-]
 
 
 def _lock_subject(subject: DeliverableSubject) -> DeliverableSubject:

@@ -10,7 +10,7 @@ apart, under its own URL and a name that says so. Every file is named by `filena
 from django.http import FileResponse, Http404
 
 from core import access
-from core.deliverable_registry import render_deliverable
+from core.deliverables.registry import render_deliverable
 from core.filenames import WORKING_DRAFT, download_filename
 from core.models import Deliverable, DeliverableSubject
 from core.pdf import pdf_response
