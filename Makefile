@@ -8,7 +8,14 @@ DEV_ENV := DJANGO_DEBUG=1
 DEMO_ENV := $(DEV_ENV) DJANGO_DEBUG_TECHNICAL_ERRORS=0 \
 	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend DJANGO_EMAIL_FILE_PATH=var/courriels
 
-.PHONY: install run test lint format bench clean
+# Tests run in TEST_WORKERS processes (pytest-xdist; `auto`: one per core), a file's tests in the same one. The database
+# is SQLite unless DATABASE_URL names another; `make test-all` runs SQLite then PostgreSQL (PG_TEST_URL), each
+# with its own selection (docs/adr/0003-test-suite-split.md). PYTEST_ARGS is passed on, e.g. PYTEST_ARGS=--lf.
+TEST_WORKERS ?= auto
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/pat_portal
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-all lint format bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +37,11 @@ run: install
 	$(DEMO_ENV) $(BIN)/python manage.py demo_server 127.0.0.1:8000
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+test-all: install
+	env -u DATABASE_URL $(MAKE) --no-print-directory test
+	DATABASE_URL=$(PG_TEST_URL) $(MAKE) --no-print-directory test
 
 lint: install
 	$(BIN)/ruff check .

@@ -27,6 +27,7 @@ def pytest_collection_modifyitems(config, items):
         _kept, deselected = split(connection.vendor, markers)
     except BothDatabasesMarker as error:
         raise pytest.UsageError(str(error)) from None
+    config.split_deselected = {"vendor": connection.vendor, "count": len(deselected)}
     if deselected:
         dropped = set(deselected)
         config.hook.pytest_deselected(items=[item for item in items if item.nodeid in dropped])
@@ -41,11 +42,15 @@ def pytest_sessionfinish(session):
         return
     output["fuzz_tally"] = json.dumps(getattr(sys.modules.get("tests.harness.fuzz"), "TALLY", {}))
     output["axe_results"] = json.dumps(getattr(sys.modules.get("tests.harness.e2e"), "AXE_RESULTS", {}))
+    output["split_deselected"] = json.dumps(getattr(session.config, "split_deselected", None))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     output = getattr(node, "workeroutput", {})
+    split = json.loads(output.get("split_deselected") or "null")
+    if split:  # every worker collects the whole suite: the same count
+        node.config.split_deselected = split
     tally = json.loads(output.get("fuzz_tally") or "{}")
     if tally:
         from tests.harness import fuzz
@@ -66,6 +71,13 @@ def pytest_terminal_summary(terminalreporter):
     e2e = sys.modules.get("tests.harness.e2e")
     if e2e is not None:
         e2e.write_axe_summary(terminalreporter)
+    split = getattr(terminalreporter.config, "split_deselected", None)
+    if split and split["count"]:
+        # pytest-xdist's closing line does not count them: said here, under every run.
+        terminalreporter.write_line(
+            f"{split['count']} tests deselected on {split['vendor']}: marked for the other database, they run in "
+            "its run (tests/harness/split.py)"
+        )
 
 
 @pytest.fixture(autouse=True)
