@@ -50,17 +50,11 @@ def working_draft_filename(subject: DeliverableSubject) -> str:
     )
 
 
-def versions_seen(
-    request, subject: DeliverableSubject, *, known: list[Deliverable] | None = None
-) -> list[Deliverable]:
+def versions_seen(request, subject: DeliverableSubject) -> list[Deliverable]:
     """Every version of `subject` the request's user may see, newest first, read once per request: a document page
-    asks for them twice, for its main PDF button (`latest_frozen`) and for its deliverable panel (issue 19).
-
-    `known`: the versions already read for this user, taken as they are, without a query."""
+    asks for them twice, for its main PDF button (`latest_frozen`) and for its deliverable panel (issue 19)."""
     seen = request.__dict__.setdefault("_deliverable_versions", {})
     key = (subject._meta.label, subject.pk)
-    if known is not None:
-        seen[key] = known
     if key not in seen:
         seen[key] = list(
             Deliverable.objects.visible_to(request.user)
