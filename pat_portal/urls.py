@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core import account_views, deliverables, legal_views, password_reset
+from core import account_views, deliverables, invitation_views, legal_views, password_reset
 from core.forms import LoginForm
 
 admin.site.site_header = "Administration du portail PAT"
@@ -26,6 +26,7 @@ auth_patterns = [
         name="password_reset_confirm",
     ),
     path("mot-de-passe/reinitialise/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("invitation/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
 ]
 
 urlpatterns = [
