@@ -243,9 +243,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in e-mails.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 
-# Background tasks (django-tasks): every e-mail is queued in the database and sent by `manage.py db_worker`, so
-# that no request waits for, or fails with, the mail server.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Background tasks (django-tasks): every e-mail is queued in the database and sent by `manage.py worker`, so
+# that no request waits for, or fails with, the mail server. Mails and long PDF layouts have their own queue, each
+# served by its own worker (core/tasks.py): a mail never waits behind a document.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "documents"]}}
+# Seconds a PDF layout may take in the worker before it is stopped and the person waiting is told so (core/tasks.py).
+DOCUMENT_TIME_BUDGET = int(os.environ.get("DJANGO_DOCUMENT_TIME_BUDGET", "180"))
 
 # Security headers; the HTTPS-only ones are on whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
