@@ -4,6 +4,7 @@ Reads outside a user's scope answer 404 (views fetch through `Model.objects.visi
 writes without the right answer 403 (views call the functions below and raise PermissionDenied).
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
 from core.deliverables.registry import audience_allows
@@ -223,3 +224,19 @@ def can_see_support_requester_details(user) -> bool:
 def can_handle_personal_data_requests(user) -> bool:
     """GDPR requests (export everything held about a contact, erase them) are decided by GBM, the controller."""
     return is_gbm(user)
+
+
+def must_use_second_factor(user) -> bool:
+    """GBM officers reach personal data and the admin: with the setting `OTP_REQUIRED_FOR_OFFICERS` on, they work
+    only in a session verified by a second factor (every other role may turn one on)."""
+    return bool(settings.OTP_REQUIRED_FOR_OFFICERS and is_gbm(user))
+
+
+def can_replace_recovery_codes(user) -> bool:
+    """New recovery codes from a session verified by the second factor only (a stolen password is not enough)."""
+    return bool(user.is_authenticated and user.is_verified())
+
+
+def can_turn_off_second_factor(user) -> bool:
+    """From a verified session, and never while the second factor is required for the person (officers)."""
+    return can_replace_recovery_codes(user) and not must_use_second_factor(user)

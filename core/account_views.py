@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from core import access, second_factor
+from core.forms import SecondFactorCodeForm
 from core.notifications import KINDS, KINDS_BY_ROLE, absolute_url
 
 
@@ -33,10 +35,27 @@ def account(request):
         form.save()
         messages.success(request, "Vos préférences de notification sont enregistrées.")
         return redirect("account")
+    return account_page(request, form=form)
+
+
+def account_page(request, *, form=None, turn_off_form=None, status=200):
+    """/mon-compte/ with its forms (a refused one shown with its errors)."""
+    user = request.user
     feed_url = None
-    if request.user.calendar_token:
-        feed_url = absolute_url(reverse("calendar_feed", args=[request.user.calendar_token]))
-    return render(request, "pat_portal/account.html", {"form": form, "feed_url": feed_url})
+    if user.calendar_token:
+        feed_url = absolute_url(reverse("calendar_feed", args=[user.calendar_token]))
+    has_second_factor = second_factor.has_second_factor(user)
+    context = {
+        "form": form or NotificationPreferencesForm(user=user),
+        "feed_url": feed_url,
+        "has_second_factor": has_second_factor,
+        "second_factor_required": access.must_use_second_factor(user),
+        "recovery_codes_left": second_factor.recovery_codes_left(user) if has_second_factor else None,
+        "can_replace_recovery_codes": access.can_replace_recovery_codes(user),
+        "can_turn_off_second_factor": access.can_turn_off_second_factor(user),
+        "turn_off_form": turn_off_form or SecondFactorCodeForm(),
+    }
+    return render(request, "pat_portal/account.html", context, status=status)
 
 
 @require_POST

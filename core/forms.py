@@ -50,3 +50,33 @@ def bounded_inline_formset(parent_model, model, *, form, max_num: int = 30, **kw
     return forms.inlineformset_factory(
         parent_model, model, form=form, max_num=max_num, absolute_max=max_num, validate_max=True, **kwargs
     )
+
+
+class CodeInput(forms.TextInput):
+    """A one-time code's input: never given back to the page (a form refused shows it empty)."""
+
+    def format_value(self, value):
+        return None
+
+
+class SecondFactorCodeForm(forms.Form):
+    """The code step of the login, and turning the second factor off: the application's code or a recovery code."""
+
+    code = forms.CharField(
+        label="Code de vérification",
+        help_text="Les 6 chiffres affichés par votre application d'authentification, ou l'un de vos codes de secours.",
+        max_length=32,
+        widget=CodeInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+        error_messages={"required": "Saisissez le code affiché par votre application, ou un code de secours."},
+    )
+
+
+class SecondFactorSetupForm(forms.Form):
+    """The first code of a new application, which confirms it."""
+
+    code = forms.CharField(
+        label="Code à 6 chiffres affiché par l'application",
+        max_length=32,
+        widget=CodeInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        error_messages={"required": "Saisissez le code à 6 chiffres affiché par votre application."},
+    )

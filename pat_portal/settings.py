@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "core",
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "core.second_factor.SecondFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.ExplainRefusedMethodMiddleware",
     "core.middleware.DeferLongLayoutsMiddleware",
@@ -161,6 +166,15 @@ AXES_VERBOSE = False
 # Behind reverse proxies the IP is the client's as the form rate limiter reads it (RATELIMIT_TRUSTED_PROXY_COUNT),
 # not the proxy's: otherwise five wrong passwords from anyone would lock the real person out.
 AXES_CLIENT_IP_CALLABLE = "core.ratelimit.login_client_ip"
+
+# Second factor (django-otp: an authentication application and recovery codes; core/second_factor.py). Offered to
+# every role; required of GBM officers when on (the default in production, off in DEBUG so the demo logs in with a
+# password alone). django-otp's own per-device delay after a wrong code is off: axes above counts wrong codes as
+# login failures, one counter and one lockout for both steps.
+OTP_REQUIRED_FOR_OFFICERS = env_bool("DJANGO_OTP_REQUIRED_FOR_OFFICERS", default=not DEBUG)
+OTP_TOTP_ISSUER = "Portail PAT"
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 SESSION_COOKIE_AGE = 8 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True

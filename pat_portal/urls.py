@@ -2,19 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from core import account_views, deliverables, invitation_views, legal_views, password_reset
-from core.forms import LoginForm
+from core import account_views, deliverables, invitation_views, legal_views, password_reset, second_factor_views
 
 admin.site.site_header = "Administration du portail PAT"
 admin.site.site_title = "Portail PAT"
 admin.site.index_title = "Administration"
 
 auth_patterns = [
-    path(
-        "connexion/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("connexion/", second_factor_views.SecondFactorLoginView.as_view(), name="login"),
+    path("connexion/code/", second_factor_views.login_code, name="login_code"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -34,6 +30,14 @@ urlpatterns = [
     path("donnees-personnelles/", legal_views.personal_data, name="personal_data"),
     path("mon-compte/", account_views.account, name="account"),
     path("mon-compte/agenda/nouveau/", account_views.regenerate_calendar_token, name="account_calendar_token"),
+    path("mon-compte/securite/activer/", second_factor_views.setup, name="second_factor_setup"),
+    path("mon-compte/securite/codes/", second_factor_views.recovery_codes, name="second_factor_codes"),
+    path(
+        "mon-compte/securite/codes/nouveaux/",
+        second_factor_views.replace_recovery_codes,
+        name="second_factor_recovery_codes",
+    ),
+    path("mon-compte/securite/desactiver/", second_factor_views.turn_off, name="second_factor_turn_off"),
     *auth_patterns,
     *deliverables.urlpatterns,
     path("", include("communes.urls")),
