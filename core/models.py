@@ -69,6 +69,16 @@ class User(AbstractUser):
     digest_sent_at = models.DateTimeField(
         "dernier résumé hebdomadaire envoyé le", null=True, blank=True, editable=False
     )
+    # Issue 24: an account ends with a mandate or a contract. The day after `ends_on` the person can no longer log in
+    # (core.backends); `core.accounts` then revokes what works without logging in (calendar feed, share links) and
+    # writes `access_ended_at`, once.
+    ends_on = models.DateField(
+        "fin du mandat ou du contrat",
+        null=True,
+        blank=True,
+        help_text="Dernier jour où la personne peut se connecter ; vide : sans date de fin.",
+    )
+    access_ended_at = models.DateTimeField("accès retiré le", null=True, blank=True, editable=False)
 
     objects = PortalUserManager()
 
@@ -110,6 +120,10 @@ class User(AbstractUser):
         """GBM officers and consultants: the people who run the programme."""
         return self.is_gbm or self.is_consultant
 
+    def has_ended(self, today: datetime.date | None = None) -> bool:
+        """Past the end of the mandate or contract (the end date itself is the last day the person logs in)."""
+        return self.ends_on is not None and self.ends_on < (today or timezone.localdate())
+
     def regenerate_calendar_token(self) -> str:
         """A new secret for the calendar feed URL; the previous URL stops working at once."""
         self.calendar_token = secrets.token_urlsafe(32)
@@ -136,6 +150,93 @@ class User(AbstractUser):
             home_visited_at=self.home_visited_at, home_previous_visit_at=self.home_previous_visit_at
         )
         return self.home_previous_visit_at
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now: datetime.datetime | None = None):
+        """Neither used nor revoked, and still valid."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now or timezone.now())
+
+    def open(self):
+        """Neither used nor revoked (still valid or expired): what the officers' list shows."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An invitation to open an account (issue 24): the person chooses their password from a link valid 7 days.
+
+    The link carries a random token (`secrets.token_urlsafe(32)`) that exists only in the e-mail; the database keeps its
+    SHA-256. Resending draws a new token (the previous link dies); using or revoking the invitation ends it.
+    The rules are in `core/invitations.py`.
+    """
+
+    email = models.EmailField("adresse e-mail")
+    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150)
+    role = models.CharField("rôle", max_length=20, choices=User.Role.choices)
+    commune = models.ForeignKey(
+        "communes.Commune",
+        verbose_name="commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    organisation = models.CharField("organisme", max_length=200, blank=True)
+    is_staff = models.BooleanField("accès à l'administration", default=False)
+    is_superuser = models.BooleanField("super-utilisateur", default=False)
+    token_sha256 = models.CharField("empreinte du jeton", max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField("créée le", default=timezone.now, editable=False)
+    sent_at = models.DateTimeField("envoyée le", default=timezone.now)
+    expires_at = models.DateTimeField("valable jusqu'au")
+    invited_by = models.ForeignKey(
+        User, verbose_name="invitée par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField("utilisée le", null=True, blank=True)
+    user = models.ForeignKey(
+        User, verbose_name="compte créé", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField("révoquée le", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name="révoquée par", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "invitation"
+        verbose_name_plural = "invitations"
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="elu") & Q(commune__isnull=False)) | (~Q(role="elu") & Q(commune__isnull=True)),
+                name="invitation_commune_iff_elu",
+                violation_error_message="Un·e élu·e appartient à une commune ; les autres rôles n'en ont pas.",
+            )
+        ]
+
+    def __str__(self):
+        return f"Invitation de {self.first_name} {self.last_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_used(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return not (self.is_used or self.is_revoked or self.is_expired)
 
 
 class WorkflowError(Exception):
