@@ -18,3 +18,8 @@ class PortalModelBackend(ModelBackend):
         except user_model.DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    def user_can_authenticate(self, user):
+        """Active, and not past the end of the mandate or contract (issue 24): an ended account's sessions end with
+        it, since `get_user` asks the same."""
+        return super().user_can_authenticate(user) and not user.has_ended()

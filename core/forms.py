@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -7,7 +8,11 @@ from django.core.validators import MaxLengthValidator
 class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "Identifiant ou mot de passe incorrect. Attention : les deux champs respectent la casse.",
-        "inactive": "Ce compte est désactivé.",
+        "inactive": "Ce compte est désactivé. Pour le rouvrir, adressez-vous à Grand Besançon Métropole.",
+        "ended": (
+            "Ce compte est clos depuis la fin du mandat ou du contrat (le %(ends_on)s). Pour le rouvrir, "
+            "adressez-vous à Grand Besançon Métropole."
+        ),
     }
 
     def __init__(self, request=None, *args, **kwargs):
@@ -16,6 +21,19 @@ class LoginForm(AuthenticationForm):
         # authenticate(), whose failure django-axes records in a 255-character column (a server error on
         # PostgreSQL; found by tests/security/test_fuzz_forms.py).
         self.fields["username"].validators.append(MaxLengthValidator(self.fields["username"].max_length))
+
+    def get_invalid_login_error(self):
+        """Who typed the right password of a deactivated or ended account is told so (issue 24); anyone else gets the
+        usual message, which says nothing of the account."""
+        user = get_user_model()._default_manager.filter(username=self.cleaned_data.get("username")).first()
+        if user is not None and user.check_password(self.cleaned_data.get("password") or ""):
+            if user.has_ended():
+                return ValidationError(
+                    self.error_messages["ended"], code="ended", params={"ends_on": f"{user.ends_on:%d/%m/%Y}"}
+                )
+            if not user.is_active:
+                return ValidationError(self.error_messages["inactive"], code="inactive")
+        return super().get_invalid_login_error()
 
 
 class IdMultipleChoiceField(forms.ModelMultipleChoiceField):

@@ -1,5 +1,5 @@
 """What Mission 1 plugs into the layers below it at start-up: hub sections and events, GDPR
-providers, demo steps."""
+providers, demo steps, the revocation of an ended account's share links."""
 
 
 def register() -> None:
@@ -18,3 +18,8 @@ def register() -> None:
         gdpr.register_provider(provider)
     register_step(30, demo.seed_mission1)
     register_step(31, demo.seed_action_plans)
+
+    from core.accounts import account_ended
+    from missions.mission1.models.share_links import revoke_links_of
+
+    account_ended.connect(revoke_links_of, dispatch_uid="mission1_share_links_of_ended_account")

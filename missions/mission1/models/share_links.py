@@ -137,3 +137,11 @@ class PlanShareLink(models.Model):
         type(self).objects.filter(pk=self.pk).update(view_count=F("view_count") + 1, last_viewed_at=now)
         self.view_count += 1
         self.last_viewed_at = now
+
+
+def revoke_links_of(sender, user, by=None, **kwargs) -> int:
+    """`core.accounts.account_ended`: the links an ended account created stop working (revoked by whoever ended the
+    account, or by the account itself when its end date passed)."""
+    return PlanShareLink.objects.filter(created_by=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by or user
+    )
