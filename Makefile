@@ -30,10 +30,12 @@ run: install
 	@$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
 	@$(DEMO_ENV) $(BIN)/python manage.py load_communes
 	@$(DEMO_ENV) $(BIN)/python manage.py seed_demo --verbosity 0
-	@# The task worker (it sends every e-mail) runs beside the server and is stopped with it (Ctrl-C); its log goes
-	@# to var/worker.log. The demo server prints the accounts and the address last.
-	@$(DEMO_ENV) $(BIN)/python manage.py db_worker --no-reload >> var/worker.log 2>&1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	@# Two task workers run beside the server and are stopped with it (Ctrl-C): one sends every e-mail, the other lays
+	@# out long PDFs, so that a mail never waits behind a document; their log goes to var/worker.log. The demo server
+	@# prints the accounts and the address last.
+	@$(DEMO_ENV) $(BIN)/python manage.py worker --queue-name mail,default --no-reload >> var/worker.log 2>&1 & mail=$$!; \
+	$(DEMO_ENV) $(BIN)/python manage.py worker --queue-name documents --no-reload >> var/worker.log 2>&1 & documents=$$!; \
+	trap 'kill $$mail $$documents 2>/dev/null; wait $$mail $$documents 2>/dev/null' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/python manage.py demo_server 127.0.0.1:8000
 
 test: install

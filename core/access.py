@@ -240,3 +240,8 @@ def can_replace_recovery_codes(user) -> bool:
 def can_turn_off_second_factor(user) -> bool:
     """From a verified session, and never while the second factor is required for the person (officers)."""
     return can_replace_recovery_codes(user) and not must_use_second_factor(user)
+
+
+def can_watch_service(user) -> bool:
+    """GBM officers see the service banner (a stopped worker, failed mails) and resend the failed mails."""
+    return is_gbm(user)

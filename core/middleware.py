@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpResponseNotAllowed
@@ -74,16 +75,22 @@ class DeferLongLayoutsMiddleware:
             pdf.deferring_for.reset(token)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, pdf.LayoutQueued):
+        if isinstance(exception, pdf.LayoutOverBudget):
+            # the layout was stopped at its time budget: no reload, a French explanation (503: try again later)
+            context, status = {"over_budget": True, "budget_minutes": _minutes(settings.DOCUMENT_TIME_BUDGET)}, 503
+        elif isinstance(exception, pdf.LayoutQueued):
+            context, status = {"refresh_seconds": self.REFRESH_SECONDS}, 202
+        else:
             return None
         response = render(
-            request,
-            "layout/pdf_pending.html",
-            {"refresh_seconds": self.REFRESH_SECONDS, "url": request.get_full_path()},
-            status=202,
+            request, "layout/pdf_pending.html", {**context, "url": request.get_full_path()}, status=status
         )
         add_never_cache_headers(response)
         return response
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, round(seconds / 60))
 
 
 class PortalErrorPagesMiddleware:

@@ -12,7 +12,8 @@ A cold layout of a long document (the 54-page programme report: 8 s of CPU at sc
 (issue 19). During a GET (`DeferLongLayoutsMiddleware` sets `deferring_for`), a document whose HTML is long and not
 laid out yet is queued for the task worker (`tasks.lay_out_pdf`) and `LayoutQueued` is raised: the middleware answers
 with the « document en préparation » page, which reloads itself (a meta refresh, no script) until the file is in
-the cache. The document a person asked for is remembered for a few minutes under their user and URL, so that the
+the cache; a layout stopped at its time budget (`DOCUMENT_TIME_BUDGET`, tasks.lay_out_pdf) makes that page say so
+and stop reloading (`LayoutOverBudget`). The document a person asked for is remembered for a few minutes under their user and URL, so that the
 reload gets it even when the HTML has changed meanwhile (a report printing the time of day). Short documents and
 anything outside a GET (the frozen versions, rendered by their own task) are laid out as before.
 """
@@ -20,6 +21,7 @@ anything outside a GET (the frozen versions, rendered by their own task) are lai
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -30,8 +32,9 @@ from core.tasks import lay_out_pdf
 # From this length of HTML, a document is laid out by the task worker during a GET: about 2 KB a page, and
 # WeasyPrint lays out about 10 pages a second (issue 19: 13 pages in 1.3 s, 26 in 2.1 s, 54 in 8 s of CPU).
 LONG_HTML_CHARS = 20_000
-# A queued layout not done within this time (worker stopped, crashed) is queued again by the next reload.
-PENDING_SECONDS = 120
+# A queued layout not done within this time after its budget (worker stopped, crashed) is queued again by the next
+# reload: the time it may wait behind another document, plus its own budget.
+PENDING_MARGIN_SECONDS = 120
 # How long the document a person asked for is kept for them at its URL (see the module's docstring).
 ASKED_SECONDS = 300
 
@@ -55,6 +58,10 @@ def capturing_layouts():
 
 class LayoutQueued(Exception):
     """A long document is being laid out by the task worker; the page « document en préparation » answers."""
+
+
+class LayoutOverBudget(Exception):
+    """The worker stopped this document's layout at its time budget a moment ago; the page says so, in French."""
 
 
 def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> bytes:
@@ -87,12 +94,14 @@ def _queued_layout(html: str, *, archival: bool, key: str, slot: str) -> bytes:
             return pdf  # the document asked for a moment ago; what it printed (an hour, a date) has changed since
         if cache.get("pending:" + asked) is not None:
             raise LayoutQueued
+    if cache.get("failed:" + key) is not None:
+        raise LayoutOverBudget
     cache.set(slot, key, timeout=ASKED_SECONDS)
-    if cache.add("pending:" + key, True, timeout=PENDING_SECONDS):
+    if cache.add("pending:" + key, True, timeout=settings.DOCUMENT_TIME_BUDGET + PENDING_MARGIN_SECONDS):
         lay_out_pdf.enqueue(html, archival=archival, key=key)
     pdf = cache.get(key)  # already there when tasks run at once (the tests' immediate backend)
     if pdf is None:
-        raise LayoutQueued
+        raise LayoutOverBudget if cache.get("failed:" + key) is not None else LayoutQueued
     return pdf
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -25,9 +26,13 @@ from django.utils import timezone
 from django_tasks import task
 
 from core.models import Deliverable
-from core.pdf_layout import lay_out
+from core.pdf_layout import LayoutInterrupted, LayoutOverBudget, cache_key, lay_out_within_budget
 
 logger = logging.getLogger(__name__)
+
+# Two queues, each with its own worker (`make run`, README): a mail never waits behind a long document's layout.
+MAIL_QUEUE = "mail"
+DOCUMENTS_QUEUE = "documents"
 
 MAX_ATTEMPTS = 3
 # Waits before the 2nd and the 3rd attempt: time for a restarting or overloaded mail server to come back.
@@ -35,7 +40,12 @@ RETRY_DELAYS = (timedelta(minutes=2), timedelta(minutes=15))
 
 
 def deliver(message: dict, *, attempt: int = 1) -> None:
-    """Send one message (`subject`, `body`, `to`) now; on failure queue the next attempt, or log and raise after the last."""
+    """Send one message (`subject`, `body`, `to`) now; on failure queue the next attempt, or log and raise after the last.
+
+    The subject is put on one line: a title typed with a line break (a workshop's) would otherwise make Django refuse
+    the header (BadHeaderError) at every attempt.
+    """
+    message = {**message, "subject": " ".join(message["subject"].split())}
     email = EmailMessage(message["subject"], message["body"], settings.DEFAULT_FROM_EMAIL, message["to"])
     try:
         get_connection().send_messages([email])
@@ -66,7 +76,7 @@ def deliver(message: dict, *, attempt: int = 1) -> None:
         retry.enqueue(message, attempt=attempt + 1)
 
 
-@task()
+@task(queue_name=MAIL_QUEUE)
 def send_email(message: dict, attempt: int = 1) -> None:
     """One e-mail of the portal (already rendered), attempt `attempt` of `MAX_ATTEMPTS`."""
     deliver(message, attempt=attempt)
@@ -86,7 +96,7 @@ class _ResetMessages(PasswordResetForm):
         self.messages.append({"subject": subject, "body": body, "to": [to_email]})
 
 
-@task()
+@task(queue_name=MAIL_QUEUE)
 def send_password_reset(email: str) -> None:
     """Mail a reset link to each active account of `email` (with a usable password); for any other address, nothing.
 
@@ -102,11 +112,27 @@ def send_password_reset(email: str) -> None:
         deliver(message)
 
 
-@task()
+# A layout stopped over budget is remembered under "failed:<key>" for this long: the person's page says so (in
+# French) instead of queuing the same hopeless layout again at each reload; later, a reload tries once more.
+FAILED_LAYOUT_SECONDS = 10 * 60
+
+
+@task(queue_name=DOCUMENTS_QUEUE)
 def lay_out_pdf(html: str, archival: bool = False, key: str = "") -> None:
     """Lay out a long PDF a person is waiting for (`pdf.render_pdf` during a GET); the file goes to the `pdfs` cache,
-    where their page's next reload finds it."""
-    lay_out(html, archival=archival, key=key or None)
+    where their page's next reload finds it. Past its time budget, the page tells them the layout was stopped; on a
+    stop signal, the layout is dropped at once and the next reload queues it again."""
+    key = key or cache_key(html, archival)
+    cache = caches["pdfs"]
+    try:
+        lay_out_within_budget(html, archival=archival, key=key)
+    except LayoutOverBudget:
+        logger.warning("PDF layout %s stopped: over its time budget of %s s", key, settings.DOCUMENT_TIME_BUDGET)
+        cache.set("failed:" + key, True, timeout=FAILED_LAYOUT_SECONDS)
+        cache.delete("pending:" + key)
+    except LayoutInterrupted:
+        cache.delete("pending:" + key)
+        raise
 
 
 def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
@@ -122,7 +148,15 @@ def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
         deliverable.save(update_fields=["sha256", "pdf_size", "pdf"])
 
 
-@task()
+@task(queue_name=DOCUMENTS_QUEUE)
 def freeze_deliverable_pdf(deliverable_id: int, html: str) -> None:
-    """Lay out a validated version's archival PDF (PDF/A) from the HTML written at its validation, and store it."""
-    store_frozen_pdf(deliverable_id, lay_out(html, archival=True))
+    """Lay out a validated version's archival PDF (PDF/A) from the HTML written at its validation, and store it.
+
+    Interrupted by a stop signal, it is queued again for the next worker; over its time budget, it fails (logged,
+    and recorded as failed in the admin's task results)."""
+    try:
+        pdf = lay_out_within_budget(html, archival=True)
+    except LayoutInterrupted:
+        freeze_deliverable_pdf.enqueue(deliverable_id, html)
+        raise
+    store_frozen_pdf(deliverable_id, pdf)

@@ -13,6 +13,6 @@ SECURE_SSL_REDIRECT = False
 AXES_ENABLED = os.environ.get("TEST_AXES_ENABLED", "1") == "1"
 CACHES = {**CACHES, "pdfs": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pdfs"}}  # noqa: F405
 # Tasks (every e-mail) run at once in the test process: a test sees the mail as soon as the transaction commits.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {"default": {**TASKS["default"], "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # noqa: F405
 # The second factor is off in tests unless a test turns it on (tests/pat_portal/test_second_factor.py).
 OTP_REQUIRED_FOR_OFFICERS = False

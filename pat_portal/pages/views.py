@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.db import connection
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -9,7 +8,7 @@ from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 
 from communes.models import Commune
-from core import access
+from core import access, worker_status
 from core.filenames import WORKING_DRAFT, download_filename
 from core.french import de
 from core.lateness import Thresholds
@@ -17,6 +16,7 @@ from core.models import User
 from core.pdf import pdf_response, render_pdf
 from core.querysets import get_visible_or_404
 from missions.programme.models import Programme
+from pat_portal.pages import service_status
 from pat_portal.pages.dashboard import dashboard
 from pat_portal.pages.feeds import user_calendar
 from pat_portal.pages.filters import TerritoryFilter
@@ -39,7 +39,10 @@ def home(request):
     since = request.user.start_home_visit(now)
     home_page = home_for(request.user, since=since, now=now)
     remember_todo_count(request, home_page.todo_count)
-    return render(request, f"pages/home/{home_page.role}.html", {"home": home_page, **home_page.context})
+    context = {"home": home_page, **home_page.context}
+    if access.can_watch_service(request.user):
+        context["service_alerts"] = service_status.alerts()
+    return render(request, f"pages/home/{home_page.role}.html", context)
 
 
 def dashboard_page(request):
@@ -142,11 +145,10 @@ def programme_report_edition_pdf(request, pk):
 @login_not_required
 @never_cache
 def health(request):
-    """Liveness for the load balancer and the benchmark baseline: answers once the database does."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return HttpResponse("ok", content_type="text/plain")
+    """The monitoring probe's and the benchmark baseline's page: the database, the cache and the task workers, as
+    JSON; HTTP 200 when all is well, 503 otherwise (core/worker_status.py)."""
+    healthy, report = worker_status.service_health()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 def search_view(request):

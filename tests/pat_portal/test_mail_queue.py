@@ -34,7 +34,9 @@ from tests.factories_support import SupportRequestFactory
 
 pytestmark = pytest.mark.django_db
 
-DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DATABASE_QUEUE = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "documents"]}
+}
 MESSAGE = {"subject": "[Portail PAT] Essai", "body": "Bonjour", "to": ["claire@example.org"]}
 
 
@@ -208,7 +210,7 @@ def test_workshop_creation_succeeds_when_the_mail_server_refuses(client, consult
 
 @pytest.mark.django_db(transaction=True)
 def test_a_queue_that_cannot_be_written_to_is_logged_and_the_request_still_succeeds(client, commune, settings, caplog):
-    settings.TASKS = {"default": {"BACKEND": f"{__name__}.BrokenQueue"}}
+    settings.TASKS = {"default": {"BACKEND": f"{__name__}.BrokenQueue", "QUEUES": ["default", "mail", "documents"]}}
     ProgrammeFactory()
     response = client.post("/demandes/nouvelle/", _public_form(commune))
     assert response.status_code == 302
@@ -249,7 +251,7 @@ def test_the_worker_queues_the_retry_for_later_and_marks_only_the_last_attempt_f
 ):
     tasks.send_email.enqueue(MESSAGE)
     before = timezone.now()
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command("worker", "--queue-name", "mail", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     # The first attempt failed, the second waits two minutes: the batch worker stops without running it.
     assert mail_server_down.calls == 1
     first, second = DBTaskResult.objects.order_by("enqueued_at")
@@ -259,10 +261,10 @@ def test_the_worker_queues_the_retry_for_later_and_marks_only_the_last_attempt_f
     assert before + timedelta(minutes=1) < second.run_after <= timezone.now() + timedelta(minutes=2)
 
     DBTaskResult.objects.filter(pk=second.pk).update(run_after=timezone.now())
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command("worker", "--queue-name", "mail", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     third = DBTaskResult.objects.order_by("enqueued_at").last()
     DBTaskResult.objects.filter(pk=third.pk).update(run_after=timezone.now())
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command("worker", "--queue-name", "mail", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     third.refresh_from_db()
     assert third.args_kwargs["kwargs"] == {"attempt": 3}
     assert third.status == "FAILED"
@@ -323,7 +325,7 @@ def test_password_reset_does_the_same_work_and_answers_the_same_for_known_and_un
 def test_password_reset_worker_mails_the_known_address_only(consultant, database_queue):
     tasks.send_password_reset.enqueue(consultant.email)
     tasks.send_password_reset.enqueue("inconnu@example.org")
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    call_command("worker", "--queue-name", "mail", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
     assert [message.to for message in mail.outbox] == [[consultant.email]]
     assert "/mot-de-passe/reinitialiser/" in mail.outbox[0].body
 

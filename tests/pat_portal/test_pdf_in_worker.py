@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_tasks import default_task_backend
 
-from core import pdf
+from core import pdf, pdf_layout
 from core.deliverables import reissue_deliverable, submit_deliverable, validate_deliverable
 from core.models import Deliverable
 from tests.factories import ProgrammeFactory
@@ -26,7 +26,11 @@ from tests.factories_orders import OrderFormFactory
 
 pytestmark = pytest.mark.django_db
 
-QUEUED = override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}})
+QUEUED = override_settings(
+    TASKS={
+        "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "mail", "documents"]}
+    }
+)
 
 
 def run_queued_tasks() -> int:
@@ -51,7 +55,12 @@ def long_documents(monkeypatch, empty_pdf_cache):
 
 @pytest.fixture
 def layouts():
-    with mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF-laid-out") as write_pdf:
+    """WeasyPrint's layout, counted; the worker's tasks lay out in this process (not in their child process with a
+    time budget, tested in test_worker_service.py), so that the count sees their layouts."""
+    with (
+        mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF-laid-out") as write_pdf,
+        mock.patch("core.tasks.lay_out_within_budget", side_effect=pdf_layout.lay_out),
+    ):
         yield write_pdf
 
 
