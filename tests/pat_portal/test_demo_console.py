@@ -51,7 +51,8 @@ def test_make_run_serves_the_demo_with_its_error_pages_mails_in_files_and_a_quie
     assert all("DJANGO_DEBUG_TECHNICAL_ERRORS=0" in line for line in commands), commands
     assert all("filebased.EmailBackend" in line for line in commands), commands
     assert "migrate --noinput --verbosity 0" in recipe and "seed_demo --verbosity 0" in recipe
-    assert "db_worker --no-reload >> var/worker.log" in recipe
+    assert "worker --queue-name mail,default --no-reload >> var/worker.log" in recipe
+    assert "worker --queue-name documents --no-reload >> var/worker.log" in recipe
     assert commands[-1].rstrip().endswith("manage.py demo_server 127.0.0.1:8000")
 
 
