@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communes import views
+from communes import people_views, views
 
 app_name = "communes"
 
@@ -12,4 +12,11 @@ urlpatterns = [
     path("contacts/<int:pk>/modifier/", views.contact_update, name="contact_update"),
     path("contacts/<int:pk>/donnees/", views.contact_personal_data, name="contact_personal_data"),
     path("contacts/<int:pk>/anonymiser/", views.contact_anonymise, name="contact_anonymise"),
+    path("personnes/", people_views.people_list, name="people_list"),
+    path("personnes/<int:pk>/", people_views.person_edit, name="person_edit"),
+    path("personnes/invitations/", people_views.invitation_list, name="invitation_list"),
+    path("personnes/invitations/nouvelle/", people_views.invitation_create, name="invitation_create"),
+    path("personnes/invitations/liste/", people_views.invitation_bulk, name="invitation_bulk"),
+    path("personnes/invitations/<int:pk>/renvoyer/", people_views.invitation_resend, name="invitation_resend"),
+    path("personnes/invitations/<int:pk>/revoquer/", people_views.invitation_revoke, name="invitation_revoke"),
 ]

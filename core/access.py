@@ -245,3 +245,8 @@ def can_turn_off_second_factor(user) -> bool:
 def can_watch_service(user) -> bool:
     """GBM officers see the service banner (a stopped worker, failed mails) and resend the failed mails."""
     return is_gbm(user)
+
+
+def can_manage_people(user) -> bool:
+    """GBM officers invite people, and set the end date of an account or close it (issue 24)."""
+    return is_gbm(user)
