@@ -38,7 +38,7 @@ def account(request):
     return account_page(request, form=form)
 
 
-def account_page(request, *, form=None, turn_off_form=None, status=200):
+def account_page(request, *, form=None, turn_off_form=None):
     """/mon-compte/ with its forms (a refused one shown with its errors)."""
     user = request.user
     feed_url = None
@@ -55,7 +55,7 @@ def account_page(request, *, form=None, turn_off_form=None, status=200):
         "can_turn_off_second_factor": access.can_turn_off_second_factor(user),
         "turn_off_form": turn_off_form or SecondFactorCodeForm(),
     }
-    return render(request, "pat_portal/account.html", context, status=status)
+    return render(request, "pat_portal/account.html", context)
 
 
 @require_POST

@@ -11,6 +11,7 @@ throttle of the login, with its French page.
 """
 
 import base64
+import re
 import time
 
 import segno
@@ -32,6 +33,7 @@ FRESH_CODES_KEY = "second_factor_fresh_codes"
 RECOVERY_CODE_COUNT = 10
 TOTP_NAME = "Application d'authentification"
 RECOVERY_NAME = "Codes de secours"
+CODE_FORMAT = re.compile(r"[0-9a-z]{6,16}", re.ASCII)
 
 
 def has_second_factor(user) -> bool:
@@ -66,7 +68,8 @@ def confirm_setup(user, code: str) -> tuple[TOTPDevice, list[str]] | None:
     """Confirm the device being set up with a first code: it then counts, with 10 new recovery codes (returned,
     shown once). None when the code is wrong (nothing changes)."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("pk").first()
-    if device is None or not device.verify_token(normalized(code)):
+    code = normalized(code)
+    if device is None or not code or not device.verify_token(code):
         return None
     TOTPDevice.objects.filter(user=user, confirmed=False).exclude(pk=device.pk).delete()
     device.confirmed = True
@@ -99,8 +102,10 @@ def turn_off(user) -> None:
 
 
 def normalized(code: str) -> str:
-    """What the person typed, without the spaces and dashes some applications show, recovery codes in lower case."""
-    return "".join(code.split()).replace("-", "").lower()
+    """What the person typed, without the spaces and dashes some applications show, recovery codes in lower case;
+    empty when it cannot be a code (nothing else reaches the devices' queries: no NUL byte, no 'ⅷ' for int())."""
+    code = "".join(code.split()).replace("-", "").lower()
+    return code if CODE_FORMAT.fullmatch(code) else ""
 
 
 @transaction.atomic

@@ -129,4 +129,4 @@ def turn_off(request):
         return redirect("account")
     if form.is_valid():
         form.add_error("code", WRONG_CODE)
-    return account_page(request, turn_off_form=form, status=400)
+    return account_page(request, turn_off_form=form)

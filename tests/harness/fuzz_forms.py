@@ -14,8 +14,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ateliers.models import Registration
+from core import second_factor
+from core.models import User
 from missions.support.models import SupportRequest, SupportStep
 
 PASSWORD = "Mot-de-passe-test-1"  # tests.factories.UserFactory's
@@ -250,6 +253,31 @@ def _enter_reset_link(client, s):
     assert response.status_code == 302, response.status_code
 
 
+def _second_factor_device():
+    """The officer's authentication application and recovery codes (kept for the module's remaining forms: with the
+    requirement off, the sessions the other forms use are unaffected)."""
+    officer = User.objects.get(username="gbm")
+    device, created = TOTPDevice.objects.get_or_create(user=officer, confirmed=True, defaults={"name": "Application"})
+    if created:
+        second_factor.replace_recovery_codes(officer)
+    return device
+
+
+def _verified_session(client, s):
+    """This session went through the code step (what recovery codes and turning the second factor off need)."""
+    device = _second_factor_device()
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+
+
+def _waiting_for_the_code(client, s):
+    """The password step is passed: the code step's page shows its form."""
+    _second_factor_device()
+    response = client.post(reverse("login"), {"username": "gbm", "password": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("login_code"), response.status_code
+
+
 FORMS = {
     # Authentication and account
     "login": Form("login", role="anonymous", fill=lambda s: {"username": "gbm", "password": PASSWORD}),
@@ -269,6 +297,16 @@ FORMS = {
     ),
     "account": Form("account"),
     "account_calendar_token": Form("account_calendar_token", page=_page("account")),
+    "second_factor_setup": Form("second_factor_setup", role="consultant", fill=lambda s: {"code": "000000"}),
+    "login_code": Form(
+        "login_code", role="anonymous", prepare=_waiting_for_the_code, fill=lambda s: {"code": "000000"}
+    ),
+    "second_factor_recovery_codes": Form(
+        "second_factor_recovery_codes", page=_page("account"), prepare=_verified_session
+    ),
+    "second_factor_turn_off": Form(
+        "second_factor_turn_off", page=_page("account"), prepare=_verified_session, fill=lambda s: {"code": "000000"}
+    ),
     # Contacts
     "communes:contact_create": Form("communes:contact_create", baseline=contact_create),
     "communes:contact_quick_create": Form("communes:contact_quick_create"),  # the people picker's dialog

@@ -8,6 +8,7 @@ from tests.harness.urls import portal_urls
 # URL names anyone may reach without logging in (each for a reason).
 PUBLIC_URL_NAMES = {
     "login",  # the login page itself
+    "login_code",  # its second step (the person waiting is in the session, not logged in yet)
     "password_reset",
     "password_reset_done",
     "password_reset_confirm",
