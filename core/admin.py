@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from core.models import User
 
@@ -43,3 +45,14 @@ def _hide_axes_from_the_index() -> None:
 
 
 _hide_axes_from_the_index()
+
+
+class RecoveryCodesAdmin(StaticDeviceAdmin):
+    """A person's recovery codes (django-otp's static device): the admin deletes them with the application when a
+    person has lost both, and neither shows nor writes the codes (django-otp's inline did both, uncapped)."""
+
+    inlines = []
+
+
+admin.site.unregister(StaticDevice)
+admin.site.register(StaticDevice, RecoveryCodesAdmin)
