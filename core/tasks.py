@@ -1,13 +1,16 @@
 """Background tasks of the portal (django-tasks): every e-mail leaves through here, and long PDF layouts.
 
 No request talks to the mail server. A request queues its messages once its transaction commits
-(`notifications.queue_email`, `queue_password_reset`); a worker (`manage.py db_worker`, database backend)
-sends them. A mail server that refuses or never answers costs the worker `EMAIL_TIMEOUT` seconds and a later
-attempt, never a user their answer.
+(`notifications.queue_email`, `queue_password_reset`) on the `mail` queue; a worker (`manage.py worker
+--queue-name mail,default`, database backend) sends them. A mail server that refuses or never answers costs the
+worker `EMAIL_TIMEOUT` seconds and a later attempt, never a user their answer. Long PDF layouts go to the
+`documents` queue and its own worker, each in a child process with a time budget (`pdf_layout.lay_out_within_budget`),
+so that a mail never waits behind a document and a stop signal never waits for a layout.
 
 Retries: django-tasks has none built in, so a failed attempt queues the next one itself (with `run_after`
 when the backend can defer, at once otherwise, as the immediate backend of the tests). After `MAX_ATTEMPTS`
-the failure is logged as an error and the task is recorded as failed.
+the failure is logged as an error and the task is recorded as failed: GBM's home then shows a banner leading to
+the failed mails, which an officer can send again (core/worker_status.py).
 """
 
 import hashlib
