@@ -84,8 +84,11 @@ def _child(connection, html: str, archival: bool) -> None:
 POLL_SECONDS = 0.1
 
 
-def lay_out_within_budget(html: str, *, archival: bool = False, key: str | None = None) -> bytes:
-    """`lay_out` in a child process, stopped after `DOCUMENT_TIME_BUDGET` seconds (LayoutOverBudget) or as soon as
+def lay_out_within_budget(
+    html: str, *, archival: bool = False, key: str | None = None, budget: float | None = None
+) -> bytes:
+    """`lay_out` in a child process, stopped after `budget` seconds (`DOCUMENT_TIME_BUDGET` by default:
+    LayoutOverBudget) or as soon as
     the worker gets a stop signal (LayoutInterrupted): the task worker's loop is never held longer than the budget,
     and it stops within a tenth of a second instead of waiting for the end of a layout of several minutes.
 
@@ -94,7 +97,7 @@ def lay_out_within_budget(html: str, *, archival: bool = False, key: str | None 
     """
     import weasyprint  # noqa: F401  loaded once in the worker, inherited by each child
 
-    budget = settings.DOCUMENT_TIME_BUDGET
+    budget = settings.DOCUMENT_TIME_BUDGET if budget is None else budget
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(writer, html, archival), daemon=True)

@@ -118,6 +118,8 @@ def send_password_reset(email: str) -> None:
 # A layout stopped over budget is remembered under "failed:<key>" for this long: the person's page says so (in
 # French) instead of queuing the same hopeless layout again at each reload; later, a reload tries once more.
 FAILED_LAYOUT_SECONDS = 10 * 60
+# A frozen version's layout may take this long (a 1,000-action plan: 20 minutes and more).
+FROZEN_LAYOUT_SECONDS = 2 * 3600
 
 
 @task(queue_name=DOCUMENTS_QUEUE)
@@ -127,6 +129,8 @@ def lay_out_pdf(html: str, archival: bool = False, key: str = "") -> None:
     stop signal, the layout is dropped at once and the next reload queues it again."""
     key = key or cache_key(html, archival)
     cache = caches["pdfs"]
+    if cache.get(key) is not None:
+        return  # queued twice (a reload after the pending mark expired): laid out already
     try:
         lay_out_within_budget(html, archival=archival, key=key)
     except LayoutOverBudget:
@@ -155,10 +159,11 @@ def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
 def freeze_deliverable_pdf(deliverable_id: int, html: str) -> None:
     """Lay out a validated version's archival PDF (PDF/A) from the HTML written at its validation, and store it.
 
-    Interrupted by a stop signal, it is queued again for the next worker; over its time budget, it fails (logged,
-    and recorded as failed in the admin's task results)."""
+    Nobody waits for it, and it is the version's record: its budget (`FROZEN_LAYOUT_SECONDS`) only stops a layout
+    that hangs (past it, the task fails, logged and recorded as failed in the admin's task results). Interrupted by
+    a stop signal, it is queued again for the next worker."""
     try:
-        pdf = lay_out_within_budget(html, archival=True)
+        pdf = lay_out_within_budget(html, archival=True, budget=FROZEN_LAYOUT_SECONDS)
     except LayoutInterrupted:
         freeze_deliverable_pdf.enqueue(deliverable_id, html)
         raise

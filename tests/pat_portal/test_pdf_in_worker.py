@@ -53,13 +53,17 @@ def long_documents(monkeypatch, empty_pdf_cache):
     monkeypatch.setattr(pdf, "LONG_HTML_CHARS", 0)
 
 
+def in_this_process(html, *, archival=False, key=None, budget=None):
+    return pdf_layout.lay_out(html, archival=archival, key=key)
+
+
 @pytest.fixture
 def layouts():
     """WeasyPrint's layout, counted; the worker's tasks lay out in this process (not in their child process with a
     time budget, tested in test_worker_service.py), so that the count sees their layouts."""
     with (
         mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF-laid-out") as write_pdf,
-        mock.patch("core.tasks.lay_out_within_budget", side_effect=pdf_layout.lay_out),
+        mock.patch("core.tasks.lay_out_within_budget", side_effect=in_this_process),
     ):
         yield write_pdf
 

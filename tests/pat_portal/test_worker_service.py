@@ -61,6 +61,10 @@ def failed_mail(message=MESSAGE, error="smtplib.SMTPRecipientsRefused: {'claire@
     )
 
 
+def in_this_process(html, *, archival=False, key=None, budget=None):
+    return pdf_layout.lay_out(html, archival=archival, key=key)
+
+
 # Queues -------------------------------------------------------------------------------------------------------------
 
 
@@ -77,7 +81,7 @@ def test_mails_and_documents_are_queued_apart(client, gbm_officer, monkeypatch, 
     try:
         with (
             mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF"),
-            mock.patch("core.tasks.lay_out_within_budget", side_effect=pdf_layout.lay_out),
+            mock.patch("core.tasks.lay_out_within_budget", side_effect=in_this_process),
         ):
             client.force_login(gbm_officer)
             assert client.get("/bilan/pdf/").status_code == 200  # immediate backend: laid out at once
@@ -166,6 +170,14 @@ def test_the_person_waiting_is_told_in_french_when_the_budget_ran_out(client, gb
     assert "http-equiv" not in content  # no reload loop on a layout that ran out of time
     again = client.get("/bilan/pdf/")  # a reload does not queue the same hopeless layout again at once
     assert again.status_code == 503
+
+
+def test_a_frozen_version_has_the_long_budget_of_a_record(settings, monkeypatch):
+    seen = {}
+    monkeypatch.setattr(tasks, "lay_out_within_budget", lambda html, **options: seen.update(options) or b"%PDF")
+    monkeypatch.setattr(tasks, "store_frozen_pdf", lambda deliverable_id, content: None)
+    tasks.freeze_deliverable_pdf.call(1, "<p>x</p>")
+    assert seen["budget"] == tasks.FROZEN_LAYOUT_SECONDS > settings.DOCUMENT_TIME_BUDGET
 
 
 # /sante/ ------------------------------------------------------------------------------------------------------------
