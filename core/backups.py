@@ -32,6 +32,11 @@ from django.utils import timezone
 from core.models import Deliverable
 
 FORMAT_VERSION = 1
+ARCHIVE_GLOB = "pat-portal-*.tar.gz"
+# Written beside the archives after each complete backup: what `backup --status` and GBM's home read.
+STATUS_NAME = "derniere-sauvegarde.json"
+# GBM's home warns when the last good backup is older than this.
+MAX_AGE = datetime.timedelta(days=2)
 # Rebuilt by `migrate` (referenced through natural keys), or transient (sessions, login throttling logs).
 EXCLUDED_MODELS = (
     "contenttypes.contenttype",
@@ -88,6 +93,10 @@ def create_backup(*, output_dir: Path) -> Path:
     output_dir.mkdir(parents=True, exist_ok=True)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     archive_path = output_dir / f"pat-portal-{stamp}.tar.gz"
+    suffix = 1
+    while archive_path.exists():  # two backups within one second
+        suffix += 1
+        archive_path = output_dir / f"pat-portal-{stamp}-{suffix}.tar.gz"
     media_root = Path(settings.MEDIA_ROOT)
     with tempfile.TemporaryDirectory(prefix="pat-backup-") as workdir:
         data_path = Path(workdir) / DATA_NAME
@@ -116,7 +125,84 @@ def create_backup(*, output_dir: Path) -> Path:
                 archive.add(path, arcname=f"{MEDIA_PREFIX}/{path.relative_to(media_root).as_posix()}")
         # Renamed only once complete: a crash never leaves a truncated archive under the final name.
         partial.rename(archive_path)
+    _record_success(output_dir, archive_path, rows=sum(counts.values()), media_files=len(media))
     return archive_path
+
+
+def _record_success(output_dir: Path, archive_path: Path, *, rows: int, media_files: int) -> None:
+    status = {
+        "archive": archive_path.name,
+        "finished_at": timezone.now().isoformat(),
+        "rows": rows,
+        "media_files": media_files,
+        "size": archive_path.stat().st_size,
+    }
+    partial = output_dir / f"{STATUS_NAME}.partial"
+    partial.write_text(json.dumps(status, indent=2))
+    partial.replace(output_dir / STATUS_NAME)
+
+
+@dataclass(frozen=True)
+class LastBackup:
+    archive: str
+    finished_at: datetime.datetime
+    rows: int
+    size: int
+
+    def is_overdue(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) - self.finished_at > MAX_AGE
+
+
+def last_backup(output_dir: Path | None = None) -> LastBackup | None:
+    """The last complete backup recorded in `output_dir` (default: BACKUP_DIR), or None when none is."""
+    path = Path(output_dir or settings.BACKUP_DIR) / STATUS_NAME
+    try:
+        status = json.loads(path.read_text())
+        return LastBackup(
+            archive=status["archive"],
+            finished_at=datetime.datetime.fromisoformat(status["finished_at"]),
+            rows=int(status["rows"]),
+            size=int(status["size"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def backup_overdue(now: datetime.datetime | None = None) -> bool:
+    """No backup has succeeded in BACKUP_DIR for MAX_AGE (or none ever did)."""
+    last = last_backup()
+    return last is None or last.is_overdue(now)
+
+
+def status_text(output_dir: Path | None = None, now: datetime.datetime | None = None) -> str:
+    """One French sentence: when the last good backup was made (or that none is recorded)."""
+    output_dir = Path(output_dir or settings.BACKUP_DIR)
+    last = last_backup(output_dir)
+    if last is None:
+        return f"Aucune sauvegarde réussie n'est enregistrée dans {output_dir}."
+    now = now or timezone.now()
+    age = now - last.finished_at
+    hours = int(age.total_seconds() // 3600)
+    if hours >= 24:
+        ago = f"il y a {hours // 24} jour(s) et {hours % 24} heure(s)"
+    else:
+        ago = f"il y a {hours} heure(s)" if hours else f"il y a {int(age.total_seconds() // 60)} minute(s)"
+    when = timezone.localtime(last.finished_at).strftime("%d/%m/%Y à %H:%M")
+    text = f"Dernière sauvegarde réussie : le {when} ({ago}), {last.archive}, {last.rows} lignes."
+    if last.is_overdue(now):
+        text += " ATTENTION : aucune sauvegarde n'a réussi depuis plus de 2 jours."
+    return text
+
+
+def prune_backups(output_dir: Path, *, keep: int) -> list[Path]:
+    """Delete the oldest archives of `output_dir` beyond the `keep` newest (0: keep all); return the deleted ones."""
+    if keep <= 0:
+        return []
+    archives = sorted(Path(output_dir).glob(ARCHIVE_GLOB), key=lambda path: (path.stat().st_mtime, path.name))
+    doomed = archives[:-keep]
+    for path in doomed:
+        path.unlink()
+    return doomed
 
 
 def _add_bytes(archive: tarfile.TarFile, name: str, content: bytes) -> None:
