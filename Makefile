@@ -15,7 +15,7 @@ TEST_WORKERS ?= auto
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/pat_portal
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-all lint format bench clean
+.PHONY: install run test test-all lint format bench release clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ bench: install
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk manque : apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_plan.py
+
+# Install or upgrade a server (docs/deploy.md): checks the configuration, backs up when there is data, migrates,
+# prepares the cache and the static files. ENV_FILE (e.g. /etc/pat-portal.env) is read first when given.
+ENV_FILE ?=
+release: install
+	@set -a; if [ -n "$(ENV_FILE)" ]; then . "$(ENV_FILE)" || exit 1; fi; set +a; \
+	$(BIN)/python manage.py release $(RELEASE_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles
