@@ -7,9 +7,11 @@ the banner is computed on every visit to a GBM officer's home.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
-from core import worker_status
+from core import backups, worker_status
 
 # A worker that has not beaten for this long is reported as stopped.
 WORKER_SILENT_SECONDS = 10 * 60
@@ -53,7 +55,26 @@ def failed_mails() -> list[Alert]:
     ]
 
 
-CHECKS = [silent_workers, failed_mails]
+def overdue_backup() -> list[Alert]:
+    """No backup has succeeded for 2 days (the timer stopped, the disk is full…): read from the file `backup` writes
+    beside its archives. Not in development, where no timer runs."""
+    if settings.DEBUG or not backups.backup_overdue():
+        return []
+    last = backups.last_backup()
+    since = (
+        f"depuis le {timezone.localtime(last.finished_at).strftime('%d/%m/%Y')}"
+        if last
+        else "depuis la mise en service"
+    )
+    return [
+        Alert(
+            f"Aucune sauvegarde des données n'a réussi {since} (plus de 2 jours). Prévenez l'administrateur du "
+            "serveur : minuterie « pat-portal-backup.timer » et commande « manage.py backup --status »."
+        )
+    ]
+
+
+CHECKS = [silent_workers, failed_mails, overdue_backup]
 
 
 def alerts() -> list[Alert]:
