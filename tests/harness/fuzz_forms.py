@@ -307,6 +307,33 @@ FORMS = {
     "second_factor_turn_off": Form(
         "second_factor_turn_off", page=_page("account"), prepare=_verified_session, fill=lambda s: {"code": "000000"}
     ),
+    "invitation_accept": Form(
+        "invitation_accept",
+        kwargs=lambda s: {"token": s["invitation_token"]},
+        role="anonymous",
+        fill=lambda s: {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+    ),
+    # People (GBM officers)
+    "communes:invitation_create": Form(
+        "communes:invitation_create",
+        fill=lambda s: {
+            "first_name": "Lou",
+            "last_name": "Roy",
+            "email": "lou.roy@example.org",
+            "role": "consultant",
+            "organisation": "Bureau d'études",
+        },
+    ),
+    "communes:invitation_bulk": Form(
+        "communes:invitation_bulk", fill=lambda s: {"lines": "Anne;Bon;anne.bon@example.org;25014"}
+    ),
+    "communes:invitation_resend": Form(
+        "communes:invitation_resend", kwargs=_request("invitation"), page=_page("communes:invitation_list")
+    ),
+    "communes:invitation_revoke": Form(
+        "communes:invitation_revoke", kwargs=_request("invitation"), page=_page("communes:invitation_list")
+    ),
+    "communes:person_edit": Form("communes:person_edit", kwargs=_request("person")),
     # Contacts
     "communes:contact_create": Form("communes:contact_create", baseline=contact_create),
     "communes:contact_quick_create": Form("communes:contact_quick_create"),  # the people picker's dialog

@@ -12,7 +12,9 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 
+from core import invitations
 from core.deliverables import submit_deliverable, validate_deliverable
+from core.models import User
 from missions.mission1.models.share_links import PlanShareLink
 from pat_portal.pages.models import ProgrammeReportEdition
 from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory
@@ -52,6 +54,7 @@ PUBLIC_TOKEN = (404, 404, 404, 404, 404)  # a token-addressed public page: an un
 PUBLIC_TOKEN_POST = (405, 405, 405, 405, 405)
 VALIDATED_ONLY = ("ok", "ok", 404, 404, "L")  # élus get a document's validated version only; none in the scenario
 VALIDATED_REPORT = ("ok", "ok", 404, 403, "L")  # likewise, for élus whose commune took part in the workshop
+DEAD_INVITATION = (410, 410, 410, 410, 410)  # an invitation link no invitation has: "ce lien ne fonctionne plus"
 
 
 def scenario(commune, other_commune, consultant):
@@ -93,8 +96,18 @@ def scenario(commune, other_commune, consultant):
     edition = ProgrammeReportEdition.objects.create(programme=programme, commentary="Bilan", created_by=gbm)
     edition.pdf.save("bilan.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     today = datetime.date.today()
+    invitation, invitation_token = invitations.invite(
+        invitations.Invitee(
+            first_name="Lou", last_name="Invitée", email="lou.invitee@example.org", role=User.Role.ELU, commune=commune
+        ),
+        by=gbm,
+        send=False,
+    )
     return {
         "insee": commune.insee_code,
+        "invitation": invitation.pk,
+        "invitation_token": invitation_token,
+        "person": consultant.pk,
         "contact": contact.pk,
         "accompaniment": accompaniment.pk,
         "meeting": meeting.pk,
@@ -158,6 +171,10 @@ def approved_plan(programme_id, gbm, consultant) -> dict:
 
 # name: (kwargs from the scenario, GET profile, POST profile)
 MATRIX = {
+    "invitation_accept": (lambda s: {"token": "x" * 43}, DEAD_INVITATION, DEAD_INVITATION),
+    "communes:person_edit": (lambda s: {"pk": s["person"]}, GBM_WRITE_OPEN, GBM_WRITE_OPEN),
+    "communes:invitation_resend": (lambda s: {"pk": s["invitation"]}, POST_ONLY, GBM_WRITE_OPEN),
+    "communes:invitation_revoke": (lambda s: {"pk": s["invitation"]}, POST_ONLY, GBM_WRITE_OPEN),
     "deliverable_submit": (lambda s: {"kind": "diagnostic", "pk": s["diagnostic"]}, POST_ONLY, TEAM_WRITE),
     "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),
     "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),

@@ -20,6 +20,7 @@ PUBLIC_URL_NAMES = {
     "personal_data",  # the GDPR notice (données personnelles et mentions légales) is for everyone
     "ateliers:consent_confirm",  # a person without an account confirms their consent; the signed link identifies them
     "missions:shared_plan",  # a council member opens the plan's read-only link: its secret token is the access
+    "invitation_accept",  # an invited person chooses their password: the secret token in the link is the access
 }
 
 
