@@ -86,11 +86,10 @@ def configuration_problems(*, allow_sqlite: bool = False) -> list[str]:
             f"DJANGO_SITE_URL vaut « {settings.SITE_URL} » : donnez l'adresse https du portail, celle des liens "
             "des courriels (réinitialisation du mot de passe, invitations)."
         )
-    for variable, folder in (
-        ("DJANGO_MEDIA_ROOT", Path(settings.MEDIA_ROOT)),
-        ("DJANGO_BACKUP_DIR", Path(settings.BACKUP_DIR)),
-        ("DJANGO_PDF_CACHE_DIR", Path(settings.CACHES["pdfs"]["LOCATION"])),
-    ):
+    folders = [("DJANGO_MEDIA_ROOT", Path(settings.MEDIA_ROOT)), ("DJANGO_BACKUP_DIR", Path(settings.BACKUP_DIR))]
+    if settings.CACHES["pdfs"]["BACKEND"].endswith("FileBasedCache"):
+        folders.append(("DJANGO_PDF_CACHE_DIR", Path(settings.CACHES["pdfs"]["LOCATION"])))
+    for variable, folder in folders:
         if not _writable_folder(folder):
             problems.append(
                 f"{variable} : le dossier {folder} ne peut pas être créé ou n'est pas accessible en écriture."

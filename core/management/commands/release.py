@@ -50,7 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Mise en service terminée en {time.monotonic() - started:.0f} s. Redémarrez le site et le worker "
-                "pour charger ce code : systemctl restart pat-portal-web pat-portal-worker."
+                "pour charger ce code : systemctl restart pat-portal-web pat-portal-mail pat-portal-documents."
             )
         )
 
