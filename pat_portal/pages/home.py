@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ateliers.models import Theme, Workshop
 from communes.models import Commune
-from core import french
+from core import accounts, french
 from core.lateness import Thresholds, last_day_of_month
 from core.models import Deliverable, User, WorkflowStatus
 from core.querysets import count_subquery
@@ -45,6 +45,9 @@ from pat_portal.pages.radar import silent_communes
 
 # Items shown per list; the count says how many there are in all, and links to the full list.
 SHOWN = 8
+# GBM's home lists the accounts ending within this many days (issue 24), at most this many of them.
+ENDING_ACCOUNTS_DAYS = 30
+ENDING_ACCOUNTS_SHOWN = 20
 
 
 def _days(count: int) -> str:
@@ -536,7 +539,13 @@ def gbm_home(user, programme, *, since=None, now=None) -> Home:
     home, extra = _team_home(
         "gbm", user, programme, gbm_todo(user), late_querysets(user, today), today, now, since, thresholds
     )
-    home.context = {**extra, "silent": silent_communes(programme, now=now), "programme": programme}
+    home.context = {
+        **extra,
+        "silent": silent_communes(programme, now=now),
+        "programme": programme,
+        "ending_accounts": list(accounts.ending_soon(today, days=ENDING_ACCOUNTS_DAYS)[:ENDING_ACCOUNTS_SHOWN]),
+        "ending_accounts_days": ENDING_ACCOUNTS_DAYS,
+    }
     return home
 
 

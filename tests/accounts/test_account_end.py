@@ -150,3 +150,13 @@ def test_accounts_ending_soon(elu, consultant):
     User.objects.filter(pk=elu.pk).update(ends_on=TODAY + datetime.timedelta(days=10))
     User.objects.filter(pk=consultant.pk).update(ends_on=TODAY + datetime.timedelta(days=45))
     assert list(accounts.ending_soon()) == [elu]
+
+
+def test_gbm_home_lists_the_accounts_ending_within_30_days(client, gbm_officer, elu, consultant):
+    User.objects.filter(pk=elu.pk).update(ends_on=TODAY + datetime.timedelta(days=10))
+    User.objects.filter(pk=consultant.pk).update(ends_on=TODAY + datetime.timedelta(days=45))
+    client.force_login(gbm_officer)
+    content = client.get("/").content.decode()
+    assert "Comptes qui se terminent dans les 30 jours (1)" in content
+    assert reverse("communes:person_edit", args=[elu.pk]) in content
+    assert reverse("communes:person_edit", args=[consultant.pk]) not in content
