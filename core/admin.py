@@ -9,13 +9,25 @@ from core.models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "last_name", "first_name", "email", "role", "commune", "is_active", "is_staff"]
+    list_display = [
+        "username",
+        "last_name",
+        "first_name",
+        "email",
+        "role",
+        "commune",
+        "is_active",
+        "ends_on",
+        "is_staff",
+    ]
     list_filter = ["role", "is_active", "is_staff", "commune"]
     list_select_related = ["commune"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
         ("Rôle dans le portail", {"fields": ["role", "commune", "organisation", "phone"]}),
+        ("Fin du compte", {"fields": ["ends_on", "access_ended_at"]}),
     ]
+    readonly_fields = ["access_ended_at"]
     add_fieldsets = [
         *DjangoUserAdmin.add_fieldsets,
         ("Rôle dans le portail", {"fields": ["email", "first_name", "last_name", "role", "commune"]}),
