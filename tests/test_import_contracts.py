@@ -53,5 +53,5 @@ def test_the_kernel_names_the_commune_model_only_as_a_lazy_foreign_key():
             if isinstance(node, ast.Import | ast.ImportFrom):
                 names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 assert not any(name.split(".")[0] == "communes" for name in names), path
-    # The user's commune, another model's, and an invitation's (the élu's commune the account will carry, issue 24).
+    # The user's commune, an invitation's (the commune the élu's account will carry, issue 24) and a deliverable's.
     assert references == [("core/models.py", "communes.Commune")] * 3
