@@ -1,7 +1,7 @@
 """The officers' side of accounts (issue 24): invite one person or a list of élus, set an account's end date.
 
 The rules live in `core.invitations` and `core.accounts`; here are the forms, and the reading of a bulk list of élus
-(pasted, or a CSV or XLSX file), which names communes by their INSEE code and so sits in this layer.
+(pasted, or a CSV, XLSX or ODS file), which names communes by their INSEE code and so sits in this layer.
 """
 
 import csv
@@ -20,6 +20,7 @@ from core.models import Invitation, User
 
 MAX_BULK_LINES = 500
 MAX_BULK_FILE_SIZE = 2 * 1024 * 1024
+MAX_UNCOMPRESSED_SIZE = 20 * 1024 * 1024
 
 
 class InvitationForm(forms.Form):
@@ -87,7 +88,7 @@ class BulkInvitationForm(forms.Form):
         "points-virgules, des virgules ou des tabulations, comme un copier-coller depuis un tableur).",
     )
     file = forms.FileField(
-        label="Ou un fichier (CSV ou XLSX)",
+        label="Ou un fichier (CSV, XLSX ou ODS)",
         required=False,
         help_text="Colonnes : prénom, nom, e-mail, code INSEE ; une ligne d'en-tête est permise.",
     )
@@ -103,13 +104,15 @@ class BulkInvitationForm(forms.Form):
         try:
             if name.endswith(".xlsx"):
                 return _xlsx_rows(content)
+            if name.endswith(".ods"):
+                return _ods_rows(content)
             if name.endswith((".csv", ".txt")):
                 return _text_rows(_decode(content))
         except ValidationError:
             raise
         except Exception:
-            raise ValidationError("Ce fichier ne peut pas être lu : enregistrez-le en CSV ou en XLSX.") from None
-        raise ValidationError("Format non reconnu : envoyez un fichier CSV ou XLSX.")
+            raise ValidationError("Ce fichier ne peut pas être lu : enregistrez-le en CSV, XLSX ou ODS.") from None
+        raise ValidationError("Format non reconnu : envoyez un fichier CSV, XLSX ou ODS.")
 
     def clean(self):
         data = super().clean()
@@ -159,6 +162,33 @@ def _xlsx_rows(content: bytes) -> list[tuple[int, list[str]]]:
         if any(cells):
             rows.append((number, cells))
     workbook.close()
+    return _without_header(rows)
+
+
+def _ods_rows(content: bytes) -> list[tuple[int, list[str]]]:
+    """The first sheet of an ODS file (odfpy), its repeated blank rows and columns not unrolled."""
+    import zipfile
+
+    from odf.opendocument import load
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        if sum(member.file_size for member in archive.infolist()) > MAX_UNCOMPRESSED_SIZE:
+            raise ValidationError("Ce fichier ODS est trop grand une fois décompressé pour une liste d'élus.")
+    tables = load(io.BytesIO(content)).spreadsheet.getElementsByType(Table)
+    rows, number = [], 0
+    for row in tables[0].getElementsByType(TableRow) if tables else []:
+        cells = []
+        for cell in row.getElementsByType(TableCell):
+            text = "\n".join(str(paragraph) for paragraph in cell.getElementsByType(P)).strip()
+            cells.extend([text] * min(int(cell.getAttribute("numbercolumnsrepeated") or 1), 6))
+        number += 1
+        if any(cells[:6]):
+            rows.append((number, cells[:6]))
+        number += int(row.getAttribute("numberrowsrepeated") or 1) - 1
+        if len(rows) > MAX_BULK_LINES + 1:
+            break
     return _without_header(rows)
 
 

@@ -246,3 +246,26 @@ def test_list_query_counts_do_not_grow(client, gbm_officer, name):
             send=False,
         )
     assert _count(client, name) == few
+
+
+def test_bulk_from_an_ods_file(client, gbm_officer, commune):
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    document = OpenDocumentSpreadsheet()
+    table = Table(name="Élus")
+    for values in (["Prénom", "Nom", "E-mail", "Code INSEE"], ["Anne", "Bon", "anne.bon@example.org", "25014"]):
+        row = TableRow()
+        for value in values:
+            cell = TableCell(valuetype="string")
+            cell.addElement(P(text=value))
+            row.addElement(cell)
+        table.addElement(row)
+    document.spreadsheet.addElement(table)
+    buffer = io.BytesIO()
+    document.write(buffer)
+    client.force_login(gbm_officer)
+    content = _bulk(client, file=SimpleUploadedFile("elus.ods", buffer.getvalue())).content.decode()
+    assert "1 invitation prête" in content and "anne.bon@example.org" in content
+    assert not Invitation.objects.exists()
