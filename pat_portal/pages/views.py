@@ -177,7 +177,8 @@ class CommuneOverviewView(FilterView):
 def calendar_feed(request, token):
     """A calendar app fetches this without a session: the secret token identifies the user."""
     user = User.objects.filter(calendar_token=token, is_active=True).select_related("commune").first()
-    if user is None or not token:
+    # An account past its end date has no feed from the next day on, before `end_accounts` drops its token.
+    if user is None or not token or user.has_ended():
         raise Http404
     response = HttpResponse(user_calendar(user), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="agenda-pat.ics"'

@@ -82,7 +82,9 @@ def test_the_daily_command_revokes_share_links_and_calendar_feed(client, elu, gb
     link, token = _shared(plan, elu)
     other_link, other_token = _shared(plan, gbm_officer)
     feed = elu.regenerate_calendar_token()
+    assert client.get(reverse("calendar_feed", args=[feed])).status_code == 200
     User.objects.filter(pk=elu.pk).update(ends_on=YESTERDAY)
+    assert client.get(reverse("calendar_feed", args=[feed])).status_code == 404  # at once, before the command
     assert client.get(reverse("missions:shared_plan", args=[token])).status_code == 200
 
     out = io.StringIO()
