@@ -84,8 +84,11 @@ def test_the_daily_command_revokes_share_links_and_calendar_feed(client, elu, gb
     feed = elu.regenerate_calendar_token()
     assert client.get(reverse("calendar_feed", args=[feed])).status_code == 200
     User.objects.filter(pk=elu.pk).update(ends_on=YESTERDAY)
-    assert client.get(reverse("calendar_feed", args=[feed])).status_code == 404  # at once, before the command
-    assert client.get(reverse("missions:shared_plan", args=[token])).status_code == 200
+    # At once, before the command: the feed and the links are off.
+    assert client.get(reverse("calendar_feed", args=[feed])).status_code == 404
+    before_command = client.get(reverse("missions:shared_plan", args=[token]))
+    assert before_command.status_code == 410
+    assert "Le compte de la personne qui a créé ce lien est clos" in before_command.content.decode()
 
     out = io.StringIO()
     call_command("end_accounts", stdout=out)

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from core import access
+from core.accounts import is_ended as account_is_ended
 from core.models import Deliverable, WorkflowError
 from core.querysets import get_visible_or_404
 from core.ratelimit import ratelimit
@@ -95,11 +96,16 @@ def share_link_revoke(request, insee_code):
 def shared_plan(request, token):
     link = (
         PlanShareLink.objects.for_token(token)
-        .select_related("plan__accompaniment__commune", "plan__accompaniment__programme")
+        .select_related("plan__accompaniment__commune", "plan__accompaniment__programme", "created_by")
         .first()
     )
-    if link is None or not link.is_active:
-        state = "unknown" if link is None else ("revoked" if link.is_revoked else "expired")
+    # The link of an account that ended is off from the next day on, before `end_accounts` revokes it (issue 24).
+    creator_ended = link is not None and account_is_ended(link.created_by)
+    if link is None or not link.is_active or creator_ended:
+        if link is None:
+            state = "unknown"
+        else:
+            state = "revoked" if link.is_revoked else "ended" if creator_ended else "expired"
         status = 404 if link is None else 410
         return render(request, "missions/share/unavailable.html", {"link": link, "state": state}, status=status)
     plan = link.plan
