@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from core import invitations
 from core.models import Invitation, User, WorkflowError
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 raise CommandError(str(error)) from None
         self.stdout.write(said)
         invitation.refresh_from_db()
-        valid_until = f"{invitation.expires_at:%d/%m/%Y %H:%M} (UTC)"
+        valid_until = f"{timezone.localtime(invitation.expires_at):%d/%m/%Y à %H:%M}"
         if send:
             self.stdout.write(f"Invitation envoyée à {email} (valable jusqu'au {valid_until}).")
         else:
