@@ -1,6 +1,8 @@
 import datetime
 
 import factory
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult, get_date_max
 from factory.django import DjangoModelFactory
 
 from communes.models import Commune, Contact
@@ -76,3 +78,21 @@ class ProgrammeFactory(DjangoModelFactory):
     start_date = datetime.date(2024, 10, 1)
     end_date = datetime.date(2026, 9, 30)
     new_communes_deadline = datetime.date(2025, 6, 1)
+
+
+FAILED_MAIL = {"subject": "[Portail PAT] Atelier programmé", "body": "Bonjour", "to": ["claire@example.org"]}
+
+
+def failed_mail(message=FAILED_MAIL, error="smtplib.SMTPRecipientsRefused: {'claire@example.org': (550, b'unknown')}"):
+    """A mail the worker gave up on after its last attempt, as django-tasks-db records it."""
+    return DBTaskResult.objects.create(
+        status="FAILED",
+        task_path="core.tasks.send_email",
+        queue_name="mail",
+        backend_name="default",
+        args_kwargs={"args": [message], "kwargs": {"attempt": 3}},
+        run_after=get_date_max(),
+        finished_at=timezone.now(),
+        exception_class_path="smtplib.SMTPRecipientsRefused",
+        traceback=f'Traceback (most recent call last):\n  File "core/tasks.py"\n{error}\n',
+    )

@@ -17,7 +17,7 @@ from core.deliverables import submit_deliverable, validate_deliverable
 from core.models import User
 from missions.mission1.models.share_links import PlanShareLink
 from pat_portal.pages.models import ProgrammeReportEdition
-from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory
+from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory, UserFactory, failed_mail
 from tests.factories_ateliers import RegistrationFactory, ResourceFactory, WorkshopFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
@@ -104,6 +104,7 @@ def scenario(commune, other_commune, consultant):
         send=False,
     )
     return {
+        "failed_mail": failed_mail().pk,
         "insee": commune.insee_code,
         "invitation": invitation.pk,
         "invitation_token": invitation_token,
@@ -174,6 +175,7 @@ MATRIX = {
     "invitation_accept": (lambda s: {"token": "x" * 43}, DEAD_INVITATION, DEAD_INVITATION),
     "communes:person_edit": (lambda s: {"pk": s["person"]}, GBM_WRITE_OPEN, GBM_WRITE_OPEN),
     "communes:invitation_resend": (lambda s: {"pk": s["invitation"]}, POST_ONLY, GBM_WRITE_OPEN),
+    "resend_failed_mail": (lambda s: {"pk": s["failed_mail"]}, POST_ONLY, GBM_WRITE_OPEN),
     "communes:invitation_revoke": (lambda s: {"pk": s["invitation"]}, POST_ONLY, GBM_WRITE_OPEN),
     "deliverable_submit": (lambda s: {"kind": "diagnostic", "pk": s["diagnostic"]}, POST_ONLY, TEAM_WRITE),
     "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),

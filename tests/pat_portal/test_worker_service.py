@@ -22,12 +22,12 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from core import pdf, pdf_layout, tasks, worker_status
 from pat_portal.pages import service_status
-from tests.factories import ProgrammeFactory
+from tests.factories import FAILED_MAIL, ProgrammeFactory, failed_mail
 from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
 
-MESSAGE = {"subject": "[Portail PAT] Atelier programmé", "body": "Bonjour", "to": ["claire@example.org"]}
+MESSAGE = FAILED_MAIL
 DATABASE_QUEUE = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "documents"]}
 }
@@ -45,20 +45,6 @@ def _no_heartbeat():
 @pytest.fixture
 def workers_alive():
     worker_status.beat(worker_status.WATCHED_QUEUES)
-
-
-def failed_mail(message=MESSAGE, error="smtplib.SMTPRecipientsRefused: {'claire@example.org': (550, b'unknown')}"):
-    return DBTaskResult.objects.create(
-        status="FAILED",
-        task_path="core.tasks.send_email",
-        queue_name="mail",
-        backend_name="default",
-        args_kwargs={"args": [message], "kwargs": {"attempt": 3}},
-        run_after=get_date_max(),
-        finished_at=timezone.now(),
-        exception_class_path="smtplib.SMTPRecipientsRefused",
-        traceback=f'Traceback (most recent call last):\n  File "core/tasks.py"\n{error}\n',
-    )
 
 
 def in_this_process(html, *, archival=False, key=None, budget=None):

@@ -126,10 +126,10 @@ def laid_out_by_stub():
     and a deliverable's re-issue) is skipped. The real layout is tested by the first examples here (REAL_LAYOUTS) and
     by the PDF tests (tests/pat_portal/test_every_pdf.py, test_pdf_in_worker.py and each document's own tests)."""
 
-    def lay_out(html: str, *, archival: bool = False, key: str | None = None) -> bytes:
+    def lay_out(html: str, *, archival: bool = False, key: str | None = None, budget: float | None = None) -> bytes:
         return PDF
 
-    with mock.patch("core.pdf.lay_out", lay_out), mock.patch("core.tasks.lay_out", lay_out):
+    with mock.patch("core.pdf.lay_out", lay_out), mock.patch("core.tasks.lay_out_within_budget", lay_out):
         yield
 
 
