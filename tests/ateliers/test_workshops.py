@@ -19,7 +19,7 @@ from tests.factories_ateliers import (
     WorkshopFactory,
     WorkshopTestimonyFactory,
 )
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 
@@ -304,10 +304,10 @@ PAGE_QUERIES = {"gbm": 8, "consultant": 8, "elu": 8}
 def test_the_list_runs_the_same_few_queries_with_more_workshops(client, users, commune, role):
     RegistrationFactory(workshop=WorkshopFactory(), contact=ContactFactory(commune=commune))
     client.force_login(users[role])
-    small = fragments.count_queries(client, "/ateliers/")
+    small = reading.count_queries(client, "/ateliers/")
     for workshop in WorkshopFactory.create_batch(4):
         RegistrationFactory.create_batch(3, workshop=workshop, contact__commune=commune)
-    large = fragments.count_queries(client, "/ateliers/")
+    large = reading.count_queries(client, "/ateliers/")
     assert small == large == LIST_QUERIES, (small, large)
 
 
@@ -321,7 +321,7 @@ def test_registrations_are_counted_per_workshop_and_for_the_elus_commune(client,
     response = client.get("/ateliers/")
     counts = {w.title: (w.registered_count, w.commune_registered_count) for w in response.context["workshops"]}
     assert counts == {"Atelier des vergers": (5, 2), "Atelier sans inscrit": (0, 0)}
-    assert "5 / 40" in fragments.page_text(client, "/ateliers/")
+    assert "5 / 40" in reading.page_text(client, "/ateliers/")
 
 
 @pytest.mark.django_db
@@ -338,9 +338,9 @@ def test_the_theme_filter_offers_the_validated_themes(client, consultant):
 def test_each_role_reads_its_own_list(client, consultant, elu, commune):
     WorkshopFactory()
     client.force_login(consultant)
-    assert f"Dont {commune.name}" not in fragments.page_text(client, "/ateliers/")
+    assert f"Dont {commune.name}" not in reading.page_text(client, "/ateliers/")
     client.force_login(elu)
-    assert f"Dont {commune.name}" in fragments.page_text(client, "/ateliers/")
+    assert f"Dont {commune.name}" in reading.page_text(client, "/ateliers/")
 
 
 @pytest.mark.django_db
@@ -350,9 +350,9 @@ def test_the_workshop_page_runs_the_same_few_queries_with_more_people(client, us
     RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune))
     client.force_login(users[role])
     client.get(workshop.get_absolute_url())  # what persists between requests (the navigation's count) is warm
-    small = fragments.count_queries(client, workshop.get_absolute_url())
+    small = reading.count_queries(client, workshop.get_absolute_url())
     RegistrationFactory.create_batch(6, workshop=workshop, contact__commune=commune, consenting=True)
-    large = fragments.count_queries(client, workshop.get_absolute_url())
+    large = reading.count_queries(client, workshop.get_absolute_url())
     assert small == large == PAGE_QUERIES[role], (small, large)
 
 
@@ -361,10 +361,10 @@ def test_the_page_shows_registrations_and_names_as_they_are(client, consultant, 
     workshop = WorkshopFactory()
     registration = RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune, last_name="Martin"))
     client.force_login(consultant)
-    assert "Martin" in fragments.page_text(client, workshop.get_absolute_url())
+    assert "Martin" in reading.page_text(client, workshop.get_absolute_url())
     Contact.objects.filter(pk=registration.contact_id).update(last_name="Bernard")
     RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=commune, last_name="Petitjean"))
-    page = fragments.page_text(client, workshop.get_absolute_url())
+    page = reading.page_text(client, workshop.get_absolute_url())
     assert "Bernard" in page and "Petitjean" in page and "Martin" not in page
     assert "2 inscrit·e·s" in page
 
@@ -379,17 +379,17 @@ def test_contact_details_follow_consent_and_role(client, consultant, elu, commun
     RegistrationFactory(workshop=workshop, contact=ContactFactory(commune=other_commune, email="ailleurs@example.org"))
     url = workshop.get_absolute_url()
     client.force_login(consultant)
-    team_page = fragments.page_text(client, url)
+    team_page = reading.page_text(client, url)
     assert all(email in team_page for email in ("oui@example.org", "non@example.org", "ailleurs@example.org"))
     client.force_login(elu)
-    elu_page = fragments.page_text(client, url)
+    elu_page = reading.page_text(client, url)
     assert "oui@example.org" in elu_page
     assert (
         "non@example.org" not in elu_page and "ailleurs@example.org" not in elu_page
     )  # no consent; not their commune
     assert f"/inscriptions/{consenting.pk}/" in elu_page  # their commune's people: they manage them
     Registration.objects.filter(pk=consenting.pk).update(consent_to_share=False, consent_withdrawn_at=timezone.now())
-    assert "oui@example.org" not in fragments.page_text(client, url)  # a withdrawal is honoured at once
+    assert "oui@example.org" not in reading.page_text(client, url)  # a withdrawal is honoured at once
 
 
 @pytest.mark.django_db
@@ -397,7 +397,7 @@ def test_marquer_tenu_posts_with_the_sessions_token(client, consultant):
     workshop = WorkshopFactory(past=True)
     other = Client(enforce_csrf_checks=True)
     other.force_login(consultant)
-    page = fragments.page_text(other, workshop.get_absolute_url())
+    page = reading.page_text(other, workshop.get_absolute_url())
     assert "Marquer tenu" in page
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     response = other.post(f"/ateliers/{workshop.pk}/tenu/", {"csrfmiddlewaretoken": token}, follow=True)

@@ -10,7 +10,7 @@ from missions.mission1 import hub as mission1_hub
 from missions.mission1.models.meetings import Meeting
 from tests.factories import CommuneFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 
@@ -109,9 +109,9 @@ def test_the_hub_runs_the_same_queries_whatever_the_meetings(client, users, comm
     client.force_login(users[role])
     url = commune.get_absolute_url()
     client.get(url)  # what persists between requests (content types, the navigation's count) is warm
-    small = fragments.count_queries(client, url)
+    small = reading.count_queries(client, url)
     MeetingFactory.create_batch(45, accompaniment=accompaniment)
-    large = fragments.count_queries(client, url)
+    large = reading.count_queries(client, url)
     assert small == large == HUB_QUERIES[role], (small, large)
 
 
@@ -120,13 +120,13 @@ def test_a_meeting_shows_in_its_section_and_the_timeline(client, elu, commune):
     accompaniment = AccompanimentFactory(commune=commune)
     MeetingFactory(accompaniment=accompaniment, title="Réunion de lancement")
     client.force_login(elu)
-    assert "Comité de pilotage" not in fragments.page_text(client, commune.get_absolute_url())
+    assert "Comité de pilotage" not in reading.page_text(client, commune.get_absolute_url())
     MeetingFactory(
         accompaniment=accompaniment,
         title="Comité de pilotage",
         starts_at=timezone.make_aware(datetime.datetime(2026, 3, 4, 18, 30)),
     )
-    page = fragments.page_text(client, commune.get_absolute_url())
+    page = reading.page_text(client, commune.get_absolute_url())
     assert page.count("Comité de pilotage") == 2  # the section and the timeline
     assert "4 mars 2026 — Comité de pilotage" in page
 
@@ -134,7 +134,7 @@ def test_a_meeting_shows_in_its_section_and_the_timeline(client, elu, commune):
 @pytest.mark.django_db
 def test_each_reader_gets_their_own_hub(client, consultant, elu_other_commune, commune):
     client.force_login(consultant)
-    assert "Fil d'Ariane" in fragments.page_text(client, commune.get_absolute_url())  # the team's breadcrumb
+    assert "Fil d'Ariane" in reading.page_text(client, commune.get_absolute_url())  # the team's breadcrumb
     client.force_login(elu_other_commune)
     assert client.get(commune.get_absolute_url()).status_code == 404
 

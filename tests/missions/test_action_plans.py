@@ -21,7 +21,7 @@ from tests.factories_mission1 import (
     FundingSourceFactory,
     IndicatorValueFactory,
 )
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
@@ -398,9 +398,9 @@ def test_the_plan_page_runs_the_same_queries_whatever_the_actions(client, users,
     _add_actions(plan, 1)
     client.force_login(users[role])
     client.get(_plan_url(plan))  # what persists between requests (content types, the navigation's count) is warm
-    small = fragments.count_queries(client, _plan_url(plan))
+    small = reading.count_queries(client, _plan_url(plan))
     _add_actions(plan, 6)
-    large = fragments.count_queries(client, _plan_url(plan))
+    large = reading.count_queries(client, _plan_url(plan))
     assert small == large == PAGE_QUERIES[role], (small, large)
 
 
@@ -410,7 +410,7 @@ def test_the_ordering_buttons_post_the_pages_one_form_with_the_sessions_token(co
     ActionFactory(plan=plan, title="Verger")
     other = Client(enforce_csrf_checks=True)
     other.force_login(consultant)
-    page = fragments.page_text(other, _plan_url(plan))
+    page = reading.page_text(other, _plan_url(plan))
     token = re.search(
         r'<form id="ordre-des-actions" method="post"><input type="hidden" name="csrfmiddlewaretoken" value="([^"]+)"',
         page,
@@ -421,7 +421,7 @@ def test_the_ordering_buttons_post_the_pages_one_form_with_the_sessions_token(co
     )
     assert other.post(move_up.group(1), {"csrfmiddlewaretoken": token.group(1)}).status_code == 302
     assert list(plan.actions.values_list("title", flat=True)) == ["Verger", "Cantine"]
-    page = fragments.page_text(other, _plan_url(plan))
+    page = reading.page_text(other, _plan_url(plan))
     assert page.index("Monter Verger") < page.index("Monter Cantine")
 
 
@@ -429,25 +429,25 @@ def test_the_page_shows_the_actions_their_funding_and_a_submission(client, consu
     plan = plan_with_leads
     action = ActionFactory(plan=plan, title="Cantine locale")
     client.force_login(consultant)
-    assert "Cantine locale" in fragments.page_text(client, _plan_url(plan))
+    assert "Cantine locale" in reading.page_text(client, _plan_url(plan))
     Action.objects.filter(pk=action.pk).update(title="Cantine bio")
     FundingSourceFactory(action=action, funder="Région Bourgogne-Franche-Comté")
-    page = fragments.page_text(client, _plan_url(plan))
+    page = reading.page_text(client, _plan_url(plan))
     assert "Cantine bio" in page and "Région Bourgogne-Franche-Comté" in page
     submit_deliverable(subject=plan, by=consultant)
-    assert "Ce document est soumis à validation" in fragments.page_text(client, _plan_url(plan))
+    assert "Ce document est soumis à validation" in reading.page_text(client, _plan_url(plan))
 
 
 def test_each_reader_gets_their_own_plan_page(client, consultant, elu, elu_other_commune, plan_with_leads):
     plan = plan_with_leads
     ActionFactory(plan=plan, title="Verger des écoles")
     client.force_login(consultant)
-    page = fragments.page_text(client, _plan_url(plan))
+    page = reading.page_text(client, _plan_url(plan))
     assert "Pistes d'actions du diagnostic à intégrer" in page and "Nouvelle action" in page
     client.force_login(elu)
     assert client.get(_plan_url(plan)).status_code == 404  # a draft
     submit_deliverable(subject=plan, by=consultant)
-    page = fragments.page_text(client, _plan_url(plan))
+    page = reading.page_text(client, _plan_url(plan))
     assert "Verger des écoles" in page and "Approuver le plan d'actions" in page
     assert "Nouvelle action" not in page and "Pistes d'actions du diagnostic" not in page and "Monter" not in page
     client.force_login(elu_other_commune)
@@ -478,7 +478,7 @@ def test_the_leads_to_add_carry_a_fresh_one_time_token_at_each_read(client, cons
     ActionLeadFactory(diagnostic=plan.accompaniment.diagnostic, title="Jardin partagé")
     client.force_login(consultant)
     tokens = [
-        re.findall(r'name="submission_token" value="([^"]+)"', fragments.page_text(client, _plan_url(plan)))
+        re.findall(r'name="submission_token" value="([^"]+)"', reading.page_text(client, _plan_url(plan)))
         for _ in range(2)
     ]
     assert tokens[0] and tokens[1] and set(tokens[0]).isdisjoint(tokens[1])

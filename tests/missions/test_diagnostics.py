@@ -18,7 +18,7 @@ from tests.factories_mission1 import (
     SharedFindingFactory,
     StakeFactory,
 )
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
@@ -252,9 +252,9 @@ def test_the_page_runs_the_same_queries_whatever_the_content(client, users, comm
     url = reverse("missions:diagnostic", args=[commune.insee_code])
     client.force_login(users[role])
     client.get(url)  # what persists between requests (content types, the navigation's count) is warm
-    small = fragments.count_queries(client, url)
+    small = reading.count_queries(client, url)
     _grow(diagnostic, commune, 4)
-    large = fragments.count_queries(client, url)
+    large = reading.count_queries(client, url)
     assert small == large == PAGE_QUERIES[role], (small, large)
 
 
@@ -262,26 +262,26 @@ def test_the_page_shows_stakes_as_they_are_and_a_submission(client, consultant, 
     diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune), with_content=True)
     url = reverse("missions:diagnostic", args=[commune.insee_code])
     client.force_login(consultant)
-    page = fragments.page_text(client, url)
+    page = reading.page_text(client, url)
     assert "csrfmiddlewaretoken" in page  # the deliverable panel's buttons
     assert "Verger de l'école" not in page
     StakeFactory(diagnostic=diagnostic, title="Verger de l'école")
-    assert "Verger de l'école" in fragments.page_text(client, url)
+    assert "Verger de l'école" in reading.page_text(client, url)
     Stake.objects.filter(title="Verger de l'école").update(title="Verger communal")
-    assert "Verger communal" in fragments.page_text(client, url)
+    assert "Verger communal" in reading.page_text(client, url)
     submit_deliverable(subject=diagnostic, by=consultant)
-    assert "Ce document est soumis à validation" in fragments.page_text(client, url)
+    assert "Ce document est soumis à validation" in reading.page_text(client, url)
 
 
 def test_each_reader_gets_their_own_diagnostic_page(client, consultant, elu, elu_other_commune, commune):
     diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune), with_content=True)
     url = reverse("missions:diagnostic", args=[commune.insee_code])
     client.force_login(consultant)
-    assert "Acteurs rencontrés par catégorie" in fragments.page_text(client, url)
+    assert "Acteurs rencontrés par catégorie" in reading.page_text(client, url)
     client.force_login(elu)
     assert client.get(url).status_code == 404  # a draft
     submit_deliverable(subject=diagnostic, by=consultant)
-    page = fragments.page_text(client, url)
+    page = reading.page_text(client, url)
     assert diagnostic.context in page and "Acteurs rencontrés par catégorie" not in page
     client.force_login(elu_other_commune)
     assert client.get(url).status_code == 404

@@ -5,7 +5,7 @@ from django.urls import reverse
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from tests.factories import ContactFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory, MeetingParticipantFactory
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 pytestmark = pytest.mark.django_db
@@ -185,10 +185,10 @@ def test_the_list_runs_the_same_few_queries_with_more_meetings(client, users, co
     accompaniment = AccompanimentFactory(commune=commune)
     MeetingParticipantFactory(meeting=MeetingFactory(accompaniment=accompaniment))
     client.force_login(users[role])
-    small = fragments.count_queries(client, "/reunions/")
+    small = reading.count_queries(client, "/reunions/")
     for meeting in MeetingFactory.create_batch(12, accompaniment=accompaniment):
         MeetingParticipantFactory(meeting=meeting, contact__commune=commune)
-    large = fragments.count_queries(client, "/reunions/")
+    large = reading.count_queries(client, "/reunions/")
     assert small == large == LIST_QUERIES[role], (small, large)
 
 
@@ -196,10 +196,10 @@ def test_each_role_reads_its_own_list(client, consultant, elu, commune, other_co
     MeetingFactory(accompaniment=AccompanimentFactory(commune=commune), title="Chez l'élu")
     MeetingFactory(accompaniment=AccompanimentFactory(commune=other_commune), title="Ailleurs")
     client.force_login(consultant)
-    team_page = fragments.page_text(client, "/reunions/")
+    team_page = reading.page_text(client, "/reunions/")
     assert "Ailleurs" in team_page and "Saisie par" in team_page
     client.force_login(elu)
-    elu_page = fragments.page_text(client, "/reunions/")
+    elu_page = reading.page_text(client, "/reunions/")
     assert "Chez l'élu" in elu_page and "Ailleurs" not in elu_page and "Saisie par" not in elu_page
 
 

@@ -15,7 +15,7 @@ from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
 from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -351,11 +351,11 @@ def test_the_list_shows_the_half_days_logged_and_the_objects_as_they_are(client,
         order_form=OrderFormFactory(number="BC-2025-041", object="Accompagnement de Chalezeule"), quantity=10
     )
     client.force_login(consultant)
-    assert "0 / 10" in fragments.page_text(client, "/bons-de-commande/")
+    assert "0 / 10" in reading.page_text(client, "/bons-de-commande/")
     TimeEntryFactory(order_line=line, consultant=consultant, half_days=2)
-    assert "2 / 10" in fragments.page_text(client, "/bons-de-commande/")
+    assert "2 / 10" in reading.page_text(client, "/bons-de-commande/")
     OrderForm.objects.filter(pk=line.order_form_id).update(object="Accompagnement de Thise")
-    page = fragments.page_text(client, "/bons-de-commande/")
+    page = reading.page_text(client, "/bons-de-commande/")
     assert "Accompagnement de Thise" in page and "Accompagnement de Chalezeule" not in page
     assert "<title>Bons de commande · " in page and page.count('<main id="contenu"') == 1
 
@@ -364,6 +364,6 @@ def test_the_list_shows_the_half_days_logged_and_the_objects_as_they_are(client,
 def test_only_gbms_staff_get_the_link_to_create_an_order_form(client, gbm_officer, consultant, order_form):
     add_link = reverse("admin:missions_orderform_add")
     client.force_login(gbm_officer)
-    assert add_link in fragments.page_text(client, "/bons-de-commande/")
+    assert add_link in reading.page_text(client, "/bons-de-commande/")
     client.force_login(consultant)
-    assert add_link not in fragments.page_text(client, "/bons-de-commande/")
+    assert add_link not in reading.page_text(client, "/bons-de-commande/")

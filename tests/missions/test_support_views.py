@@ -11,7 +11,7 @@ from missions.mission1.models.meetings import Meeting
 from missions.support.models import FinancingLine, StepDocument, SupportRequest, SupportStep
 from tests.factories import CommuneFactory, ProgrammeFactory, UserFactory
 from tests.factories_support import SupportRequestFactory, SupportStepFactory
-from tests.harness import fragments
+from tests.harness import reading
 from tests.harness.assertions import assert_redirects_to_login
 
 Status = SupportRequest.Status
@@ -816,10 +816,10 @@ def test_only_gbms_staff_get_the_link_to_the_weights(client, gbm_officer, consul
     SupportRequestFactory(programme=programme, commune=commune)
     admin_link = reverse("admin:missions_supportpriorityweights_changelist")
     client.force_login(gbm_officer)
-    page = fragments.page_text(client, "/demandes/")
+    page = reading.page_text(client, "/demandes/")
     assert admin_link in page and "<title>Demandes d'accompagnement · " in page
     client.force_login(consultant)
-    assert admin_link not in fragments.page_text(client, "/demandes/")
+    assert admin_link not in reading.page_text(client, "/demandes/")
 
 
 @pytest.mark.django_db
@@ -827,6 +827,6 @@ def test_the_commune_filter_offers_the_communes_with_a_request(client, consultan
     SupportRequestFactory(programme=programme, commune=commune)
     without = CommuneFactory(name="Chalezeule")
     client.force_login(consultant)
-    page = fragments.page_text(client, "/demandes/")
+    page = reading.page_text(client, "/demandes/")
     assert f'<option value="{commune.pk}">{commune.name}</option>' in page
     assert f'value="{without.pk}"' not in page

@@ -10,7 +10,7 @@ from django.utils import timezone
 from missions.mission1.models.accompaniments import Accompaniment
 from tests.factories import CommuneFactory, UserFactory
 from tests.factories_mission1 import AccompanimentFactory, MeetingFactory
-from tests.harness import fragments
+from tests.harness import reading
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +88,10 @@ def test_the_overview_runs_the_same_few_queries_with_more_communes(client, users
     AccompanimentFactory(commune=CommuneFactory(name="Torpes"))
     client.force_login(users[role])
     client.get("/communes/")  # the navigation's counters are then kept in a cookie
-    small = fragments.count_queries(client, "/communes/")
+    small = reading.count_queries(client, "/communes/")
     for number in range(30):
         MeetingFactory(accompaniment=AccompanimentFactory(commune=CommuneFactory(name=f"Commune {number}")))
-    large = fragments.count_queries(client, "/communes/")
+    large = reading.count_queries(client, "/communes/")
     assert small == large == OVERVIEW_QUERIES[role], (small, large)
 
 
@@ -109,8 +109,8 @@ def test_the_second_page_carries_where_its_communes_stand(client, consultant):
 
 def test_each_reader_gets_their_own_overview(client, consultant, elu, commune, other_commune):
     client.force_login(consultant)
-    page = fragments.page_text(client, reverse("overview"))
+    page = reading.page_text(client, reverse("overview"))
     assert other_commune.name in page and "Exporter (CSV)" in page
     client.force_login(elu)
-    page = fragments.page_text(client, reverse("overview"))
+    page = reading.page_text(client, reverse("overview"))
     assert commune.name in page and other_commune.name not in page and "Exporter (CSV)" not in page
