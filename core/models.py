@@ -16,6 +16,15 @@ from core.lateness import Lateness, start_of_day, threshold_expression
 from core.querysets import RoleScopedQuerySet
 
 
+def commune_iff_elu(name: str) -> models.CheckConstraint:
+    """An élu belongs to one commune; the other roles to none (a user, and the invitation that makes one)."""
+    return models.CheckConstraint(
+        condition=(Q(role="elu") & Q(commune__isnull=False)) | (~Q(role="elu") & Q(commune__isnull=True)),
+        name=name,
+        violation_error_message="Un·e élu·e appartient à une commune ; les autres rôles n'en ont pas.",
+    )
+
+
 class UserQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -92,13 +101,7 @@ class User(AbstractUser):
         verbose_name = "utilisateur"
         verbose_name_plural = "utilisateurs"
         ordering = ["last_name", "first_name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(role="elu") & Q(commune__isnull=False)) | (~Q(role="elu") & Q(commune__isnull=True)),
-                name="user_commune_iff_elu",
-                violation_error_message="Un·e élu·e appartient à une commune ; les autres rôles n'en ont pas.",
-            )
-        ]
+        constraints = [commune_iff_elu("user_commune_iff_elu")]
 
     def __str__(self):
         return self.get_full_name() or self.username
@@ -207,13 +210,7 @@ class Invitation(models.Model):
         verbose_name = "invitation"
         verbose_name_plural = "invitations"
         ordering = ["-sent_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(role="elu") & Q(commune__isnull=False)) | (~Q(role="elu") & Q(commune__isnull=True)),
-                name="invitation_commune_iff_elu",
-                violation_error_message="Un·e élu·e appartient à une commune ; les autres rôles n'en ont pas.",
-            )
-        ]
+        constraints = [commune_iff_elu("invitation_commune_iff_elu")]
 
     def __str__(self):
         return f"Invitation de {self.first_name} {self.last_name} <{self.email}>"
