@@ -10,7 +10,10 @@ from django.core import mail
 from core.models import User
 from tests.harness.e2e import SCREENSHOTS, axe_scan, login
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.postgres_only,  # browser tests run on production's database only (tests/conftest.py)
+    pytest.mark.django_db(transaction=True),
+]
 NEW_PASSWORD = "Un-mot-de-passe-solide-2026"
 
 

@@ -334,6 +334,7 @@ FORMS = {
         "communes:invitation_revoke", kwargs=_request("invitation"), page=_page("communes:invitation_list")
     ),
     "communes:person_edit": Form("communes:person_edit", kwargs=_request("person")),
+    "resend_failed_mail": Form("resend_failed_mail", kwargs=_request("failed_mail"), page=_page("failed_mails")),
     # Contacts
     "communes:contact_create": Form("communes:contact_create", baseline=contact_create),
     "communes:contact_quick_create": Form("communes:contact_quick_create"),  # the people picker's dialog
