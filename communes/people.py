@@ -27,7 +27,12 @@ class InvitationForm(forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=150)
     last_name = forms.CharField(label="Nom", max_length=150)
     email = forms.EmailField(label="Adresse e-mail", max_length=254)
-    role = forms.ChoiceField(label="Rôle", choices=User.Role.choices)
+    # No role is chosen for the officer: a forgotten choice would otherwise invite a GBM officer, who sees everything.
+    role = forms.ChoiceField(
+        label="Rôle",
+        choices=[("", "Choisir le rôle…"), *User.Role.choices],
+        error_messages={"required": "Choisissez le rôle de la personne invitée."},
+    )
     commune = forms.ModelChoiceField(
         label="Commune", queryset=Commune.objects.order_by("name"), required=False, help_text="Pour un·e élu·e."
     )

@@ -105,6 +105,20 @@ def test_existing_account_is_refused_in_french_with_input_kept(client, gbm_offic
 
 
 @pytest.mark.django_db(transaction=True)
+def test_no_role_is_chosen_for_the_officer(client, gbm_officer):
+    """A forgotten role must not invite a GBM officer (who sees everything): the form asks for one."""
+    client.force_login(gbm_officer)
+    assert (
+        '<option value="" selected>Choisir le rôle…</option>'
+        in client.get(reverse("communes:invitation_create")).content.decode()
+    )
+    data = {"first_name": "Inès", "last_name": "Roy", "email": "ines.roy@example.org", "role": ""}
+    response = client.post(reverse("communes:invitation_create"), data)
+    content = response.content.decode()
+    assert "Choisissez le rôle de la personne invitée." in content and 'value="ines.roy@example.org"' in content
+    assert not Invitation.objects.exists()
+
+
 def test_officer_resends_and_revokes(client, gbm_officer):
     invitation = _pending(by=gbm_officer)
     old_digest = invitation.token_sha256
