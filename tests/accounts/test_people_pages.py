@@ -104,7 +104,6 @@ def test_existing_account_is_refused_in_french_with_input_kept(client, gbm_offic
     assert not Invitation.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
 def test_no_role_is_chosen_for_the_officer(client, gbm_officer):
     """A forgotten role must not invite a GBM officer (who sees everything): the form asks for one."""
     client.force_login(gbm_officer)
@@ -119,6 +118,7 @@ def test_no_role_is_chosen_for_the_officer(client, gbm_officer):
     assert not Invitation.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_officer_resends_and_revokes(client, gbm_officer):
     invitation = _pending(by=gbm_officer)
     old_digest = invitation.token_sha256
