@@ -7,6 +7,7 @@ class CommunesConfig(AppConfig):
 
     def ready(self):
         from communes import demo
+        from communes.portrait import sources  # noqa: F401  (each adapter registers its source)
         from core.demo import register_step
 
         register_step(10, demo.seed_people)

@@ -140,3 +140,7 @@ class Contact(VersionedModel):
             )
         if self.consent_date and self.consent_date > timezone.localdate():
             raise ValidationError({"consent_date": "La date du consentement ne peut pas être dans le futur."})
+
+
+# The portrait's models live with its code (communes/portrait/); Django finds them through this module.
+from communes.portrait.models import Figure, Snapshot  # noqa: E402, F401
