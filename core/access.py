@@ -250,3 +250,8 @@ def can_watch_service(user) -> bool:
 def can_manage_people(user) -> bool:
     """GBM officers invite people, and set the end date of an account or close it (issue 24)."""
     return is_gbm(user)
+
+
+def can_refresh_portrait(user) -> bool:
+    """GBM officers and consultants ask for a new reading of a commune's open data (its portrait); élus read it."""
+    return is_team(user)
