@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 DEV_ENV := DJANGO_DEBUG=1
 # The demo as its users see it: the portal's own French error pages instead of Django's technical ones, and e-mails
 # written to var/courriels/ (one file each) instead of the terminal.
-DEMO_ENV := $(DEV_ENV) DJANGO_DEBUG_TECHNICAL_ERRORS=0 \
+# PORT (default 8000) is where `make run` serves; the links in e-mails point to the same address.
+PORT ?= 8000
+DEMO_ENV := $(DEV_ENV) DJANGO_DEBUG_TECHNICAL_ERRORS=0 DJANGO_SITE_URL=http://127.0.0.1:$(PORT) \
 	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend DJANGO_EMAIL_FILE_PATH=var/courriels
 
 # Tests run in TEST_WORKERS processes (pytest-xdist; `auto`: one per core), a file's tests in the same one. The database
@@ -15,15 +17,23 @@ TEST_WORKERS ?= auto
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/pat_portal
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-all lint format bench release clean
+.PHONY: install install-dev run test test-all lint format bench release clean
 
+# `install` gives what the portal needs to run (make run, make release on a server); `install-dev` adds the tools of
+# the tests, the linters and the bench. The project is installed as a plain (non-editable) package: it ships no
+# Python package of its own (manage.py runs from the checkout), so only its dependencies matter.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
+	$(BIN)/pip install --quiet '.[dev]'
 	touch $@
 
 install: $(BIN)/.installed
+install-dev: $(BIN)/.installed-dev
 
 run: install
 	@mkdir -p var
@@ -36,26 +46,26 @@ run: install
 	@$(DEMO_ENV) $(BIN)/python manage.py worker --queue-name mail,default --no-reload >> var/worker.log 2>&1 & mail=$$!; \
 	$(DEMO_ENV) $(BIN)/python manage.py worker --queue-name documents --no-reload >> var/worker.log 2>&1 & documents=$$!; \
 	trap 'kill $$mail $$documents 2>/dev/null; wait $$mail $$documents 2>/dev/null' EXIT INT TERM; \
-	$(DEMO_ENV) $(BIN)/python manage.py demo_server 127.0.0.1:8000
+	$(DEMO_ENV) $(BIN)/python manage.py demo_server 127.0.0.1:$(PORT)
 
-test: install
+test: install-dev
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-test-all: install
+test-all: install-dev
 	env -u DATABASE_URL $(MAKE) --no-print-directory test
 	DATABASE_URL=$(PG_TEST_URL) $(MAKE) --no-print-directory test
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 # Benchmark at 20x scale on SQLite behind gunicorn (see bench/run.py for the BENCH_* variables), then the import of a
 # 500-action plan (bench/import_plan.py, in a transaction rolled back).
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk manque : apt-get install wrk"; exit 1; }
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/import_plan.py

@@ -3,6 +3,7 @@ e-mails written to files instead of the terminal, and the portal's own French er
 
 import io
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,31 @@ def test_demo_server_prints_the_accounts_and_the_address_last():
     assert f"Mot de passe de tous les comptes : {DEMO_PASSWORD}" in lines
     assert any(line.split()[0] == "elu.amagney" and "Amagney" in line for line in lines[2:])
     assert lines[2].split()[0] == "claire.gbm"  # GBM first, then consultants, then élus
+
+
+def test_make_run_takes_its_port_from_port_and_mails_link_to_that_same_address():
+    recipe = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, check=True)
+    commands = [line for line in recipe.stdout.splitlines() if "manage.py" in line]
+    assert commands[-1].rstrip().endswith("manage.py demo_server 127.0.0.1:8123")
+    assert all("DJANGO_SITE_URL=http://127.0.0.1:8123" in line for line in commands), commands
+
+
+def test_make_run_installs_without_the_editable_install_banner_nor_the_dev_tools():
+    recipe = subprocess.run(["make", "-n", "-B", "install"], cwd=ROOT, capture_output=True, text=True, check=True)
+    pip_lines = [line for line in recipe.stdout.splitlines() if "pip install" in line]
+    assert pip_lines[-1].endswith("pip install --quiet .")  # not `-e` (setuptools' banner), not `[dev]` on a server
+    assert not any("[dev]" in line for line in pip_lines)
+
+
+def test_a_taken_port_is_refused_in_french_with_the_way_out():
+    from django.core.management.base import CommandError
+
+    from core.management.commands.demo_server import refuse_a_taken_port
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(CommandError, match=f"Le port {port} est déjà utilisé.*make run PORT={port + 1}"):
+            refuse_a_taken_port(f"127.0.0.1:{port}")
+    refuse_a_taken_port(f"127.0.0.1:{port}")  # free again: nothing to say

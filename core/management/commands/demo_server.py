@@ -1,7 +1,10 @@
+import errno
 import logging
+import socket
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands.runserver import Command as RunserverCommand
+from django.core.management.base import CommandError
 
 from core.demo import DEMO_PASSWORD, account_lines
 
@@ -13,6 +16,24 @@ def _quiet_loggers() -> None:
     logging.getLogger("django.utils.autoreload").setLevel(logging.WARNING)
 
 
+def refuse_a_taken_port(addrport: str) -> None:
+    """Say in French, before anything else, that the demo's port is taken and how to choose another (`make run
+    PORT=8001`), instead of runserver's English error after the banner. The port is tried, then freed at once."""
+    host, _, port = addrport.rpartition(":")
+    if not port.isdigit():
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host or "127.0.0.1", int(port)))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise
+            raise CommandError(
+                f"Le port {port} est déjà utilisé par un autre programme. "
+                f"Arrêtez-le, ou lancez la démonstration sur un autre port : make run PORT={int(port) + 1}"
+            ) from None
+
+
 class Command(RunserverCommand):
     help = (
         "Sert la démonstration (make run) : le serveur de développement, avec l'adresse du portail, les comptes et "
@@ -21,6 +42,7 @@ class Command(RunserverCommand):
 
     def handle(self, *args, **options):
         options["skip_checks"] = True  # `migrate` has just run them
+        refuse_a_taken_port(options.get("addrport") or "")
         _quiet_loggers()
         super().handle(*args, **options)
 
