@@ -53,7 +53,10 @@ def documents():
     from django.db.models import Count
 
     from ateliers import services as workshop_services
+    from ateliers.models import Workshop
     from communes.models import Commune
+    from core.pdf import render_pdf
+    from missions.mission1.models.action_plans import ActionPlan
     from missions.mission1.models.diagnostics import Diagnostic
     from missions.mission1.services.action_plans import render_action_plan_pdf
     from missions.mission1.services.diagnostics import render_diagnostic_pdf
@@ -64,14 +67,8 @@ def documents():
     from pat_portal.pages.status import commune_status
     from pat_portal.pages.steering_report import TEMPLATE, steering_report_context
 
-    from core.pdf import render_pdf
-
     t = bench_run.targets()
-    from missions.mission1.models.action_plans import ActionPlan
-
     plan = ActionPlan.objects.annotate(n=Count("actions")).order_by("-n", "pk")[0]
-    from ateliers.models import Workshop
-
     workshop = Workshop.objects.get(pk=t["workshop"])
     diagnostic = Diagnostic.objects.annotate(n=Count("stakes") + Count("action_leads")).order_by("-n", "pk")[0]
     support_request = SupportRequest.objects.annotate(n=Count("steps")).order_by("-n", "pk")[0]
