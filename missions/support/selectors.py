@@ -22,7 +22,6 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
-    Count,
     Exists,
     ExpressionWrapper,
     F,
@@ -39,6 +38,7 @@ from django.utils import timezone
 
 from core.hub import HubSection, TimelineEvent
 from core.models import Deliverable
+from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
 from missions.programme.models import Programme
@@ -231,11 +231,16 @@ def request_with_priority(
 
 @dataclass(frozen=True)
 class SupportedProjects:
+    """Mission 3's target as every page shows it (the queue's banner, the homes, the dashboard, the report): the
+    projects counted (support started or completed), split into in progress and completed, and apart the requests
+    accepted whose support has not started yet (not counted)."""
+
     count: int
     target_min: int
     target_max: int
     in_progress: int
     completed: int
+    accepted_not_started: int = 0
 
     @property
     def reached(self) -> bool:
@@ -246,19 +251,37 @@ class SupportedProjects:
         return min(100, round(100 * self.count / self.target_min)) if self.target_min else 100
 
 
-def supported_projects(programme: Programme) -> SupportedProjects:
-    """Local projects supported in the programme (accepted, in progress, completed) against the contract's 4–5."""
-    counts = SupportRequest.objects.filter(programme=programme).aggregate(
-        supported=Count("pk", filter=Q(status__in=SupportRequest.SUPPORTED_STATUSES)),
-        in_progress=Count("pk", filter=Q(status=SupportRequest.Status.IN_PROGRESS)),
-        completed=Count("pk", filter=Q(status=SupportRequest.Status.COMPLETED)),
-    )
+def local_project_counts(programme) -> dict[str, QuerySet]:
+    """The requests each figure of Mission 3's target counts, for the programme `programme` (a Programme or an
+    `OuterRef` to one): the one definition that the queue's banner and `programme_figures` (homes, dashboard,
+    report) both count, so that they always agree. `supported` is `in_progress` + `completed`."""
+    requests = SupportRequest.objects.filter(programme=programme)
+    return {
+        "supported": requests.started(),
+        "supported_in_progress": requests.filter(status=SupportRequest.Status.IN_PROGRESS),
+        "supported_completed": requests.filter(status=SupportRequest.Status.COMPLETED),
+        "accepted_not_started": requests.accepted_not_started(),
+    }
+
+
+def supported_projects(programme: Programme, figures: dict | None = None) -> SupportedProjects:
+    """Local projects supported in the programme against the contract's 4–5, from `figures` (a row of
+    `programme_figures`, which counts `local_project_counts`) or in one query of the same counts."""
+    if figures is None:
+        figures = (
+            Programme.objects.filter(pk=programme.pk)
+            .values(
+                **{name: count_subquery(queryset) for name, queryset in local_project_counts(OuterRef("pk")).items()}
+            )
+            .get()
+        )
     return SupportedProjects(
-        count=counts["supported"],
+        count=figures["supported"],
         target_min=programme.target_local_projects_min,
         target_max=programme.target_local_projects_max,
-        in_progress=counts["in_progress"],
-        completed=counts["completed"],
+        in_progress=figures["supported_in_progress"],
+        completed=figures["supported_completed"],
+        accepted_not_started=figures["accepted_not_started"],
     )
 
 

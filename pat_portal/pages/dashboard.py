@@ -24,6 +24,7 @@ from missions.programme.choices import ActionTheme, Mission
 from missions.programme.models import Programme
 from missions.support.filters import STARTED
 from missions.support.models import SupportRequest
+from missions.support.selectors import local_project_counts
 from pat_portal.pages.filters import TerritoryFilter
 
 UPCOMING_DAYS = 30
@@ -104,7 +105,6 @@ def programme_figures(programme, **extra_counts) -> dict:
     accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
     new = accompaniments.filter(cohort=Accompaniment.Cohort.NEW)
     specific = Action.objects.toward_specific_support_target()
-    supported = SupportRequest.objects.filter(programme=OuterRef("pk"))
     counts = {
         "new": count_subquery(accompaniments.counting_as_new_project()),
         "new_identified": count_subquery(new),
@@ -117,8 +117,7 @@ def programme_figures(programme, **extra_counts) -> dict:
         "specific": count_subquery(specific),
         "specific_done": count_subquery(specific.filter(status=Action.Status.DONE)),
         "held": count_subquery(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
-        "supported": count_subquery(supported.started()),
-        "accepted_not_started": count_subquery(supported.accepted_not_started()),
+        **{name: count_subquery(queryset) for name, queryset in local_project_counts(OuterRef("pk")).items()},
         **{
             f"phase_{value}": count_subquery(accompaniments.filter(phase=value))
             for value in Accompaniment.Phase.values
@@ -205,7 +204,11 @@ def contract_targets(programme, figures: dict | None = None, budget=None) -> lis
             url=f"{reverse('missions:support_list')}?status={STARTED}",
             rule="Compte les demandes dont l'accompagnement a démarré ou est terminé ; une demande seulement "
             "acceptée ne compte pas encore.",
-            details=[("Acceptées, accompagnement pas encore démarré", figures["accepted_not_started"])],
+            details=[
+                ("En cours", figures["supported_in_progress"]),
+                ("Terminés", figures["supported_completed"]),
+                ("Acceptées, accompagnement pas encore démarré", figures["accepted_not_started"]),
+            ],
             budget=missions.get(Mission.LOCAL_PROJECTS),
         ),
     ]

@@ -213,15 +213,18 @@ def test_weights_row_is_unique_and_created_on_first_use(db):
 
 
 @pytest.mark.django_db
-def test_supported_projects_counts_accepted_in_progress_and_completed_against_the_target(programme):
+def test_supported_projects_counts_started_and_completed_against_the_target_and_accepted_apart(programme):
     for trait in ("accepted", "in_progress", "completed", "refused", "abandoned", "under_review"):
         SupportRequestFactory(programme=programme, **{trait: True})
     SupportRequestFactory(programme=ProgrammeFactory(contract_reference="AUTRE"), completed=True)
     result = supported_projects(programme)
-    assert (result.count, result.in_progress, result.completed) == (3, 1, 1)
+    # The count is its own detail's sum (issue 25: the banner said 9 with a detail adding to 6).
+    assert (result.count, result.in_progress, result.completed) == (2, 1, 1)
+    assert result.count == result.in_progress + result.completed
+    assert result.accepted_not_started == 1
     assert (result.target_min, result.target_max) == (4, 5)
     assert not result.reached
-    assert result.progress_percent == 75
+    assert result.progress_percent == 50
 
 
 @pytest.mark.django_db

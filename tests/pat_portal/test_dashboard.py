@@ -67,7 +67,11 @@ def test_workshops_held_and_local_projects(programme):
     # Mission 3 counts support started or completed; the accepted request waits apart.
     assert targets["local_projects"].count == 2
     assert targets["local_projects"].percent == 50
-    assert targets["local_projects"].details == [("Acceptées, accompagnement pas encore démarré", 1)]
+    assert targets["local_projects"].details == [
+        ("En cours", 1),
+        ("Terminés", 1),
+        ("Acceptées, accompagnement pas encore démarré", 1),
+    ]
 
 
 def test_targets_come_from_the_programme(programme):

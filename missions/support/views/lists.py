@@ -3,11 +3,12 @@
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from core import access
 from missions.programme.models import Programme
-from missions.support.filters import SupportRequestFilter
+from missions.support.filters import STARTED, SupportRequestFilter
 from missions.support.models import SupportPriorityWeights, SupportRequest
 from missions.support.selectors import explain_priority, priority_queue, supported_projects
 
@@ -40,6 +41,7 @@ def _queue(request):
         "rows": rows,
         "weights": weights,
         "supported": supported_projects(programme) if programme else None,
+        "supported_url": f"{reverse('missions:support_list')}?status={STARTED}",
         "first_rank": page.start_index(),
     }
     return render(request, "missions/support/queue.html", context)
