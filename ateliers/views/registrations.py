@@ -89,6 +89,10 @@ def _report_bulk_registration(request, workshop, result, form) -> None:
         messages.info(request, "Personne n'a été choisi : aucune inscription.")
     for refusal in result.refused:
         messages.error(request, f"Non inscrit·e — {refusal}")
+    already = form.already_registered()  # pasted and « Inscrire » at once: said as the matching step says it
+    if already:
+        names = ", ".join(str(line.contact) for line in already)
+        messages.info(request, f"Déjà inscrit·e·s, rien n'a changé pour elles et eux : {names}.")
     created = set(form.cleaned_data.get("create", []))
     left = [line for index, line in enumerate(form.unknown) if index not in created]
     if left:

@@ -137,6 +137,18 @@ def test_people_already_registered_are_said_and_not_registered_twice(client, con
     assert not re.search(rf'name="people" value="{people["marie"].pk}"', page)
 
 
+def test_registering_at_once_says_who_was_already_registered_instead_of_dropping_them(
+    client, consultant, workshop, people
+):
+    RegistrationFactory(workshop=workshop, contact=people["marie"], commune=people["marie"].commune)
+    client.force_login(consultant)
+    response = client.post(bulk_url(workshop), {"pasted": "Marie Dupont\nPaul Martin", "inscrire": "1"}, follow=True)
+    page = response.content.decode()
+    assert registered(workshop) == {"Dupont", "Martin"} and workshop.registrations.count() == 2
+    assert "1 personne inscrite" in page and "Paul Martin" in page
+    assert "Déjà inscrit·e·s, rien n&#x27;a changé pour elles et eux : Marie Dupont." in page
+
+
 def test_walk_ins_are_registered_present_once_the_workshop_has_taken_place(client, consultant, people):
     workshop = WorkshopFactory(past=True)
     client.force_login(consultant)
