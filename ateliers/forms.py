@@ -243,7 +243,10 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
     ask_consent = forms.BooleanField(
         label="Envoyer à la personne un e-mail lui demandant si elle accepte que ses coordonnées soient partagées",
         required=False,
-        help_text="Elle répond elle-même, par un lien valable 30 jours. Sans réponse, ses coordonnées restent privées.",
+        help_text=(
+            "Elle répond elle-même, par un lien valable 30 jours. Sans réponse, ses coordonnées restent privées. "
+            "Sans e-mail, son accord lui est demandé sur la feuille d'émargement."
+        ),
     )
 
     def __init__(self, *args, user, workshop, **kwargs):
@@ -289,16 +292,28 @@ class RegistrationForm(SubmissionTokenMixin, ConsentFieldsMixin, forms.Form):
                 "(l'un ou l'autre)."
             )
         self.clean_consent(cleaned)
-        if cleaned.get("ask_consent") and not cleaned.get("consent_to_share"):
-            contact = cleaned.get("contact")
-            if not (contact.email if contact is not None else cleaned.get("email")):
-                self.add_error("ask_consent", "Indiquez l'e-mail de la personne pour lui demander son accord.")
+        # An élu's box is ticked for them: with no e-mail, the person is asked on the signed sheet instead, and their
+        # details stay private meanwhile (nothing to untick). The team ticked it themselves: they are told.
+        asked_without_email = cleaned.get("ask_consent") and not self._email_to_ask(cleaned)
+        if asked_without_email and not cleaned.get("consent_to_share") and not self.user.is_elu:
+            self.add_error("ask_consent", "Indiquez l'e-mail de la personne pour lui demander son accord.")
         return cleaned
+
+    @staticmethod
+    def _email_to_ask(cleaned) -> str:
+        contact = cleaned.get("contact")
+        return contact.email if contact is not None else cleaned.get("email") or ""
 
     @property
     def asks_consent(self) -> bool:
         """The person is to be asked by e-mail (not when the team records their consent from a document)."""
-        return bool(self.cleaned_data.get("ask_consent") and not self.cleaned_data.get("consent_to_share"))
+        data = self.cleaned_data
+        return bool(data.get("ask_consent") and not data.get("consent_to_share") and self._email_to_ask(data))
+
+    @property
+    def asks_consent_on_the_sheet(self) -> bool:
+        """An élu's registration of someone with no e-mail: the consent is asked on the signed attendance sheet."""
+        return bool(self.cleaned_data.get("ask_consent") and not self._email_to_ask(self.cleaned_data))
 
     def new_contact(self) -> Contact | None:
         """The unsaved new contact described by the form, if the form describes one."""

@@ -51,6 +51,12 @@ def registration_create(request, pk):
             messages.success(request, f"{registration.contact} est inscrit·e à l'{workshop}.")
             if form.asks_consent:
                 _ask_consent(request, registration)
+            elif form.asks_consent_on_the_sheet:
+                messages.info(
+                    request,
+                    f"Sans e-mail, l'accord {de(registration.contact)} pour partager ses coordonnées lui sera demandé "
+                    "sur la feuille d'émargement ; elles restent privées d'ici là.",
+                )
             if "inscrire_autre" in request.POST:
                 return redirect("ateliers:registration_create", workshop.pk)
             return redirect(workshop)

@@ -196,9 +196,27 @@ def test_unconfirmed_people_are_absent_from_the_contact_list_live_and_in_exports
 
 
 @pytest.mark.django_db
-def test_elu_asking_for_a_person_without_email_gets_a_french_error_with_input_kept(client, elu):
+def test_elu_registering_a_person_without_email_needs_to_untick_nothing(client, elu):
+    """The élu's box « Envoyer … un e-mail » is ticked for them: with no e-mail to write to, the person is registered,
+    their details stay private, and the élu is told the consent is asked on the attendance sheet."""
     workshop = WorkshopFactory()
     client.force_login(elu)
+    response = client.post(
+        reverse("ateliers:registration_create", args=[workshop.pk]),
+        {"last_name": "Parrenin", "first_name": "Jeanne", "category": "habitant", "ask_consent": "on"},
+        follow=True,
+    )
+    registration = Registration.objects.get()
+    assert registration.contact.last_name == "Parrenin" and registration.contact.commune == elu.commune
+    assert not registration.consent_to_share and registration.consent_requested_at is None
+    assert not mail.outbox
+    assert "lui sera demandé sur la feuille d&#x27;émargement" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_team_asking_by_email_for_a_person_without_email_gets_a_french_error_with_input_kept(client, consultant):
+    workshop = WorkshopFactory()
+    client.force_login(consultant)
     response = client.post(
         reverse("ateliers:registration_create", args=[workshop.pk]),
         {"last_name": "Parrenin", "first_name": "Jeanne", "category": "habitant", "ask_consent": "on"},
