@@ -96,3 +96,24 @@ def match_people(text: str, contacts) -> list[PastedLine]:
             line.proposals = list(dict.fromkeys(proposals))[:MAX_PROPOSALS]
         results.append(line)
     return results
+
+
+def same_person(*, commune, first_name: str, last_name: str, email: str) -> Contact | None:
+    """The directory's contact a new person would duplicate: the same e-mail (any case), or the same name (accents,
+    case and order ignored) in the same commune. One query, over the commune's people (or, for a person of no
+    commune, over that e-mail only)."""
+    wanted_email = (email or "").strip().casefold()
+    wanted_name = normalise(f"{first_name} {last_name}")
+    people = Contact.objects.filter(anonymised_at__isnull=True).only("id", "first_name", "last_name", "email")
+    if commune is not None:
+        people = people.filter(commune=commune)
+    elif wanted_email:
+        people = people.filter(email__iexact=wanted_email)
+    else:
+        return None
+    for contact in people.order_by("pk"):
+        if wanted_email and contact.email.casefold() == wanted_email:
+            return contact
+        if wanted_name and normalise(f"{contact.first_name} {contact.last_name}") == wanted_name:
+            return contact
+    return None

@@ -20,11 +20,20 @@ from django.utils.choices import CallableChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
+from communes import matching
 from communes.models import Commune, Contact
+from core import ratelimit
 from core.forms import IdMultipleChoiceField
 from core.french import de, french_sort_key
 from core.querysets import get_visible_or_404
 
+# An élu creates people of their own commune from the picker (each becomes a contact at once): a person already in
+# the directory is chosen instead of being created again, and at most this many new people a day are created.
+ELU_NEW_PEOPLE_PER_DAY = 30
+ELU_LIMIT_MESSAGE = (
+    f"Vous avez ajouté {ELU_NEW_PEOPLE_PER_DAY} nouvelles personnes aujourd'hui, le maximum par jour. "
+    "Choisissez des personnes déjà connues, ou demandez à l'équipe du PAT d'ajouter les autres."
+)
 PLACEHOLDER = "Rechercher une personne (nom, organisme, commune)…"
 QUICK_CREATE_URL = reverse_lazy("communes:contact_quick_create")
 # Without JavaScript, "+ Nouvelle personne" opens the directory's contact form, which comes back to the page.
@@ -266,7 +275,9 @@ def quick_create_response(request, form, *, commune: Commune | None = None, pick
     (`{"option": {"value", "text", "group"}}`), or the form again with its French errors (`{"html": …}`).
 
     Both POST answers are 200 with JSON, as a form page answers 200 when it shows its errors. `commune`, when
-    given, is the new person's (an élu's own); `picker_commune` is the commune the picker lists first.
+    given, is the new person's (an élu's own); `picker_commune` is the commune the picker lists first. A person the
+    directory already has (`matching.same_person`) is answered as is, not created twice; an élu creates at most
+    ELU_NEW_PEOPLE_PER_DAY people a day.
     """
     action = request.get_full_path()
     if request.method != "POST":
@@ -276,6 +287,23 @@ def quick_create_response(request, form, *, commune: Commune | None = None, pick
     if not form.is_valid():
         html = render_to_string("communes/_quick_contact_form.html", {"form": form, "action": action}, request)
         return _json({"html": html})
-    contact = form.save()
+    data = form.cleaned_data
+    contact = matching.same_person(
+        commune=form.instance.commune if commune is not None else data.get("commune"),
+        first_name=data.get("first_name", ""),
+        last_name=data.get("last_name", ""),
+        email=data.get("email", ""),
+    )
+    if contact is None:
+        if (
+            commune is not None
+            and not ratelimit.hit(
+                "nouvelle-personne-elu", str(request.user.pk), limit=ELU_NEW_PEOPLE_PER_DAY, window=86400
+            ).allowed
+        ):
+            form.add_error(None, ELU_LIMIT_MESSAGE)
+            html = render_to_string("communes/_quick_contact_form.html", {"form": form, "action": action}, request)
+            return _json({"html": html})
+        contact = form.save()
     option = {"value": str(contact.pk), "text": contact_label(contact), "group": group_label(contact, picker_commune)}
     return _json({"option": option})
