@@ -16,3 +16,5 @@ CACHES = {**CACHES, "pdfs": {"BACKEND": "django.core.cache.backends.locmem.LocMe
 TASKS = {"default": {**TASKS["default"], "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # noqa: F405
 # The second factor is off in tests unless a test turns it on (tests/pat_portal/test_second_factor.py).
 OTP_REQUIRED_FOR_OFFICERS = False
+# The portrait's sources are never called from tests: they play recorded answers back (tests/communes/portrait).
+PORTRAIT_NETWORK = False
