@@ -1,5 +1,6 @@
 """The portal's own contributions to the commune hub: the validated deliverables and their events."""
 
+from core.deliverables import with_ready_at
 from core.hub import HubSection, TimelineEvent, memo
 from core.models import Deliverable
 
@@ -9,7 +10,7 @@ def _deliverables(commune, user) -> list[Deliverable]:
         commune,
         "pat_portal.deliverables",
         lambda: list(
-            Deliverable.objects.visible_to(user)
+            with_ready_at(Deliverable.objects.visible_to(user))
             .filter(commune=commune)
             .select_related("reviewed_by")
             .with_validation_due_days()

@@ -300,6 +300,12 @@ class DeliverableSubject(models.Model):
         """Raise WorkflowError with a French message when GBM cannot validate `deliverable` (the submitted version)
         yet, e.g. while the commune has not approved that version."""
 
+    def validation_waits_for(self, deliverable) -> str:
+        """What `deliverable` (the submitted version) waits for before GBM may validate it, in French (« l'approbation
+        du conseil municipal »); '' when GBM may validate it now. The same rule as the kind's registered
+        `waits_for` (core.deliverables.registry), row by row."""
+        return ""
+
     def after_validation(self) -> None:
         """Called inside the validation transaction, e.g. to move the accompaniment to its next phase."""
 
@@ -472,18 +478,30 @@ class Deliverable(models.Model):
         return self.status == self.Status.WITHDRAWN
 
     # Waiting for validation (issue 16) ----------------------------------------------------------------------------
+    @property
+    def ready_for_gbm_at(self) -> datetime.datetime:
+        """When the version became GBM's to validate: its submission, or on a row of
+        `core.deliverables.with_ready_at()` the approval it waited for (an action plan's council)."""
+        return getattr(self, "ready_at", None) or self.submitted_at
+
+    @property
+    def is_gbms_to_validate(self) -> bool:
+        """Submitted and not waiting for another approval (on a row of `with_ready_at()`; else: submitted)."""
+        return self.status == self.Status.SUBMITTED and not getattr(self, "awaits_other_approval", False)
+
     def days_waiting(self, today: datetime.date) -> int | None:
-        """Whole days since submission (local calendar days) for a version awaiting validation; None otherwise."""
-        if self.status != self.Status.SUBMITTED:
+        """Whole days (local calendar days) that a version awaiting validation has been GBM's to validate; None
+        otherwise, and while it waits for another approval."""
+        if not self.is_gbms_to_validate:
             return None
-        return (today - timezone.localdate(self.submitted_at)).days
+        return (today - timezone.localdate(self.ready_for_gbm_at)).days
 
     def validation_lateness_on(self, today: datetime.date, due_days: int) -> Lateness | None:
-        """Late when awaiting validation for more than `due_days` days (the programme's `validation_due_days`);
+        """Late when GBM's to validate for more than `due_days` days (the programme's `validation_due_days`);
         counted from the due day. The same rule as `DeliverableQuerySet.late_for_validation()`."""
-        if self.status != self.Status.SUBMITTED:
+        if not self.is_gbms_to_validate:
             return None
-        return Lateness.after(timezone.localdate(self.submitted_at) + datetime.timedelta(days=due_days), today)
+        return Lateness.after(timezone.localdate(self.ready_for_gbm_at) + datetime.timedelta(days=due_days), today)
 
     @property
     def waiting_days(self) -> int | None:

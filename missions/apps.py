@@ -41,6 +41,8 @@ def register_deliverables() -> None:
         render=action_plans.render_action_plan_pdf,
         content=action_plans.action_plan_content,
         carrying=action_plans.action_plans_naming,
+        waits_for=ActionPlan.waits_for_council,
+        ready_since=ActionPlan.council_approval_time,
     )
     register_deliverable(
         SupportRequest,

@@ -24,12 +24,15 @@ from core.deliverables.downloads import (
     working_draft_response,
 )
 from core.deliverables.registry import (
+    awaiting_other_approval,
     content_sha256,
     deliverable_type,
     register_deliverable,
     registered_types,
     render_deliverable,
     row_content,
+    to_validate_now,
+    with_ready_at,
 )
 from core.deliverables.urls import urlpatterns
 from core.deliverables.views import refuse_locked_edit
@@ -50,6 +53,7 @@ __all__ = [
     "LOCKED_MESSAGE",
     "ContentLocked",
     "WorkflowError",
+    "awaiting_other_approval",
     "content_sha256",
     "deliverable_type",
     "document_response",
@@ -67,10 +71,12 @@ __all__ = [
     "row_content",
     "store_frozen_pdf",
     "submit_deliverable",
+    "to_validate_now",
     "urlpatterns",
     "validate_deliverable",
     "validated_document_response",
     "validation_refusal",
     "versions_seen",
+    "with_ready_at",
     "working_draft_response",
 ]

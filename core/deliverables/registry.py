@@ -13,7 +13,13 @@ its kinds instead, as the commune hub's sections are registered:
 - `audience(user, subject) -> bool` (optional): who may download the frozen versions, on top of
   `Deliverable.objects.visible_to` — the same rule as the live page or list the PDF freezes;
 - `carrying(contact) -> subject ids` (optional): the subjects whose PDF shows this person (name or contact
-  details), so that their frozen versions are re-issued when the person is erased or withdraws consent.
+  details), so that their frozen versions are re-issued when the person is erased or withdraws consent;
+- `waits_for() -> Q` (optional): on `Deliverable` rows of the kind, true while a submitted version waits for
+  someone else's approval before GBM may validate it (an action plan: its municipal council), with
+  `ready_since() -> expression`, the moment it became GBM's to validate (GBM's validation delay runs from there).
+
+« À valider » lists only what GBM can validate now (`to_validate_now`); what waits for another approval is shown
+as such (`awaiting_other_approval`), and its delay does not run for GBM (`with_ready_at`).
 """
 
 import hashlib
@@ -22,6 +28,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+from core.models import Deliverable
 
 # Fields that record how a row was edited, not what it says.
 BOOKKEEPING_FIELDS = frozenset({"lock_version", "workflow_status"})
@@ -35,16 +45,21 @@ class DeliverableType:
     content: Callable[[object], object]
     audience: Callable[[object, object], bool] | None = None
     carrying: Callable[[object], Iterable[int]] | None = None
+    waits_for: Callable[[], Q] | None = None
+    ready_since: Callable[[], object] | None = None
 
 
 _types: dict[str, DeliverableType] = {}
 
 
-def register_deliverable(model_or_kind, *, render, content, audience=None, carrying=None) -> None:
-    """Register how a kind of deliverable is rendered, hashed, downloaded and traced to the people it names."""
+def register_deliverable(
+    model_or_kind, *, render, content, audience=None, carrying=None, waits_for=None, ready_since=None
+) -> None:
+    """Register how a kind of deliverable is rendered, hashed, downloaded and traced to the people it names, and
+    what its submitted versions may wait for before GBM validates them."""
     model = None if isinstance(model_or_kind, str) else model_or_kind
     kind = model_or_kind if model is None else model.deliverable_kind
-    _types[kind] = DeliverableType(kind, model, render, content, audience, carrying)
+    _types[kind] = DeliverableType(kind, model, render, content, audience, carrying, waits_for, ready_since)
 
 
 def deliverable_type(kind_or_subject) -> DeliverableType:
@@ -89,3 +104,51 @@ def audience_allows(user, subject) -> bool:
     """Whether the subject's frozen versions may be downloaded by `user` (True when its kind sets no audience)."""
     audience = deliverable_type(subject).audience
     return True if audience is None else bool(audience(user, subject))
+
+
+# What GBM can validate now ------------------------------------------------------------------------------------
+def _waiting_elsewhere() -> Q | None:
+    """Rows whose submitted version waits for another approval (None when no kind declares one)."""
+    conditions = [Q(kind=item.kind) & item.waits_for() for item in _types.values() if item.waits_for is not None]
+    if not conditions:
+        return None
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    return condition
+
+
+def to_validate_now(deliverables: QuerySet) -> QuerySet:
+    """The submitted versions GBM can validate now: « À valider » on every page (homes, hub, dashboard, report,
+    navigation) is this queryset; a version waiting for another approval (an action plan for its council) is not
+    in it."""
+    waiting = _waiting_elsewhere()
+    awaiting = deliverables.awaiting_validation()
+    return awaiting if waiting is None else awaiting.exclude(waiting)
+
+
+def awaiting_other_approval(deliverables: QuerySet) -> QuerySet:
+    """The submitted versions that wait for another approval before GBM's (shown as such, never « à valider »)."""
+    waiting = _waiting_elsewhere()
+    awaiting = deliverables.awaiting_validation()
+    return awaiting.none() if waiting is None else awaiting.filter(waiting)
+
+
+def with_ready_at(deliverables: QuerySet) -> QuerySet:
+    """Each row gets `ready_at`: when it became GBM's to validate (its submission, or for a kind that waits for
+    another approval, that approval), and `awaits_other_approval` (it is not GBM's yet). `Deliverable.days_waiting`
+    and the validation delay count from `ready_at`, and do not run while another approval is awaited."""
+    whens = [
+        When(kind=item.kind, then=Coalesce(item.ready_since(), F("submitted_at")))
+        for item in _types.values()
+        if item.ready_since is not None
+    ]
+    waiting = _waiting_elsewhere()
+    return deliverables.annotate(
+        ready_at=Case(*whens, default=F("submitted_at")) if whens else F("submitted_at"),
+        awaits_other_approval=ExpressionWrapper(
+            Q(status=Deliverable.Status.SUBMITTED) & waiting, output_field=BooleanField()
+        )
+        if waiting is not None
+        else Value(False),
+    )

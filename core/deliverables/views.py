@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from core import access
 from core.checklists import advisory
 from core.deliverables.downloads import frozen_file_response
-from core.deliverables.registry import deliverable_type
+from core.deliverables.registry import awaiting_other_approval, deliverable_type, to_validate_now, with_ready_at
 from core.deliverables.workflow import (
     reissue_deliverable,
     return_deliverable,
@@ -117,15 +117,19 @@ def frozen_pdf(request, pk):
 
 
 def awaiting(request):
+    """« À valider »: what GBM can validate now (the count every page shows), then apart what waits for another
+    approval (an action plan for its municipal council), whose delay does not run for GBM."""
     access.require(access.is_team(request.user))
-    deliverables = list(
+    visible = with_ready_at(
         Deliverable.objects.visible_to(request.user)
-        .awaiting_validation()
         .select_related("commune", "submitted_by")
         .with_validation_due_days()
-        .order_by("submitted_at")
     )
-    return render(request, "pat_portal/deliverable_list.html", {"deliverables": deliverables})
+    context = {
+        "deliverables": list(to_validate_now(visible).order_by("ready_at", "pk")),
+        "elsewhere": list(awaiting_other_approval(visible).order_by("submitted_at", "pk")),
+    }
+    return render(request, "pat_portal/deliverable_list.html", context)
 
 
 def subject_page(request, pk):

@@ -23,6 +23,7 @@ def deliverable_panel(context, subject):
     validated = [d for d in versions if d.status == Deliverable.Status.VALIDATED]
     withdrawn = [d for d in versions if d.status == Deliverable.Status.WITHDRAWN]
     can_submit = access.can_submit_deliverable(user, subject)
+    waits_for = subject.validation_waits_for(pending) if pending is not None else ""
     return {
         "request": context["request"],
         "csrf_token": context.get("csrf_token"),
@@ -36,6 +37,9 @@ def deliverable_panel(context, subject):
         "can_submit": can_submit,
         # What is missing, shown beside the submit button before anyone clicks (blocking or advisory items).
         "checklist": subject.submission_checklist() if can_submit else [],
+        # A version waiting for another approval (a plan for its council) offers no « Valider » (its page would have
+        # no form): GBM's turn comes after. GBM may still send it back.
+        "waits_for": waits_for,
         "can_review": access.can_review_deliverable(user, pending),
         "can_reissue": access.can_validate(user),
         "can_download": bool(validated) and access.can_download_frozen_versions(user, subject),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ateliers.models import Workshop
 from core import french
+from core.deliverables import to_validate_now, with_ready_at
 from core.models import Deliverable
 from core.querysets import count_subquery
 from missions.mission1.filters.actions import ActionFilter
@@ -22,12 +23,14 @@ from missions.mission1.models.meetings import Meeting
 from missions.money.services.budget import programme_totals
 from missions.programme.choices import ActionTheme, Mission
 from missions.programme.models import Programme
-from missions.support.filters import STARTED
+from missions.support.filters import STARTED, TO_HANDLE
 from missions.support.models import SupportRequest
 from missions.support.selectors import local_project_counts
 from pat_portal.pages.filters import TerritoryFilter
 
 UPCOMING_DAYS = 30
+# Pending decisions the dashboard lists; the count says how many there are, and links to the full list.
+SHOWN = 10
 MONTHS_IN_CHART = 12
 
 
@@ -315,10 +318,13 @@ def _upcoming_window(today: datetime.date) -> tuple[datetime.datetime, datetime.
     return start, start + datetime.timedelta(days=UPCOMING_DAYS + 1)
 
 
-def _awaiting_requests(user):
-    return SupportRequest.objects.visible_to(user).filter(
-        status__in=[SupportRequest.Status.RECEIVED, SupportRequest.Status.UNDER_REVIEW]
-    )
+def pending_decisions(user) -> dict:
+    """What waits for GBM's decision, as the dashboard and the report count it: the versions GBM can validate now
+    (`to_validate_now`, the homes' « À valider ») and the requests to decide (`open()`, the homes' too)."""
+    return {
+        "awaiting_deliverables": to_validate_now(Deliverable.objects.visible_to(user)),
+        "awaiting_requests": SupportRequest.objects.visible_to(user).open(),
+    }
 
 
 def upcoming(user, today: datetime.date) -> list[dict]:
@@ -342,17 +348,19 @@ def upcoming(user, today: datetime.date) -> list[dict]:
 def dashboard(programme, user, today: datetime.date | None = None) -> dict:
     """Everything the GBM / consultant dashboard shows."""
     today = today or timezone.localdate()
+    pending = pending_decisions(user)
     awaiting_deliverables = list(
-        Deliverable.objects.visible_to(user)
-        .awaiting_validation()
-        .select_related("commune", "submitted_by")
-        .order_by("submitted_at")[:20]
+        with_ready_at(pending["awaiting_deliverables"]).select_related("commune").order_by("ready_at", "pk")[:SHOWN]
     )
-    awaiting_requests = list(_awaiting_requests(user).select_related("commune").order_by("received_on", "pk")[:20])
+    awaiting_requests = list(
+        pending["awaiting_requests"].select_related("commune").order_by("received_on", "pk")[:SHOWN]
+    )
     return {
-        **_programme_summary(programme, user, today, programme_figures(programme)),
+        **_programme_summary(programme, user, today, programme_figures(programme, **pending)),
         "awaiting_deliverables": awaiting_deliverables,
+        "awaiting_deliverables_url": reverse("deliverable_list"),
         "awaiting_requests": awaiting_requests,
+        "awaiting_requests_url": f"{reverse('missions:support_list')}?status={TO_HANDLE}",
         "upcoming": upcoming(user, today),
     }
 
@@ -384,8 +392,7 @@ def programme_report(programme, user, extra_counts: dict | None = None) -> dict:
     start, end = _upcoming_window(today)
     figures = programme_figures(
         programme,
-        awaiting_deliverables=Deliverable.objects.visible_to(user).awaiting_validation(),
-        awaiting_requests=_awaiting_requests(user),
+        **pending_decisions(user),
         upcoming_meetings=Meeting.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end),
         upcoming_workshops=Workshop.objects.visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)

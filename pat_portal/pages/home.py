@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import CharField, Count, DateTimeField, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
 from django.utils import timezone
 
 from ateliers.models import Theme, Workshop
 from communes.models import Commune
 from core import accounts, french
+from core.deliverables import to_validate_now
 from core.lateness import Thresholds, last_day_of_month
 from core.models import Deliverable, User, WorkflowStatus
 from core.querysets import count_subquery
@@ -55,22 +56,14 @@ def _days(count: int) -> str:
 
 
 # What each role must do ---------------------------------------------------------------------------------------------
-def _plan_approved_for(version_field: str = "version") -> Exists:
-    """The commune approved this version of its action plan (the deliverable's subject and version)."""
-    return Exists(
-        ActionPlan.objects.filter(pk=OuterRef("object_id"), approved_version=OuterRef(version_field)).exclude(
-            approved_at=None
-        )
-    )
-
-
 def gbm_todo(user) -> dict[str, object]:
-    """What waits for a GBM officer's decision: versions to validate (an action plan only once its commune approved
-    it: before that, it waits for the commune), requests to decide, themes to validate."""
-    awaiting = Deliverable.objects.visible_to(user).awaiting_validation()
+    """What waits for a GBM officer's decision: versions they can validate now (`to_validate_now`: an action plan
+    only once its council approved it; before that it waits for the commune, and is not GBM's to do), requests to
+    decide, themes to validate."""
+    awaiting = to_validate_now(Deliverable.objects.visible_to(user))
     return {
         "deliverable": awaiting.exclude(kind=Deliverable.Kind.ACTION_PLAN),
-        "approved_plan": awaiting.filter(_plan_approved_for(), kind=Deliverable.Kind.ACTION_PLAN),
+        "approved_plan": awaiting.filter(kind=Deliverable.Kind.ACTION_PLAN),
         "request": SupportRequest.objects.visible_to(user).open(),
         "theme": Theme.objects.visible_to(user).filter(status=Theme.Status.PROPOSED),
     }
@@ -202,7 +195,8 @@ def _item_queries(querysets: dict, today: datetime.date) -> list[ItemQuery]:
         "approved_plan": {
             "title": "title",
             "commune": "commune",
-            "at": "submitted_at",
+            # GBM's delay runs from the council's approval, not from the submission (issue 25).
+            "at": Coalesce(ActionPlan.council_approval_time(), "submitted_at"),
             "number": "version",
             "person": person,
             "due": Subquery(ActionPlan.objects.filter(pk=OuterRef("object_id")).values("council_decision_date")[:1]),
@@ -267,11 +261,15 @@ def _describe(item: Item, today: datetime.date, thresholds: Thresholds, user) ->
         item.url = reverse("deliverable_subject", args=[item.pk])
         item.lateness = deliverable.validation_lateness_on(today, thresholds.validation_due_days)
         item.commune = ""  # the title names it
-        approval = f"approuvé par le conseil municipal le {french.french_date(item.due)}, " if item.due else ""
-        waited = f"{_days(waiting)} d'attente" if waiting else "soumise aujourd'hui"
+        if kind == "approved_plan":
+            council = f" le {french.french_date(item.due)}" if item.due else ""
+            since = f"approuvé par le conseil municipal{council} (enregistré le {french.short_date(item.at)})"
+        else:
+            since = f"soumise le {french.short_date(item.at)}"
+        waited = f"{_days(waiting)} d'attente" if waiting else "à valider depuis aujourd'hui"
         item.detail = (
-            f"version {item.number}, {approval}soumise le {french.short_date(item.at)}"
-            f"{' par ' + item.person if item.person else ''} — {waited}"
+            f"version {item.number}, {since}{' par ' + item.person if item.person and kind == 'deliverable' else ''}"
+            f" — {waited}"
         )
     elif kind == "request":
         item.url = reverse("missions:support_detail", args=[item.pk])

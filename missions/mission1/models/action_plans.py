@@ -188,11 +188,34 @@ class ActionPlan(VersionedModel, DeliverableSubject):
         self.accompaniment.advance_to(self.accompaniment.Phase.IMPLEMENTATION)
 
     def check_validatable(self, deliverable) -> None:
-        if not self.is_approved or self.approved_version != deliverable.version:
+        if self.validation_waits_for(deliverable):
             raise WorkflowError(
                 f"La commune doit d'abord approuver la version {deliverable.version} de ce plan "
                 "(date de la délibération du conseil municipal)."
             )
+
+    def validation_waits_for(self, deliverable) -> str:
+        """A version waits for its municipal council's approval before GBM may validate it (the same rule as
+        `waits_for_council`, which the deliverable registry reads in SQL)."""
+        if not self.is_approved or self.approved_version != deliverable.version:
+            return "l'approbation du conseil municipal"
+        return ""
+
+    @staticmethod
+    def waits_for_council() -> models.Q:
+        """On `Deliverable` rows of action plans: the version has not been approved by its council yet."""
+        approved = ActionPlan.objects.filter(
+            pk=models.OuterRef("object_id"), approved_version=models.OuterRef("version")
+        )
+        return ~models.Exists(approved.exclude(approved_at=None))
+
+    @staticmethod
+    def council_approval_time() -> models.Subquery:
+        """On `Deliverable` rows of action plans: when the commune recorded its approval (GBM's delay runs from it)."""
+        return models.Subquery(
+            ActionPlan.objects.filter(pk=models.OuterRef("object_id")).values("approved_at")[:1],
+            output_field=models.DateTimeField(),
+        )
 
     def after_return(self) -> None:
         """A version sent back will be corrected: the next version needs its own approval."""
