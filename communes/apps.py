@@ -7,7 +7,10 @@ class CommunesConfig(AppConfig):
 
     def ready(self):
         from communes import demo
+        from communes.portrait import hub as portrait_hub
         from communes.portrait import sources  # noqa: F401  (each adapter registers its source)
+        from core import hub
         from core.demo import register_step
 
         register_step(10, demo.seed_people)
+        hub.register_section(30, portrait_hub.portrait_section)

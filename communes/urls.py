@@ -1,11 +1,18 @@
 from django.urls import path
 
 from communes import people_views, views
+from communes.portrait import views as portrait_views
 
 app_name = "communes"
 
 urlpatterns = [
     path("communes/<str:insee_code>/", views.commune_detail, name="detail"),
+    path("communes/<str:insee_code>/portrait/relire/", portrait_views.portrait_refresh, name="portrait_refresh"),
+    path(
+        "communes/<str:insee_code>/portrait/acteur-vers-annuaire/",
+        portrait_views.candidate_to_contact,
+        name="portrait_candidate_to_contact",
+    ),
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/nouveau/", views.contact_create, name="contact_create"),
     path("contacts/nouvelle-personne/", views.contact_quick_create, name="contact_quick_create"),

@@ -6,74 +6,140 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communes', '0002_initial'),
+        ("communes", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Snapshot',
+            name="Snapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('commune', 'Commune'), ('epci', 'Grand Besançon Métropole'), ('pat', 'PAT de GBM'), ('band', 'Communes de même taille')], default='commune', max_length=10, verbose_name='territoire')),
-                ('code', models.CharField(help_text="Code INSEE, SIREN de l'EPCI, n° du PAT", max_length=20, verbose_name='code du territoire')),
-                ('source', models.CharField(max_length=30, verbose_name='source')),
-                ('fetched_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='lue le')),
-                ('url', models.URLField(blank=True, max_length=2000, verbose_name='adresse lue')),
-                ('sha256', models.CharField(blank=True, max_length=64, verbose_name='empreinte SHA-256 de la réponse')),
-                ('raw', models.JSONField(blank=True, null=True, verbose_name='réponse conservée')),
-                ('candidates', models.JSONField(blank=True, default=list, verbose_name='acteurs repérés')),
-                ('status', models.CharField(choices=[('ok', 'Lue'), ('failed', 'Échec')], default='ok', max_length=10, verbose_name='état')),
-                ('failure_reason', models.CharField(blank=True, max_length=500, verbose_name="raison de l'échec")),
-                ('is_demo', models.BooleanField(default=False, verbose_name='valeurs de démonstration')),
-                ('is_current', models.BooleanField(default=False, verbose_name='dernière lecture réussie')),
-                ('is_latest_attempt', models.BooleanField(default=False, verbose_name='dernière tentative')),
-                ('commune', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='portrait_snapshots', to='communes.commune', verbose_name='commune')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("commune", "Commune"),
+                            ("epci", "Grand Besançon Métropole"),
+                            ("pat", "PAT de GBM"),
+                            ("band", "Communes de même taille"),
+                        ],
+                        default="commune",
+                        max_length=10,
+                        verbose_name="territoire",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="Code INSEE, SIREN de l'EPCI, n° du PAT",
+                        max_length=20,
+                        verbose_name="code du territoire",
+                    ),
+                ),
+                ("source", models.CharField(max_length=30, verbose_name="source")),
+                ("fetched_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="lue le")),
+                ("url", models.URLField(blank=True, max_length=2000, verbose_name="adresse lue")),
+                (
+                    "sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="empreinte SHA-256 de la réponse"),
+                ),
+                ("raw", models.JSONField(blank=True, null=True, verbose_name="réponse conservée")),
+                ("candidates", models.JSONField(blank=True, default=list, verbose_name="acteurs repérés")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("ok", "Lue"), ("failed", "Échec")], default="ok", max_length=10, verbose_name="état"
+                    ),
+                ),
+                ("failure_reason", models.CharField(blank=True, max_length=500, verbose_name="raison de l'échec")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="valeurs de démonstration")),
+                ("is_current", models.BooleanField(default=False, verbose_name="dernière lecture réussie")),
+                ("is_latest_attempt", models.BooleanField(default=False, verbose_name="dernière tentative")),
+                (
+                    "commune",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="portrait_snapshots",
+                        to="communes.commune",
+                        verbose_name="commune",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "lecture d'une source ouverte",
-                'verbose_name_plural': 'lectures des sources ouvertes',
-                'ordering': ['-fetched_at', '-pk'],
+                "verbose_name": "lecture d'une source ouverte",
+                "verbose_name_plural": "lectures des sources ouvertes",
+                "ordering": ["-fetched_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Figure',
+            name="Figure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=50, verbose_name='clé')),
-                ('label', models.CharField(max_length=200, verbose_name='intitulé')),
-                ('counts', models.CharField(max_length=300, verbose_name='ce qui est compté')),
-                ('theme', models.CharField(choices=[('population', 'Population et territoire'), ('agriculture', 'Agriculture'), ('restauration', 'Restauration collective'), ('commerces', 'Commerces et transformation'), ('reseau', 'Réseau alimentaire')], max_length=20, verbose_name='thème')),
-                ('value_number', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name='valeur')),
-                ('value_text', models.CharField(blank=True, max_length=1000, verbose_name='valeur (texte)')),
-                ('unit', models.CharField(blank=True, max_length=30, verbose_name='unité')),
-                ('period', models.CharField(blank=True, max_length=30, verbose_name='année ou date')),
-                ('licence', models.CharField(max_length=100, verbose_name='licence')),
-                ('attribution', models.CharField(max_length=300, verbose_name='attribution')),
-                ('page_url', models.URLField(blank=True, max_length=2000, verbose_name='page de la source')),
-                ('snapshot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='communes.snapshot')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=50, verbose_name="clé")),
+                ("label", models.CharField(max_length=200, verbose_name="intitulé")),
+                ("counts", models.CharField(max_length=300, verbose_name="ce qui est compté")),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=[
+                            ("population", "Population et territoire"),
+                            ("agriculture", "Agriculture"),
+                            ("restauration", "Restauration collective"),
+                            ("commerces", "Commerces et transformation"),
+                            ("reseau", "Réseau alimentaire"),
+                        ],
+                        max_length=20,
+                        verbose_name="thème",
+                    ),
+                ),
+                (
+                    "value_number",
+                    models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, verbose_name="valeur"),
+                ),
+                ("value_text", models.CharField(blank=True, max_length=1000, verbose_name="valeur (texte)")),
+                ("unit", models.CharField(blank=True, max_length=30, verbose_name="unité")),
+                ("period", models.CharField(blank=True, max_length=30, verbose_name="année ou date")),
+                ("licence", models.CharField(max_length=100, verbose_name="licence")),
+                ("attribution", models.CharField(max_length=300, verbose_name="attribution")),
+                ("page_url", models.URLField(blank=True, max_length=2000, verbose_name="page de la source")),
+                (
+                    "snapshot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="figures", to="communes.snapshot"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chiffre du portrait',
-                'verbose_name_plural': 'chiffres du portrait',
-                'ordering': ['snapshot', 'pk'],
+                "verbose_name": "chiffre du portrait",
+                "verbose_name_plural": "chiffres du portrait",
+                "ordering": ["snapshot", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='snapshot',
-            index=models.Index(fields=['scope', 'code', 'source', '-fetched_at'], name='portrait_snapshot_idx'),
+            model_name="snapshot",
+            index=models.Index(fields=["scope", "code", "source", "-fetched_at"], name="portrait_snapshot_idx"),
         ),
         migrations.AddConstraint(
-            model_name='snapshot',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_current', True)), fields=('scope', 'code', 'source'), name='portrait_one_current'),
+            model_name="snapshot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_current", True)),
+                fields=("scope", "code", "source"),
+                name="portrait_one_current",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='snapshot',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_latest_attempt', True)), fields=('scope', 'code', 'source'), name='portrait_one_latest'),
+            model_name="snapshot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_latest_attempt", True)),
+                fields=("scope", "code", "source"),
+                name="portrait_one_latest",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='figure',
-            constraint=models.UniqueConstraint(fields=('snapshot', 'key'), name='portrait_figure_key'),
+            model_name="figure",
+            constraint=models.UniqueConstraint(fields=("snapshot", "key"), name="portrait_figure_key"),
         ),
     ]

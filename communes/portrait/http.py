@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
+from django.conf import settings
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 ATTEMPTS = 3
@@ -73,6 +74,8 @@ class SourceClient:
         self._clock = clock
         self._last_call: dict[str, float] = {}
         self._kept: dict[tuple, Answer] = {}
+        # Tests (and an offline demo) set PORTRAIT_NETWORK = False: nothing leaves the machine, a source is "offline".
+        self._offline = transport is None and not getattr(settings, "PORTRAIT_NETWORK", True)
 
     def close(self) -> None:
         self._client.close()
@@ -102,6 +105,8 @@ class SourceClient:
         return answer
 
     def _get(self, url: str, *, params: dict | None, min_interval: float) -> Answer:
+        if self._offline:
+            raise SourceUnavailable("Source non consultée : l'accès au réseau est désactivé sur ce serveur.")
         host = urlsplit(url).netloc
         reason = ""
         for attempt in range(1, ATTEMPTS + 1):
