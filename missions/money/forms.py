@@ -12,12 +12,13 @@ from core import access
 from core.concurrency import VersionedModelForm
 from core.french import french_sorted, weekday_day_month
 from core.models import User
+from core.shared_options import SharedChoiceField, SharedOptions
 from core.submissions import SubmissionTokenMixin
 from core.templatetags.portal import euros
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.orders import OrderForm
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry, half_days_text
-from missions.money.services.budget import lines_with_consumption
+from missions.money.services.budget import lines_for_new_time
 from missions.money.services.time import OPEN_STATUSES, WeekGrid, WeekRow, monday_of
 from missions.support.models import SupportRequest
 
@@ -99,17 +100,13 @@ def order_line_options(user, *, include_ids: set[int] | None = None) -> tuple[li
     activity). One query.
 
     Open order forms only (issued or notified); a GBM officer also gets those executed, invoiced or paid, which
-    only they may still charge, with a reason. Lines an edited entry already uses stay offered (`include_ids`).
+    only they may still charge, with a reason, as they alone get the lines full to 100 % (`lines_for_new_time`).
+    Lines an edited entry already uses stay offered (`include_ids`).
     """
     statuses = set(OPEN_STATUSES) | (
         set(OrderForm.EXECUTED_STATUSES) if access.can_override_time_limits(user) else set()
     )
-    lines = (
-        OrderLine.objects.visible_to(user)
-        .for_time()
-        .filter(Q(order_form__status__in=statuses) | Q(pk__in=include_ids or []))
-    )
-    lines = lines_with_consumption(lines.select_related("order_form")).order_by(
+    lines = lines_for_new_time(user, statuses=statuses, include_ids=include_ids or []).order_by(
         "order_form__mission", "-order_form__issued_on", "order_form__number", "position", "pk"
     )
     groups: dict[str, list] = {}
@@ -209,10 +206,11 @@ class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
 class WeekRowForm(forms.Form):
     """One row of the week grid. Days of a locked month or in the future are shown but cannot change."""
 
-    activity = forms.ChoiceField(
+    # The same long lists on every row: written once per page (WeekGridForm) and shared by the rows.
+    activity = SharedChoiceField(
         label="Activité", required=False, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
     )
-    order_line = forms.TypedChoiceField(
+    order_line = SharedChoiceField(
         label="Ligne de bon de commande",
         coerce=int,
         required=False,
@@ -223,19 +221,11 @@ class WeekRowForm(forms.Form):
     # The proposal the row came from ('reunion:12', 'atelier:3'; empty for a row typed in): see `week_suggestions`.
     source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
 
-    def __init__(
-        self, *args, days, activity_choices, line_choices, line_missions=None, frozen_days=frozenset(), **kwargs
-    ):
+    def __init__(self, *args, days, activity_options, line_options, frozen_days=frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
         self.days = days
-        self.fields["activity"].choices = [("", "—")] + activity_choices
-        self.fields["activity"].widget.attrs["data-time-activity"] = ""
-        self.fields["order_line"].choices = [("", "—")] + line_choices
-        self.fields["order_line"].widget = OrderLineSelect(
-            attrs={"class": "form-select form-select-sm", "data-time-line": ""},
-            choices=self.fields["order_line"].choices,
-            missions=line_missions,
-        )
+        self.fields["activity"].offer(activity_options, attrs={"data-time-activity": ""})
+        self.fields["order_line"].offer(line_options, attrs={"data-time-line": ""})
         for index, day in enumerate(days):
             self.fields[f"day_{index}"] = forms.IntegerField(
                 label=f"{weekday_day_month(day)} : demi-journées",
@@ -342,12 +332,15 @@ class WeekGridForm:
     def __init__(self, data, *, user, grid: WeekGrid):
         self.grid = grid
         line_choices, line_missions = order_line_options(user, include_ids=grid.order_line_ids())
+        # The options of every row's selects, written once (with each line's mission, for the grid's script).
         form_kwargs = {
             "days": grid.days,
             "frozen_days": grid.frozen_days,
-            "activity_choices": activity_choices(user, include_keys=grid.activity_keys()),
-            "line_choices": line_choices,
-            "line_missions": line_missions,
+            "activity_options": SharedOptions([("", "—"), *activity_choices(user, include_keys=grid.activity_keys())]),
+            "line_options": SharedOptions(
+                [("", "—"), *line_choices],
+                option_attrs={value: {"data-mission": mission} for value, mission in line_missions.items()},
+            ),
         }
         self.formset = WeekFormSet(data, initial=grid.initial_rows(), form_kwargs=form_kwargs)
         self.override = WeekOverrideForm(data) if access.can_override_time_limits(user) else None

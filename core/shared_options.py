@@ -1,0 +1,94 @@
+"""Selects that offer the same long list on every row of a page, the list written once.
+
+The week grid shows one activity select and one order-line select per row, each with the same hundreds of
+options: built through Django's select widget, every row built a dict per option (`create_option`) and wrote them
+again, about 6,000 options per page. `SharedOptions` writes the options once as HTML; each select then renders as
+that string with its own value marked `selected`. `SharedChoiceField` checks a posted value against the same
+options with a set lookup, without copying the choices into every row's field.
+
+The markup is what Django's select widget writes (through core/renderers.py): the same `<option value="…">`, the
+same `selected` attribute, the same groups, so that no-JavaScript use, labels and scripts see an ordinary select.
+"""
+
+from html import escape
+
+from django import forms
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+
+from core.renderers import render_attrs
+
+
+class SharedOptions:
+    """The options of one list, in Django's choices format (`(value, label)` or `(group label, [(value, label)…])`),
+    with optional attributes per value (`option_attrs`: {value: {"data-mission": 1}}), written once."""
+
+    def __init__(self, choices, *, option_attrs: dict[str, dict] | None = None):
+        self.choices = list(choices)
+        self.option_attrs = option_attrs or {}
+
+    @cached_property
+    def values(self) -> frozenset[str]:
+        """Every value offered, as strings (what a browser posts)."""
+        values = set()
+        for value, label in self.choices:
+            if isinstance(label, list | tuple):
+                values.update(str(sub_value) for sub_value, _ in label)
+            else:
+                values.add(str(value))
+        return frozenset(values)
+
+    def _option(self, value, label) -> str:
+        value = str(value)
+        return f'<option value="{escape(value)}"{render_attrs(self.option_attrs.get(value))}>{escape(str(label))}</option>'
+
+    @cached_property
+    def _html(self) -> str:
+        parts = []
+        for value, label in self.choices:
+            if isinstance(label, list | tuple):
+                parts.append(f'<optgroup label="{escape(str(value))}">')
+                parts.extend(self._option(sub_value, sub_label) for sub_value, sub_label in label)
+                parts.append("</optgroup>")
+            else:
+                parts.append(self._option(value, label))
+        return "\n".join(parts)
+
+    def html(self, value) -> str:
+        """The options with `value` (a string, or None) selected: one search in one string."""
+        if value is None or str(value) not in self.values:
+            return self._html
+        start = f'<option value="{escape(str(value))}"'
+        return self._html.replace(start, f"{start} selected", 1)
+
+
+class SharedOptionsSelect(forms.Select):
+    """A single select whose options are a SharedOptions' (the widget's own `choices` are not used)."""
+
+    def __init__(self, options: SharedOptions, attrs=None):
+        super().__init__(attrs)
+        self.options = options
+
+    def optgroups(self, name, value, attrs=None):
+        return []  # written by SharedOptions.html
+
+    def render(self, name, value, attrs=None, renderer=None):
+        context = self.get_context(name, value, attrs)["widget"]
+        chosen = context["value"][0] if context["value"] else None
+        return mark_safe(  # noqa: S308 - the name and attributes are escaped by render_attrs, the options by SharedOptions
+            f'<select name="{escape(name)}"{render_attrs(context["attrs"])}>\n{self.options.html(chosen)}\n</select>'
+        )
+
+
+class SharedChoiceField(forms.TypedChoiceField):
+    """A choice among a SharedOptions' values (`offer` sets them), shown by a SharedOptionsSelect."""
+
+    options = SharedOptions([])
+
+    def offer(self, options: SharedOptions, *, attrs=None) -> None:
+        self.options = options
+        self.widget = SharedOptionsSelect(options, attrs={**self.widget.attrs, **(attrs or {})})
+        self.widget.is_required = self.required
+
+    def valid_value(self, value) -> bool:
+        return str(value) in self.options.values

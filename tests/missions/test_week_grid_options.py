@@ -1,0 +1,98 @@
+"""The week grid's long lists are written once per page and shared by its rows (core/shared_options.py)."""
+
+import datetime
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django import forms
+from django.test.html import parse_html
+from django.urls import reverse
+
+from core.shared_options import SharedChoiceField, SharedOptions
+from tests.factories import UserFactory
+from tests.factories_mission1 import AccompanimentFactory
+from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
+
+TODAY = datetime.datetime(2025, 4, 18, 10, 0, tzinfo=datetime.UTC)
+MONDAY = datetime.date(2025, 4, 14)
+URL = reverse("missions:time_week") + "?semaine=2025-04-14"
+CHOICES = [
+    ("", "—"),
+    ("general", "Travail général <programme>"),
+    (
+        "Mission 1",
+        [("accompagnement:1", "Accompagnement — Amagney"), ("accompagnement:12", "Accompagnement — Avanne")],
+    ),
+]
+
+
+def test_shared_options_write_what_djangos_select_writes():
+    django_select = forms.Select(choices=CHOICES)
+    for value in ("accompagnement:1", "accompagnement:12", "general", "", None, "forged"):
+        shared = SharedChoiceField(required=False)
+        shared.offer(SharedOptions(CHOICES))
+        assert parse_html(shared.widget.render("activity", value, {"id": "id_activity"})) == parse_html(
+            django_select.render("activity", value, {"id": "id_activity"})
+        ), value
+
+
+def test_shared_options_carry_attributes_and_check_values():
+    options = SharedOptions(
+        [("", "—"), ("Bon 1", [(3, "Ligne 3"), (30, "Ligne 30")])], option_attrs={"3": {"data-mission": 2}}
+    )
+    field = SharedChoiceField(coerce=int, required=False, empty_value=None)
+    field.offer(options)
+    html = field.widget.render("line", 30)
+    assert '<option value="3" data-mission="2">Ligne 3</option>' in html
+    assert '<option value="30" selected>Ligne 30</option>' in html
+    assert field.clean("3") == 3
+    assert field.clean("") is None
+    with pytest.raises(forms.ValidationError, match="Sélectionnez un choix valide"):
+        field.clean("4")
+
+
+@pytest.mark.django_db
+def test_week_rows_share_one_list_and_keep_their_own_choice(client):
+    consultant = UserFactory(consultant=True)
+    lines = [
+        OrderLineFactory(order_form=OrderFormFactory(number=f"BC-2025-00{index}"), quantity=Decimal("20"))
+        for index in range(3)
+    ]
+    accompaniment = AccompanimentFactory(lead_consultant=consultant)
+    client.force_login(consultant)
+    with time_machine.travel(TODAY, tick=False):
+        TimeEntryFactory(
+            consultant=consultant, order_line=lines[1], date=MONDAY, accompaniment=accompaniment, half_days=2
+        )
+        page = client.get(URL).content.decode()
+    selects = re.findall(r'<select name="form-(\d+|__prefix__)-activity".*?</select>', page, re.S)
+    line_selects = re.findall(r'<select name="form-(?:\d+|__prefix__)-order_line".*?</select>', page, re.S)
+    assert len(selects) == len(line_selects) == 5  # the saved row, three empty rows, the added row's template
+    saved = re.search(r'<select name="form-0-order_line".*?</select>', page, re.S)[0]
+    assert re.search(rf'<option value="{lines[1].pk}" selected data-mission="\d">', saved)
+    saved_activity = re.search(r'<select name="form-0-activity".*?</select>', page, re.S)[0]
+    assert f'<option value="accompagnement:{accompaniment.pk}" selected>' in saved_activity
+    empty = re.search(r'<select name="form-1-order_line".*?</select>', page, re.S)[0]
+    assert " selected" in empty.split("\n")[1] and empty.count(" selected") == 1  # the "—" option
+    assert all(f'value="{line.pk}"' in empty for line in lines)
+
+
+@pytest.mark.django_db
+def test_a_forged_line_on_a_row_is_refused_in_french(client):
+    consultant = UserFactory(consultant=True)
+    line = OrderLineFactory(order_form=OrderFormFactory(), quantity=Decimal("20"))
+    client.force_login(consultant)
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "0",
+        "form-0-activity": "general",
+        "form-0-order_line": str(line.pk + 1000),
+        "form-0-day_0": "1",
+    }
+    with time_machine.travel(TODAY, tick=False):
+        response = client.post(URL, data)
+    assert response.status_code == 200
+    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert 'value="general" selected' in response.content.decode()
