@@ -39,7 +39,7 @@ resource.setrlimit(resource.RLIMIT_AS, ({space}, {space}))
 import django
 django.setup()
 from django.core.files.uploadedfile import SimpleUploadedFile
-from missions.mission1.forms.imports import SpreadsheetImportForm
+from core.spreadsheets.forms import SpreadsheetImportForm
 from missions.mission1.imports.plans import PLAN_COLUMNS, SHEET_NAMES
 from tests.harness import blank_sheets
 content = getattr(blank_sheets, {builder!r})()

@@ -103,8 +103,8 @@ def timed(function):
 def measure(content: bytes, name: str, accompaniment, user) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from core.spreadsheets.reading import parse_table, read_upload
     from missions.mission1.imports.plans import PLAN_COLUMNS, SHEET_NAMES, apply_plan_import, preview_plan_import
-    from missions.mission1.imports.reading import parse_table, read_upload
 
     def read():
         upload = SimpleUploadedFile(name, content)

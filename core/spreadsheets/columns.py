@@ -184,13 +184,15 @@ MONTH_PATTERNS = (
     re.compile(r"(?P<name>[a-z]+) (?P<year>\d{2}|\d{4})"),  # mars 2026, mars-26
     re.compile(r"(?P<month>\d{1,2}) (?P<year>\d{4})"),  # 03/2026
     re.compile(r"(?P<year>\d{4}) (?P<month>\d{1,2})"),  # 2026-03
-    re.compile(r"(?P<day>\d{1,2}) (?P<month>\d{1,2}) (?P<year>\d{4})"),  # 15/03/2026
+    re.compile(r"(?P<day>\d{1,2}) (?P<month>\d{1,2}) (?P<year>\d{2}|\d{4})"),  # 15/03/2026, 01/03/26 (Calc's CSV)
     re.compile(r"(?P<year>\d{4}) (?P<month>\d{1,2}) (?P<day>\d{1,2})(?: 0{1,2} 0{1,2}(?: 0{1,2})?)?"),  # ISO date
 )
 
 
 def month(value) -> datetime.date | None:
-    """A month: "mars 2026", "mars-26", "03/2026", "2026-03", a full date or a date cell (its month is kept)."""
+    """A month as Excel and Calc write it: "mars 2026", "mars-26", "03/2026", "2026-03", a full date ("01/03/2026",
+    "01/03/26" as Calc saves a date in CSV, "2026-03-01") or a date cell; its month is kept. The one month parser of
+    the imports."""
     if is_blank(value):
         return None
     if isinstance(value, datetime.datetime):

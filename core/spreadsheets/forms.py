@@ -2,8 +2,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.core.exceptions import ValidationError
 
-from missions.mission1.imports.columns import ColumnMap
-from missions.mission1.imports.reading import ImportFileError, ParsedTable, parse_table, read_upload
+from core.spreadsheets.columns import ColumnMap
+from core.spreadsheets.reading import ImportFileError, ParsedTable, parse_table, read_upload
 
 
 class SpreadsheetImportForm(forms.Form):
@@ -11,8 +11,8 @@ class SpreadsheetImportForm(forms.Form):
 
     file = forms.FileField(
         label="Fichier à importer",
-        help_text="Classeur Excel (.xlsx) ou fichier CSV (séparateur point-virgule), 10 Mo au plus, sur le modèle "
-        "téléchargeable ci-dessus.",
+        help_text="Classeur Excel (.xlsx), LibreOffice (.ods) ou fichier CSV (séparateur point-virgule ou virgule), "
+        "10 Mo au plus, sur le modèle téléchargeable ci-dessus.",
         error_messages={"required": "Choisissez le fichier à importer.", "empty": "Le fichier est vide."},
     )
 
@@ -21,7 +21,7 @@ class SpreadsheetImportForm(forms.Form):
         self.columns = columns
         self.sheet_names = sheet_names
         self.parsed: ParsedTable | None = None
-        self.fields["file"].widget.attrs["accept"] = ".xlsx,.csv"
+        self.fields["file"].widget.attrs["accept"] = ".xlsx,.ods,.csv"
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -1,15 +1,23 @@
-"""An uploaded spreadsheet as a table of cells: XLSX through openpyxl (values as last computed by the spreadsheet),
-CSV as French Excel writes it (";" separators, UTF-8 or Windows-1252).
+"""An uploaded spreadsheet as a table of cells: XLSX through openpyxl's own sheet parser (values as last computed by
+the spreadsheet), ODS as a stream (`core.spreadsheets.ods`), CSV as Excel, Calc or an address book write it (";" or
+"," separators, UTF-8 with or without BOM, or Windows-1252).
 
 The file goes through the portal's upload checks first (size limit, type read from the content): an XLSX must be a
-real Excel workbook; a CSV must be text, not another format renamed. Then what a spreadsheet may hide is refused
-with a French message: formulas without a computed value, merged cells in the table, an empty sheet, more rows than
-a plan ever has.
+real Excel workbook, an ODS a real OpenDocument spreadsheet; a CSV must be text, not another format renamed. Then what
+a spreadsheet may hide is refused with a French message: formulas without a computed value, merged cells in the
+table, an empty sheet, more rows than an import takes.
+
+Blank rows cost nothing: every row the reader goes through counts, blank or not, and reading stops at
+MAX_LINES_READ rows (a run of blank rows that an ODS writes once, as Calc does to the sheet's end, is one read);
+every cell read counts too (MAX_CELLS_READ). Blank rows are never kept. So a sheet formatted down to its
+1,048,576th row, or 10 MB of empty CSV lines, is answered in a fraction of a second with a French message
+(bench/import_blank_rows.py measures it).
 """
 
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -17,14 +25,19 @@ from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
+from core.spreadsheets.columns import CellError, ColumnMap, is_blank, normalize
 from core.uploads import MAX_UPLOAD_SIZE, TYPES_BY_MIME, detect_mime, sanitize_filename, validate_upload
-from missions.mission1.imports.columns import CellError, ColumnMap, is_blank, normalize
 
 MAX_ROWS = 1000  # a communal plan has tens of actions; more is a wrong file (a whole export, a filled-down sheet)
 MAX_COLUMNS = 400
 HEADER_SEARCH_ROWS = 20  # the header may sit under a title of a few lines
-MAX_UNCOMPRESSED_SIZE = 100 * 1024 * 1024  # an XLSX is a zip: refuse one that would unpack to more than this
-ACCEPTED_EXTENSIONS = ("xlsx", "csv")
+MAX_LINES_READ = 2000  # rows read, blank ones included: the rows an import takes, a title and some blank lines
+MAX_CELLS_READ = 500_000  # cells read, empty ones included
+MAX_CELLS_PER_ROW = 16_384  # the widest row a spreadsheet has
+MAX_LINE_LENGTH = 200_000  # characters on one CSV line
+MAX_UNCOMPRESSED_SIZE = 100 * 1024 * 1024  # an XLSX or ODS is a zip: refuse one that would unpack to more than this
+MAX_LOADED_PARTS_SIZE = 20 * 1024 * 1024  # the parts loaded whole (shared strings, styles), unpacked
+ACCEPTED_EXTENSIONS = ("xlsx", "ods", "csv")
 
 
 class ImportFileError(Exception):
@@ -49,6 +62,36 @@ def column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
+def _limit(number: int) -> str:
+    return f"{number:,}".replace(",", "\u202f")
+
+
+class ReadBudget:
+    """What a reader may go through: rows (blank included) and cells (empty included). Past either, reading stops
+    with a French message."""
+
+    def __init__(self):
+        self.rows = 0
+        self.cells = 0
+
+    def row(self) -> None:
+        self.rows += 1
+        if self.rows > MAX_LINES_READ:
+            raise ImportFileError(
+                f"Le fichier compte plus de {_limit(MAX_LINES_READ)} lignes, lignes vides comprises : un import en "
+                f"prend au plus {_limit(MAX_ROWS)}. Supprimez les lignes vides sous le tableau (ou copiez le seul "
+                "tableau dans un nouveau fichier), puis déposez-le à nouveau."
+            )
+
+    def cell(self, count: int = 1) -> None:
+        self.cells += count
+        if self.cells > MAX_CELLS_READ:
+            raise ImportFileError(
+                f"Le fichier compte plus de {_limit(MAX_CELLS_READ)} cellules, vides comprises : gardez dans le fichier "
+                "le seul tableau à importer (sans lignes ni colonnes vides mises en forme), puis déposez-le à nouveau."
+            )
+
+
 def read_upload(uploaded, column_map: ColumnMap, *, sheet_names: tuple[str, ...] = ()) -> Table:
     """Check the uploaded file and read its table; raise ImportFileError (French) when it cannot be read.
 
@@ -58,21 +101,26 @@ def read_upload(uploaded, column_map: ColumnMap, *, sheet_names: tuple[str, ...]
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
     if extension not in ACCEPTED_EXTENSIONS:
         raise ImportFileError(
-            f"Le fichier « {filename} » n'est pas un tableau accepté : enregistrez-le au format Excel (.xlsx) ou "
-            "CSV (séparateur point-virgule), puis déposez-le à nouveau."
+            f"Le fichier « {filename} » n'est pas un tableau accepté : enregistrez-le au format Excel (.xlsx), "
+            "LibreOffice (.ods) ou CSV, puis déposez-le à nouveau."
         )
-    if extension == "xlsx":
+    if extension == "csv":
+        _check_csv_upload(uploaded, filename)
+    else:
         try:
             validate_upload(uploaded)
         except ValidationError as error:
             raise ImportFileError(" ".join(error.messages)) from error
-    else:
-        _check_csv_upload(uploaded, filename)
     uploaded.seek(0)
     content = uploaded.read()
     sha256 = hashlib.sha256(content).hexdigest()
     if extension == "xlsx":
         sheet, lines, formulas, merged = _read_xlsx(content, sheet_names)
+    elif extension == "ods":
+        from core.spreadsheets.ods import read_ods
+
+        _check_unpacked_size(content, "ods")
+        sheet, lines, formulas, merged = read_ods(content, sheet_names, ReadBudget())
     else:
         sheet, lines, formulas, merged = "CSV", _read_csv(content), {}, []
     return _table(filename, sha256, sheet, lines, formulas, merged, column_map)
@@ -96,6 +144,7 @@ def _check_csv_upload(uploaded, filename: str) -> None:
 
 
 def _decode(content: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 (what French Excel and address books write), else Latin-1."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return content.decode(encoding)
@@ -105,20 +154,38 @@ def _decode(content: bytes) -> str:
 
 
 def _read_csv(content: bytes) -> list[tuple[int, list]]:
+    """The non-blank records of a CSV with their numbers; ";", "," or tab, whichever the first line uses most."""
     text = _decode(content)
-    first_line = text.split("\n", 1)[0]
+    if re.search(f"[^\\n]{{{MAX_LINE_LENGTH}}}", text):
+        raise ImportFileError(
+            f"Le fichier CSV a une ligne de plus de {_limit(MAX_LINE_LENGTH)} caractères : ce n'est pas un tableau. "
+            "Enregistrez-le à nouveau depuis le tableur, au format CSV."
+        )
+    first_line = text.lstrip("\r\n").split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count) if any(d in first_line for d in ";,\t") else ";"
-    lines, non_blank = [], 0
+    lines, budget = [], ReadBudget()
+    reader = csv.reader(_physical_lines(text), delimiter=delimiter)
     try:
-        for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            lines.append((number, row[:MAX_COLUMNS]))
+        for number, row in enumerate(reader, start=1):
+            budget.row()
+            budget.cell(len(row))
             if not all(is_blank(cell) for cell in row):
-                non_blank += 1
-                if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS:
-                    break  # enough to say the file is too long
+                lines.append((number, row[:MAX_COLUMNS]))
     except csv.Error as error:
-        raise ImportFileError(f"Le fichier CSV ne peut pas être lu (ligne {len(lines) + 1}) : {error}.") from error
+        raise ImportFileError(
+            f"Le fichier CSV ne peut pas être lu (enregistrement {budget.rows}) : {error}."
+        ) from error
     return lines
+
+
+def _physical_lines(text: str):
+    """The text's lines, line ends kept, one at a time (no copy of the whole text)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _pick_sheet(workbook, sheet_names: tuple[str, ...]):
@@ -129,6 +196,20 @@ def _pick_sheet(workbook, sheet_names: tuple[str, ...]):
     return workbook.worksheets[0]
 
 
+def _check_unpacked_size(content: bytes, kind: str) -> None:
+    """A zip that would unpack to too much is refused before anything is unpacked; so are parts loaded whole
+    (shared strings, styles) past MAX_LOADED_PARTS_SIZE. Worksheets are read as a stream, within the budget."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = archive.infolist()
+    streamed = ("xl/worksheets/",) if kind == "xlsx" else ("content.xml",)
+    loaded = sum(member.file_size for member in members if not member.filename.startswith(streamed))
+    if sum(member.file_size for member in members) > MAX_UNCOMPRESSED_SIZE or loaded > MAX_LOADED_PARTS_SIZE:
+        raise ImportFileError(
+            "Le classeur est trop volumineux une fois décompressé : gardez dans le fichier la seule feuille du "
+            "tableau à importer."
+        )
+
+
 def _read_xlsx(content: bytes, sheet_names: tuple[str, ...]):
     from openpyxl import load_workbook  # on the first XLSX import (0.18 s to load), as in core/exports.py
 
@@ -137,12 +218,7 @@ def _read_xlsx(content: bytes, sheet_names: tuple[str, ...]):
         ".xlsx, puis déposez-le à nouveau."
     )
     try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            if sum(member.file_size for member in archive.infolist()) > MAX_UNCOMPRESSED_SIZE:
-                raise ImportFileError(
-                    "Le classeur est trop volumineux une fois décompressé : gardez dans le fichier la seule feuille "
-                    "du tableau à importer."
-                )
+        _check_unpacked_size(content, "xlsx")
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except ImportFileError:
         raise
@@ -150,7 +226,7 @@ def _read_xlsx(content: bytes, sheet_names: tuple[str, ...]):
         raise unreadable from error
     try:
         sheet = _pick_sheet(workbook, sheet_names)
-        return (sheet.title, *_sheet_cells(workbook, sheet))
+        return (sheet.title, *_sheet_cells(workbook, sheet, ReadBudget()))
     except ImportFileError:
         raise
     except Exception as error:
@@ -175,25 +251,21 @@ def _percent_styles(workbook) -> set[int]:
     return styles
 
 
-def _sheet_cells(workbook, sheet):
-    """One pass over the sheet's XML with openpyxl's own parser: each row's values as the spreadsheet last computed
-    them (a percentage as shown), the cells holding a formula, the merged ranges. Stops once the sheet has more rows
-    than an import takes."""
-    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+def _sheet_cells(workbook, sheet, budget: ReadBudget):
+    """One pass over the sheet's XML as a stream, each cell read by openpyxl's own cell parser: the non-blank rows'
+    values as the spreadsheet last computed them (a percentage as shown), the cells holding a formula, the merged
+    ranges. Every row and cell read counts against `budget`; an element is dropped once read."""
+    from xml.etree.ElementTree import iterparse
 
-    class Parser(WorkSheetParser):
-        def parse_cell(self, element):
-            cell = super().parse_cell(element)
-            formula = element.find(FORMULA_TAG)
-            if formula is not None:
-                cell["formula"] = "=" + (formula.text or "")
-            return cell
+    from openpyxl.worksheet._reader import CELL_TAG, FORMULA_TAG, ROW_TAG, WorkSheetParser
+    from openpyxl.xml.constants import SHEET_MAIN_NS
 
+    merge_tag = f"{{{SHEET_MAIN_NS}}}mergeCell"
     percent_styles = _percent_styles(workbook)
-    lines, formulas, non_blank = [], {}, 0
+    lines, formulas, merged = [], {}, []
     source = sheet._get_source()
     try:
-        parser = Parser(
+        parser = WorkSheetParser(
             source,
             sheet._shared_strings,
             data_only=True,
@@ -201,39 +273,66 @@ def _sheet_cells(workbook, sheet):
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        for line, cells in parser.parse():
-            values = [None] * min(max((cell["column"] for cell in cells), default=0), MAX_COLUMNS)
-            for cell in cells:
-                index = cell["column"] - 1
-                if index >= MAX_COLUMNS:
-                    continue
-                value = cell["value"]
-                if isinstance(value, str) and not value.strip():
-                    value = None
-                elif (
-                    isinstance(value, int | float)
-                    and not isinstance(value, bool)
-                    and cell["style_id"] in percent_styles
-                ):
-                    value = value * 100
-                values[index] = value
-                if "formula" in cell:
-                    formulas[(line, index)] = cell["formula"]
-            lines.append((line, values))
-            if not all(is_blank(value) for value in values):
-                non_blank += 1
-                if non_blank > MAX_ROWS + HEADER_SEARCH_ROWS:
-                    return lines, formulas, []  # enough to say the file is too long
-        merged = [str(ranges.ref) for ranges in parser.merged_cells.mergeCell] if parser.merged_cells else []
+        line, cells, in_row = 0, [], 0
+        for event, element in iterparse(source, events=("start", "end")):
+            tag = element.tag
+            if event == "start":
+                if tag == ROW_TAG:
+                    budget.row()
+                    reference = element.get("r")
+                    line = int(float(reference)) if reference else line + 1
+                    parser.row_counter, parser.col_counter, cells, in_row = line, 0, [], 0
+                elif tag == CELL_TAG:
+                    budget.cell()
+                    in_row += 1
+                    if in_row > MAX_CELLS_PER_ROW:
+                        raise ImportFileError(f"Ligne {line} : plus de {_limit(MAX_CELLS_PER_ROW)} cellules.")
+                continue
+            if tag == CELL_TAG:
+                cell = parser.parse_cell(element)
+                formula = element.find(FORMULA_TAG)
+                if formula is not None:
+                    cell["formula"] = "=" + (formula.text or "")
+                element.clear()
+                if cell["column"] <= MAX_COLUMNS and not is_blank(cell["value"]) or "formula" in cell:
+                    cells.append(cell)
+            elif tag == ROW_TAG:
+                element.clear()
+                row = _xlsx_row(line, cells, percent_styles, formulas)
+                if row is not None:
+                    lines.append((line, row))
+            elif tag == merge_tag:
+                merged.append(element.get("ref"))
     finally:
         source.close()
     return lines, formulas, merged
 
 
+def _xlsx_row(line: int, cells: list[dict], percent_styles: set[int], formulas: dict) -> list | None:
+    """A row's values by column (None when every cell is blank); its formulas go to `formulas`."""
+    cells = [cell for cell in cells if cell["column"] <= MAX_COLUMNS]
+    if not cells:
+        return None
+    values = [None] * max(cell["column"] for cell in cells)
+    for cell in cells:
+        index, value = cell["column"] - 1, cell["value"]
+        if isinstance(value, str) and not value.strip():
+            value = None
+        elif isinstance(value, int | float) and not isinstance(value, bool) and cell["style_id"] in percent_styles:
+            value = value * 100
+        values[index] = value
+        if "formula" in cell:
+            formulas[(line, index)] = cell["formula"]
+    has_formula = any("formula" in cell for cell in cells)
+    return values if has_formula or not all(is_blank(value) for value in values) else None
+
+
 def _table(filename, sha256, sheet, lines, formulas, merged, column_map: ColumnMap) -> Table:
     sheet_label = f"la feuille « {sheet} »" if sheet != "CSV" else "le fichier"
     header_line = None
-    for number, values in lines[:HEADER_SEARCH_ROWS]:
+    for number, values in lines:
+        if number > HEADER_SEARCH_ROWS:
+            break
         bound = [column_map.bind(str(value), index) for index, value in enumerate(values) if not is_blank(value)]
         if any(column is not None and getattr(column.column, "required", False) for column in bound):
             header_line = number
@@ -269,8 +368,8 @@ def _table(filename, sha256, sheet, lines, formulas, merged, column_map: ColumnM
     if len(rows) > MAX_ROWS:
         limit = f"{MAX_ROWS:,}".replace(",", "\u202f")
         raise ImportFileError(
-            f"{_capitalized(sheet_label)} compte plus de {limit} lignes sous ses en-têtes : un plan ou un diagnostic "
-            "en a quelques dizaines. Gardez dans le fichier le seul tableau à importer."
+            f"{_capitalized(sheet_label)} compte plus de {limit} lignes sous ses en-têtes : un import en prend au "
+            "plus autant. Gardez dans le fichier le seul tableau à importer, ou partagez-le en plusieurs fichiers."
         )
     values_by_line = dict(rows)
     uncomputed = {

@@ -11,13 +11,13 @@ from openpyxl import Workbook
 
 from communes.models import Contact
 from core.models import ContentLocked, WorkflowStatus
+from core.spreadsheets.reading import parse_table, read_upload
 from missions.mission1.imports.diagnostics import (
     DIAGNOSTIC_COLUMNS,
     SHEET_NAMES,
     apply_diagnostic_import,
     preview_diagnostic_import,
 )
-from missions.mission1.imports.reading import parse_table, read_upload
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.services.diagnostics import diagnostic_content

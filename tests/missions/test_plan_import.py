@@ -14,6 +14,7 @@ from openpyxl import Workbook, load_workbook
 
 from communes.models import Contact
 from core.models import ContentLocked, WorkflowStatus
+from core.spreadsheets.reading import ImportFileError, parse_table, read_upload
 from missions.mission1.imports.plans import (
     PLAN_COLUMNS,
     SHEET_NAMES,
@@ -21,7 +22,6 @@ from missions.mission1.imports.plans import (
     apply_plan_import,
     preview_plan_import,
 )
-from missions.mission1.imports.reading import ImportFileError, parse_table, read_upload
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource, Indicator, IndicatorValue
 from missions.mission1.services.action_plans import action_plan_content
 from tests.factories import ContactFactory
@@ -214,9 +214,9 @@ def _only_headers(sheet):
     sheet.append(["Intitulé", "Thème"])
 
 
-def _five_thousand_rows(sheet):
+def _fifteen_hundred_rows(sheet):
     sheet.append(["Intitulé", "Thème"])
-    for index in range(5000):
+    for index in range(1500):
         sheet.append([f"Action {index}", "Autre"])
 
 
@@ -236,7 +236,7 @@ def _twice_the_same_column(sheet):
         (_merged_header, "Ligne 1 : les cellules d'en-tête B1 à C1 sont fusionnées"),
         (_empty_sheet, "La feuille « Actions » est vide : aucun tableau à importer."),
         (_only_headers, "La feuille « Actions » n'a aucune ligne sous ses en-têtes (ligne 1) : rien à importer."),
-        (_five_thousand_rows, "La feuille « Actions » compte plus de 1\u202f000 lignes sous ses en-têtes"),
+        (_fifteen_hundred_rows, "La feuille « Actions » compte plus de 1\u202f000 lignes sous ses en-têtes"),
         (_no_title_column, "Aucune ligne d'en-têtes reconnue dans les 20 premières lignes de la feuille « Actions »"),
         (_twice_the_same_column, "Ligne 1 : la colonne « Coût (€) » apparaît deux fois (colonnes C et D)"),
     ],
@@ -302,7 +302,11 @@ def test_a_formula_computed_by_the_spreadsheet_is_read_at_its_value(accompanimen
             b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n%%EOF\n",
             "porte l'extension « .csv » mais son contenu est un document PDF",
         ),
-        ("plan.xls", b"\xd0\xcf\x11\xe0 old excel", "enregistrez-le au format Excel (.xlsx) ou CSV"),
+        (
+            "plan.xls",
+            b"\xd0\xcf\x11\xe0 old excel",
+            "enregistrez-le au format Excel (.xlsx), LibreOffice (.ods) ou CSV",
+        ),
         ("plan.xlsx", b"", "Le fichier est vide."),
         ("plan.csv", b"Intitul\xc3\xa9;Th\xc3\xa8me\n\x00\x00", "n'est pas un fichier texte CSV"),
     ],

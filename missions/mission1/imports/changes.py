@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 
 from core.models import WorkflowStatus
+from core.spreadsheets.columns import month_label, shown
 from core.templatetags.portal import euros
-from missions.mission1.imports.columns import month_label, shown
 
 
 def to_json(value):

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from communes.models import Commune, Contact
-from missions.mission1.imports.columns import normalize
+from core.spreadsheets.columns import normalize
 
 ROLE_LEAD = "porteur"
 ROLE_PARTNER = "partenaire"

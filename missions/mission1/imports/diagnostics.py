@@ -15,6 +15,18 @@ from simple_history.utils import bulk_create_with_history
 from core.concurrency import save_versioned
 from core.deliverables import lock_for_edit
 from core.models import User, WorkflowStatus
+from core.spreadsheets.columns import (
+    CellError,
+    Column,
+    ColumnMap,
+    choice,
+    is_blank,
+    names,
+    normalize,
+    shown,
+    text,
+)
+from core.spreadsheets.reading import ParsedTable, cell_error
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
@@ -28,19 +40,7 @@ from missions.mission1.imports.changes import (
     row_state,
     to_json,
 )
-from missions.mission1.imports.columns import (
-    CellError,
-    Column,
-    ColumnMap,
-    choice,
-    is_blank,
-    names,
-    normalize,
-    shown,
-    text,
-)
 from missions.mission1.imports.contacts import ROLE_RESOURCE_PERSON, Directory, Proposals, create_proposed_contact
-from missions.mission1.imports.reading import ParsedTable, cell_error
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.programme.choices import ActionTheme

@@ -20,22 +20,7 @@ from simple_history.utils import bulk_create_with_history
 from core.concurrency import save_versioned
 from core.deliverables import lock_for_edit
 from core.models import User, WorkflowStatus
-from missions.mission1.imports.changes import (
-    ImportResult,
-    Ordering,
-    PreviewCounts,
-    PreviewOutdated,
-    describe_changes,
-    display,
-    fingerprint,
-    import_reason,
-    mark_history,
-    order_rows,
-    row_state,
-    to_json,
-    typed,
-)
-from missions.mission1.imports.columns import (
+from core.spreadsheets.columns import (
     Column,
     ColumnMap,
     NumberedColumn,
@@ -53,6 +38,22 @@ from missions.mission1.imports.columns import (
     quantity,
     text,
 )
+from core.spreadsheets.reading import ParsedTable, cell_error
+from missions.mission1.imports.changes import (
+    ImportResult,
+    Ordering,
+    PreviewCounts,
+    PreviewOutdated,
+    describe_changes,
+    display,
+    fingerprint,
+    import_reason,
+    mark_history,
+    order_rows,
+    row_state,
+    to_json,
+    typed,
+)
 from missions.mission1.imports.contacts import (
     ROLE_LEAD,
     ROLE_PARTNER,
@@ -60,7 +61,6 @@ from missions.mission1.imports.contacts import (
     Proposals,
     create_proposed_contact,
 )
-from missions.mission1.imports.reading import ParsedTable, cell_error
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource, Indicator, IndicatorValue
 from missions.mission1.services.action_plans import plan_for
