@@ -1,5 +1,7 @@
 """The hub's « Portrait alimentaire »: who sees it, what it says, its refresh and actors, its queries."""
 
+from types import SimpleNamespace
+
 import httpx
 import pytest
 
@@ -58,16 +60,22 @@ def test_a_failed_attempt_shows_why_and_keeps_the_dated_values(read_portrait, us
     assert "934 habitants" in text
 
 
-def test_refresh_is_for_the_team_elus_get_403_and_nothing_is_queued(commune, users, client_for, monkeypatch):
+def test_refresh_is_for_the_team_elus_get_403_and_nothing_is_queued(
+    commune, users, client_for, monkeypatch, django_capture_on_commit_callbacks
+):
     queued = []
-    monkeypatch.setattr(tasks.refresh_commune_portrait, "enqueue", lambda code: queued.append(code))
+    monkeypatch.setattr(tasks, "refresh_commune_portrait", SimpleNamespace(enqueue=queued.append))
     url = f"/communes/{commune.insee_code}/portrait/relire/"
-    assert client_for(users["elu"]).post(url).status_code == 403
-    assert client_for(users["elu_other"]).post(url).status_code == 404
-    assert client_for(users["anonymous"]).post(url).status_code == 302
-    assert client_for(users["elu"]).get(url).status_code == 405
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(users["elu"]).post(url).status_code == 403
+        assert client_for(users["elu_other"]).post(url).status_code == 404
+        assert client_for(users["anonymous"]).post(url).status_code == 302
+        assert client_for(users["elu"]).get(url).status_code == 405
     assert queued == []
     assert not Snapshot.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_for(users["gbm"]).post(url).status_code == 302
+    assert queued == [commune.insee_code]
 
 
 def test_refresh_asked_by_a_consultant_runs_in_the_worker(
