@@ -17,6 +17,8 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ateliers.models import Registration
+from communes.models import Commune
+from communes.portrait.models import Snapshot
 from core import second_factor
 from core.models import User
 from missions.support.models import SupportRequest, SupportStep
@@ -247,6 +249,30 @@ def _preview(url_name, spreadsheet):
     return open_page
 
 
+def _portrait_actor(client, s):
+    """The commune's portrait lists one actor found in SIRENE (its form is on the hub)."""
+    Snapshot.objects.get_or_create(
+        scope="commune",
+        code=s["insee"],
+        source="sirene",
+        is_current=True,
+        defaults={
+            "commune": Commune.objects.get(insee_code=s["insee"]),
+            "candidates": [
+                {
+                    "kind": "ferme",
+                    "name": "GAEC DU PLATEAU",
+                    "siren": "412345678",
+                    "siret": "41234567800017",
+                    "activity": "01.41Z",
+                    "address": "1 RUE DU PLATEAU",
+                    "sole_trader": False,
+                }
+            ],
+        },
+    )
+
+
 def _enter_reset_link(client, s):
     """The e-mailed link stores the token in the session and redirects to the form (as in Django's flow)."""
     response = client.get(reverse("password_reset_confirm", args=[s["gbm_uid"], s["gbm_token"]]))
@@ -337,6 +363,17 @@ FORMS = {
     "resend_failed_mail": Form("resend_failed_mail", kwargs=_request("failed_mail"), page=_page("failed_mails")),
     # Contacts
     "communes:contact_create": Form("communes:contact_create", baseline=contact_create),
+    "communes:portrait_refresh": Form(
+        "communes:portrait_refresh",
+        kwargs=lambda s: {"insee_code": s["insee"]},
+        page=_page("communes:detail", lambda s: {"insee_code": s["insee"]}),
+    ),
+    "communes:portrait_candidate_to_contact": Form(
+        "communes:portrait_candidate_to_contact",
+        kwargs=lambda s: {"insee_code": s["insee"]},
+        page=_page("communes:detail", lambda s: {"insee_code": s["insee"]}),
+        prepare=_portrait_actor,
+    ),
     "communes:contact_quick_create": Form("communes:contact_quick_create"),  # the people picker's dialog
     "communes:contact_update": Form("communes:contact_update", kwargs=lambda s: {"pk": s["contact"]}),
     "communes:contact_anonymise": Form("communes:contact_anonymise", kwargs=lambda s: {"pk": s["contact"]}),

@@ -177,6 +177,8 @@ MATRIX = {
     "communes:invitation_resend": (lambda s: {"pk": s["invitation"]}, POST_ONLY, GBM_WRITE_OPEN),
     "resend_failed_mail": (lambda s: {"pk": s["failed_mail"]}, POST_ONLY, GBM_WRITE_OPEN),
     "communes:invitation_revoke": (lambda s: {"pk": s["invitation"]}, POST_ONLY, GBM_WRITE_OPEN),
+    "communes:portrait_refresh": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, TEAM_WRITE),
+    "communes:portrait_candidate_to_contact": (lambda s: {"insee_code": s["insee"]}, POST_ONLY, TEAM_WRITE),
     "deliverable_submit": (lambda s: {"kind": "diagnostic", "pk": s["diagnostic"]}, POST_ONLY, TEAM_WRITE),
     "deliverable_subject": (lambda s: {"pk": s["deliverable"]}, TEAM_ONLY, TEAM_ONLY),
     "deliverable_validate": (lambda s: {"pk": s["deliverable"]}, GBM_ONLY_HIDDEN, GBM_ONLY_HIDDEN),
