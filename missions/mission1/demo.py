@@ -21,6 +21,8 @@ from missions.mission1.models.action_plans import (
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 
+DEMO_SUBMITTED_DAYS_AGO = 21
+
 # (INSEE code, cohort, phase, lead consultant username, months since start, diagnostic state)
 ACCOMPANIMENTS = [
     ("25014", Accompaniment.Cohort.NEW, Accompaniment.Phase.ACTION_PLAN, "julien.conseil", 7, "validated"),
@@ -191,6 +193,10 @@ def _seed_diagnostic(accompaniment, state, consultant, gbm):
     if state == "draft":
         return
     deliverable = submit_deliverable(subject=diagnostic, by=consultant)
+    if state == "submitted":
+        # Submitted three weeks ago: past GBM's own validation deadline (15 days), so the demo shows GBM late too.
+        deliverable.submitted_at = timezone.now() - datetime.timedelta(days=DEMO_SUBMITTED_DAYS_AGO)
+        deliverable.save(update_fields=["submitted_at"])
     if state == "validated":
         validate_deliverable(deliverable=deliverable, by=gbm)
     elif state == "returned":

@@ -219,7 +219,8 @@ def test_elu_approves_own_submitted_plan_then_gbm_validates(client, plan, consul
     ActionFactory(plan=plan, title="Cantine locale")
     approve = reverse("missions:action_plan_approve", args=[commune.insee_code])
     client.force_login(elu)
-    assert client.get(reverse("missions:action_plan", args=[commune.insee_code])).status_code == 404  # draft
+    draft_page = reading.page_text(client, reverse("missions:action_plan", args=[commune.insee_code]))
+    assert "est en cours de rédaction" in draft_page and "Cantine locale" not in draft_page  # said, not shown
     deliverable = submit_deliverable(subject=plan, by=consultant)
     with pytest.raises(WorkflowError, match="approuver"):
         validate_deliverable(deliverable=deliverable, by=gbm_officer)
@@ -445,7 +446,9 @@ def test_each_reader_gets_their_own_plan_page(client, consultant, elu, elu_other
     page = reading.page_text(client, _plan_url(plan))
     assert "Pistes d'actions du diagnostic à intégrer" in page and "Nouvelle action" in page
     client.force_login(elu)
-    assert client.get(_plan_url(plan)).status_code == 404  # a draft
+    draft_page = reading.page_text(client, _plan_url(plan))  # a draft: said to be on its way, not shown
+    assert "Le plan d'actions d'Amagney est en cours de rédaction" in draft_page
+    assert "Verger des écoles" not in draft_page and "Nouvelle action" not in draft_page
     submit_deliverable(subject=plan, by=consultant)
     page = reading.page_text(client, _plan_url(plan))
     assert "Verger des écoles" in page and "Approuver le plan d'actions" in page
@@ -482,3 +485,15 @@ def test_the_leads_to_add_carry_a_fresh_one_time_token_at_each_read(client, cons
         for _ in range(2)
     ]
     assert tokens[0] and tokens[1] and set(tokens[0]).isdisjoint(tokens[1])
+
+
+def test_elu_reads_that_a_plan_not_yet_started_will_come_after_the_diagnostic(client, elu, commune):
+    AccompanimentFactory(commune=commune)
+    client.force_login(elu)
+    page = reading.page_text(client, reverse("missions:action_plan", args=[commune.insee_code]))
+    assert "n'est pas encore commencé" in page and "une fois le diagnostic validé" in page
+
+
+def test_elu_of_another_commune_still_gets_404_on_a_plan_on_its_way(client, elu_other_commune, plan):
+    client.force_login(elu_other_commune)
+    assert client.get(_plan_url(plan)).status_code == 404

@@ -34,7 +34,7 @@ from missions.mission1.models.action_plans import (
 )
 from missions.mission1.models.diagnostics import ActionLead
 from missions.mission1.services import action_plans as services
-from missions.mission1.views.diagnostics import _accompaniment
+from missions.mission1.views.diagnostics import _accompaniment, document_on_its_way
 
 
 def _plan(request, insee_code) -> ActionPlan:
@@ -70,7 +70,9 @@ def action_plan_detail(request, insee_code):
         .first()
     )
     if plan is None and not request.user.is_team:
-        raise Http404("Aucun plan d'actions transmis pour cette commune.")
+        exists = ActionPlan.objects.filter(accompaniment=accompaniment).exists()
+        reason = "il est rédigé une fois le diagnostic validé, à partir de ses pistes d'actions."
+        return document_on_its_way(request, accompaniment, label="plan d'actions", exists=exists, not_started=reason)
     actions = []
     if plan is not None:
         # What the page shows of each action (its lead, its funding; not its indicators, which the PDF lists).

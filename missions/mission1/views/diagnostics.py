@@ -41,6 +41,20 @@ def _accompaniment(request, insee_code) -> Accompaniment:
     return accompaniment
 
 
+def document_on_its_way(request, accompaniment: Accompaniment, *, label: str, exists: bool, not_started: str):
+    """What an élu of the commune reads where a document not yet submitted would be: who is writing it, or why it
+    has not started, and when they will read it (instead of a 404 on their own commune's page)."""
+    context = {
+        "commune": accompaniment.commune,
+        "document_label": label,
+        "in_preparation": exists,
+        "consultant": accompaniment.lead_consultant,
+        "not_started_reason": not_started,
+        "approves": label == "plan d'actions",
+    }
+    return render(request, "missions/document_on_its_way.html", context)
+
+
 def _diagnostic(request, insee_code) -> Diagnostic:
     accompaniment = _accompaniment(request, insee_code)
     return get_visible_or_404(
@@ -62,7 +76,9 @@ def diagnostic_detail(request, insee_code):
         .first()
     )
     if diagnostic is None and not request.user.is_team:
-        raise Http404("Aucun diagnostic transmis pour cette commune.")
+        exists = Diagnostic.objects.filter(accompaniment=accompaniment).exists()
+        reason = "il commence par les réunions de terrain du prestataire avec la commune."
+        return document_on_its_way(request, accompaniment, label="diagnostic", exists=exists, not_started=reason)
     prefetch_related_objects([accompaniment], Prefetch("meetings", queryset=Meeting.objects.order_by("-starts_at")))
     if diagnostic is not None:
         diagnostic.accompaniment = accompaniment
