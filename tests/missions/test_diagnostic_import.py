@@ -118,7 +118,7 @@ def test_stakes_findings_and_leads_are_imported(accompaniment, commune, consulta
     accompaniment.refresh_from_db()
     assert accompaniment.phase == Accompaniment.Phase.DIAGNOSTIC
     assert diagnostic.history.first().history_change_reason.startswith(
-        "Import du fichier « diagnostic.xlsx » : 4 créée(s), 0 modifiée(s), 1 contact(s)"
+        "Import du fichier « diagnostic.xlsx » : 4 créées, 0 modifiée, 1 contact"
     )
 
 

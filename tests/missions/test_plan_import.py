@@ -684,12 +684,12 @@ def test_the_import_is_recorded_in_the_plan_history(client, accompaniment, commu
     record = ActionPlan.objects.get().history.first()
     assert record.history_user == consultant
     assert record.history_change_reason == (
-        "Import du fichier « plan 2024.xlsx » : 1 créée(s), 0 modifiée(s), 0 contact(s)"
+        "Import du fichier « plan 2024.xlsx » : 1 créée, 0 modifiée, 0 contact"
     )
     assert Action.history.get().history_change_reason == "Import du fichier « plan 2024.xlsx »"
     client.force_login(consultant)
     page = client.get(reverse("missions:action_plan_history", args=[commune.insee_code])).content.decode()
-    assert "Import du fichier « plan 2024.xlsx » : 1 créée(s), 0 modifiée(s), 0 contact(s)" in page
+    assert "Import du fichier « plan 2024.xlsx » : 1 créée, 0 modifiée, 0 contact" in page
 
 
 def test_a_long_file_name_fits_the_history(accompaniment, consultant):
@@ -702,7 +702,7 @@ def test_a_long_file_name_fits_the_history(accompaniment, consultant):
     assert all(
         len(reason) <= 100 and reason.startswith("Import du fichier « plan de la commune très") for reason in reasons
     )
-    assert reasons[0].endswith("… » : 1 créée(s), 0 modifiée(s), 0 contact(s)")
+    assert reasons[0].endswith("… » : 1 créée, 0 modifiée, 0 contact")
 
 
 # The pages ----------------------------------------------------------------------------------------------------

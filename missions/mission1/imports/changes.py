@@ -4,10 +4,12 @@ confirmation, the French description of a change, the order of the rows, the fin
 import datetime
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
 
 from core.models import WorkflowStatus
 from core.spreadsheets.columns import month_label, shown
@@ -68,6 +70,30 @@ def describe_changes(instance, values: dict) -> tuple[dict, list[str]]:
     return changed, lines
 
 
+def in_line_order(errors: list[str]) -> list[str]:
+    """The errors once each, by line (a file's errors read top to bottom); those of no line first."""
+
+    def line_of(error: str) -> int:
+        found = re.match(r"ligne (\d+)", error)
+        return int(found.group(1)) if found else 0
+
+    return sorted(dict.fromkeys(errors), key=line_of)
+
+
+def describe_values(model, values: dict) -> list[str]:
+    """What a created row will hold, field by field (« Thème : Jardins et vergers »); empty fields left out."""
+    return [
+        f"{label(model, name)} : {display(model, name, value)}"
+        for name, value in values.items()
+        if value is not None and value != ""
+    ]
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """« 1 action », « 2 actions », « 0 action » (French: 0 and 1 take the singular)."""
+    return f"{count} {singular if abs(count) < 2 else (plural_form or singular + 's')}"
+
+
 @dataclass
 class Ordering:
     """Positions to write: the rows the file adds, and existing rows whose place changes."""
@@ -121,16 +147,19 @@ class ImportResult:
     noun: str = "action"
 
     def summary(self, filename: str) -> str:
-        """What the person reads once the import is done."""
+        """What the person reads once the import is done: « 1 action créée, 2 modifiées, 0 inchangée… »."""
         return (
-            f"Import du fichier « {filename} » : {self.created} {self.noun}(s) créée(s), {self.updated} modifiée(s), "
-            f"{self.unchanged} inchangée(s), {self.contacts_created} contact(s) créé(s)."
+            f"Import du fichier « {filename} » : {plural(self.created, self.noun + ' créée', self.noun + 's créées')}, "
+            f"{plural(self.updated, 'modifiée')}, {plural(self.unchanged, 'inchangée')}, "
+            f"{plural(self.contacts_created, 'contact créé', 'contacts créés')}."
         )
 
     def history_reason(self, filename: str) -> str:
         """What the plan's or diagnostic's history says of the import."""
         return import_reason(
-            filename, f" : {self.created} créée(s), {self.updated} modifiée(s), {self.contacts_created} contact(s)"
+            filename,
+            f" : {plural(self.created, 'créée')}, {plural(self.updated, 'modifiée')}, "
+            f"{plural(self.contacts_created, 'contact')}",
         )
 
 
@@ -155,6 +184,30 @@ class PreviewCounts:
     """What a preview says about itself (plans and diagnostics alike): how many rows it creates, updates or leaves
     unchanged, whether it may be confirmed, and whether importing prepares the subject's next version. The preview
     dataclass provides `rows` (with their `operation`), `errors` and the subject's `plan_status`."""
+
+    noun = ("ligne", "lignes")  # what a row of the file is, singular and plural
+
+    @property
+    def summary(self) -> str:
+        """« 1 action à créer, 2 à modifier et 0 sans changement », the numbers in bold (safe HTML)."""
+        created = self.created
+        return format_html(
+            "<strong>{}</strong> {} à créer, <strong>{}</strong> à modifier et <strong>{}</strong> sans changement",
+            created,
+            self.noun[0] if created < 2 else self.noun[1],
+            self.updated,
+            self.unchanged,
+        )
+
+    @property
+    def untouched_text(self) -> str:
+        """« 1 élément déjà enregistré ne figure pas dans le fichier et reste tel quel » (empty when none)."""
+        count = getattr(self, "untouched", 0)
+        if not count:
+            return ""
+        if count == 1:
+            return "1 élément déjà enregistré ne figure pas dans le fichier et reste tel quel"
+        return f"{count} éléments déjà enregistrés ne figurent pas dans le fichier et restent tels quels"
 
     def count(self, operation: str) -> int:
         return sum(1 for row in self.rows if row.operation == operation)

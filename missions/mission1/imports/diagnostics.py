@@ -33,8 +33,10 @@ from missions.mission1.imports.changes import (
     PreviewCounts,
     PreviewOutdated,
     describe_changes,
+    describe_values,
     fingerprint,
     import_reason,
+    in_line_order,
     mark_history,
     order_rows,
     row_state,
@@ -269,7 +271,11 @@ def compare_diagnostic(stored: dict, state: DiagnosticState) -> DiagnosticPrevie
         label = values.get("title") or values.get("text")
         item = existing[row_kind].get(normalize(label))
         if item is None:
-            row = ItemChange(entry["line"], row_kind, label[:120], None, {**NEW_ROW_DEFAULTS[row_kind], **values})
+            values = {**NEW_ROW_DEFAULTS[row_kind], **values}
+            described = describe_values(
+                model, {name: value for name, value in values.items() if name not in ("title", "text")}
+            )
+            row = ItemChange(entry["line"], row_kind, label[:120], None, values, described)
         else:
             changed, lines = describe_changes(item, values)
             row = ItemChange(entry["line"], row_kind, label[:120], item, changed, lines)
@@ -287,7 +293,7 @@ def compare_diagnostic(stored: dict, state: DiagnosticState) -> DiagnosticPrevie
         filename=stored["filename"],
         sha256=stored["sha256"],
         rows=rows,
-        errors=errors,
+        errors=in_line_order(errors),
         proposals=proposals.as_list(),
         ignored_headers=stored.get("ignored_headers", []),
         untouched=sum(
@@ -319,6 +325,8 @@ def _compare_people(row: ItemChange, people: list[str], state: DiagnosticState, 
             labels.append(f"{name} (contact à créer)")
     row.people = resolved
     new_ids = {entry["contact"].pk for entry in resolved if "contact" in entry}
+    if row.item is None and labels:
+        row.changes.append(f"Personnes ressources : {', '.join(labels)}")
     if row.item is not None and (new_ids != set(current) or any("proposal" in entry for entry in resolved)):
         before = ", ".join(person.full_name for person in current.values()) or "—"
         row.changes.append(f"Personnes ressources : {before} → {', '.join(labels) or '—'}")

@@ -45,9 +45,11 @@ from missions.mission1.imports.changes import (
     PreviewCounts,
     PreviewOutdated,
     describe_changes,
+    describe_values,
     display,
     fingerprint,
     import_reason,
+    in_line_order,
     mark_history,
     order_rows,
     row_state,
@@ -424,6 +426,7 @@ class ActionChange:
 
 @dataclass
 class PlanPreview(PreviewCounts):
+    noun = ("action", "actions")
     filename: str
     sha256: str
     rows: list[ActionChange]
@@ -458,7 +461,7 @@ def compare_plan(stored: dict, state: PlanState) -> PlanPreview:
         filename=stored["filename"],
         sha256=stored["sha256"],
         rows=rows,
-        errors=errors,
+        errors=in_line_order(errors),
         proposals=proposals.as_list(),
         ignored_headers=stored.get("ignored_headers", []),
         untouched=sum(1 for action in state.actions if action.pk not in listed),
@@ -471,20 +474,18 @@ def _compare_action(item, action, state, headers, proposals, errors) -> ActionCh
     line = item["line"]
     values = {name: typed(Action, name, value) for name, value in item["fields"].items()}
     title = values["title"]
+    _check_months(line, values, action, errors)
     if action is None:
         if "theme" not in values:
-            errors.append(f"ligne {line} : la colonne « Thème » manque pour créer l'action « {title} »")
+            if "theme" not in headers:  # else the cell's own error is listed, once
+                errors.append(f"ligne {line} : la colonne « Thème » manque pour créer l'action « {title} »")
             return None
-        change = ActionChange(line=line, title=title, action=None, values={**NEW_ACTION_DEFAULTS, **values})
+        values = {**NEW_ACTION_DEFAULTS, **values}
+        change = ActionChange(line=line, title=title, action=None, values=values)
+        change.changes = describe_values(Action, {name: value for name, value in values.items() if name != "title"})
     else:
         changed, lines = describe_changes(action, values)
         change = ActionChange(line=line, title=title, action=action, values=changed, changes=lines)
-    start = change.values.get("start_month", action.start_month if action else None)
-    end = change.values.get("end_month", action.end_month if action else None)
-    if start and end and end < start:
-        errors.append(
-            f"ligne {line} : le mois de fin ({month_label(end)}) précède le mois de début ({month_label(start)})"
-        )
     if "lead_name" in item:
         _compare_lead(change, item, state, headers, proposals, errors)
     final_partners = change.values.get("partners", action.partners if action else "")
@@ -498,6 +499,17 @@ def _compare_action(item, action, state, headers, proposals, errors) -> ActionCh
     if item["indicators"] is not None:
         _compare_indicators(change, item["indicators"])
     return change
+
+
+def _check_months(line: int, values: dict, action: Action | None, errors: list[str]) -> None:
+    """The end month may not precede the start month (the template's guide says so), the file's months or the
+    action's when the file leaves one out."""
+    start = values.get("start_month", action.start_month if action else None)
+    end = values.get("end_month", action.end_month if action else None)
+    if start and end and end < start:
+        errors.append(
+            f"ligne {line} : le mois de fin ({month_label(end)}) précède le mois de début ({month_label(start)})"
+        )
 
 
 def _compare_lead(change: ActionChange, item, state: PlanState, headers, proposals: Proposals, errors) -> None:
@@ -536,6 +548,8 @@ def _compare_lead(change: ActionChange, item, state: PlanState, headers, proposa
             change.lead = {"proposal": key, "fallback": fallback[:200]}
             new_label = f"{name} (contact à créer)"
     new_pk = change.lead["contact"].pk if change.lead.get("contact") else None
+    if action is None and name:
+        change.changes.append(f"Porteur (contact) : {new_label}")
     if action is not None and ("proposal" in change.lead or new_pk != action.lead_contact_id):
         change.changes.append(f"Porteur (contact) : {current.full_name if current else '—'} → {new_label}")
 
@@ -550,11 +564,11 @@ def _compare_funding(change: ActionChange, items: list[dict]) -> None:
         if source is None:
             data.setdefault("status", FundingSource.Status.PLANNED)
             change.funding.append(("create", data))
-            if change.action is not None:
-                change.changes.append(
-                    f"Financement ajouté : {data['funder']}, {display(FundingSource, 'amount', data['amount'])} "
-                    f"({display(FundingSource, 'status', data['status']).lower()})"
-                )
+            what = "Financement ajouté" if change.action is not None else "Financement"
+            change.changes.append(
+                f"{what} : {data['funder']}, {display(FundingSource, 'amount', data['amount'])} "
+                f"({display(FundingSource, 'status', data['status']).lower()})"
+            )
             continue
         unmatched.remove(source)
         changed, lines = describe_changes(source, data)
@@ -588,8 +602,8 @@ def _compare_indicators(change: ActionChange, items: list[dict]) -> None:
                 if any(not is_blank(value) for value in cells.values())
             ]
             change.indicators.append(("create", {"unit": "", **data}, new_values))
-            if change.action is not None:
-                change.changes.append(f"Indicateur ajouté : {item['name']}")
+            what = "Indicateur ajouté" if change.action is not None else "Indicateur"
+            change.changes.append(f"{what} : {item['name']}" + (f" ({data['unit']})" if data.get("unit") else ""))
             continue
         unmatched.remove(indicator)
         changed, lines = describe_changes(indicator, data)

@@ -41,7 +41,6 @@ class Importer:
     confirm_url: str
     template_url: str
     title: str
-    rows_label: str
 
 
 PLAN = Importer(
@@ -56,7 +55,6 @@ PLAN = Importer(
     confirm_url="missions:action_plan_import_confirm",
     template_url="missions:action_plan_template",
     title="Importer le plan d'actions",
-    rows_label="actions",
 )
 DIAGNOSTIC = Importer(
     kind="diagnostic",
@@ -70,7 +68,6 @@ DIAGNOSTIC = Importer(
     confirm_url="missions:diagnostic_import_confirm",
     template_url="missions:diagnostic_template",
     title="Importer le diagnostic (enjeux, constats, pistes d'actions)",
-    rows_label="lignes",
 )
 
 EXPIRED_PREVIEW = (
