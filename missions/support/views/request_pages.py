@@ -47,6 +47,8 @@ def request_detail(request, pk):
         )
         context["time_entries"] = time_entries
         context["time_spent"] = sum(entry.half_days for entry in time_entries)
+        # A <progress> value never exceeds its max: the bar is full past the allotted time, the text says by how much.
+        context["time_spent_bar"] = min(context["time_spent"], support_request.allotted_half_days or 0)
     else:
         context["validated_sheets"] = list(
             Deliverable.objects.visible_to(request.user).for_subject(support_request).order_by("-version")
