@@ -13,11 +13,11 @@ from core import access
 from core.deliverables import refuse_locked_edit
 from core.exports import spreadsheet_response
 from core.models import ContentLocked
+from core.spreadsheets import previews
 from core.spreadsheets.columns import ColumnMap
 from core.spreadsheets.forms import SpreadsheetImportForm
 from missions.mission1.imports import diagnostics as diagnostic_imports
 from missions.mission1.imports import plans as plan_imports
-from missions.mission1.imports import previews
 from missions.mission1.imports.changes import PreviewOutdated
 from missions.mission1.models.action_plans import ActionPlan
 from missions.mission1.models.diagnostics import Diagnostic
