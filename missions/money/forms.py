@@ -16,9 +16,9 @@ from core.shared_options import SharedChoiceField, SharedOptions
 from core.submissions import SubmissionTokenMixin
 from core.templatetags.portal import euros
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.money.models.orders import OrderForm, OrderLine
+from missions.money.models.orders import OrderForm
 from missions.money.models.time import MAX_HALF_DAYS_PER_ENTRY, TimeEntry, half_days_text
-from missions.money.services.budget import lines_with_consumption
+from missions.money.services.budget import lines_for_new_time
 from missions.money.services.time import OPEN_STATUSES, WeekGrid, WeekRow, monday_of
 from missions.support.models import SupportRequest
 
@@ -100,17 +100,13 @@ def order_line_options(user, *, include_ids: set[int] | None = None) -> tuple[li
     activity). One query.
 
     Open order forms only (issued or notified); a GBM officer also gets those executed, invoiced or paid, which
-    only they may still charge, with a reason. Lines an edited entry already uses stay offered (`include_ids`).
+    only they may still charge, with a reason, as they alone get the lines full to 100 % (`lines_for_new_time`).
+    Lines an edited entry already uses stay offered (`include_ids`).
     """
     statuses = set(OPEN_STATUSES) | (
         set(OrderForm.EXECUTED_STATUSES) if access.can_override_time_limits(user) else set()
     )
-    lines = (
-        OrderLine.objects.visible_to(user)
-        .for_time()
-        .filter(Q(order_form__status__in=statuses) | Q(pk__in=include_ids or []))
-    )
-    lines = lines_with_consumption(lines.select_related("order_form")).order_by(
+    lines = lines_for_new_time(user, statuses=statuses, include_ids=include_ids or []).order_by(
         "order_form__mission", "-order_form__issued_on", "order_form__number", "position", "pk"
     )
     groups: dict[str, list] = {}
@@ -155,12 +151,22 @@ def _valid_keys(choices) -> set[str]:
     return keys
 
 
+# A line not offered (`lines_for_new_time`): full to 100 % since the page was read, its order form not open, or a
+# line that takes no time (the message is %-formatted with the value: its own percent sign is doubled).
+FULL_OR_CLOSED_LINE = (
+    "Cette ligne n'est pas proposée : elle a atteint 100 %% de ses demi-journées, son bon de commande n'est pas "
+    "ouvert, ou elle ne se compte pas en demi-journées. Choisissez une ligne de la liste ; seul·e un·e chargé·e de "
+    "mission GBM peut accepter un dépassement, en indiquant le motif."
+)
+
+
 class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
     activity = forms.ChoiceField(label="Activité")
     order_line = forms.TypedChoiceField(
         label="Ligne de bon de commande",
         coerce=int,
         help_text="Le temps est valorisé au prix unitaire de cette ligne.",
+        error_messages={"invalid_choice": FULL_OR_CLOSED_LINE},
     )
     half_days = forms.TypedChoiceField(label="Demi-journées", choices=HALF_DAY_CHOICES, coerce=int)
 

@@ -118,7 +118,7 @@ def test_time_goes_only_on_half_day_lines_of_issued_order_forms(client, consulta
     for forged in (flat, draft_line):
         response = client.post(reverse("missions:time_create"), entry_data(line, order_line=forged.pk))
         assert response.status_code == 200
-        assert "Sélectionnez un choix valide" in text(response)
+        assert "Cette ligne n'est pas proposée" in text(response)
     assert not TimeEntry.objects.exists()
     entry = TimeEntry(consultant=consultant, date=MONDAY, half_days=1, order_line=flat)
     with pytest.raises(Exception, match="forfait"):
@@ -512,7 +512,7 @@ def test_order_form_of_a_draft_is_not_offered_even_if_forged_in_the_week(client,
     url = reverse("missions:time_week") + "?semaine=2025-04-14"
     response = client.post(url, week_post([("general", draft_line.pk, ["1"] + [""] * 6)]))
     assert response.status_code == 200
-    assert "Sélectionnez un choix valide" in text(response)
+    assert "Cette ligne n'est pas proposée" in text(response)
     assert not TimeEntry.objects.exists()
 
 

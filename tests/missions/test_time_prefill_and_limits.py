@@ -206,8 +206,25 @@ def test_charging_beyond_100_percent_of_a_line_is_refused(client, consultant, li
     client.force_login(consultant)
     response = client.post(reverse("missions:time_create"), entry_post(line, "general"))
     assert response.status_code == 200
-    assert "porterait à 110\u202f%" in text(response) and "au-delà de 100 %" in text(response)
+    # A full line is no longer offered to a consultant (issue 25): posted anyway (a page read before it filled up),
+    # it is refused in French, saying why.
+    assert "elle a atteint 100 % de ses demi-journées" in text(response)
     assert 'value="2025-04-15"' in text(response)  # the input is kept
+    assert TimeEntry.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_charging_beyond_100_percent_of_a_line_without_a_reason_is_refused_to_gbm(
+    client, gbm_officer, line, consultant
+):
+    for day in range(1, 6):
+        TimeEntryFactory(order_line=line, half_days=2, date=datetime.date(2025, 4, day))  # 10 of 10 used
+    client.force_login(gbm_officer)
+    response = client.post(
+        reverse("missions:time_create"), {**entry_post(line, "general"), "consultant": consultant.pk}
+    )
+    assert response.status_code == 200
+    assert "porterait à 110\u202f%" in text(response) and "au-delà de 100 %" in text(response)
     assert TimeEntry.objects.count() == 5
 
 
@@ -264,7 +281,7 @@ def test_a_consultant_cannot_override_the_limit(client, consultant):
     assert "override_reason" not in text(client.get(reverse("missions:time_create")))
     data = entry_post(executed, "general", override_reason="Je force")
     response = client.post(reverse("missions:time_create"), data)
-    assert response.status_code == 200 and "Sélectionnez un choix valide" in text(response)  # not even offered
+    assert response.status_code == 200 and "Cette ligne n'est pas proposée" in text(response)  # not even offered
     assert not TimeEntry.objects.exists()
 
 

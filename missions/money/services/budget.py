@@ -4,7 +4,10 @@
 - Consumed: the time logged against a half-day line, valued at that line's unit price; a flat-priced line
   (forfait) is consumed in full once its order form is executed (exécuté, facturé, payé), since no time is
   logged against it.
-- Remaining: ordered − consumed. A warning at 80 % of the amount, an alert past 100 %.
+- Remaining: ordered − consumed. A warning at 80 % of the amount, an alert past 100 %. A line past 100 % of its
+  half-days is an alert (« Dépassement ») wherever its order form appears, even when the form's total is under
+  100 % (issue 25), and it is not offered for new time except to whoever may record an override
+  (`lines_for_new_time`).
 
 Every function here runs a fixed number of queries whatever the number of rows: the consumed half-days of
 all the lines come from one grouped query (integers, summed exactly by the database), and the money is
@@ -15,9 +18,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core import access
 from missions.money.models.orders import ZERO, OrderForm, OrderLine, line_amount, round_cents
 from missions.money.models.time import TimeEntry
 from missions.programme.choices import Mission
@@ -36,6 +40,7 @@ class BudgetFigures:
     ordered_amount: Decimal = ZERO
     consumed_half_days: Decimal = NO_HALF_DAYS
     consumed_amount: Decimal = ZERO
+    lines_over: int = 0  # half-day lines consumed past 100 % of their half-days
 
     def __add__(self, other: "BudgetFigures") -> "BudgetFigures":
         return BudgetFigures(
@@ -43,6 +48,7 @@ class BudgetFigures:
             ordered_amount=self.ordered_amount + other.ordered_amount,
             consumed_half_days=self.consumed_half_days + other.consumed_half_days,
             consumed_amount=self.consumed_amount + other.consumed_amount,
+            lines_over=self.lines_over + other.lines_over,
         )
 
     @property
@@ -62,7 +68,10 @@ class BudgetFigures:
 
     @property
     def level(self) -> str:
-        """'ok', 'warning' (80 % consumed or more) or 'alert' (more than 100 % consumed), on exact amounts."""
+        """'ok', 'warning' (80 % consumed or more) or 'alert' (more than 100 % consumed, or a line past 100 % of its
+        half-days), on exact amounts."""
+        if self.lines_over:
+            return "alert"
         if not self.ordered_amount:
             return "alert" if self.consumed_amount > 0 else "ok"
         consumed = self.consumed_amount * 100
@@ -74,9 +83,19 @@ class BudgetFigures:
 
     @property
     def level_label(self) -> str:
+        if self.lines_over and self.consumed_amount * 100 <= ALERT_RATE * self.ordered_amount:
+            return f"Dépassement : {self.lines_over_text}"
         return {"ok": "", "warning": "Attention : 80 % consommés", "alert": "Dépassement : plus de 100 % consommés"}[
             self.level
         ]
+
+    @property
+    def lines_over_text(self) -> str:
+        """« 1 ligne au-delà de 100 % » ('' when none)."""
+        if not self.lines_over:
+            return ""
+        plural = "s" if self.lines_over > 1 else ""
+        return f"{self.lines_over} ligne{plural} au-delà de 100 %"
 
     @property
     def progress_value(self) -> int:
@@ -132,6 +151,24 @@ def lines_with_consumption(queryset: QuerySet | None = None) -> QuerySet:
     ).order_by("position", "pk")
 
 
+def lines_for_new_time(user, *, statuses: Iterable[str], include_ids: Iterable[int] = ()) -> QuerySet:
+    """The half-day lines offered to `user` for new time (the time entry form and the week grid), with their
+    consumption: lines of order forms in `statuses`. A line at or past 100 % of its half-days takes no more time
+    unless a GBM officer records an override with it (`TimeEntry.override_reason`, refused to anyone else): it is
+    offered only to those who may record one (`access.can_override_time_limits`). The lines in `include_ids` (those
+    an edited entry or week already uses) stay offered."""
+    include_ids = list(include_ids or [])
+    lines = (
+        OrderLine.objects.visible_to(user)
+        .for_time()
+        .filter(Q(order_form__status__in=list(statuses)) | Q(pk__in=include_ids))
+    )
+    lines = lines_with_consumption(lines.select_related("order_form"))
+    if not access.can_override_time_limits(user):
+        lines = lines.filter(Q(consumed_half_days__lt=F("quantity")) | Q(pk__in=include_ids))
+    return lines
+
+
 def with_budget(order_forms: QuerySet) -> QuerySet:
     """Prefetch the lines of the order forms with their consumption: one more query for any number of forms."""
     return order_forms.prefetch_related(Prefetch("lines", queryset=lines_with_consumption()))
@@ -147,6 +184,7 @@ def figures_of_line(*, unit, quantity, unit_price, consumed_half_days, executed:
             ordered_amount=ordered_amount,
             consumed_half_days=consumed,
             consumed_amount=round_cents(consumed * Decimal(unit_price)),
+            lines_over=int(consumed > quantity),
         )
     return BudgetFigures(ordered_amount=ordered_amount, consumed_amount=ordered_amount if executed else ZERO)
 
