@@ -14,6 +14,7 @@ from core.deliverables.registry import awaiting_other_approval, deliverable_type
 from core.deliverables.workflow import (
     reissue_deliverable,
     return_deliverable,
+    returned_unchanged,
     submit_deliverable,
     validate_deliverable,
     validation_refusal,
@@ -63,6 +64,10 @@ def submit(request, kind, pk):
     model = subject_model_for(kind)
     subject = get_visible_or_404(model, request.user, pk=pk)
     access.require(access.can_write_field_work(request.user))
+    returned = None if request.POST.get("sans_modification") else returned_unchanged(subject)
+    if returned is not None:  # sent back and not changed since: said, with GBM's comment, before sending it again
+        context = {"subject": subject, "returned": returned, "kind": kind}
+        return render(request, "pat_portal/deliverable_resubmit_unchanged.html", context)
     try:
         deliverable = submit_deliverable(subject=subject, by=request.user)
     except WorkflowError as error:

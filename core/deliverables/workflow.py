@@ -57,6 +57,15 @@ def _last_version(subject: DeliverableSubject) -> int:
     return Deliverable.objects.for_subject(subject).aggregate(last=Max("version"))["last"] or 0
 
 
+def returned_unchanged(subject: DeliverableSubject) -> Deliverable | None:
+    """The version GBM sent back, when the content is still exactly what was sent back (same SHA-256): submitting
+    now would send GBM the same content again. None otherwise (two queries: the last version, the content)."""
+    last = Deliverable.objects.for_subject(subject).order_by("-version").first()
+    if last is None or last.status != Deliverable.Status.RETURNED:
+        return None
+    return last if last.content_sha256 == content_sha256(subject) else None
+
+
 @transaction.atomic
 def submit_deliverable(*, subject: DeliverableSubject, by: User) -> Deliverable:
     """A consultant or GBM officer submits the current content for validation, as a new version.
