@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from communes.models import Commune, Contact
+from core.filters import YesNoFilter
 from core.french import french_order
 
 
@@ -90,7 +91,7 @@ class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="Recherche", method="filter_search")
     category = django_filters.ChoiceFilter(label="Catégorie", choices=Contact.Category.choices, empty_label="Toutes")
     commune = CommuneChoiceFilter()
-    consent_to_share = django_filters.BooleanFilter(label="Accepte le partage")
+    consent_to_share = YesNoFilter(label="Accepte le partage")
 
     class Meta:
         model = Contact

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
+from core.filters import YesNoFilter
 from core.models import User
 from missions.money.forms import activity_choices
 from missions.money.models.orders import OrderForm
@@ -38,7 +39,7 @@ class OrderFormFilter(django_filters.FilterSet):
     mission = django_filters.ChoiceFilter(label="Mission", choices=Mission.choices, empty_label="Toutes")
     commune = CommuneChoiceFilter(queryset=Commune.objects.filter(order_forms__isnull=False).distinct())
     year = YearFilter(label="Année", field_name="issued_on")
-    late = django_filters.BooleanFilter(label="En retard", method="filter_late")
+    late = YesNoFilter(label="En retard", method="filter_late")
 
     class Meta:
         model = OrderForm

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
+from core.filters import YesNoFilter
 from missions.support.models import SupportRequest
 
 TO_HANDLE = "a_traiter"
@@ -33,7 +34,7 @@ class SupportRequestFilter(django_filters.FilterSet):
     commune = CommuneChoiceFilter(queryset=Commune.objects.filter(pk__in=SupportRequest.objects.values("commune")))
     door = django_filters.ChoiceFilter(label="Origine", choices=SupportRequest.Door.choices, empty_label="Toutes")
     q = django_filters.CharFilter(label="Recherche", method="filter_search", max_length=100)
-    late = django_filters.BooleanFilter(label="Étape en retard", method="filter_late")
+    late = YesNoFilter(label="Étape en retard", method="filter_late")
 
     class Meta:
         model = SupportRequest

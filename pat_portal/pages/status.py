@@ -27,6 +27,16 @@ from pat_portal.pages.home import next_step
 
 RECENT_MEETINGS = 5
 NEXT_MONTHS = 3
+# The deliverables whose name is feminine: « Synthèse du diagnostic validée par GBM ».
+FEMININE_KINDS = frozenset(
+    {Deliverable.Kind.DIAGNOSTIC, Deliverable.Kind.ATTENDANCE_SHEET, Deliverable.Kind.SUPPORT_SHEET}
+)
+
+
+def validated_milestone(deliverable: Deliverable) -> str:
+    """The milestone of a validated deliverable, its participle agreeing with the deliverable's name."""
+    participle = "validée" if deliverable.kind in FEMININE_KINDS else "validé"
+    return f"{deliverable.get_kind_display()} {participle} par GBM"
 
 
 @dataclass
@@ -111,7 +121,7 @@ def commune_status(commune, user, *, now: datetime.datetime | None = None) -> Co
         Deliverable.objects.visible_to(user).validated().filter(commune=commune).order_by("reviewed_at")
     )
     for deliverable in deliverables:
-        status.milestones.append((deliverable.reviewed_at, f"{deliverable.get_kind_display()} validé par GBM"))
+        status.milestones.append((deliverable.reviewed_at, validated_milestone(deliverable)))
 
     if accompaniment is not None:
         status.next_step = next_step(accompaniment)

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from communes.filters import CommuneChoiceFilter
 from communes.models import Commune
+from core.filters import YesNoFilter
 from missions.mission1.models.action_plans import Action
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
@@ -17,9 +18,9 @@ class ActionFilter(django_filters.FilterSet):
     )
     theme = django_filters.ChoiceFilter(label="Thème", choices=ActionTheme.choices, empty_label="Tous")
     status = django_filters.ChoiceFilter(label="Statut", choices=Action.Status.choices, empty_label="Tous")
-    specific_support = django_filters.BooleanFilter(label="Accompagnement spécifique")
-    late = django_filters.BooleanFilter(label="En retard", method="filter_late")
-    small = django_filters.BooleanFilter(label="Communes sous le seuil de population", method="filter_small")
+    specific_support = YesNoFilter(label="Accompagnement spécifique")
+    late = YesNoFilter(label="En retard", method="filter_late")
+    small = YesNoFilter(label="Communes sous le seuil de population", method="filter_small")
     target = django_filters.ChoiceFilter(
         label="Compte pour l'objectif",
         choices=[("accompagnement_specifique", "Projets d'actions accompagnés (objectif du marché)")],
