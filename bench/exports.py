@@ -120,14 +120,18 @@ def child(fmt: str):
     with CaptureQueriesContext(connection) as queries:
         started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(path)
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        # Read as a server sends it, chunk after chunk, none kept: the bytes and lines are counted on the way.
+        size = lines = 0
+        for chunk in response.streaming_content if response.streaming else [response.content]:
+            size += len(chunk)
+            lines += chunk.count(b"\n")
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert response.status_code == 200, (response.status_code, response.get("Location"))
     print(
         json.dumps(
             {
-                "rows": body.count(b"\n") - 1 if fmt == "csv" else None,
-                "bytes": len(body),
+                "rows": lines - 1 if fmt == "csv" else None,
+                "bytes": size,
                 "seconds": round(elapsed, 2),
                 "cpu_seconds": round(cpu, 2),
                 "queries": len(queries),

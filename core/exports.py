@@ -12,24 +12,32 @@ The filter set is bound to the query string, as the list binds it, so that an ex
 is answered the same way by every export: 400 and a page listing the form's French errors, never every row nor
 none.
 
-An XLSX file opens ready to read: a title row naming the export, the filters applied and the day; a styled header
-row, frozen, with an autofilter; columns as wide as their first rows; real dates shown `dd/mm/yyyy` and numbers in
-French formats — a column whose header ends in "(€)" as an amount (`# ##0,00 €` in French Excel), other decimals
-`# ##0,00`. A CSV writes every decimal with a comma (`decimal_text`), as the texts that carry numbers must.
+An XLSX file opens ready to read: a title row naming the export (with its accents), the filters applied, or
+"sans filtre", and the day; a styled header row, frozen, with an autofilter; columns as wide as their first rows;
+real dates shown `dd/mm/yyyy`, months (`Month`) as real dates shown `mm/yyyy`, and numbers in French formats — a
+column whose header ends in "(€)" as an amount (`# ##0,00 €` in French Excel), other decimals `# ##0,00`. A CSV
+writes every decimal with a comma (`decimal_text`), as the texts that carry numbers must, a date `dd/mm/yyyy` (what
+French Excel reads as a date) and a month `yyyy-mm` (ISO 8601: it sorts as text in any program, and the portal's
+imports read it back).
 
-Every text cell is made safe to open in a spreadsheet: control characters XML cannot hold are removed, and a
-text starting with a formula trigger is prefixed with a quote (OWASP "CSV injection"), so that no cell the portal
-writes is ever run as a formula. Numbers and dates stay numbers and dates.
+No cell the portal writes is ever run as a formula (OWASP "CSV injection"), and control characters XML cannot hold
+are removed from every text. In a CSV, where every cell is text the spreadsheet interprets, a text starting with a
+formula trigger is prefixed with a quote (`safe_text`). In an XLSX a text is written as a text cell, which never
+runs, so it is kept as typed, without that quote (`xlsx_text`). Numbers and dates stay numbers and dates.
 
-Rows are read with `.iterator()` so that tens of thousands of rows never sit in memory at once.
+Scale (issue 26): rows are read with `.iterator()` in chunks, so that tens of thousands of rows never sit in memory
+at once; `attached` sets the few related objects of every row from one query each instead of a join built into
+every row; the CSV is streamed line by line, the XLSX written in constant memory by XlsxWriter
+(docs/adr/0004-xlsx-exports-with-xlsxwriter.md) and streamed from its temporary file. `bench/exports.py` measures it.
 """
 
 import csv
 import datetime
 import decimal
 import itertools
+import re
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
@@ -51,6 +59,7 @@ FORMULA_TRIGGERS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 # Excel or LibreOffice shows "1 234,50 €", "27/11/2026".
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+MONTH_FORMAT = "mm/yyyy"
 EUROS_FORMAT = '#,##0.00 "€"'
 DECIMAL_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "0"
@@ -58,6 +67,15 @@ EUROS_HEADER_SUFFIX = "(€)"
 ACCENT_COLOUR = "1D5C3A"
 WIDTH_SAMPLE_ROWS = 200  # column widths are measured on the first rows (the rest is streamed)
 MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+class Month(datetime.date):
+    """A month an export writes: the date of its first day, shown `mm/aaaa` in XLSX and `aaaa-mm` in CSV."""
+
+    @classmethod
+    def of(cls, day: datetime.date | None) -> "Month | None":
+        """The month of `day` (None stays None): `Month.of(action.start_month)`."""
+        return None if day is None else cls(day.year, day.month, 1)
 
 
 class _Echo:
@@ -71,8 +89,32 @@ def _iterate(rows: Iterable) -> Iterable:
     return rows
 
 
+def attached(rows: QuerySet, *paths: str) -> Iterator:
+    """`rows`, read in chunks, each with the related objects of `paths` set from one query per foreign key.
+
+    `paths` are written as for `select_related` ("order_line__order_form__commune"): the first name is a foreign
+    key of the rows, the rest is joined to it. The objects the rows point to are read once (`pk__in` the rows' keys)
+    and shared by every row, where a join would build the same few hundred objects again in each of 50,000 rows.
+    The number of queries does not grow with the rows.
+    """
+    tables = []
+    for path in paths:
+        name, _, further = path.partition("__")
+        field = rows.model._meta.get_field(name)
+        objects = field.related_model._base_manager.filter(pk__in=rows.values(field.attname))
+        if further:
+            objects = objects.select_related(further)
+        tables.append((field, {obj.pk: obj for obj in objects}))
+    for row in rows.iterator(chunk_size=CHUNK_SIZE):
+        for field, objects in tables:
+            obj = objects.get(getattr(row, field.attname))
+            if obj is not None:  # (a row written since, to an object not read: Django reads it when asked)
+                field.set_cached_value(row, obj)
+        yield row
+
+
 def safe_text(text: str) -> str:
-    """`text` as a spreadsheet cell may hold it: without control characters, never read as a formula."""
+    """`text` as a CSV cell may hold it: without control characters, never read as a formula (a leading quote)."""
     if CONTROL_CHARACTERS.search(text):  # rare: searching first keeps the common case a third as costly
         text = CONTROL_CHARACTERS.sub("", text)
     return "'" + text if text[:1] in FORMULA_TRIGGERS else text
@@ -102,6 +144,8 @@ def _csv_value(value) -> str:
         return str(value)
     if isinstance(value, decimal.Decimal | float):
         return decimal_text(value)
+    if isinstance(value, Month):
+        return value.strftime("%Y-%m")
     if isinstance(value, datetime.datetime):
         return (
             timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
@@ -121,20 +165,23 @@ def csv_lines(rows: Iterable, columns: Columns) -> Iterable[str]:
         yield writer.writerow([_csv_value(getter(row)) for getter in columns.values()])
 
 
-def _xlsx_value(value):
-    if isinstance(value, str):
-        # openpyxl stores a string starting with "=" as a formula: safe_text never lets one through.
-        return safe_text(value)
-    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, bool):
-        return "oui" if value else "non"
-    if value is None or isinstance(value, int | float | decimal.Decimal | datetime.date):
-        return value
-    return safe_text(str(value))
+def xlsx_text(text: str) -> str:
+    """`text` as an XLSX text cell holds it: without control characters, and as typed otherwise.
+
+    No quote in front of a formula trigger: the cell is written as a text (`t="inlineStr"`), which no spreadsheet
+    ever runs as a formula; a quote there would be shown and read back as part of the text. Line breaks are
+    written as a spreadsheet writes them in a cell, "\\n" (a carriage return would be stored as "_x000D_").
+    """
+    if CONTROL_CHARACTERS.search(text):
+        text = CONTROL_CHARACTERS.sub("", text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def _display_width(value) -> int:
+    if isinstance(value, Month):
+        return 8
     if isinstance(value, datetime.datetime):
         return 16
     if isinstance(value, datetime.date):
@@ -145,91 +192,111 @@ def _display_width(value) -> int:
     return max((len(line) for line in text.splitlines()), default=0)
 
 
-class _StyledCells:
-    """One styled cell per column and kind of value, reused for every row: write-only mode writes a cell as soon as
-    it is appended, so styling 50,000 rows costs no more memory than styling one."""
+def _sheet_name(title: str) -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\, no quote at either end."""
+    name = re.sub(r"[\[\]:*?/\\]", "-", xlsx_text(title))[:31].strip("' ")
+    return name or "Export"
 
-    def __init__(self, sheet, header: str):
-        from openpyxl.cell import WriteOnlyCell  # on first use: see write_xlsx
 
-        def cell(number_format):
-            styled = WriteOnlyCell(sheet)
-            styled.number_format = number_format
-            return styled
+class _SheetWriter:
+    """Writes rows of values as typed XLSX cells: one format object per kind of value and column, shared by all rows."""
 
-        amount_format = EUROS_FORMAT if header.rstrip().endswith(EUROS_HEADER_SUFFIX) else DECIMAL_FORMAT
-        self.datetime = cell(DATETIME_FORMAT)
-        self.date = cell(DATE_FORMAT)
-        self.decimal = cell(amount_format)
-        self.integer = cell(amount_format if amount_format == EUROS_FORMAT else INTEGER_FORMAT)
+    def __init__(self, workbook, sheet, names: list[str]):
+        self.sheet = sheet
+        euros = workbook.add_format({"num_format": EUROS_FORMAT})
+        decimals = workbook.add_format({"num_format": DECIMAL_FORMAT})
+        integers = workbook.add_format({"num_format": INTEGER_FORMAT})
+        self.date = workbook.add_format({"num_format": DATE_FORMAT})
+        self.datetime = workbook.add_format({"num_format": DATETIME_FORMAT})
+        self.month = workbook.add_format({"num_format": MONTH_FORMAT})
+        in_euros = [name.rstrip().endswith(EUROS_HEADER_SUFFIX) for name in names]
+        self.decimals = [euros if amount else decimals for amount in in_euros]
+        self.integers = [euros if amount else integers for amount in in_euros]
 
-    def __call__(self, value):
-        value = _xlsx_value(value)
-        if value is None or isinstance(value, str):
-            return value
-        if isinstance(value, datetime.datetime):
-            cell = self.datetime
-        elif isinstance(value, datetime.date):
-            cell = self.date
-        elif isinstance(value, int):
-            cell = self.integer
-        else:
-            cell = self.decimal
-        cell.value = value
-        return cell
+    def write(self, index: int, values: list) -> None:
+        sheet = self.sheet
+        for column, value in enumerate(values):
+            kind = type(value)
+            if kind is str:
+                if value:
+                    sheet.write_string(index, column, xlsx_text(value))
+            elif value is None:
+                continue
+            elif kind is bool:
+                sheet.write_string(index, column, "oui" if value else "non")
+            elif kind is int:
+                sheet.write_number(index, column, value, self.integers[column])
+            elif kind is decimal.Decimal or kind is float:
+                sheet.write_number(index, column, value, self.decimals[column])
+            elif kind is Month:
+                sheet.write_datetime(index, column, value, self.month)
+            elif kind is datetime.datetime:
+                if timezone.is_aware(value):
+                    value = timezone.localtime(value).replace(tzinfo=None)
+                sheet.write_datetime(index, column, value, self.datetime)
+            elif kind is datetime.date:
+                sheet.write_datetime(index, column, value, self.date)
+            else:  # a subclass (a safe or lazy string, an enum member…): written as its text
+                sheet.write_string(index, column, xlsx_text(str(value)))
 
 
 def write_xlsx(rows: Iterable, columns: Columns, handle, *, title: str = "Export", heading: str | None = None) -> None:
-    """Write an XLSX workbook in openpyxl's write-only mode (rows are streamed to a temporary file).
+    """Write an XLSX workbook to `handle` with XlsxWriter in constant memory (docs/adr/0004-xlsx-exports-with-xlsxwriter.md).
 
-    Row 1 holds `heading` (what was exported, with which filters, when), row 2 the styled header, frozen, with an
-    autofilter over the rows written; widths are measured on the first rows.
+    Each row goes to a temporary file as soon as the next one starts; the workbook is zipped into `handle` at the
+    end. Row 1 holds `heading` (what was exported, with which filters, when), row 2 the styled header, frozen, with
+    an autofilter over the rows written; widths are measured on the first rows. The sheet is named `title`.
     """
-    # openpyxl is imported on the first XLSX (0.18 s to load): not in every web process, worker and test run.
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    # XlsxWriter is imported on the first XLSX: not in every web process, worker and test run.
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=safe_text(title)[:31].lstrip("'") or "Export")
+    workbook = xlsxwriter.Workbook(
+        handle,
+        {
+            "constant_memory": True,
+            # Texts stay texts: write_string never reads "=…" as a formula, "0612…" as a number or "http…" as a link.
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = workbook.add_worksheet(_sheet_name(title))
     names = list(columns)
     getters = list(columns.values())
     rows = iter(_iterate(rows))
     sample = [[getter(row) for getter in getters] for row in itertools.islice(rows, WIDTH_SAMPLE_ROWS)]
-    for index, name in enumerate(names, start=1):
+    for index, name in enumerate(names):
         widest = max(
-            [
-                len(name) + 2,
-                *(_display_width(values[index - 1]) + 1 for values in sample if values[index - 1] is not None),
-            ]
+            [len(name) + 2, *(_display_width(values[index]) + 1 for values in sample if values[index] is not None)]
         )
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(widest, MIN_WIDTH), MAX_WIDTH)
-    header_row = 2 if heading else 1
-    sheet.freeze_panes = f"A{header_row + 1}"
+        sheet.set_column(index, index, min(max(widest, MIN_WIDTH), MAX_WIDTH))
+    header_row = 1 if heading else 0
+    sheet.freeze_panes(header_row + 1, 0)
     if heading:
-        cell = WriteOnlyCell(sheet, value=safe_text(heading))
-        cell.font = Font(bold=True, size=12, color=ACCENT_COLOUR)
-        sheet.append([cell])
-    header = []
-    for name in names:
-        cell = WriteOnlyCell(sheet, value=safe_text(name))
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor=ACCENT_COLOUR)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-        header.append(cell)
-    sheet.append(header)
-    styled = [_StyledCells(sheet, name) for name in names]
-    written = 0
+        title_format = workbook.add_format({"bold": True, "font_size": 12, "font_color": f"#{ACCENT_COLOUR}"})
+        sheet.write_string(0, 0, xlsx_text(heading), title_format)
+    header_format = workbook.add_format(
+        {
+            "bold": True,
+            "font_color": "#FFFFFF",
+            "pattern": 1,
+            "bg_color": f"#{ACCENT_COLOUR}",
+            "text_wrap": True,
+            "valign": "vcenter",
+        }
+    )
+    for index, name in enumerate(names):
+        sheet.write_string(header_row, index, xlsx_text(name), header_format)
+    writer = _SheetWriter(workbook, sheet, names)
+    index = header_row
     for values in sample:
-        sheet.append([style(value) for style, value in zip(styled, values, strict=True)])
-        written += 1
+        index += 1
+        writer.write(index, values)
     for row in rows:
-        sheet.append([style(getter(row)) for style, getter in zip(styled, getters, strict=True)])
-        written += 1
-    last_column = get_column_letter(max(len(names), 1))
-    sheet.auto_filter.ref = f"A{header_row}:{last_column}{header_row + max(written, 1)}"
-    workbook.save(handle)
+        index += 1
+        writer.write(index, [getter(row) for getter in getters])
+    sheet.autofilter(header_row, 0, max(index, header_row + 1), max(len(names), 1) - 1)
+    workbook.close()
 
 
 def export_heading(title: str, filters: str = "") -> str:
@@ -239,13 +306,21 @@ def export_heading(title: str, filters: str = "") -> str:
 
 
 def spreadsheet_response(
-    rows: Iterable, columns: Columns, filename: str, fmt: str, *, about: str = "", heading: str | None = None
+    rows: Iterable,
+    columns: Columns,
+    filename: str,
+    fmt: str,
+    *,
+    about: str = "",
+    heading: str | None = None,
+    sheet: str = "",
 ):
     """Answer `rows` as a CSV stream or an XLSX file download; an unknown format is a 404.
 
     The file is named by `download_filename` (`filename`, `about`, today); the XLSX title row is `heading` (list
-    exports: `export_response` names the export, its filters and the day). Without a heading the header is the first
-    row, as in the import templates, whose files are filled in and read back.
+    exports: `export_response` names the export, its filters and the day), its sheet `sheet` (by default
+    `filename`). Without a heading the header is the first row, as in the import templates, whose files are filled
+    in and read back.
     """
     name = download_filename(filename, about=about, extension=fmt)
     if fmt == "csv":
@@ -254,7 +329,7 @@ def spreadsheet_response(
         return response
     if fmt == "xlsx":
         handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-        write_xlsx(rows, columns, handle, title=filename, heading=heading)
+        write_xlsx(rows, columns, handle, title=sheet or filename, heading=heading)
         handle.seek(0)
         return FileResponse(
             handle,
@@ -265,19 +340,18 @@ def spreadsheet_response(
     raise Http404("Format d'export inconnu.")
 
 
-def _humanised(filename: str, about: str = "") -> str:
-    text = filename.replace("-", " ").replace("_", " ").strip().capitalize()
-    return f"{text} ({about})" if about else text
-
-
-def filters_description(filterset) -> str:
+def filters_description(filterset, unfiltered: Mapping[str, str] | None = None) -> str:
     """The filters a bound filter set applies, as the list's form shows them: 'filtres : Phase = Diagnostic ;
-    Commune = Amagney', or 'sans filtre'. A filter set's own default (a list that starts filtered) is named too."""
+    Commune = Amagney', or 'sans filtre'. A filter set's own default (a list that starts filtered) is named too;
+    a value of `unfiltered` (the filter's "everything") is not a filter."""
     form = filterset.form
+    unfiltered = unfiltered or {}
     parts = []
     for name, field in form.fields.items():
         value = getattr(form, "cleaned_data", {}).get(name)
         if value is None or value == "" or (isinstance(value, list | tuple | set | QuerySet) and not value):
+            continue
+        if name in unfiltered and str(value) == unfiltered[name]:
             continue
         parts.append(f"{field.label or name} = {_filter_value_label(field, value)}")
     return "filtres : " + " ; ".join(parts) if parts else "sans filtre"
@@ -321,27 +395,41 @@ def export_response(
     filterset_class=None,
     filterset_kwargs: Mapping | None = None,
     prepare: Callable[[QuerySet], Iterable] | None = None,
-    title: str = "",
+    title: str,
     about: str = "",
+    unfiltered: Mapping[str, str] | None = None,
 ):
     """The response of every export view: `rows` filtered by the list's filter set, then written as `fmt`.
 
     `rows` is the queryset the list starts from (already limited to what the user may see); `prepare` turns the
     filtered queryset into the rows written, when they are not its instances (budget figures of order forms,
-    lines of the filtered order forms). `title` names the export in the XLSX title row (by default its file name),
-    `about` what it is about (a workshop…), in the title and the file name. An unknown format is a 404; a filter the
-    form refuses, a 400.
+    lines of the filtered order forms, related objects `attached`). `title` names the export in French, accents
+    included, in the XLSX title row and sheet name; `about` what it is about (a workshop…), in the title and the
+    file name.
+
+    An export asked without a filter is unfiltered and says so ("sans filtre", in the title row and the file name),
+    even when its list starts filtered: `unfiltered` gives, for such a filter, the value that means "everything"
+    (the support queue's status "toutes"), used when the query string has none. A filtered export names its filters
+    in both places. An unknown format is a 404; a filter the form refuses, a 400.
     """
     if fmt not in FORMATS:
         raise Http404("Format d'export inconnu.")
     filters = ""
     if filterset_class is not None:
-        filterset = filterset_class(request.GET, queryset=rows, request=request, **(filterset_kwargs or {}))
+        data = request.GET
+        if unfiltered:
+            data = data.copy()
+            for name, everything in unfiltered.items():
+                if not data.get(name):
+                    data[name] = everything
+        filterset = filterset_class(data, queryset=rows, request=request, **(filterset_kwargs or {}))
         if not filterset.is_valid():
             return invalid_filter_response(request, filterset)
         rows = filterset.qs
-        filters = filters_description(filterset)
+        filters = filters_description(filterset, unfiltered)
     if prepare is not None:
         rows = prepare(rows)
-    heading = export_heading(title or _humanised(filename, about), filters)
-    return spreadsheet_response(rows, columns, filename, fmt, about=about, heading=heading)
+    named = f"{title} ({about})" if about else title
+    heading = export_heading(named, filters)
+    about = " ".join(part for part in (about, filters) if part)
+    return spreadsheet_response(rows, columns, filename, fmt, about=about, heading=heading, sheet=title)

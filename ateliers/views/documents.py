@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from ateliers import ical, selectors, services
 from ateliers.forms import ResourceForm
@@ -80,6 +81,7 @@ def attendance_sheet_draft_pdf(request, pk):
     return working_draft_response(_attendance_sheet(workshop), services.render_attendance_sheet_pdf(workshop=workshop))
 
 
+@require_safe
 def contacts_export(request, pk, fmt):
     """The consented contact list (participants who agreed to share their details; withdrawals honoured)."""
     workshop = _visible_workshop(request, pk)
@@ -91,6 +93,7 @@ def contacts_export(request, pk, fmt):
         rows=selectors.consented_contacts(workshop),
         columns=CONTACT_COLUMNS,
         filename="contacts",
+        title="Contacts",
         about=str(workshop),
     )
 

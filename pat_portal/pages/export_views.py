@@ -7,17 +7,18 @@ not get (contacts who did not consent).
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from communes.filters import ContactFilter
 from communes.models import Commune, Contact
 from core import access
-from core.exports import decimal_text, export_response
+from core.exports import Month, decimal_text, export_response
 from core.french import french_order
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.models.action_plans import Action, IndicatorValue
 from missions.mission1.views.meetings import MeetingListView
-from missions.support.filters import SupportRequestFilter
+from missions.support.filters import ALL, SupportRequestFilter
 from missions.support.models import SupportRequest
 from pat_portal.pages.filters import TerritoryFilter
 from pat_portal.pages.overview import COHORTS, PHASES, communes_overview, workflow_label
@@ -37,6 +38,7 @@ COMMUNE_COLUMNS = {
 }
 
 
+@require_safe
 def communes(request, fmt):
     access.require(access.is_team(request.user))
     return export_response(
@@ -45,6 +47,7 @@ def communes(request, fmt):
         rows=communes_overview(Commune.objects.visible_to(request.user).order_by_name()),
         columns=COMMUNE_COLUMNS,
         filename="communes",
+        title="Communes",
         filterset_class=TerritoryFilter,
     )
 
@@ -71,8 +74,8 @@ ACTION_COLUMNS = {
     "Partenaires": lambda a: a.partners,
     "Coût estimé (€)": lambda a: a.cost_estimate,
     "Financements (€)": lambda a: sum((source.amount for source in a.funding_sources.all()), start=0),
-    "Début": lambda a: a.start_month.strftime("%m/%Y") if a.start_month else "",
-    "Fin": lambda a: a.end_month.strftime("%m/%Y") if a.end_month else "",
+    "Début": lambda a: Month.of(a.start_month),
+    "Fin": lambda a: Month.of(a.end_month),
     "Statut": lambda a: a.get_status_display(),
     "Jours de retard": lambda a: a.lateness.days if a.lateness else "",
     "Avancement (%)": lambda a: a.progress,
@@ -81,6 +84,7 @@ ACTION_COLUMNS = {
 }
 
 
+@require_safe
 def actions(request, fmt):
     access.require(access.is_team(request.user))
     queryset = (
@@ -92,7 +96,13 @@ def actions(request, fmt):
         .order_by(french_order("plan__accompaniment__commune__name"), "position", "pk")
     )
     return export_response(
-        request, fmt, rows=queryset, columns=ACTION_COLUMNS, filename="actions", filterset_class=ActionFilter
+        request,
+        fmt,
+        rows=queryset,
+        columns=ACTION_COLUMNS,
+        filename="actions",
+        title="Actions",
+        filterset_class=ActionFilter,
     )
 
 
@@ -113,6 +123,7 @@ MEETING_COLUMNS = {
 }
 
 
+@require_safe
 def meetings(request, fmt):
     """Meetings; internal notes only when a GBM officer asks for them (`?notes_internes=1`)."""
     access.require(access.is_team(request.user))
@@ -128,11 +139,13 @@ def meetings(request, fmt):
         rows=view.get_queryset(),
         columns=columns,
         filename="reunions",
+        title="Réunions",
         filterset_class=MeetingFilter,
         filterset_kwargs={"user": request.user},
     )
 
 
+@require_safe
 def contacts(request, fmt):
     """Contacts: name, organisation and commune of those who consented to share them; e-mail and phone for GBM."""
     access.require(access.can_manage_contacts(request.user))
@@ -153,7 +166,13 @@ def contacts(request, fmt):
     else:
         queryset = queryset.filter(consent_to_share=True, anonymised_at__isnull=True)
     return export_response(
-        request, fmt, rows=queryset, columns=columns, filename="contacts", filterset_class=ContactFilter
+        request,
+        fmt,
+        rows=queryset,
+        columns=columns,
+        filename="contacts",
+        title="Contacts",
+        filterset_class=ContactFilter,
     )
 
 
@@ -174,6 +193,7 @@ REQUEST_COLUMNS = {
 }
 
 
+@require_safe
 def support_requests(request, fmt):
     access.require(access.is_team(request.user))
     queryset = (
@@ -188,5 +208,8 @@ def support_requests(request, fmt):
         rows=queryset,
         columns=REQUEST_COLUMNS,
         filename="demandes",
+        title="Demandes d'accompagnement",
         filterset_class=SupportRequestFilter,
+        # Asked without a status, the export gives every request; the queue alone starts at « À traiter ».
+        unfiltered={"status": ALL},
     )

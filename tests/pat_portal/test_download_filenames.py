@@ -56,4 +56,4 @@ def test_exports_are_named_by_the_same_helper(client, gbm_officer):
     client.force_login(gbm_officer)
     response = client.get(reverse("exports:communes", args=["csv"]))
     assert response.status_code == 200
-    assert re.search(r'filename="communes_\d{4}-\d{2}-\d{2}\.csv"', response["Content-Disposition"])
+    assert re.search(r'filename="communes_sans-filtre_\d{4}-\d{2}-\d{2}\.csv"', response["Content-Disposition"])

@@ -1,7 +1,8 @@
 """The one export mechanism: every CSV and XLSX export of the portal, checked together.
 
 - Formula injection (issue 15, item 1): text planted in every text field that reaches an export comes out
-  quoted, and no XLSX cell is a formula; numbers stay numbers.
+  quoted in CSV; in XLSX it is a text cell, as typed (issue 25: no visible quote), and no cell is a formula;
+  numbers stay numbers.
 - Control characters (item 4): a vertical tab in meeting minutes or a support request never makes an export fail.
 - Invalid filters (issue 14): every export answers a filter its list's form refuses with 400 and the French error.
 - Years out of range on the order forms (item 12): a French error on the list, 400 on the exports.
@@ -182,25 +183,33 @@ def test_every_export_is_checked_here():
     assert set(EXPORTS) <= export_url_names()
 
 
-def test_no_export_cell_is_a_formula_and_every_formula_trigger_is_quoted(client, gbm_officer):
+def test_no_export_cell_is_a_formula_and_every_formula_trigger_is_quoted_in_csv_kept_as_text_in_xlsx(
+    client, gbm_officer
+):
     data = build(gbm_officer)
     plant(FORMULAS)
     client.force_login(gbm_officer)
-    quoted_everywhere = set()
+    reached = {fmt: set() for fmt in FORMATS}
     for name, fmt in itertools.product(EXPORTS, FORMATS):
         found = cells(download(client, name, fmt, data), fmt)
         assert not [value for value, data_type in found if data_type == "f"], f"{name} {fmt}: a formula cell"
         texts = [value for value, _ in found if isinstance(value, str)]
-        unsafe = [text for text in texts if text.startswith(FORMULA_TRIGGERS) and not CSV_NUMBER.match(text)]
-        assert unsafe == [], f"{name} {fmt}: cells a spreadsheet would run: {unsafe}"
-        quoted = {text for text in texts if text.startswith("'")}
-        assert quoted or name in BLANK_TEMPLATES, f"{name} {fmt}: no planted text reached this export"
-        quoted_everywhere |= quoted
+        if fmt == "csv":
+            unsafe = [text for text in texts if text.startswith(FORMULA_TRIGGERS) and not CSV_NUMBER.match(text)]
+            assert unsafe == [], f"{name} csv: cells a spreadsheet would run: {unsafe}"
+            planted = {text for text in texts if text.startswith("'")}
+        else:
+            # A text cell never runs: the planted text is there as typed, with no quote in front.
+            assert all(data_type == "s" for value, data_type in found if isinstance(value, str)), name
+            assert not [text for text in texts if text[:1] == "'" and text[1:2] in FORMULA_TRIGGERS], name
+            # (a carriage return is written as a line break, as in any cell typed on several lines)
+            planted = {text for text in texts if text.startswith((*FORMULA_TRIGGERS, "\n"))}
+        assert planted or name in BLANK_TEMPLATES, f"{name} {fmt}: no planted text reached this export"
+        reached[fmt] |= planted
     for formula in FORMULAS:
-        expected = "'" + formula.replace("\r", "")
-        assert any(text.replace("\r", "").replace("\n", "").startswith(expected) for text in quoted_everywhere), (
-            formula
-        )
+        for fmt, expected in (("csv", "'" + formula.replace("\r", "")), ("xlsx", formula.replace("\r", ""))):
+            texts = {text.replace("\r", "").replace("\n", "") for text in reached[fmt]}
+            assert any(text.startswith(expected) for text in texts), (fmt, formula)
 
 
 def test_control_characters_never_break_an_export(client, gbm_officer):
@@ -285,7 +294,7 @@ def test_an_order_form_year_in_range_filters_the_list_and_the_exports(client, co
         assert "BC-2026-001" in body.decode() and "BC-2025-001" not in body.decode()
 
 
-def test_numbers_stay_numbers_and_text_that_looks_like_one_is_quoted():
+def test_numbers_stay_numbers_and_text_that_looks_like_one_is_a_text_cell_in_xlsx_quoted_in_csv():
     columns = {
         "Montant": lambda row: row["amount"],
         "Nombre": lambda row: row["count"],
@@ -296,7 +305,7 @@ def test_numbers_stay_numbers_and_text_that_looks_like_one_is_quoted():
     body = b"".join(response.streaming_content)
     response.close()
     sheet = load_workbook(io.BytesIO(body)).active
-    assert [cell.value for cell in sheet[2]] == [Decimal("-5.5"), -2, "'-5"]
+    assert [cell.value for cell in sheet[2]] == [Decimal("-5.5"), -2, "-5"]
     assert [cell.data_type for cell in sheet[2]] == ["n", "n", "s"]
     response = spreadsheet_response(rows, columns, "essai", "csv")
     assert b"".join(response.streaming_content).decode().splitlines()[1] == "-5,50;-2;'-5"

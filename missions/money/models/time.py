@@ -72,17 +72,21 @@ def locked_message(day: datetime.date) -> str:
     )
 
 
+# What a time entry's page, list or export shows of its related rows (joined, or `attached` by the export).
+TIME_ENTRY_RELATED = (
+    "consultant",
+    "accompaniment__commune",
+    "workshop",
+    "support_request__commune",
+    "order_line__order_form__commune",
+)
+
+
 class TimeEntryQuerySet(RoleScopedQuerySet):
     """GBM officers and consultants see every entry (the budget is shared); élus see no time at all."""
 
     def with_related(self):
-        return self.select_related(
-            "consultant",
-            "accompaniment__commune",
-            "workshop",
-            "support_request__commune",
-            "order_line__order_form__commune",
-        )
+        return self.select_related(*TIME_ENTRY_RELATED)
 
 
 class TimeEntry(VersionedModel):

@@ -130,6 +130,7 @@ def order_form_export(request, fmt):
         rows=OrderForm.objects.visible_to(request.user).select_related("commune").order_by("issued_on", "number"),
         columns=ORDER_FORM_COLUMNS,
         filename="bons-de-commande",
+        title="Bons de commande",
         filterset_class=OrderFormFilter,
         prepare=_order_form_budgets,
     )
@@ -168,6 +169,7 @@ def order_line_export(request, fmt):
         rows=OrderForm.objects.visible_to(request.user),
         columns=LINE_COLUMNS,
         filename="lignes-bons-de-commande",
+        title="Lignes des bons de commande",
         filterset_class=OrderFormFilter,
         prepare=_lines_of,
     )

@@ -18,13 +18,20 @@ from django_filters.views import FilterView
 
 from core import access
 from core.concurrency import StaleEdit
-from core.exports import export_response
+from core.exports import attached, export_response
 from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 from missions.money.filters import TimeEntryFilter
 from missions.money.forms import TimeEntryForm, WeekChoiceForm, WeekGridForm
 from missions.money.models.orders import ZERO
-from missions.money.models.time import TimeEntry, TimeLockedError, TimeMonthLock, first_of_month, month_label
+from missions.money.models.time import (
+    TIME_ENTRY_RELATED,
+    TimeEntry,
+    TimeLockedError,
+    TimeMonthLock,
+    first_of_month,
+    month_label,
+)
 from missions.money.services.time import (
     delete_time_entry,
     lock_month,
@@ -268,15 +275,20 @@ TIME_COLUMNS = {
 @require_safe
 def time_export(request, fmt):
     require_team(request.user)
-    queryset = (
-        TimeEntry.objects.visible_to(request.user).with_related().order_by("date", "consultant__last_name", "pk")
-    )
+    queryset = TimeEntry.objects.visible_to(request.user).order_by("date", "consultant__last_name", "pk")
     return export_response(
         request,
         fmt,
         rows=queryset,
         columns=TIME_COLUMNS,
         filename="temps-passe",
+        title="Temps passé",
         filterset_class=TimeEntryFilter,
         filterset_kwargs={"user": request.user},
+        prepare=_time_export_rows,
     )
+
+
+def _time_export_rows(entries):
+    """The entries with their consultant, line, activity and commune read once each (`attached`), not joined."""
+    return attached(entries, *TIME_ENTRY_RELATED)
