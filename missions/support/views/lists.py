@@ -35,7 +35,12 @@ def _queue(request):
 
     rows = [(support_request, explain_priority(support_request, weights)) for support_request in page.object_list]
     programme = Programme.objects.current()
+    # The export links carry the filters the queue shows, its default status « À traiter » included: an export
+    # asked without a status gives every request.
+    export_query = filterset.data.copy()
+    export_query.pop("page", None)
     context = {
+        "export_query": export_query.urlencode(),
         "filter": filterset,
         "page_obj": page,
         "rows": rows,
