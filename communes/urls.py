@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communes import people_views, views
+from communes import contact_import_views, people_views, views
 from communes.portrait import views as portrait_views
 
 app_name = "communes"
@@ -15,6 +15,9 @@ urlpatterns = [
     ),
     path("contacts/", views.ContactListView.as_view(), name="contact_list"),
     path("contacts/nouveau/", views.contact_create, name="contact_create"),
+    path("contacts/import/", contact_import_views.contact_import, name="contact_import"),
+    path("contacts/import/confirmer/", contact_import_views.contact_import_confirm, name="contact_import_confirm"),
+    path("contacts/modele.<str:fmt>", contact_import_views.contact_template, name="contact_template"),
     path("contacts/nouvelle-personne/", views.contact_quick_create, name="contact_quick_create"),
     path("contacts/<int:pk>/modifier/", views.contact_update, name="contact_update"),
     path("contacts/<int:pk>/donnees/", views.contact_personal_data, name="contact_personal_data"),

@@ -275,6 +275,9 @@ def boolean(value) -> bool:
     raise CellError(f"« {shown(value)} » : écrivez « oui » ou « non »")
 
 
+boolean.choices = ["oui", "non"]
+
+
 def choice(choices: type[models.Choices], *, default=None, synonyms: dict[str, object] | None = None):
     """One of a TextChoices' or IntegerChoices' values, written as its French label (or its code); an empty cell
     takes `default` (an error when there is none)."""
@@ -298,6 +301,7 @@ def choice(choices: type[models.Choices], *, default=None, synonyms: dict[str, o
         return found
 
     parse.labels = labels
+    parse.choices = [str(label) for label in choices.labels]
     return parse
 
 

@@ -425,6 +425,16 @@ class ParsedTable:
         return any(bound.key == key for bound in self.columns)
 
 
+def in_line_order(errors: list[str]) -> list[str]:
+    """A preview's errors once each, by line (a file's errors read top to bottom); those of no line first."""
+
+    def line_of(error: str) -> int:
+        found = re.match(r"ligne (\d+)", error)
+        return int(found.group(1)) if found else 0
+
+    return sorted(dict.fromkeys(errors), key=line_of)
+
+
 def cell_error(line: int, header: str, message: str) -> str:
     return f"ligne {line}, colonne « {header} » : {message}"
 

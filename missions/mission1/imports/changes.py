@@ -4,7 +4,6 @@ confirmation, the French description of a change, the order of the rows, the fin
 import datetime
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -68,16 +67,6 @@ def describe_changes(instance, values: dict) -> tuple[dict, list[str]]:
             changed[name] = value
             lines.append(f"{label(model, name)} : {display(model, name, current)} → {display(model, name, value)}")
     return changed, lines
-
-
-def in_line_order(errors: list[str]) -> list[str]:
-    """The errors once each, by line (a file's errors read top to bottom); those of no line first."""
-
-    def line_of(error: str) -> int:
-        found = re.match(r"ligne (\d+)", error)
-        return int(found.group(1)) if found else 0
-
-    return sorted(dict.fromkeys(errors), key=line_of)
 
 
 def describe_values(model, values: dict) -> list[str]:

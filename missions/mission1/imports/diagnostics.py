@@ -26,7 +26,8 @@ from core.spreadsheets.columns import (
     shown,
     text,
 )
-from core.spreadsheets.reading import ParsedTable, cell_error
+from core.spreadsheets.reading import ParsedTable, cell_error, in_line_order
+from core.spreadsheets.templates import COMMON_INTRO, Template
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
@@ -36,7 +37,6 @@ from missions.mission1.imports.changes import (
     describe_values,
     fingerprint,
     import_reason,
-    in_line_order,
     mark_history,
     order_rows,
     row_state,
@@ -65,6 +65,8 @@ def kind(value):
         raise CellError(f"« {shown(value)} » n'est pas un type de ligne ({KIND_LABELS})")
     return found
 
+
+kind.choices = ["Enjeu", "Constat partagé", "Piste d'action"]
 
 DIAGNOSTIC_COLUMNS = ColumnMap(
     [
@@ -436,3 +438,22 @@ def diagnostic_columns() -> dict:
         ),
     }
     return {column.header: getters[column.key] for column in DIAGNOSTIC_COLUMNS.columns}
+
+
+TEMPLATE = Template(
+    filename="modele-diagnostic",
+    sheet="Diagnostic",
+    columns=DIAGNOSTIC_COLUMNS,
+    headers=lambda: list(diagnostic_columns()),
+    example=lambda: {
+        "Type": "Enjeu",
+        "Intitulé": "Exemple : approvisionner la cantine en produits locaux",
+        "Description": "Remplacez ou supprimez cette ligne d'exemple.",
+        "Catégorie": Stake.Category.AUTRE.label,
+        "Priorité": Stake.Priority.MEDIUM.label,
+    },
+    intro=(
+        "Modèle d'import du diagnostic : une ligne par enjeu, constat partagé ou piste d'action (colonne « Type »).",
+        *COMMON_INTRO,
+    ),
+)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from core.concurrency import save_versioned
@@ -38,7 +39,8 @@ from core.spreadsheets.columns import (
     quantity,
     text,
 )
-from core.spreadsheets.reading import ParsedTable, cell_error
+from core.spreadsheets.reading import ParsedTable, cell_error, in_line_order
+from core.spreadsheets.templates import COMMON_INTRO, Template
 from missions.mission1.imports.changes import (
     ImportResult,
     Ordering,
@@ -49,7 +51,6 @@ from missions.mission1.imports.changes import (
     display,
     fingerprint,
     import_reason,
-    in_line_order,
     mark_history,
     order_rows,
     row_state,
@@ -828,3 +829,38 @@ def export_plan_columns(actions: list[Action], *, today_year: int) -> dict:
 def template_plan_columns(*, today_year: int) -> dict:
     """The empty template: three funders, two indicators, this year and the next two."""
     return plan_columns(funders=3, indicators=2, years=[today_year, today_year + 1, today_year + 2])
+
+
+def _plan_example() -> dict:
+    year = timezone.localdate().year
+    return {
+        "Intitulé": "Exemple : verger partagé (remplacez ou supprimez cette ligne)",
+        "Thème": ActionTheme.JARDINS.label,
+        "Priorité": Action.Priority.HIGH.label,
+        "Statut": Action.Status.PROPOSED.label,
+        "Avancement (%)": 0,
+        "Accompagnement spécifique": "non",
+        "Description": "Planter 20 arbres fruitiers sur le terrain communal.",
+        "Porteur": "Marie Exemple",
+        "Structure porteuse": "Mairie",
+        "Partenaires": "Association des jardins ; École",
+        "Coût (€)": 1500,
+        "Début": f"03/{year + 1}",
+        "Fin": f"11/{year + 1}",
+        "Financeur 1": "Département",
+        "Montant financeur 1 (€)": 500,
+        "Statut financeur 1": FundingSource.Status.PLANNED.label,
+        "Indicateur 1": "Arbres plantés",
+        "Unité indicateur 1": "arbres",
+        f"Indicateur 1 cible {year + 1}": 20,
+    }
+
+
+TEMPLATE = Template(
+    filename="modele-plan-d-actions",
+    sheet="Actions",
+    columns=PLAN_COLUMNS,
+    headers=lambda: list(template_plan_columns(today_year=timezone.localdate().year)),
+    example=_plan_example,
+    intro=("Modèle d'import du plan d'actions : une ligne par action.", *COMMON_INTRO),
+)

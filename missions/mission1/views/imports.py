@@ -16,6 +16,7 @@ from core.models import ContentLocked
 from core.spreadsheets import previews
 from core.spreadsheets.columns import ColumnMap
 from core.spreadsheets.forms import SpreadsheetImportForm
+from core.spreadsheets.templates import template_response
 from missions.mission1.imports import diagnostics as diagnostic_imports
 from missions.mission1.imports import plans as plan_imports
 from missions.mission1.imports.changes import PreviewOutdated
@@ -165,8 +166,7 @@ def action_plan_export(request, insee_code, fmt):
 
 
 def action_plan_template(request, fmt):
-    columns = plan_imports.template_plan_columns(today_year=timezone.localdate().year)
-    return spreadsheet_response([], columns, "modele-plan-d-actions", fmt)
+    return template_response(plan_imports.TEMPLATE, fmt)
 
 
 def diagnostic_export(request, insee_code, fmt):
@@ -177,4 +177,4 @@ def diagnostic_export(request, insee_code, fmt):
 
 
 def diagnostic_template(request, fmt):
-    return spreadsheet_response([], diagnostic_imports.diagnostic_columns(), "modele-diagnostic", fmt)
+    return template_response(diagnostic_imports.TEMPLATE, fmt)
