@@ -237,12 +237,17 @@ def _diagnostic_csv(s):
     return ("diagnostic.csv", s["diagnostic_csv"])
 
 
-def _preview(url_name, spreadsheet):
+def _contacts_csv(s):
+    return ("contacts.csv", "Nom,Prénom,E-mail\r\nFuzz,Camille,camille.fuzz@example.org\r\n".encode("cp1252"))
+
+
+def _preview(url_name, spreadsheet, kwargs=None):
     """The import's preview, where its confirmation form is: the answer to uploading the spreadsheet."""
+    kwargs = kwargs or _draft
 
     def open_page(client, s):
         name, content = spreadsheet(s)
-        response = client.post(reverse(url_name, kwargs=_draft(s)), {"file": SimpleUploadedFile(name, content)})
+        response = client.post(reverse(url_name, kwargs=kwargs(s)), {"file": SimpleUploadedFile(name, content)})
         assert response.status_code == 200 and b"apercu" in response.content, response.status_code
         return response
 
@@ -442,6 +447,10 @@ FORMS = {
         "missions:diagnostic_import_confirm",
         kwargs=_draft,
         open_page=_preview("missions:diagnostic_import", _diagnostic_csv),
+    ),
+    "communes:contact_import": Form("communes:contact_import", files=("file",), upload=_contacts_csv),
+    "communes:contact_import_confirm": Form(
+        "communes:contact_import_confirm", open_page=_preview("communes:contact_import", _contacts_csv, lambda s: {})
     ),
     "missions:share_link_create": Form("missions:share_link_create", kwargs=_shared),
     "missions:share_link_revoke": Form(

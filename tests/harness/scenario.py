@@ -192,6 +192,9 @@ MATRIX = {
     "programme_report_edition_pdf": (lambda s: {"pk": s["edition"]}, TEAM_PROGRAMME, TEAM_PROGRAMME),
     "commune_reminder": (lambda s: {"insee_code": s["insee"]}, GBM_WRITE, GBM_WRITE),
     "communes:contact_update": (lambda s: {"pk": s["contact"]}, TEAM_ONLY, TEAM_ONLY),
+    # The contact directory's import: no commune, the team only (DESIGN.md), every élu refused.
+    "communes:contact_import": (lambda s: {}, TEAM_PROGRAMME, TEAM_PROGRAMME),
+    "communes:contact_import_confirm": (lambda s: {}, POST_ONLY, TEAM_PROGRAMME),
     "missions:accompaniment_update": (lambda s: {"pk": s["accompaniment"]}, TEAM_READ, TEAM_WRITE),
     "missions:meeting_detail": (lambda s: {"pk": s["meeting"]}, READ, READ),
     "missions:meeting_update": (lambda s: {"pk": s["meeting"]}, TEAM_READ, TEAM_WRITE),
