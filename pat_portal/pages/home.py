@@ -585,7 +585,8 @@ def elu_home(user, *, since=None, now=None) -> Home:
         .first()
     )
     plan = _related(accompaniment, "action_plan") if accompaniment else None
-    if plan is not None and not plan.is_visible_to_elus:
+    plan_in_preparation = plan is not None and not plan.is_visible_to_elus  # said on the home, not shown
+    if plan_in_preparation:
         plan = None
     late_actions = list(
         Action.objects.visible_to(user)
@@ -630,6 +631,7 @@ def elu_home(user, *, since=None, now=None) -> Home:
         "commune": commune,
         "accompaniment": accompaniment,
         "plan": plan,
+        "plan_in_preparation": plan_in_preparation,
         "plan_awaits_approval": awaiting,
         "workshops": list(
             Workshop.objects.visible_to(user)

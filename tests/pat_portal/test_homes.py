@@ -269,6 +269,12 @@ def test_elu_home_opens_on_the_plan_awaiting_their_approval_as_a_primary_button(
     assert "Votre plan d'actions attend votre approbation" not in _page(client, elu)
 
 
+def test_elu_home_says_their_plan_is_being_written_without_showing_it(client, elu, consultant, accompaniment):
+    ActionPlanFactory(accompaniment=accompaniment)
+    page = _page(client, elu)
+    assert "Votre plan d'actions est en cours de rédaction" in page and "Voir le plan d'actions" not in page
+
+
 def test_elu_home_shows_their_next_workshop_with_a_registration_button(client, elu, programme, commune):
     later = WorkshopFactory(programme=programme, starts_at=timezone.now() + datetime.timedelta(days=40))
     first = WorkshopFactory(programme=programme, title="Visite de la légumerie")
