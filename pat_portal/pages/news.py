@@ -4,7 +4,12 @@ The history tables of django-simple-history (meetings, diagnostics, plans, actio
 reminders are read in ONE query (a UNION ALL of one SELECT per table, sorted and cut by the database), filtered by
 what the reader may see: the team sees every change; an élu sees changes in their own commune to what they can read
 (never a draft, never an order form) and never an edit that touched only a meeting's internal notes. A reader's own
-changes are left out.
+changes are left out, and so is any row the reader may not open now (`visible_to` of its model, or of its parent's:
+a consultant never reads of a draft order form, which would answer 404).
+
+What an import did is told once per file and person (« Claire Vuillemin a importé 12 actions (fichier « plan.xlsx »)
+»), and what the portal did by itself (no person: the demo data, scheduled tasks) in one line at the end, counted by
+kind, so that it never buries what people did.
 """
 
 import datetime
@@ -12,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -63,7 +68,10 @@ COLUMNS = [
     "n_insee",
     "n_state",
     "n_parent",
+    "n_reason",
 ]
+# The history's change reason of an import (missions/mission1/imports, communes/contact_import).
+IMPORT_REASON_PREFIX = "Import du fichier"
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,13 @@ class Source:
     group_additions: str = ""  # additions told together: "a ajouté 12 actions au plan d'actions d'Amagney"
     team_only: bool = False
     for_elu: Callable | None = None  # user -> Q (or Exists) of the rows an élu may see, beyond their commune
+    plural: tuple[str, str] = ("élément", "éléments")  # counted: "1 réunion", "12 réunions"
+    # Whose `visible_to` says whether the reader may open the row: (model, field of the historical row holding its
+    # id); None: the source's own model and the row's id.
+    visible_via: tuple[type, str] | None = None
+
+    def counted(self, count: int) -> str:
+        return f"{count} {self.plural[0] if count == 1 else self.plural[1]}"
 
 
 def _visible_plan(prefix: str) -> Callable:
@@ -110,6 +125,7 @@ SOURCES = [
         commune="commune",
         state="kind",
         for_elu=_not_internal_only_meeting_edit,
+        plural=("réunion", "réunions"),
     ),
     Source(
         "diagnostic",
@@ -119,6 +135,7 @@ SOURCES = [
         state="workflow_status",
         of_commune=True,
         for_elu=_visible_plan(""),
+        plural=("diagnostic", "diagnostics"),
     ),
     Source(
         "plan",
@@ -128,6 +145,7 @@ SOURCES = [
         state="workflow_status",
         of_commune=True,
         for_elu=_visible_plan(""),
+        plural=("plan d'actions", "plans d'actions"),
     ),
     Source(
         "action",
@@ -138,6 +156,7 @@ SOURCES = [
         parent="plan__accompaniment__commune__insee_code",
         group_additions="actions au plan d'actions",
         for_elu=_visible_plan("plan__"),
+        plural=("action", "actions"),
     ),
     Source(
         "progress_note",
@@ -147,8 +166,18 @@ SOURCES = [
         commune="action__plan__accompaniment__commune",
         parent="action_id",
         for_elu=_visible_plan("action__plan__"),
+        plural=("point d'avancement", "points d'avancement"),
+        visible_via=(Action, "action_id"),
     ),
-    Source("accompaniment", Accompaniment, "l'accompagnement", commune="commune", state="phase", of_commune=True),
+    Source(
+        "accompaniment",
+        Accompaniment,
+        "l'accompagnement",
+        commune="commune",
+        state="phase",
+        of_commune=True,
+        plural=("accompagnement", "accompagnements"),
+    ),
     Source(
         "request",
         SupportRequest,
@@ -156,6 +185,7 @@ SOURCES = [
         title="title",
         commune="commune",
         state="status",
+        plural=("demande d'accompagnement", "demandes d'accompagnement"),
     ),
     Source(
         "step",
@@ -165,8 +195,10 @@ SOURCES = [
         commune="request__commune",
         state="kind",
         parent="request_id",
+        plural=("étape de demande", "étapes de demandes"),
+        visible_via=(SupportRequest, "request_id"),
     ),
-    Source("workshop", Workshop, "l'atelier", title="title", state="status"),
+    Source("workshop", Workshop, "l'atelier", title="title", state="status", plural=("atelier", "ateliers")),
     Source(
         "theme",
         Theme,
@@ -174,6 +206,7 @@ SOURCES = [
         title="title",
         state="status",
         for_elu=lambda user: Q(status=Theme.Status.VALIDATED),
+        plural=("thème d'atelier", "thèmes d'ateliers"),
     ),
     Source(
         "registration",
@@ -183,6 +216,7 @@ SOURCES = [
         commune="commune",
         parent="workshop_id",
         group_additions="personnes à l'atelier",
+        plural=("inscription", "inscriptions"),
     ),
     Source(
         "deliverable",
@@ -192,10 +226,21 @@ SOURCES = [
         commune="commune",
         state="status",
         for_elu=lambda user: Q(status=Deliverable.Status.VALIDATED),
+        plural=("livrable", "livrables"),
     ),
-    Source("order_form", OrderForm, "le bon de commande", title="number", commune="commune", team_only=True),
+    Source(
+        "order_form",
+        OrderForm,
+        "le bon de commande",
+        title="number",
+        commune="commune",
+        team_only=True,
+        plural=("bon de commande", "bons de commande"),
+    ),
 ]
-REMINDERS = Source("reminder", Reminder, "la commune", title="subject", commune="commune")
+REMINDERS = Source(
+    "reminder", Reminder, "la commune", title="subject", commune="commune", plural=("relance", "relances")
+)
 SOURCES_BY_KEY = {source.key: source for source in [*SOURCES, REMINDERS]}
 
 
@@ -213,8 +258,20 @@ def _commune_columns(path: str | None) -> dict:
     return {"n_commune": F(f"{path}__name"), "n_insee": F(f"{path}__insee_code")}
 
 
+def _openable(source: Source, user) -> Q | None:
+    """The historical rows whose object `user` may open now (None when they may open every one)."""
+    model, field = source.visible_via or (source.model, "id")
+    visible = model.objects.visible_to(user)
+    if not visible.query.has_filters():
+        return None
+    return Q(**{f"{field}__in": visible.values("pk")})
+
+
 def _history_branch(source: Source, user, since: datetime.datetime):
     rows = source.model.history.model.objects.filter(history_date__gt=since).exclude(history_user=user)
+    openable = _openable(source, user)
+    if openable is not None:
+        rows = rows.filter(openable)
     if user.is_elu:
         if source.commune:
             rows = rows.filter(**{f"{source.commune}_id": user.commune_id})
@@ -234,6 +291,7 @@ def _history_branch(source: Source, user, since: datetime.datetime):
             **_commune_columns(source.commune),
             n_state=_text(source.state),
             n_parent=_parent_text(source.parent),
+            n_reason=Coalesce(F("history_change_reason"), Value(""), output_field=CharField()),
         )
         .values(*COLUMNS)
     )
@@ -262,6 +320,7 @@ def _reminder_branch(user, since: datetime.datetime):
             **_commune_columns("commune"),
             n_state=Value("", output_field=CharField()),
             n_parent=Value("", output_field=CharField()),
+            n_reason=Value("", output_field=CharField()),
         )
         .values(*COLUMNS)
     )
@@ -382,15 +441,33 @@ def news_since(since: datetime.datetime | None, now: datetime.datetime | None = 
 
 
 def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[NewsItem]:
-    """The changes after `since` that `user` may see, newest first, in words (one query)."""
+    """The changes after `since` that `user` may see and open, newest first, in words (one query); each import in
+    one line, and what the portal did by itself in one line at the end."""
     branches = [_history_branch(source, user, since) for source in SOURCES if user.is_team or not source.team_only]
     branches.append(_reminder_branch(user, since))
     first, *rest = branches
     rows = list(first.union(*rest, all=True).order_by("-n_at")[:ROWS_READ])
     items: list[NewsItem] = []
     told: dict[tuple, NewsItem] = {}
+    imports: dict[tuple, dict[str, int]] = {}
+    system = _Tally()
     for row in rows:
         source = SOURCES_BY_KEY[row["n_source"]]
+        if row["n_user_id"] is None:
+            system.add(row, source)
+            continue
+        if row["n_reason"].startswith(IMPORT_REASON_PREFIX):
+            key = ("import", row["n_reason"], row["n_user_id"])
+            if key not in told:
+                if len(items) >= limit:
+                    continue
+                told[key] = _import_item(row)
+                items.append(told[key])
+                imports[key] = _Tally()
+            imports[key].add(row, source)
+            told[key].what = f"{imports[key].text()} ({_file_of(row['n_reason'])})"
+            told[key].count = imports[key].total
+            continue
         grouped = row["n_type"] == "+" and source.group_additions
         key = (
             (source.key, row["n_type"], row["n_parent"], row["n_user_id"])
@@ -410,11 +487,12 @@ def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[News
                     item.commune = ""  # "au plan d'actions d'Amagney" names it
                 item.url = _group_url(row) or item.url
             continue
-        who = " ".join(part for part in (row["n_first_name"], row["n_last_name"]) if part) or "Le portail"
+        if len(items) >= limit:
+            continue
         item = NewsItem(
             source=source.key,
             at=row["n_at"],
-            who=who,
+            who=_person(row),
             verb=_verb(row),
             what=_what(row, source),
             commune="" if source.of_commune or source.key == "reminder" else row["n_commune"] or "",  # named already
@@ -422,9 +500,63 @@ def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[News
         )
         told[key] = item
         items.append(item)
-        if len(items) >= limit:
-            break
+    if system.total:
+        items = items[: max(limit - 1, 0)]
+        items.append(
+            NewsItem(
+                source="system",
+                at=system.newest,
+                who="Le portail",
+                verb="a enregistré",
+                what=f"{'au moins ' if len(rows) == ROWS_READ else ''}{_changes(system.total)} "
+                f"automatique{'s' if system.total > 1 else ''} ({system.text()})",
+                count=system.total,
+            )
+        )
     return items
+
+
+class _Tally:
+    """Rows counted by source, in the order first met (the newest first)."""
+
+    def __init__(self):
+        self.by_source: dict[str, int] = {}
+        self.total = 0
+        self.newest: datetime.datetime | None = None
+
+    def add(self, row: dict, source: Source) -> None:
+        self.by_source[source.key] = self.by_source.get(source.key, 0) + 1
+        self.total += 1
+        self.newest = self.newest or row["n_at"]
+
+    def text(self) -> str:
+        """« 12 actions, 1 plan d'actions »."""
+        return ", ".join(SOURCES_BY_KEY[key].counted(count) for key, count in self.by_source.items())
+
+
+def _changes(count: int) -> str:
+    return f"{count} modification{'s' if count > 1 else ''}"
+
+
+def _person(row: dict) -> str:
+    return " ".join(part for part in (row["n_first_name"], row["n_last_name"]) if part) or "Une personne"
+
+
+def _import_item(row: dict) -> NewsItem:
+    return NewsItem(
+        source="import",
+        at=row["n_at"],
+        who=_person(row),
+        verb="a importé",
+        what="",
+        commune=row["n_commune"] or "",
+        url=_group_url(row),
+    )
+
+
+def _file_of(reason: str) -> str:
+    """« Import du fichier « plan.xlsx » (…) » → « fichier « plan.xlsx » (…) »."""
+    return f"fichier {reason[len(IMPORT_REASON_PREFIX) :].strip()}"
 
 
 def _group_url(row: dict) -> str:
