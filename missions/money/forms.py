@@ -225,6 +225,7 @@ class WeekRowForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
+        error_messages={"invalid_choice": FULL_OR_CLOSED_LINE},
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 

@@ -1,6 +1,7 @@
 """The week grid's long lists are written once per page and shared by its rows (core/shared_options.py)."""
 
 import datetime
+import html
 import re
 from decimal import Decimal
 
@@ -94,5 +95,23 @@ def test_a_forged_line_on_a_row_is_refused_in_french(client):
     with time_machine.travel(TODAY, tick=False):
         response = client.post(URL, data)
     assert response.status_code == 200
-    assert "Sélectionnez un choix valide" in response.content.decode()
+    assert "Cette ligne n'est pas proposée" in html.unescape(response.content.decode())
     assert 'value="general" selected' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_time_list_filters_keep_the_choice_and_refuse_a_forged_one_in_french(client):
+    gbm = UserFactory(gbm=True)
+    consultant = UserFactory(consultant=True, first_name="Léa", last_name="Martin")
+    line = OrderLineFactory(order_form=OrderFormFactory(number="BC-2025-007"), quantity=Decimal("20"))
+    TimeEntryFactory(consultant=consultant, order_line=line, date=MONDAY)
+    client.force_login(gbm)
+    url = reverse("missions:time_list")
+    page = client.get(url, {"consultant": consultant.pk, "activity": "general"}).content.decode()
+    assert f'<option value="{consultant.pk}" selected>Léa Martin</option>' in page
+    assert '<option value="general" selected>' in page
+    assert '<option value="">Tout le monde</option>' in page
+    for forged in ({"consultant": "999999"}, {"activity": "accompagnement:%"}, {"order_form": "x" * 10_000}):
+        response = client.get(url, forged)
+        assert response.status_code == 200
+        assert "Sélectionnez un choix valide" in response.content.decode()
