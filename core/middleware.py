@@ -118,6 +118,8 @@ class PortalErrorPagesMiddleware:
             return self._error_page(request, 404, exception)
         if isinstance(exception, PermissionDenied):
             return None  # Django already answers with the portal's 403 page, DEBUG or not
+        if isinstance(exception, pdf.LayoutQueued | pdf.LayoutOverBudget):
+            return None  # DeferLongLayoutsMiddleware answers « Document en préparation » (this one runs first)
         if isinstance(exception, BadRequest | SuspiciousOperation):
             return self._error_page(request, 400, exception)
         got_request_exception.send(sender=None, request=request)
