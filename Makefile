@@ -63,11 +63,15 @@ format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# Benchmark at 20x scale on SQLite behind gunicorn (see bench/run.py for the BENCH_* variables), then the import of a
+# Benchmarks at 20x scale (docs/bench.md): the first read of each key page after another person's write, in-process
+# (bench/first_read.py); the mixed load of the three roles, with Locust, against gunicorn and the task workers with
+# production settings, on SQLite then on PostgreSQL with Redis (bench/mixed.py: BENCH_DATABASES=postgres for one only,
+# BENCH_STEPS and BENCH_STEP_SECONDS to shorten); the PDFs and the 50,000-row exports (bench/run.py); the import of a
 # 500-action plan (bench/import_plan.py, in a transaction rolled back).
 bench: install-dev
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk manque : apt-get install wrk"; exit 1; }
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/first_read.py
+	$(BIN)/python bench/mixed.py
+	BENCH_PARTS=pdfs,exports $(BIN)/python bench/run.py
 	$(BIN)/python bench/import_plan.py
 
 # Install or upgrade a server (docs/deploy.md): checks the configuration, backs up when there is data, migrates,
