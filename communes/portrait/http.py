@@ -9,6 +9,7 @@ after another); a large national file read with `keep=True` is downloaded once p
 
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from urllib.parse import urlsplit
 
 import httpx
 from django.conf import settings
+
+# httpx logs every request at INFO: the refresh command reports its own progress, the worker its failures.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 ATTEMPTS = 3

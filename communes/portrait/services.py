@@ -45,7 +45,7 @@ def refresh_source(*, client: SourceClient, source_key: str, scope: str, code: s
     except Exception:  # an adapter's bug must not stop the refresh of the others: recorded, logged
         logger.exception("Portrait source %s failed on %s %s", source_key, scope, code)
         return _record_failure(source, scope, code, commune, f"{CHANGED_SOURCE.capitalize()} : réponse inattendue.")
-    return _record_reading(source, scope, code, commune, reading)
+    return record_reading(source, scope, code, commune, reading)
 
 
 def _figure_row(snapshot: Snapshot, source: registry.Source, value: registry.FigureValue) -> Figure:
@@ -72,7 +72,7 @@ def _figure_row(snapshot: Snapshot, source: registry.Source, value: registry.Fig
 
 
 @transaction.atomic
-def _record_reading(source, scope, code, commune, reading: registry.Reading, *, is_demo=False, at=None) -> Snapshot:
+def record_reading(source, scope, code, commune, reading: registry.Reading, *, is_demo=False, at=None) -> Snapshot:
     existing = Snapshot.objects.select_for_update().filter(scope=scope, code=code, source=source.key)
     existing.filter(is_current=True).update(is_current=False)
     existing.filter(is_latest_attempt=True).update(is_latest_attempt=False)
@@ -184,7 +184,7 @@ def refresh_bands() -> int:
                 )
             )
         reading = registry.Reading(figures=figures, url="", raw={"communes": sizes[band]}, sha256="")
-        _record_reading(source, registry.BAND, band, None, reading, is_demo=demo[(band, source_key)])
+        record_reading(source, registry.BAND, band, None, reading, is_demo=demo[(band, source_key)])
         count += 1
     return count
 
