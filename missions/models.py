@@ -12,7 +12,7 @@ from missions.mission1.models.action_plans import (
     IndicatorValue,
     ProgressNote,
 )
-from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
+from missions.mission1.models.diagnostics import ActionLead, Diagnostic, DiagnosticFigure, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
 from missions.mission1.models.share_links import PlanShareLink
 from missions.money.models.orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate

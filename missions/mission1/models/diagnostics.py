@@ -162,3 +162,53 @@ class ActionLead(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class DiagnosticFigure(models.Model):
+    """A figure of the commune's open-data portrait picked into the diagnostic's « Données collectées ».
+
+    Its value, source, date and licence are copied when the consultant picks it (never a reference to a live
+    snapshot: a later refresh changes nothing here). The diagnostic's own picks have no `deliverable`; when a
+    version is validated they are copied once more onto that version, which is how the next version shows what
+    changed since."""
+
+    diagnostic = models.ForeignKey(Diagnostic, on_delete=models.CASCADE, related_name="picked_figures")
+    deliverable = models.ForeignKey(
+        "pat_portal.Deliverable",
+        verbose_name="version figée",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source = models.CharField("source (clé)", max_length=30)
+    source_name = models.CharField("source", max_length=200)
+    key = models.CharField("clé", max_length=50)
+    label = models.CharField("intitulé", max_length=200)
+    counts = models.CharField("ce qui est compté", max_length=300)
+    value_number = models.DecimalField("valeur", max_digits=18, decimal_places=4, null=True, blank=True)
+    value_text = models.CharField("valeur (texte)", max_length=1000, blank=True)
+    unit = models.CharField("unité", max_length=30, blank=True)
+    period = models.CharField("année ou date", max_length=30, blank=True)
+    licence = models.CharField("licence", max_length=100)
+    attribution = models.CharField("attribution", max_length=300)
+    page_url = models.URLField("page de la source", max_length=2000, blank=True)
+    fetched_at = models.DateTimeField("lu le")
+    is_demo = models.BooleanField("valeur de démonstration", default=False)
+    comment = models.TextField("commentaire", blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "chiffre retenu du portrait"
+        verbose_name_plural = "chiffres retenus du portrait"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["diagnostic", "source", "key"],
+                condition=models.Q(deliverable__isnull=True),
+                name="diagnostic_figure_picked_once",
+            )
+        ]
+
+    def __str__(self):
+        return self.label
