@@ -61,6 +61,24 @@ class Diagnostic(VersionedModel, DeliverableSubject):
 
     def after_validation(self) -> None:
         self.accompaniment.advance_to(self.accompaniment.Phase.ACTION_PLAN)
+        self.freeze_picked_figures()
+
+    def freeze_picked_figures(self) -> None:
+        """Copy the figures picked from the portrait onto the latest validated version (once), so that the next
+        version can say what changed since; a later refresh of the portrait changes neither copy."""
+        version = (
+            Deliverable.objects.for_subject(self).filter(status=Deliverable.Status.VALIDATED).order_by("-version")
+        )
+        version = version.first()
+        if version is None or DiagnosticFigure.objects.filter(deliverable=version).exists():
+            return
+        copied = [
+            field.name for field in DiagnosticFigure._meta.concrete_fields if field.name not in ("id", "deliverable")
+        ]
+        DiagnosticFigure.objects.bulk_create(
+            DiagnosticFigure(**{name: getattr(figure, name) for name in copied}, deliverable=version)
+            for figure in DiagnosticFigure.objects.filter(diagnostic=self, deliverable__isnull=True)
+        )
 
     def check_submittable(self) -> None:
         refuse_blocking(self.submission_checklist())

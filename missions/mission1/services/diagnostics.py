@@ -8,8 +8,9 @@ from core.deliverables import lock_for_edit, row_content
 from core.models import User
 from core.pdf import render_pdf
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedFinding, Stake
+from missions.mission1.models.diagnostics import ActionLead, Diagnostic, DiagnosticFigure, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
+from missions.mission1.services.portrait import figure_text, figures_for_document, source_line
 
 
 def save_ordered_formset(formset, parent) -> None:
@@ -110,6 +111,10 @@ def diagnostic_pdf_context(diagnostic: Diagnostic, *, deliverable=None) -> dict:
         "meetings": meetings,
         "deliverable": deliverable,
         "generated_at": timezone.now(),
+        "portrait_figures": [
+            {"figure": figure, "text": figure_text(figure), "source_line": source_line(figure)}
+            for figure in figures_for_document(diagnostic, deliverable)
+        ],
     }
 
 
@@ -156,6 +161,10 @@ def diagnostic_content(diagnostic: Diagnostic) -> dict:
         "leads": [
             {**row_content(lead), "resource_people": sorted(person.pk for person in lead.resource_people.all())}
             for lead in leads
+        ],
+        "portrait_figures": [
+            row_content(figure, exclude=["diagnostic", "deliverable"])
+            for figure in DiagnosticFigure.objects.filter(diagnostic_id=diagnostic.pk, deliverable__isnull=True)
         ],
     }
 

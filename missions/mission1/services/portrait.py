@@ -1,0 +1,103 @@
+"""The diagnostic's « Données collectées » from the commune's open-data portrait: picking figures (copied, with
+their source and date), freezing them with each validated version, and what changed since the last one."""
+
+from django.db import transaction
+
+from communes.portrait.display import display_value
+from communes.portrait.selectors import current_figures
+from core.concurrency import save_versioned
+from core.deliverables import lock_for_edit
+from core.french import french_date
+from missions.mission1.models.diagnostics import Diagnostic, DiagnosticFigure
+
+COPIED = (
+    "key",
+    "label",
+    "counts",
+    "value_number",
+    "value_text",
+    "unit",
+    "period",
+    "licence",
+    "attribution",
+    "page_url",
+)
+
+
+def figure_text(figure) -> str:
+    return display_value(figure.value_number, figure.value_text, figure.unit)
+
+
+def source_line(figure) -> str:
+    """« Source : Ma Cantine (statistiques), 2024, lu le 3 déc. 2026 — Licence Ouverte 2.0 (Etalab) — Ministère… »"""
+    period = f", {figure.period}" if figure.period else ""
+    demo = " (valeur de démonstration)" if figure.is_demo else ""
+    return (
+        f"Source : {figure.source_name}{period}, lu le {french_date(figure.fetched_at)}{demo} — "
+        f"{figure.licence} — {figure.attribution}"
+    )
+
+
+@transaction.atomic
+def pick_figures(*, diagnostic: Diagnostic, picks: dict[int, str], expected_version, by) -> list[DiagnosticFigure]:
+    """Replace the diagnostic's picked figures by the commune's current figures `picks` ({figure pk: comment}),
+    their values copied now. One edit of the diagnostic: refused (StaleEdit) if someone saved it since the form was
+    read, refused (ContentLocked) while a version awaits validation; editing a validated one starts the next."""
+    diagnostic = lock_for_edit(diagnostic)
+    diagnostic.mark_edited()
+    save_versioned(diagnostic, expected_version)
+    figures = [figure for figure in current_figures(diagnostic.accompaniment.commune) if figure.pk in picks]
+    DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=True).delete()
+    return DiagnosticFigure.objects.bulk_create(
+        DiagnosticFigure(
+            diagnostic=diagnostic,
+            source=figure.snapshot.source,
+            source_name=figure.snapshot.source_info.name if figure.snapshot.source_info else figure.snapshot.source,
+            fetched_at=figure.snapshot.fetched_at,
+            is_demo=figure.snapshot.is_demo,
+            comment=picks[figure.pk],
+            position=position,
+            **{name: getattr(figure, name) for name in COPIED},
+        )
+        for position, figure in enumerate(figures)
+    )
+
+
+def figures_for_document(diagnostic: Diagnostic, deliverable=None) -> list[DiagnosticFigure]:
+    """What a PDF prints: a frozen version's own copies once it has them, else the diagnostic's picks."""
+    if deliverable is not None:
+        frozen = list(DiagnosticFigure.objects.filter(deliverable=deliverable))
+        if frozen:
+            return frozen
+    return list(DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=True))
+
+
+def changes_since_validated(diagnostic: Diagnostic) -> dict | None:
+    """The picked figures against the last validated version's: {version, rows [(label, before, now, what)]};
+    None when no version was validated with figures. Two queries."""
+    frozen = list(
+        DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=False)
+        .select_related("deliverable")
+        .order_by("-deliverable__version", "position", "pk")
+    )
+    if not frozen:
+        return None
+    version = frozen[0].deliverable.version
+    before = {(f.source, f.key): f for f in frozen if f.deliverable.version == version}
+    now = {(f.source, f.key): f for f in diagnostic.picked_figures.filter(deliverable__isnull=True)}
+    rows = []
+    for key in [*before, *(k for k in now if k not in before)]:
+        old, new = before.get(key), now.get(key)
+        if old and new:
+            what = "inchangé" if figure_text(old) == figure_text(new) else "modifié"
+        else:
+            what = "retiré" if old else "ajouté"
+        rows.append(
+            {
+                "label": (new or old).label,
+                "before": figure_text(old) if old else "—",
+                "now": figure_text(new) if new else "—",
+                "what": what,
+            }
+        )
+    return {"version": version, "rows": rows}
