@@ -37,6 +37,7 @@ __all__ = [
     "ActionLead",
     "ActionTheme",
     "Diagnostic",
+    "DiagnosticFigure",
     "Meeting",
     "MeetingParticipant",
     "PlanShareLink",
