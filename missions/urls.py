@@ -1,6 +1,6 @@
 from django.urls import path
 
-from missions.mission1.views import accompaniments, action_plans, diagnostics, imports, meetings, share
+from missions.mission1.views import accompaniments, action_plans, diagnostics, imports, meetings, portrait, share
 from missions.money.views import orders as order_views
 from missions.money.views import time as time_views
 from missions.support.views import follow_up as support_follow_up
@@ -21,6 +21,7 @@ urlpatterns = [
     path("reunions/<int:pk>/modifier/", meetings.meeting_update, name="meeting_update"),
     path("communes/<str:insee_code>/diagnostic/", diagnostics.diagnostic_detail, name="diagnostic"),
     path("communes/<str:insee_code>/diagnostic/modifier/", diagnostics.diagnostic_update, name="diagnostic_update"),
+    path("communes/<str:insee_code>/diagnostic/chiffres/", portrait.diagnostic_figures, name="diagnostic_figures"),
     path("communes/<str:insee_code>/diagnostic/pdf/", diagnostics.diagnostic_pdf, name="diagnostic_pdf"),
     path(
         "communes/<str:insee_code>/diagnostic/pdf/document-de-travail/",

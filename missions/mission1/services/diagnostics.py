@@ -10,7 +10,8 @@ from core.pdf import render_pdf
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.diagnostics import ActionLead, Diagnostic, DiagnosticFigure, SharedFinding, Stake
 from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
-from missions.mission1.services.portrait import figure_text, figures_for_document, source_line
+from missions.mission1.services.portrait import figures_for_document
+from missions.mission1.services.portrait import rows as portrait_figure_rows
 
 
 def save_ordered_formset(formset, parent) -> None:
@@ -111,10 +112,7 @@ def diagnostic_pdf_context(diagnostic: Diagnostic, *, deliverable=None) -> dict:
         "meetings": meetings,
         "deliverable": deliverable,
         "generated_at": timezone.now(),
-        "portrait_figures": [
-            {"figure": figure, "text": figure_text(figure), "source_line": source_line(figure)}
-            for figure in figures_for_document(diagnostic, deliverable)
-        ],
+        "portrait_figures": portrait_figure_rows(figures_for_document(diagnostic, deliverable)),
     }
 
 

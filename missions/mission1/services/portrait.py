@@ -3,6 +3,7 @@ their source and date), freezing them with each validated version, and what chan
 
 from django.db import transaction
 
+from communes.portrait.actors import KINDS_OF_CATEGORY, kinds_present
 from communes.portrait.display import display_value
 from communes.portrait.selectors import current_figures
 from core.concurrency import save_versioned
@@ -101,3 +102,27 @@ def changes_since_validated(diagnostic: Diagnostic) -> dict | None:
             }
         )
     return {"version": version, "rows": rows}
+
+
+def coverage_with_actors(coverage: list[dict] | None, commune) -> list[dict] | None:
+    """The coverage gaps, with how many actors of each kind SIRENE lists in the commune (farms, shops,
+    associations): a kind that exists there but was not met is a gap worth a meeting. One query."""
+    if coverage is None:
+        return None
+    present = kinds_present(commune)
+    return [
+        {**category, "in_sirene": sum(present.get(kind, 0) for kind in KINDS_OF_CATEGORY.get(category["value"], ()))}
+        for category in coverage
+    ]
+
+
+def rows(figures) -> list[dict]:
+    """Picked figures as a page or a PDF shows them: the figure, its value in French, its source line."""
+    return [{"figure": figure, "text": figure_text(figure), "source_line": source_line(figure)} for figure in figures]
+
+
+def portrait_rows(diagnostic: Diagnostic | None) -> list[dict]:
+    """The diagnostic's picked figures (its page). One query."""
+    if diagnostic is None:
+        return []
+    return rows(DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=True))

@@ -25,6 +25,7 @@ from missions.mission1.services.diagnostics import (
     save_diagnostic,
     stakeholder_coverage,
 )
+from missions.mission1.services.portrait import changes_since_validated, coverage_with_actors, portrait_rows
 
 
 def _accompaniment(request, insee_code) -> Accompaniment:
@@ -88,7 +89,12 @@ def diagnostic_detail(request, insee_code):
         "commune": accompaniment.commune,
         "diagnostic": diagnostic,
         "meetings": meetings,
-        "coverage": stakeholder_coverage(accompaniment, meetings=meetings) if request.user.is_team else None,
+        "coverage": coverage_with_actors(
+            stakeholder_coverage(accompaniment, meetings=meetings) if request.user.is_team else None,
+            accompaniment.commune,
+        ),
+        "picked_figures": portrait_rows(diagnostic),
+        "figure_changes": changes_since_validated(diagnostic) if diagnostic is not None else None,
         "can_edit": access.can_edit_deliverable_content(request.user, diagnostic),
     }
     return render(request, "missions/diagnostic_detail.html", context)
