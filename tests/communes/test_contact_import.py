@@ -4,6 +4,7 @@ imported twice; the consent left unset; the commune from an INSEE code or a name
 
 import html
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -190,3 +191,16 @@ def test_a_stale_preview_is_refused_in_french(client, consultant, communes):
     response = client.post(reverse("communes:contact_import_confirm"), {"apercu": "f" * 64}, follow=True)
     assert "L'aperçu de cet import n'est plus disponible" in html.unescape(response.content.decode())
     assert not Contact.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["contacts-calc.xlsx", "contacts-calc.ods", "contacts-calc.csv"])
+def test_a_contact_list_saved_by_calc_imports_without_an_error(communes, name):
+    """tests/fixtures/imports: the template filled, saved by LibreOffice Calc (the CSV with ',' and Windows-1252)."""
+    content = (Path(__file__).resolve().parent.parent / "fixtures" / "imports" / name).read_bytes()
+    result, stored = preview(SimpleUploadedFile(name, content))
+    assert result.errors == [] and stored is not None
+    assert [(row.title, row.commune, row.operation) for row in result.rows] == [
+        ("Hélène Lefèvre", communes["amagney"], "create"),
+        ("Jean-Paul Côte", communes["devecey"], "create"),
+    ]
+    assert result.rows[1].values["category"] == Contact.Category.AGRICULTEUR
