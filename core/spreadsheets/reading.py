@@ -35,7 +35,7 @@ MAX_LINES_READ = 2000  # rows read, blank ones included: the rows an import take
 MAX_CELLS_READ = 500_000  # cells read, empty ones included
 MAX_CELLS_PER_ROW = 16_384  # the widest row a spreadsheet has
 MAX_LINE_LENGTH = 200_000  # characters on one CSV line
-MAX_UNCOMPRESSED_SIZE = 100 * 1024 * 1024  # an XLSX or ODS is a zip: refuse one that would unpack to more than this
+MAX_UNCOMPRESSED_SIZE = 50 * 1024 * 1024  # an XLSX or ODS is a zip: refuse one that would unpack to more than this
 MAX_LOADED_PARTS_SIZE = 20 * 1024 * 1024  # the parts loaded whole (shared strings, styles), unpacked
 ACCEPTED_EXTENSIONS = ("xlsx", "ods", "csv")
 

@@ -1,10 +1,9 @@
-"""Bringing an existing action plan or diagnostic in from a spreadsheet (XLSX or CSV, French Excel conventions).
+"""Bringing an existing action plan or diagnostic in from a spreadsheet (XLSX, ODS or CSV, as Excel and LibreOffice
+write them), on the shared reader of core/spreadsheets (upload checks, column map, cell parsers, row budget).
 
-- `columns`: the declarative column map (one table of columns: header, aliases, parser) and the cell parsers
-  ("1 234,50 €", "mars 2026", "03/2026", "oui"…);
-- `reading`: the uploaded file as a table of cells (upload checks, formulas, merged cells, size limits);
 - `contacts`: leads, partners and resource people matched with the directory, unknown ones proposed;
-- `previews`: the dry run kept server-side until it is confirmed;
+- `changes`: what plan and diagnostic previews share (values kept as JSON, French descriptions, row order, counts);
 - `plans` and `diagnostics`: each one's column map, its dry run (what will be created or updated, row by row),
-  the all-or-nothing import of exactly what was previewed, and the export in the same template.
+  the all-or-nothing import of exactly what was previewed, the export in the same template, and the downloadable
+  template (example row, drop-down lists, « Lisez-moi »).
 """
