@@ -17,6 +17,7 @@ from django.test import Client
 from django.urls import get_resolver, reverse
 
 from ateliers.models import Registration
+from communes.portrait.models import Figure, Snapshot
 from core.concurrency import VersionedAdminMixin, VersionedModel
 from tests.factories import ContactFactory, UserFactory
 from tests.factories_ateliers import RegistrationFactory, ThemeFactory, WorkshopFactory
@@ -36,7 +37,12 @@ from tests.harness.urls import walk_views
 FIRST, SECOND = "Saisie de la première personne", "Saisie de la seconde personne"
 
 # Pages that edit shared rows without following the naming rule (`…_update`, `…_edit`, `…/modifier/`).
-OTHER_EDIT_PAGES = {"ateliers:attendance", "missions:support_financing", "missions:support_evaluation"}
+OTHER_EDIT_PAGES = {
+    "ateliers:attendance",
+    "missions:support_financing",
+    "missions:support_evaluation",
+    "missions:diagnostic_figures",
+}
 # Edit pages whose row carries no version, each with why the last save may win.
 UNVERSIONED_EDITS = {
     # Two fields, both an officer's decision on one account (its end date, whether it is open); a second save
@@ -78,6 +84,31 @@ def _financing_line(row, text):
     return {"lignes-0-nature": "depense", "lignes-0-label": text, "lignes-0-amount": "100"}
 
 
+def _diagnostic_with_a_portrait_figure(s):
+    """A diagnostic whose commune's portrait has one current figure to pick."""
+    diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=s.commune))
+    snapshot = Snapshot.objects.create(
+        commune=s.commune, code=s.commune.insee_code, source="geo", is_current=True, is_latest_attempt=True
+    )
+    Figure.objects.create(
+        snapshot=snapshot,
+        key="population",
+        label="Population",
+        counts="Habitants",
+        theme="population",
+        value_number=934,
+        unit="habitants",
+        licence="Licence Ouverte 2.0 (Etalab)",
+        attribution="INSEE",
+    )
+    return diagnostic
+
+
+def _picked_figure_comment(row, text):
+    pk = Figure.objects.get(snapshot__commune=row.accompaniment.commune).pk
+    return {f"retenir_{pk}": "on", f"commentaire_{pk}": text}
+
+
 EDITS = {
     "communes:contact_update": Edit(
         make=lambda s: ContactFactory(commune=s.commune),
@@ -104,6 +135,13 @@ EDITS = {
         url=_commune_path("missions:diagnostic_update"),
         write=_text("context"),
         read=_read("context"),
+    ),
+    "missions:diagnostic_figures": Edit(
+        make=_diagnostic_with_a_portrait_figure,
+        url=_commune_path("missions:diagnostic_figures"),
+        write=_picked_figure_comment,
+        read=lambda row: list(row.picked_figures.values_list("comment", flat=True)),
+        expected=lambda text: [text],
     ),
     "missions:action_plan_update": Edit(
         make=lambda s: ActionPlanFactory(accompaniment=AccompanimentFactory(commune=s.commune)),
