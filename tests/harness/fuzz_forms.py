@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ateliers.models import Registration
 from communes.models import Commune
-from communes.portrait.models import Snapshot
+from communes.portrait.models import Figure, Snapshot
 from core import second_factor
 from core.models import User
 from missions.support.models import SupportRequest, SupportStep
@@ -278,6 +278,30 @@ def _portrait_actor(client, s):
     )
 
 
+def _portrait_figure(client, s):
+    """The draft diagnostic's commune has one figure in its portrait (the page's form lists it)."""
+    snapshot, _created = Snapshot.objects.get_or_create(
+        scope="commune",
+        code=s["draft_insee"],
+        source="geo",
+        is_current=True,
+        defaults={"commune": Commune.objects.get(insee_code=s["draft_insee"])},
+    )
+    Figure.objects.get_or_create(
+        snapshot=snapshot,
+        key="population",
+        defaults={
+            "label": "Population",
+            "counts": "Habitants",
+            "theme": "population",
+            "value_number": 1200,
+            "unit": "habitants",
+            "licence": "Licence Ouverte 2.0 (Etalab)",
+            "attribution": "INSEE",
+        },
+    )
+
+
 def _enter_reset_link(client, s):
     """The e-mailed link stores the token in the session and redirects to the form (as in Django's flow)."""
     response = client.get(reverse("password_reset_confirm", args=[s["gbm_uid"], s["gbm_token"]]))
@@ -396,6 +420,7 @@ FORMS = {
     "missions:diagnostic_update+nouveau": Form(
         "missions:diagnostic_update", kwargs=lambda s: {"insee_code": s["fresh_insee"]}, baseline=diagnostic_create
     ),
+    "missions:diagnostic_figures": Form("missions:diagnostic_figures", kwargs=_draft, prepare=_portrait_figure),
     "missions:action_plan_update": Form("missions:action_plan_update", kwargs=_draft),
     "missions:action_plan_approve": Form(
         "missions:action_plan_approve",

@@ -200,6 +200,7 @@ MATRIX = {
     "missions:meeting_update": (lambda s: {"pk": s["meeting"]}, TEAM_READ, TEAM_WRITE),
     "missions:diagnostic": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:diagnostic_update": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
+    "missions:diagnostic_figures": (lambda s: {"insee_code": s["insee"]}, TEAM_READ, TEAM_WRITE),
     "missions:diagnostic_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:diagnostic_draft_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
     "missions:diagnostic_poster_pdf": (lambda s: {"insee_code": s["insee"]}, READ, READ),
