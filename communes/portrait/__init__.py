@@ -5,5 +5,5 @@
 - `models`: snapshots (one per answer, dated, hashed, raw answer kept) and their typed figures.
 - `services`: refresh a commune (or all), keep the last good snapshot when a source fails.
 - `selectors`: what the hub shows (the figures by theme, with comparisons), in a fixed number of queries.
-See docs/portrait.md and docs/adr/0004-portrait-snapshots-and-frozen-figures.md.
+See docs/portrait.md and docs/adr/0006-portrait-snapshots-and-frozen-figures.md.
 """
