@@ -4,6 +4,7 @@ Each file of tests/harness/blank_sheets.py (an XLSX whose 1,048,576 rows are bla
 blank rows, an ODS of 200,000 blank row elements, a 10 MB CSV of blank lines) goes through the import form, as an
 upload does, in a fresh process: the time from the upload to the form's answer, the process's peak resident memory
 (ru_maxrss, Python and Django loaded included) and the answer. Targets: a French message within 5 s, under 200 MB.
+Two more files aim at the parts read whole: an XLSX of 800,000 shared strings (20 MB unpacked), an ODS cell of 45 MB of text.
 The process may use at most 4 GB of address space and 60 s: past that the figure reads "> limit".
 
 Run: .venv/bin/python bench/import_blank_rows.py (prints one table; exit 1 when a target is missed).
@@ -23,6 +24,8 @@ FILES = {
     "blank_rows_ods": "lignes-vides.ods",
     "blank_row_elements_ods": "lignes-vides-ecrites.ods",
     "blank_lines_csv": "lignes-vides.csv",
+    "many_strings_xlsx": "800-000-textes.xlsx",
+    "long_text_ods": "texte-de-45-Mo.ods",
 }
 ENV = {
     **os.environ,

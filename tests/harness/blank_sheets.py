@@ -41,7 +41,7 @@ _XLSX_PARTS = {
 }
 
 
-def blank_rows_xlsx(rows: int = SHEET_ROWS, columns: int = 10) -> bytes:
+def blank_rows_xlsx(rows: int = SHEET_ROWS, columns: int = 5) -> bytes:
     """An XLSX whose dimension says A1:XFD`rows` and whose sheet holds `rows` rows: the header, then rows of
     `columns` empty cells (rows and cells without a reference, as the format allows: a few hundred kilobytes)."""
     handle = io.BytesIO()
@@ -130,3 +130,55 @@ def blank_lines_csv(size: int = 10 * 1024 * 1024 - 1024) -> bytes:
     header = ";".join(HEADER).encode("utf-8-sig") + b"\r\n"
     line = b";;;\r\n"
     return header + line * ((size - len(header)) // len(line))
+
+
+def many_strings_xlsx(strings: int = 800_000) -> bytes:
+    """An XLSX whose shared strings part holds `strings` short strings (what openpyxl loads whole), under the 20 MB
+    cap once unpacked; its sheet is the header only."""
+    handle = io.BytesIO()
+    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in _XLSX_PARTS.items():
+            if name == "[Content_Types].xml":
+                content = content.replace(
+                    "</Types>",
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                    'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            if name == "xl/_rels/workbook.xml.rels":
+                content = content.replace(
+                    "</Relationships>",
+                    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+                )
+            archive.writestr(name, content)
+        with archive.open("xl/sharedStrings.xml", "w") as part:
+            part.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+            for start in range(0, strings, 10_000):
+                part.write("".join(f"<si><t>{n}</t></si>" for n in range(start, start + 10_000)).encode())
+            part.write(b"</sst>")
+        header = "".join(f'<c t="inlineStr"><is><t>{text}</t></is></c>' for text in HEADER)
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            f"<row>{header}</row></sheetData></worksheet>",
+        )
+    return handle.getvalue()
+
+
+def long_text_ods(size: int = 45 * 1024 * 1024) -> bytes:
+    """An ODS whose one cell under the header holds `size` characters of text (under the 50 MB unpacked cap)."""
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>' for text in HEADER
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
+        '<office:body><office:spreadsheet><table:table table:name="Actions">'
+        f"<table:table-row>{cells}</table:table-row>"
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>' + "a" * size + "</text:p>"
+        "</table:table-cell></table:table-row></table:table></office:spreadsheet></office:body>"
+        "</office:document-content>"
+    )
+    return ods_archive(content)

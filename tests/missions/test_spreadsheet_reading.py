@@ -3,6 +3,7 @@ Windows-1252) read alike; blank rows cost nothing (a row limit that counts every
 fraction of a second); months as Excel and Calc write them."""
 
 import datetime
+import io
 import time
 
 import pytest
@@ -149,3 +150,20 @@ def test_a_month_is_read_as_excel_and_calc_write_it(written):
 def test_what_is_not_a_month_is_refused_in_french(written):
     with pytest.raises(CellError, match="n'est pas un mois"):
         month(written)
+
+
+def test_a_workbook_of_too_many_texts_is_refused_before_they_are_all_read():
+    upload = SimpleUploadedFile("plan.xlsx", blank_sheets.many_strings_xlsx(120_000))
+    with pytest.raises(ImportFileError, match="plus de 100\u202f000 textes différents"):
+        read_upload(upload, PLAN_COLUMNS, sheet_names=SHEET_NAMES)
+
+
+def test_shared_strings_are_read_as_openpyxl_reads_them():
+    from core.spreadsheets.reading import _shared_strings
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    xml = (
+        f'<sst xmlns="{main}"><si><t>simple</t></si><si><r><t>ri</t></r><r><rPr/><t>che</t></r></si>'
+        "<si><t>kanji</t><rPh><t>KANA</t></rPh></si><si><t>_x005F_x</t></si></sst>"
+    )
+    assert _shared_strings(io.BytesIO(xml.encode())) == ["simple", "riche", "kanji", "_x"]
