@@ -13,7 +13,7 @@ from core import access
 from core.deliverables.registry import render_deliverable
 from core.filenames import WORKING_DRAFT, download_filename
 from core.models import Deliverable, DeliverableSubject
-from core.pdf import pdf_response
+from core.pdf import LayoutQueued, pdf_response
 
 # What each kind of deliverable is called in a file name (short: the commune or workshop follows).
 KIND_FILE_NAMES = {
@@ -89,6 +89,28 @@ def latest_frozen(
     )
 
 
+def latest_validated_file(user, subject: DeliverableSubject) -> Deliverable | None:
+    """The latest validated version of `subject` whose file `user` may download; None when there is none.
+
+    Right after a validation, the task worker is still laying out the version's PDF/A: LayoutQueued is raised then
+    (« Document en préparation », until the file is stored), so that the main button never hands out the draft, or
+    an older version, in the meantime (issue 25).
+    """
+    if subject is None or subject.pk is None or not access.can_download_frozen_versions(user, subject):
+        return None
+    latest = (
+        Deliverable.objects.visible_to(user)
+        .for_subject(subject)
+        .filter(status=Deliverable.Status.VALIDATED)
+        .select_related(None)
+        .order_by("-version")
+        .first()
+    )
+    if latest is not None and latest.frozen_file_pending:
+        raise LayoutQueued
+    return latest
+
+
 def frozen_file_response(deliverable: Deliverable) -> FileResponse:
     """The frozen PDF as it was validated (the stored file, byte for byte)."""
     return FileResponse(
@@ -105,8 +127,9 @@ def working_draft_response(subject: DeliverableSubject, pdf: bytes | None = None
 
 
 def document_response(request, subject: DeliverableSubject):
-    """The main PDF button: the latest frozen version the user may download, else the working draft."""
-    frozen = latest_frozen(request.user, subject)
+    """The main PDF button: the latest validated version the user may download (« en préparation » while its file
+    is laid out), else the working draft."""
+    frozen = latest_validated_file(request.user, subject)
     if frozen is not None:
         return frozen_file_response(frozen)
     return working_draft_response(subject)
@@ -114,9 +137,10 @@ def document_response(request, subject: DeliverableSubject):
 
 def validated_document_response(user, subject: DeliverableSubject):
     """An élu's main PDF button: the latest validated version of `subject` (the frozen file); 403 when the kind's
-    download rule refuses them (`access.can_download_validated_document`), 404 while no version is validated."""
+    download rule refuses them (`access.can_download_validated_document`), 404 while no version is validated, « en
+    préparation » while the validated version's file is laid out."""
     access.require(access.can_download_validated_document(user, subject))
-    frozen = latest_frozen(user, subject)
+    frozen = latest_validated_file(user, subject)
     if frozen is None:
         raise Http404("Aucune version validée de ce document pour l'instant : il sera téléchargeable une fois validé.")
     return frozen_file_response(frozen)
