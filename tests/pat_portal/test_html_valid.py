@@ -75,7 +75,12 @@ def vnu_errors(files: dict[Path, str]) -> list[str]:
         text=True,
         timeout=300,
     )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
+    try:
+        messages = json.loads(result.stderr)["messages"]
+    except ValueError:
+        raise AssertionError(
+            f"vnu.jar answered no report (exit {result.returncode}): {result.stderr[:2000]}"
+        ) from None
     by_file = {path.resolve().as_uri(): shown for path, shown in files.items()}
     return [
         f"{by_file.get(message.get('url', '').replace('file:/', 'file:///', 1), message.get('url'))} "
