@@ -40,7 +40,9 @@ class DemoSources:
         rng = random.Random(f"{host}{code}{sorted(params.items())}")
         population = self.populations.get(code, sum(self.populations.values()))
         if host == "geo.api.gouv.fr":
-            body = {"nom": code, "code": code, "population": population, "surface": rng.randint(300, 2500) * 100}
+            body = {"nom": code, "code": code, "population": population, "surface": rng.randint(300, 2500)}
+            if code == services.gbm_code():
+                body["surface"] = 52845
             body["epci"] = {"code": services.gbm_code(), "nom": "CU Grand Besançon Métropole"}
         elif host == "ma-cantine.agriculture.gouv.fr":
             body = {
@@ -50,7 +52,10 @@ class DemoSources:
                 "egalim_percent": None,
             }
         elif host == "recherche-entreprises.api.gouv.fr":
-            actors = next((rows for name, rows in DEMO_ACTORS.items() if name in params), [])
+            searched = next((name for name in DEMO_ACTORS if name in params), "")
+            if params.get("activite_principale", "").startswith("10.11"):
+                searched = ""  # food processing: none among the demo's actors
+            actors = DEMO_ACTORS.get(searched, []) if "code_commune" in params else []
             results = [
                 {
                     "siren": f"9{index}{code}00",
@@ -67,7 +72,8 @@ class DemoSources:
                 }
                 for index, (name, activity, sole_trader) in enumerate(actors)
             ]
-            body = {"results": results, "total_results": len(results) + rng.randint(0, 8)}
+            more = rng.randint(0, 8) if "code_commune" in params else rng.randint(60, 400)
+            body = {"results": results, "total_results": len(results) + more}
         elif host == "api.crater.resiliencealimentaire.org":
             body = {
                 "anneeDonnees": 2020,

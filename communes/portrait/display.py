@@ -17,5 +17,9 @@ def display_value(value_number, value_text: str, unit: str) -> str:
     """A figure's value with its unit; a figure the source did not provide says so, never 0."""
     if value_number is not None:
         text = french_number(value_number)
-        return f"{text}{NARROW_NBSP}{unit}" if unit == "%" else f"{text} {unit}".strip()
+        if unit == "%":
+            return f"{text}{NARROW_NBSP}%"
+        if abs(Decimal(value_number)) < 2 and unit.endswith("s") and " " not in unit:
+            unit = unit[:-1]  # French singular below 2: « 1 cantine », « 1,5 entreprise », « 0 bilan »
+        return f"{text} {unit}".strip()
     return value_text or NOT_PROVIDED

@@ -117,9 +117,10 @@ def portrait_of(commune) -> Portrait:
 
 
 def current_figures(commune) -> list[Figure]:
-    """The commune's current figures (for picking into a diagnostic), with their snapshot; one query."""
-    return list(
-        Figure.objects.filter(snapshot__scope=registry.COMMUNE, snapshot__commune=commune, snapshot__is_current=True)
-        .select_related("snapshot")
-        .order_by("snapshot__source", "pk")
-    )
+    """The commune's current figures (for picking into a diagnostic), with their snapshot, in the page's order
+    (by theme, then as each source gives them); one query."""
+    themes = [key for key, _label in registry.THEMES]
+    figures = Figure.objects.filter(
+        snapshot__scope=registry.COMMUNE, snapshot__commune=commune, snapshot__is_current=True
+    ).select_related("snapshot")
+    return sorted(figures, key=lambda figure: (themes.index(figure.theme), figure.snapshot.source, figure.pk))

@@ -125,7 +125,9 @@ def read(client, scope: str, code: str) -> Reading:
         raw[kind] = {"total_results": field(data, "total_results"), "results": kept}
         figures.append(FigureValue(key, label, counts, theme, total, "entreprises"))
         if scope == COMMUNE:
-            candidates.extend(row for row in kept if row["siret"])
+            # One establishment may answer two searches (an organic farm): listed once, under the first.
+            seen = {candidate["siret"] for candidate in candidates}
+            candidates.extend(row for row in kept if row["siret"] and row["siret"] not in seen)
     return Reading(figures=figures, url=first_url, raw=raw, sha256=digest.hexdigest(), candidates=candidates)
 
 
