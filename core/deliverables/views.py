@@ -130,6 +130,12 @@ def awaiting(request):
         .select_related("commune", "submitted_by")
         .with_validation_due_days()
     )
+    # ?type=plan: the action plans only; ?type=autres: every other kind (the two lists of GBM's home link here).
+    chosen = request.GET.get("type")
+    if chosen == "plan":
+        visible = visible.filter(kind=Deliverable.Kind.ACTION_PLAN)
+    elif chosen == "autres":
+        visible = visible.exclude(kind=Deliverable.Kind.ACTION_PLAN)
     context = {
         "deliverables": list(to_validate_now(visible).order_by("ready_at", "pk")),
         "elsewhere": list(awaiting_other_approval(visible).order_by("submitted_at", "pk")),

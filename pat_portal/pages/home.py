@@ -49,6 +49,8 @@ SHOWN = 8
 # GBM's home lists the accounts ending within this many days (issue 24), at most this many of them.
 ENDING_ACCOUNTS_DAYS = 30
 ENDING_ACCOUNTS_SHOWN = 20
+# Budget alerts shown on GBM's home (the most urgent first); the count says how many there are, the budget page has all.
+BUDGET_ALERTS_SHOWN = 10
 
 
 def _days(count: int) -> str:
@@ -354,6 +356,13 @@ TITLES = {
     "late_order": ("Bons de commande en retard", "Aucun bon de commande en retard.", "missions:order_form_list"),
 }
 LATE_FILTER = {"late_action", "late_step", "late_order"}
+# The filter of the full list that shows exactly a home list's items (the deliverables list shows both kinds of
+# GBM's lists; the themes list shows every status).
+LIST_FILTER = {
+    "deliverable": "?type=autres",
+    "approved_plan": "?type=plan",
+    "theme": f"?status={Theme.Status.PROPOSED}",
+}
 
 
 def _lists(kinds, by_kind: dict, counts: dict, today, thresholds, user) -> list[ItemList]:
@@ -363,6 +372,8 @@ def _lists(kinds, by_kind: dict, counts: dict, today, thresholds, user) -> list[
         more_url = reverse(url_name) if url_name else ""
         if more_url and kind in LATE_FILTER:
             more_url += "?late=true"
+        elif more_url and kind in LIST_FILTER:
+            more_url += LIST_FILTER[kind]
         items = sorted(by_kind.get(kind, []), key=lambda item: item.due or item.at or datetime.date.min)
         if kind == "returned":
             items.reverse()
@@ -419,10 +430,12 @@ def budget_with_alerts(programme, user) -> tuple[ProgrammeBudget, list[BudgetAle
         for mission in budget.missions
         if mission.figures.level != "ok"
     ]
+    # The order forms over budget first, then the most consumed: the home shows the first BUDGET_ALERTS_SHOWN.
+    at_risk = [(form_id, label, figures) for form_id, (label, figures) in forms.items() if figures.level != "ok"]
+    at_risk.sort(key=lambda item: (item[2].level != "alert", -(item[2].consumed_rate or 0), item[1]))
     alerts += [
         BudgetAlert(label, reverse("missions:order_form_detail", args=[form_id]), figures)
-        for form_id, (label, figures) in sorted(forms.items(), key=lambda item: item[1][0])
-        if figures.level != "ok"
+        for form_id, label, figures in at_risk
     ]
     return budget, alerts
 
@@ -519,7 +532,11 @@ def _team_home(role, user, programme, todo, late, today, now, since, thresholds)
         figures = programme_figures(programme, **{f"home_{kind}": queryset for kind, queryset in querysets.items()})
         counts = {kind: figures[f"home_{kind}"] for kind in querysets}
         budget, alerts = budget_with_alerts(programme, user)
-        extra = {"targets": contract_targets(programme, figures, budget), "budget_alerts": alerts}
+        extra = {
+            "targets": contract_targets(programme, figures, budget),
+            "budget_alerts": alerts[:BUDGET_ALERTS_SHOWN],
+            "budget_alerts_count": len(alerts),
+        }
     home = Home(
         role=role,
         todo=_lists(todo, by_kind, counts, today, thresholds, user),

@@ -16,6 +16,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
@@ -440,11 +441,46 @@ def news_since(since: datetime.datetime | None, now: datetime.datetime | None = 
     return max(since, now - datetime.timedelta(days=MAX_DAYS))
 
 
+def _changed_sources(user, since: datetime.datetime) -> set[str]:
+    """The sources with a change after `since` by someone else than `user` (one plain query on the history dates'
+    indexes): only their branches are built. Building a branch costs more than running it (12-18 ms of ORM work for
+    the fourteen of them at scale 20, against 1-4 ms of SQL), and after a visit few tables have changed."""
+    connection = connections[router.db_for_read(Reminder)]
+    quote = connection.ops.quote_name
+    moment = connection.ops.adapt_datetimefield_value(since)
+    tables = [
+        (source.key, source.model.history.model._meta.db_table, "history_date", "history_user_id")
+        for source in SOURCES
+    ]
+    tables.append((REMINDERS.key, Reminder._meta.db_table, "sent_at", "sent_by_id"))
+    parts, params = [], []
+    for key, table, at, by in tables:
+        # The keys are the module's own identifiers (letters and underscores), written as SQL literals.
+        parts.append(
+            f"SELECT '{key}' WHERE EXISTS (SELECT 1 FROM {quote(table)} WHERE {quote(at)} > %s "
+            f"AND ({quote(by)} IS NULL OR {quote(by)} <> %s))"
+        )
+        params += [moment, user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {row[0] for row in cursor.fetchall()}
+
+
 def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[NewsItem]:
-    """The changes after `since` that `user` may see and open, newest first, in words (one query); each import in
-    one line, and what the portal did by itself in one line at the end."""
-    branches = [_history_branch(source, user, since) for source in SOURCES if user.is_team or not source.team_only]
-    branches.append(_reminder_branch(user, since))
+    """The changes after `since` that `user` may see and open, newest first, in words (one query, two when something
+    changed); each import in one line, and what the portal did by itself in one line at the end."""
+    changed = _changed_sources(user, since)
+    if not changed:
+        return []
+    branches = [
+        _history_branch(source, user, since)
+        for source in SOURCES
+        if source.key in changed and (user.is_team or not source.team_only)
+    ]
+    if REMINDERS.key in changed:
+        branches.append(_reminder_branch(user, since))
+    if not branches:
+        return []
     first, *rest = branches
     rows = list(first.union(*rest, all=True).order_by("-n_at")[:ROWS_READ])
     items: list[NewsItem] = []
