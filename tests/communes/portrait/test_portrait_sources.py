@@ -162,3 +162,21 @@ def test_a_renamed_pat_column_is_a_changed_source(playback):
     source = playback({"static.data.gouv.fr": answer, "www.data.gouv.fr": answer})
     with pytest.raises(SourceUnavailable, match="colonne « communes_code_insee » absente"):
         read(source.client(), "francepat")
+
+
+@pytest.mark.parametrize(
+    ("number", "text", "unit", "shown"),
+    [
+        (Decimal("196125"), "", "habitants", "196\u202f125 habitants"),
+        (Decimal("1"), "", "cantines", "1 cantine"),
+        (Decimal("0"), "", "bilans", "0 bilan"),
+        (Decimal("11.8500"), "", "km²", "11,85 km²"),
+        (Decimal("18"), "", "%", "18\u202f%"),
+        (None, "", "%", "non fourni par la source"),
+        (None, "PAT du Grand Besançon (n° 1334)", "", "PAT du Grand Besançon (n° 1334)"),
+    ],
+)
+def test_figures_read_in_french_and_a_missing_one_says_so(number, text, unit, shown):
+    from communes.portrait.display import display_value
+
+    assert display_value(number, text, unit) == shown
