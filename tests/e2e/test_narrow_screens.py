@@ -1,6 +1,7 @@
 """The pages the walkthrough found too wide (issue 25 minors), in Chromium: at 390 px no page scrolls sideways (a wide
 table scrolls inside its .table-responsive wrapper, button groups wrap), and at 1366 px /demandes/ shows all its
-columns. Each role reads the pages it reaches, on the permission matrix's scenario."""
+columns, as do the order forms, the dashboard's budget and the week grid. Each role reads the pages it reaches, on
+the permission matrix's scenario."""
 
 import pytest
 from django.urls import reverse
@@ -58,15 +59,31 @@ def test_no_page_of_the_walkthrough_scrolls_sideways_on_a_phone(
     assert wide == {}, wide
 
 
-def test_the_requests_queue_shows_all_its_columns_on_a_laptop(
+def test_the_wide_tables_show_all_their_columns_on_a_laptop(
     browser_page, live_server, commune, other_commune, consultant, users
 ):
+    """At 1366 px (a 1140 px container) no table scrolls inside its wrapper: /demandes/ (its priority column was cut
+    off), the order forms and the dashboard's budget (a « Dépassement » badge), the week grid (its weekend)."""
     scenario(commune, other_commune, consultant)
     page, base = browser_page, live_server.url
     page.set_viewport_size(LAPTOP)
-    login(page, base, users["gbm"])
-    page.goto(f"{base}{reverse('missions:support_list')}?status=toutes")
-    table = page.locator("main .table-responsive").first
-    assert page.locator(".support-queue tbody tr").count() >= 1
-    assert page.evaluate("element => element.scrollWidth <= element.clientWidth", table.element_handle())
-    assert page.evaluate("document.documentElement.scrollWidth") <= LAPTOP["width"]
+    pages = {
+        "gbm": [
+            f"{reverse('missions:support_list')}?status=toutes",
+            reverse("missions:order_form_list"),
+            reverse("dashboard"),
+        ],
+        "consultant": [reverse("missions:time_week")],
+    }
+    cut_off = {}
+    for role, urls in pages.items():
+        login(page, base, users[role])
+        for url in urls:
+            page.goto(f"{base}{url}")
+            assert page.locator("main .table-responsive table tbody tr").count() >= 1, url
+            widths = page.evaluate(
+                "[...document.querySelectorAll('main .table-responsive')].map(e => [e.scrollWidth, e.clientWidth])"
+            )
+            if any(scroll_width > client_width for scroll_width, client_width in widths):
+                cut_off[f"{role} {url}"] = widths
+    assert cut_off == {}, cut_off
