@@ -16,6 +16,7 @@ write counts as a failure with the error's text.
 Weights (BENCH_WEIGHTS, "gbm:consultant:élu", default 1:4:10): a few officers, more consultants, many élus.
 """
 
+import datetime
 import itertools
 import json
 import os
@@ -210,7 +211,7 @@ class GBMOfficer(Person):
     weight = WEIGHTS[0]
 
     @task
-    def day(self):
+    def a_day(self):
         self.walk(
             lambda: self.page("GBM · accueil", day.path("GBM · accueil")),
             lambda: self.page("GBM · tableau de bord", day.path("GBM · tableau de bord")),
@@ -243,20 +244,9 @@ class GBMOfficer(Person):
             location, _ = self.post("GBM · mettre en instruction", review, form.filled())
             self.after("GBM · demande", location)
 
-        def decision(form):
-            steps = form.choices.get("steps", [])[:2]
-            return {
-                "outcome": "accepter",
-                "reason": "Projet cohérent avec le plan d'actions de la commune.",
-                "feasibility": "faisable",
-                "support_nature": "Deux demi-journées d'appui à la définition du besoin.",
-                "steps": steps,
-                "allotted_half_days": "2",
-            }
-
         self.wait()
         location, _ = self.submit(
-            "GBM · décider une demande", day.path("GBM · décider une demande", request=request), decision
+            "GBM · décider une demande", day.path("GBM · décider une demande", request=request), day.decision_changes
         )
         self.after("GBM · demande décidée (page suivante)", location)
 
@@ -268,7 +258,7 @@ class Consultant(Person):
     weight = WEIGHTS[1]
 
     @task
-    def day(self):
+    def a_day(self):
         self.walk(
             lambda: self.page("consultant · accueil", day.path("consultant · accueil")),
             self.meeting,
@@ -278,61 +268,32 @@ class Consultant(Person):
         )
 
     def meeting(self):
-        def filled(form):
-            present = form.selects["present"].options[:3]
-            kinds = form.selects["kind"].options
-            return {
-                "kind": kinds[self.rounds % len(kinds)],
-                "title": f"Comité de suivi n° {self.rounds + 1}",
-                "place": "Mairie, salle du conseil",
-                "count_elus": "2",
-                "count_residents": "5",
-                "minutes": "Point sur les actions en cours ; la cantine passe à 40 % de produits locaux.",
-                "present": present,
-            }
-
         url = day.path("consultant · nouvelle réunion", accompaniment=self.me["accompaniment"])
-        location, _ = self.submit("consultant · nouvelle réunion", url, filled)
+        location, _ = self.submit(
+            "consultant · nouvelle réunion", url, lambda form: day.meeting_changes(form, self.rounds)
+        )
         self.after("consultant · réunion (après enregistrement)", location)
 
     def week(self):
-        import datetime
-
         monday = day.monday_weeks_ago(datetime.date.fromisoformat(fixtures()["today"]), self.rounds + 1)
         url = day.path("consultant · semaine de temps", monday=monday.isoformat())
 
         def filled(form):
-            total = int(form.value("form-TOTAL_FORMS", "0"))
-            row = next((k for k in range(total) if not form.value(f"form-{k}-activity")), None)
-            if row is None:
-                return {}
-            changes = {
-                f"form-{row}-activity": f"accompagnement:{self.me['accompaniment']}",
-                f"form-{row}-order_line": str(self.me["line"]),
-            }
-            changes |= {f"form-{row}-day_{d}": "1" for d in range(5)}
-            # The grid proposes rows (a workshop attended, a meeting held) with their days but no line: the person
-            # leaves those aside.
-            for k in range(total):
-                if k != row and form.value(f"form-{k}-activity") and not form.value(f"form-{k}-order_line"):
-                    changes |= {f"form-{k}-day_{d}": "" for d in range(7) if form.value(f"form-{k}-day_{d}")}
-            return changes
+            return day.week_changes(form, accompaniment=self.me["accompaniment"], line=self.me["line"])
 
         location, _ = self.submit("consultant · semaine de temps", url, filled)
         self.after("consultant · semaine de temps (après enregistrement)", location)
 
     def action(self):
         url = day.path("consultant · modifier une action", action=self.me["action"])
-        changes = {"progress": str((self.rounds * 7 + 10) % 100)}
-        location, _ = self.submit("consultant · modifier une action", url, changes)
+        location, _ = self.submit("consultant · modifier une action", url, day.action_changes(self.rounds))
         self.after("consultant · action (après enregistrement)", location)
 
     def register(self):
         url = day.path("consultant · inscrire des personnes", workshop=self.me["workshop"])
 
         def filled(form):
-            people = form.selects["picked"].options
-            return {"picked": random.sample(people, 2), "rapprocher": None, "inscrire": ""}
+            return day.bulk_registration_changes(form, random)
 
         location, _ = self.submit("consultant · inscrire des personnes", url, filled)
         self.after("consultant · atelier (après inscription)", location)
@@ -345,7 +306,7 @@ class Elu(Person):
     weight = WEIGHTS[2]
 
     @task
-    def day(self):
+    def a_day(self):
         insee = self.me["insee"]
         self.walk(
             lambda: self.page("élu · accueil", day.path("élu · accueil")),
@@ -357,14 +318,7 @@ class Elu(Person):
 
     def register(self):
         url = day.path("élu · inscrire un·e collègue", workshop=self.me["workshop"])
-        serial = f"{self.me['username']}.{self.rounds + 1}"
-        changes = {
-            "contact": "",
-            "first_name": "Camille",
-            "last_name": f"Collègue {serial}",
-            "category": "elu",
-            "email": f"{serial}@exemple.fr",
-        }
+        changes = day.colleague_changes(self.me["username"], self.rounds)
         location, _ = self.submit("élu · inscrire un·e collègue", url, changes)
         self.after("élu · atelier (après inscription)", location)
 

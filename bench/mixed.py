@@ -141,9 +141,8 @@ class SQLite(Database):
         return SQLITE_TEMPLATE.exists()
 
     def template_env(self, base: dict) -> dict:
-        if REBUILD or not SQLITE_TEMPLATE.exists():
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{SQLITE_TEMPLATE}{suffix}").unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # built afresh: a half-built one (an interrupted build) is dropped
+            Path(f"{SQLITE_TEMPLATE}{suffix}").unlink(missing_ok=True)
         return {**base, "DATABASE_URL": f"sqlite:///{SQLITE_TEMPLATE}"}
 
     def env(self, base: dict) -> dict:
@@ -174,9 +173,8 @@ class PostgreSQL(Database):
         return bool(psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_TEMPLATE}'").strip())
 
     def template_env(self, base: dict) -> dict:
-        if REBUILD or not self.template_exists():
-            psql(f'DROP DATABASE IF EXISTS "{PG_TEMPLATE}"')
-            psql(f'CREATE DATABASE "{PG_TEMPLATE}"')
+        psql(f'DROP DATABASE IF EXISTS "{PG_TEMPLATE}" WITH (FORCE)')  # built afresh, as SQLite's
+        psql(f'CREATE DATABASE "{PG_TEMPLATE}"')
         return {**base, "DATABASE_URL": f"{PG}/{PG_TEMPLATE}", "REDIS_URL": REDIS_URL}
 
     def env(self, base: dict) -> dict:

@@ -158,7 +158,7 @@ def prepare(*, gbm: int, consultants: int, elus: int) -> dict:
                     place="Ferme du Plateau",
                     format=model.format,
                     agenda="Visite et témoignages.",
-                    capacity=100000,
+                    capacity=5000,
                     status=Workshop.Status.PLANNED,
                 ),
                 by=gbm_users[0],
