@@ -68,39 +68,33 @@ def blank_rows_xlsx(rows: int = SHEET_ROWS, columns: int = 5) -> bytes:
 def blank_rows_ods(rows: int = SHEET_ROWS) -> bytes:
     """An ODS whose one sheet has the header, then `rows` - 1 blank rows of 1,024 cells written as Calc writes
     them (table:number-rows-repeated, table:number-columns-repeated)."""
-    cells = "".join(
-        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>' for text in HEADER
-    )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
-        '<office:body><office:spreadsheet><table:table table:name="Actions">'
-        f"<table:table-row>{cells}</table:table-row>"
+    return header_ods(
         f'<table:table-row table:number-rows-repeated="{rows - 1}">'
         '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
-        "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    return ods_archive(content)
 
 
 def blank_row_elements_ods(rows: int = 200_000) -> bytes:
     """An ODS whose blank rows are each written out (no repetition): `rows` row elements to read."""
+    return header_ods(
+        '<table:table-row><table:table-cell table:number-columns-repeated="30"/></table:table-row>' * (rows - 1)
+    )
+
+
+def header_ods(rows_xml: str) -> bytes:
+    """An ODS whose sheet « Actions » has the header row, then `rows_xml`."""
     cells = "".join(
         f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>' for text in HEADER
     )
-    blank = '<table:table-row><table:table-cell table:number-columns-repeated="30"/></table:table-row>'
-    content = (
+    return ods_archive(
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
         'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
         '<office:body><office:spreadsheet><table:table table:name="Actions">'
-        f"<table:table-row>{cells}</table:table-row>" + blank * (rows - 1) + "</table:table></office:spreadsheet>"
-        "</office:body></office:document-content>"
+        f"<table:table-row>{cells}</table:table-row>{rows_xml}"
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
-    return ods_archive(content)
 
 
 def ods_archive(content: str) -> bytes:
@@ -167,18 +161,8 @@ def many_strings_xlsx(strings: int = 800_000) -> bytes:
 
 def long_text_ods(size: int = 45 * 1024 * 1024) -> bytes:
     """An ODS whose one cell under the header holds `size` characters of text (under the 50 MB unpacked cap)."""
-    cells = "".join(
-        f'<table:table-cell office:value-type="string"><text:p>{text}</text:p></table:table-cell>' for text in HEADER
+    return header_ods(
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>'
+        + "a" * size
+        + "</text:p></table:table-cell></table:table-row>"
     )
-    content = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.3">'
-        '<office:body><office:spreadsheet><table:table table:name="Actions">'
-        f"<table:table-row>{cells}</table:table-row>"
-        '<table:table-row><table:table-cell office:value-type="string"><text:p>' + "a" * size + "</text:p>"
-        "</table:table-cell></table:table-row></table:table></office:spreadsheet></office:body>"
-        "</office:document-content>"
-    )
-    return ods_archive(content)
