@@ -12,6 +12,7 @@ from communes.gdpr import inactive_contacts, providers
 from communes.models import INSEE_CODE_REGEX, Commune, Contact
 from core.concurrency import save_versioned
 from core.deliverables import frozen_versions_carrying, reissue_versions
+from core.pdf_layout import purge_cache_on_commit
 
 DEFAULT_COMMUNES_CSV = Path(__file__).resolve().parent / "data" / "gbm_communes.csv"
 REQUIRED_COLUMNS = ("code_insee", "nom", "population", "codes_postaux", "siren")
@@ -166,6 +167,7 @@ def anonymise_contact(*, contact: Contact, by=None) -> Contact:
         if provider.erase is not None:
             provider.erase(as_it_was, by=by, label=label, reason=ANONYMISATION_REASON)
     reissue_versions(frozen, by=by, reason=ANONYMISATION_REASON)
+    purge_cache_on_commit()  # a cached PDF may hold the person's name and e-mail
     return contact
 
 

@@ -15,13 +15,15 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_save
 
-        from core import accounts, french, hub, hub_sections
+        from core import accounts, french, hub, hub_sections, pdf_layout
         from core.models import User
 
         connection_created.connect(french.register_sqlite_collation, dispatch_uid="french_sqlite_collation")
         hub.register_section(90, hub_sections.deliverables_section)
         hub.register_events(hub_sections.deliverable_events)
         post_save.connect(accounts.apply_after_save, sender=User, dispatch_uid="account_ended_at_once")
+        # A cached PDF may name the person whose account ended (core/pdf_layout.py: the whole cache is purged).
+        accounts.account_ended.connect(pdf_layout.purge_cache_on_commit, dispatch_uid="pdf_cache_of_ended_account")
         _signalling_nan_counts_as_changed()
 
 

@@ -26,7 +26,7 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
-from core.pdf_layout import cache_key, lay_out
+from core.pdf_layout import Expectation, cache_key, expect, expectation, forget, lay_out, purge_mark
 from core.tasks import lay_out_pdf
 
 # From this length of HTML, a document is laid out by the task worker during a GET: about 2 KB a page, and
@@ -57,7 +57,12 @@ def capturing_layouts():
 
 
 class LayoutQueued(Exception):
-    """A long document is being laid out by the task worker; the page « document en préparation » answers."""
+    """A long document is being laid out by the task worker; the page « document en préparation » answers, with how
+    long the layout should take when that is known."""
+
+    def __init__(self, expected: Expectation | None = None):
+        super().__init__()
+        self.expected = expected
 
 
 class LayoutOverBudget(Exception):
@@ -69,6 +74,7 @@ def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> 
 
     During a GET, a long document not laid out yet raises LayoutQueued instead (see the module's docstring).
     """
+    mark = purge_mark()  # read before the HTML: a purge from now on keeps this layout out of the cache
     html = render_to_string(template_name, {"archival": archival, **context})
     captured = _captured.get()
     if captured is not None and archival:
@@ -80,11 +86,14 @@ def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> 
         return pdf
     slot = deferring_for.get()
     if slot is not None and len(html) >= LONG_HTML_CHARS:
-        return _queued_layout(html, archival=archival, key=key, slot=slot)
-    return lay_out(html, archival=archival, key=key)
+        return _queued_layout(html, archival=archival, key=key, slot=slot, mark=mark)
+    pdf = lay_out(html, archival=archival, key=key)
+    if purge_mark() != mark:
+        forget(key)
+    return pdf
 
 
-def _queued_layout(html: str, *, archival: bool, key: str, slot: str) -> bytes:
+def _queued_layout(html: str, *, archival: bool, key: str, slot: str, mark: str | None) -> bytes:
     """The PDF if the worker has laid out what this person asked for at this URL; else queue it, raise LayoutQueued."""
     cache = caches["pdfs"]
     asked = cache.get(slot)
@@ -93,15 +102,19 @@ def _queued_layout(html: str, *, archival: bool, key: str, slot: str) -> bytes:
         if pdf is not None:
             return pdf  # the document asked for a moment ago; what it printed (an hour, a date) has changed since
         if cache.get("pending:" + asked) is not None:
-            raise LayoutQueued
+            raise LayoutQueued(expectation(asked))
     if cache.get("failed:" + key) is not None:
         raise LayoutOverBudget
     cache.set(slot, key, timeout=ASKED_SECONDS)
-    if cache.add("pending:" + key, True, timeout=settings.DOCUMENT_TIME_BUDGET + PENDING_MARGIN_SECONDS):
-        lay_out_pdf.enqueue(html, archival=archival, key=key)
+    pending_seconds = settings.DOCUMENT_TIME_BUDGET + PENDING_MARGIN_SECONDS
+    if cache.add("pending:" + key, True, timeout=pending_seconds):
+        expect(key, html, timeout=pending_seconds)
+        lay_out_pdf.enqueue(html, archival=archival, key=key, mark=mark)
     pdf = cache.get(key)  # already there when tasks run at once (the tests' immediate backend)
     if pdf is None:
-        raise LayoutOverBudget if cache.get("failed:" + key) is not None else LayoutQueued
+        if cache.get("failed:" + key) is not None:
+            raise LayoutOverBudget
+        raise LayoutQueued(expectation(key))
     return pdf
 
 

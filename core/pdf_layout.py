@@ -3,19 +3,29 @@ HTML and options. Used by `pdf.render_pdf` in a request and by the task worker (
 `tasks.freeze_deliverable_pdf`) for long documents and frozen versions.
 
 Resources are read from the static folders only: a PDF never fetches anything over the network.
+
+An erasure (a contact anonymised, an account ended) empties the whole cache (`purge_cache`): a cached file may name
+the person, and finding which ones would mean reading every PDF; the next request lays its document out again. A
+layout under way during the purge is handed to whoever waits for it but not kept (`purge_mark`).
+
+Each layout the worker does records its speed (seconds per 1,000 characters of HTML), from which the « Document en
+préparation » page says how long the next one should take (`expect`, `expectation`).
 """
 
 import hashlib
 import mimetypes
 import multiprocessing
+import secrets
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.cache import caches
+from django.db import transaction
 
 ARCHIVAL_VARIANT = "pdf/a-3u"
 STATIC_PREFIX = "static:/"
@@ -49,17 +59,87 @@ def _write_pdf(html: str, archival: bool) -> bytes:
     return document.write_pdf(**options)
 
 
+PURGE_MARK = "purge-mark"
+
+
+def purge_mark() -> str | None:
+    """Changes at each purge: read it before the HTML is written, and a layout is kept only if it has not changed."""
+    return caches["pdfs"].get(PURGE_MARK)
+
+
+def purge_cache() -> None:
+    """Empty the PDF cache (every layout, pending and failed mark, speed): an erased person's name leaves the disk."""
+    cache = caches["pdfs"]
+    cache.clear()
+    cache.set(PURGE_MARK, secrets.token_hex(8), timeout=None)
+
+
+def forget(key: str) -> None:
+    """Drop one layout: written before a purge (`purge_mark` changed since), it may name an erased person."""
+    caches["pdfs"].delete(key)
+
+
+def purge_cache_on_commit(**kwargs) -> None:
+    """After the erasure is committed: before it, a request could still write (and keep) the person's name."""
+    transaction.on_commit(purge_cache)
+
+
 def lay_out(html: str, *, archival: bool = False, key: str | None = None) -> bytes:
     """WeasyPrint's layout of `html` (the slow part), kept in the `pdfs` cache."""
-    return _keep(_write_pdf(html, archival), html, archival, key)
+    mark = purge_mark()
+    return _keep(_write_pdf(html, archival), html, archival, key, mark)
 
 
-def _keep(pdf: bytes, html: str, archival: bool, key: str | None) -> bytes:
+def _keep(pdf: bytes, html: str, archival: bool, key: str | None, mark) -> bytes:
     cache = caches["pdfs"]
     key = key or cache_key(html, archival)
-    cache.set(key, pdf)
+    if mark == purge_mark():  # else the cache was purged meanwhile: this HTML may name an erased person
+        cache.set(key, pdf)
     cache.delete("pending:" + key)
     return pdf
+
+
+# Seconds of layout per 1,000 characters of HTML until a layout has been measured here (bench/pdfs.py, scale 20).
+DEFAULT_SECONDS_PER_KCHAR = 0.05
+SPEED_KEY = "layout-speed"
+# Shorter documents are dominated by fixed costs: their speed is not recorded.
+SPEED_MIN_CHARS = 10_000
+
+
+@dataclass(frozen=True)
+class Expectation:
+    seconds: int  # how long the layout should take in all
+    remaining: int  # how long it should still take (0: longer than expected)
+
+
+def expected_seconds(html_chars: int) -> float:
+    speed = caches["pdfs"].get(SPEED_KEY) or DEFAULT_SECONDS_PER_KCHAR
+    return html_chars / 1000 * speed
+
+
+def record_speed(html_chars: int, seconds: float) -> None:
+    """A moving average of the worker's speed, in seconds per 1,000 characters of HTML."""
+    if html_chars < SPEED_MIN_CHARS:
+        return
+    cache = caches["pdfs"]
+    observed = seconds / (html_chars / 1000)
+    previous = cache.get(SPEED_KEY)
+    cache.set(SPEED_KEY, observed if previous is None else 0.7 * previous + 0.3 * observed, timeout=None)
+
+
+def expect(name: str, html: str, *, timeout: int) -> None:
+    """Remember when the layout of `name` was queued and how long it should take."""
+    caches["pdfs"].set(
+        "expected:" + name, {"since": time.time(), "seconds": expected_seconds(len(html))}, timeout=timeout
+    )
+
+
+def expectation(name: str) -> Expectation | None:
+    expected = caches["pdfs"].get("expected:" + name)
+    if expected is None:
+        return None
+    seconds = max(1, round(expected["seconds"]))
+    return Expectation(seconds, max(0, round(expected["seconds"] - (time.time() - expected["since"]))))
 
 
 class LayoutOverBudget(Exception):
@@ -98,6 +178,8 @@ def lay_out_within_budget(
     import weasyprint  # noqa: F401  loaded once in the worker, inherited by each child
 
     budget = settings.DOCUMENT_TIME_BUDGET if budget is None else budget
+    mark = purge_mark()
+    started = time.monotonic()
     context = multiprocessing.get_context("fork")
     reader, writer = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(writer, html, archival), daemon=True)
@@ -125,7 +207,8 @@ def lay_out_within_budget(
             child.kill()
         if child.pid is not None:
             child.join()
-    return _keep(pdf, html, archival, key)
+    record_speed(len(html), time.monotonic() - started)
+    return _keep(pdf, html, archival, key, mark)
 
 
 def _on_stop_signals(stop: threading.Event):

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from core.models import Deliverable
-from core.pdf_layout import LayoutInterrupted, LayoutOverBudget, cache_key, lay_out_within_budget
+from core.pdf_layout import LayoutInterrupted, LayoutOverBudget, cache_key, lay_out_within_budget, purge_mark
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ FROZEN_LAYOUT_SECONDS = 2 * 3600
 
 
 @task(queue_name=DOCUMENTS_QUEUE)
-def lay_out_pdf(html: str, archival: bool = False, key: str = "") -> None:
+def lay_out_pdf(html: str, archival: bool = False, key: str = "", mark: str | None = None) -> None:
     """Lay out a long PDF a person is waiting for (`pdf.render_pdf` during a GET); the file goes to the `pdfs` cache,
     where their page's next reload finds it. Past its time budget, the page tells them the layout was stopped; on a
     stop signal, the layout is dropped at once and the next reload queues it again."""
@@ -131,6 +131,8 @@ def lay_out_pdf(html: str, archival: bool = False, key: str = "") -> None:
     cache = caches["pdfs"]
     if cache.get(key) is not None:
         return  # queued twice (a reload after the pending mark expired): laid out already
+    if mark != purge_mark():
+        return  # written before an erasure: the person's next reload writes it again, without the erased person
     try:
         lay_out_within_budget(html, archival=archival, key=key)
     except LayoutOverBudget:
