@@ -78,6 +78,11 @@ class SharedOptionsSelect(forms.Select):
     def optgroups(self, name, value, attrs=None):
         return []  # written by SharedOptions.html
 
+    def use_required_attribute(self, initial):
+        """As Django's select: `required` only when the first option is the empty one."""
+        choices = self.options.choices
+        return forms.Widget.use_required_attribute(self, initial) and bool(choices) and choices[0][0] in ("", None)
+
     def render(self, name, value, attrs=None, renderer=None):
         context = self.get_context(name, value, attrs)["widget"]
         chosen = context["value"][0] if context["value"] else None
@@ -90,6 +95,20 @@ class SharedChoiceField(forms.TypedChoiceField):
     """A choice among a SharedOptions' values (`offer` sets them), shown by a SharedOptionsSelect."""
 
     options = SharedOptions([])
+
+    @property
+    def choices(self) -> list:
+        """The options' choices (read on first use), for code that reads a field's choices."""
+        return self.options.choices
+
+    @choices.setter
+    def choices(self, value) -> None:
+        """Django's ChoiceField sets its (empty) choices when built; the options come from `offer`."""
+        if value:
+            self.options = SharedOptions(value)
+
+    def __deepcopy__(self, memo):
+        return forms.Field.__deepcopy__(self, memo)  # the options are shared, never copied (ChoiceField copies)
 
     def offer(self, options: SharedOptions, *, attrs=None) -> None:
         self.options = options
@@ -109,9 +128,14 @@ class SharedOptionsFilter(django_filters.Filter):
     field_class = SharedChoiceField
 
     def __init__(self, *args, choices: Callable[[], list] | None = None, empty_label: str = "", **kwargs):
-        self.read_choices = choices or list
+        if choices is not None:
+            self.read_choices = choices
         self.empty_label = empty_label
         super().__init__(*args, **kwargs)
+
+    def read_choices(self) -> list:
+        """The options after the empty one (a subclass may define them here)."""
+        return []
 
     @property
     def field(self):

@@ -4,7 +4,8 @@ The section and the timeline share their queries through `hub.memo`: the commune
 lines and consumption, and the half-days logged for the commune (two queries).
 """
 
-from django.db.models import F, Func, Q, Subquery, Sum
+from django.db.models import F, Func, Subquery
+from django.db.models.functions import Coalesce
 
 from core import access, hub
 from core.hub import HubSection, TimelineEvent
@@ -12,11 +13,30 @@ from missions.money.models.orders import OrderForm
 from missions.money.models.time import TimeEntry
 from missions.money.services.budget import order_form_budget, with_budget
 
+# The commune's time is charged to its accompaniments or to its support requests (an entry has one activity). Summed
+# apart, each sum walks the entries of one indexed foreign key; one OR across the two joins scanned every time entry
+# (30,000 at scale 20).
+COMMUNE_TIME_LOOKUPS = ("accompaniment__commune", "support_request__commune")
 
-def _commune_time(commune, user):
-    return TimeEntry.objects.visible_to(user).filter(
-        Q(accompaniment__commune=commune) | Q(support_request__commune=commune)
-    )
+
+def _half_days_sum(commune, user, lookup):
+    return TimeEntry.objects.visible_to(user).filter(**{lookup: commune}).order_by()
+
+
+def _commune_half_days_expression(commune, user):
+    """The half-days logged for the commune, as one SQL expression (two scalar subqueries added)."""
+    sums = [
+        Coalesce(
+            Subquery(
+                _half_days_sum(commune, user, lookup)
+                .annotate(total=Func(F("half_days"), function="SUM"))
+                .values("total")
+            ),
+            0,
+        )
+        for lookup in COMMUNE_TIME_LOOKUPS
+    ]
+    return sums[0] + sums[1]
 
 
 def _order_forms(commune, user) -> list[OrderForm]:
@@ -25,9 +45,7 @@ def _order_forms(commune, user) -> list[OrderForm]:
     The half-days ride along as a scalar subquery (the same value on every row) so that a commune with order
     forms costs two queries here, not three; a commune without any asks for its half-days on their own.
     """
-    commune_half_days = Subquery(
-        _commune_time(commune, user).order_by().annotate(total=Func(F("half_days"), function="SUM")).values("total")
-    )
+    commune_half_days = _commune_half_days_expression(commune, user)
     return hub.memo(
         commune,
         "missions.order_forms",
@@ -47,7 +65,14 @@ def order_forms_section(commune, user):
     if order_forms:
         half_days = order_forms[0].commune_half_days
     else:
-        half_days = _commune_time(commune, user).aggregate(total=Sum("half_days"))["total"]
+        # The two sums in one query, read on the commune's own row.
+        half_days = (
+            type(commune)
+            .objects.filter(pk=commune.pk)
+            .annotate(half_days=_commune_half_days_expression(commune, user))
+            .values_list("half_days", flat=True)
+            .first()
+        )
     return HubSection(
         title="Bons de commande et temps passé",
         template="missions/orders/_hub_section.html",
