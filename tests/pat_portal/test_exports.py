@@ -73,9 +73,10 @@ EXPORTS = {
     "missions:diagnostic_export": ({"insee_code": "insee"}, None, None),
     "missions:action_plan_template": ({}, None, None),
     "missions:diagnostic_template": ({}, None, None),
+    "communes:contact_template": ({}, None, None),
 }
 # Exports of no row, whose cells are the column headers only: no planted text can reach them.
-BLANK_TEMPLATES = {"missions:action_plan_template", "missions:diagnostic_template"}
+BLANK_TEMPLATES = {"missions:action_plan_template", "missions:diagnostic_template", "communes:contact_template"}
 # Every model whose text reaches an export; fields that are not free text people type are left alone.
 PLANTED_MODELS = [
     Commune,
@@ -164,7 +165,8 @@ def download(client, name: str, fmt: str, data: dict, query: dict | None = None)
     url = reverse(name, kwargs={key: data[value] for key, value in kwargs.items()} | {"fmt": fmt})
     response = client.get(url, query if query is not None else QUERIES.get(name, {}))
     assert response.status_code == 200, f"{url}: {response.status_code}"
-    return b"".join(response.streaming_content)
+    # Lists are streamed; a blank import template, a few rows, is answered at once.
+    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def cells(body: bytes, fmt: str) -> list[tuple[object, str | None]]:

@@ -36,7 +36,7 @@ TRIGGERS = ["=1+1", "+33 6 00", "-5", "@SUM(A1)", "\tTab", "\rRetour"]
 
 def body_of(response) -> bytes:
     assert response.status_code == 200, response.status_code
-    body = b"".join(response.streaming_content)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     if getattr(response, "file_to_stream", None) is not None:  # an XLSX's temporary file, once read
         response.file_to_stream.close()
     return body
