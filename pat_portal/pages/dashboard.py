@@ -103,8 +103,9 @@ class Target:
         return f"{self.target_min}"
 
 
-def programme_figures(programme, **extra_counts) -> dict:
-    """Every count the targets and the phase chart need, in one query; `extra_counts`: more querysets to count."""
+def programme_figures(programme, *, phases: bool = True, **extra_counts) -> dict:
+    """Every count the targets and (with `phases`) the phase chart need, in one query; `extra_counts`: more
+    querysets to count. The homes leave the phases out: they show no chart, and each count is ORM work to build."""
     accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
     new = accompaniments.filter(cohort=Accompaniment.Cohort.NEW)
     specific = Action.objects.toward_specific_support_target()
@@ -123,7 +124,7 @@ def programme_figures(programme, **extra_counts) -> dict:
         **{name: count_subquery(queryset) for name, queryset in local_project_counts(OuterRef("pk")).items()},
         **{
             f"phase_{value}": count_subquery(accompaniments.filter(phase=value))
-            for value in Accompaniment.Phase.values
+            for value in (Accompaniment.Phase.values if phases else [])
         },
         **{name: count_subquery(queryset) for name, queryset in extra_counts.items()},
     }

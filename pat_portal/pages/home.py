@@ -386,8 +386,15 @@ def _lists(kinds, by_kind: dict, counts: dict, today, thresholds, user) -> list[
 @dataclass
 class BudgetAlert:
     label: str
-    url: str
     figures: BudgetFigures
+    order_form_id: int | None = None  # None: a mission
+
+    @property
+    def url(self) -> str:
+        """Its order form, or the budget page for a mission (reversed only for the alerts shown)."""
+        if self.order_form_id is None:
+            return reverse("missions:order_form_budget")
+        return reverse("missions:order_form_detail", args=[self.order_form_id])
 
 
 def budget_with_alerts(programme, user) -> tuple[ProgrammeBudget, list[BudgetAlert]]:
@@ -426,17 +433,12 @@ def budget_with_alerts(programme, user) -> tuple[ProgrammeBudget, list[BudgetAle
     total = sum((mission.figures for mission in missions.values()), BudgetFigures())
     budget = ProgrammeBudget(programme=programme, missions=list(missions.values()), figures=total)
     alerts = [
-        BudgetAlert(mission.label, reverse("missions:order_form_budget"), mission.figures)
-        for mission in budget.missions
-        if mission.figures.level != "ok"
+        BudgetAlert(mission.label, mission.figures) for mission in budget.missions if mission.figures.level != "ok"
     ]
     # The order forms over budget first, then the most consumed: the home shows the first BUDGET_ALERTS_SHOWN.
     at_risk = [(form_id, label, figures) for form_id, (label, figures) in forms.items() if figures.level != "ok"]
     at_risk.sort(key=lambda item: (item[2].level != "alert", -(item[2].consumed_rate or 0), item[1]))
-    alerts += [
-        BudgetAlert(label, reverse("missions:order_form_detail", args=[form_id]), figures)
-        for form_id, label, figures in at_risk
-    ]
+    alerts += [BudgetAlert(label, figures, form_id) for form_id, label, figures in at_risk]
     return budget, alerts
 
 
@@ -529,7 +531,9 @@ def _team_home(role, user, programme, todo, late, today, now, since, thresholds)
     by_kind = read_items(_item_queries(querysets, today), SHOWN)
     counts, extra = {}, {}
     if programme is not None:
-        figures = programme_figures(programme, **{f"home_{kind}": queryset for kind, queryset in querysets.items()})
+        figures = programme_figures(
+            programme, phases=False, **{f"home_{kind}": queryset for kind, queryset in querysets.items()}
+        )
         counts = {kind: figures[f"home_{kind}"] for kind in querysets}
         budget, alerts = budget_with_alerts(programme, user)
         extra = {

@@ -9,7 +9,7 @@ accompaniment, diagnostic, action plan, actions, meetings or support requests (b
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Max, OuterRef, Subquery, Value
+from django.db.models import DateTimeField, Max, OuterRef, Q, Subquery, Value
 from django.utils import timezone
 
 from core.lateness import start_of_day
@@ -92,8 +92,15 @@ def silent_communes(programme, *, now: datetime.datetime | None = None) -> list[
         return []
     now = now or timezone.now()
     silent_after = datetime.timedelta(days=programme.silent_commune_days)
+    cutoff = now - silent_after
+    # The database leaves out, at once, the accompaniments with a sign of activity after the cutoff (most of them):
+    # only the candidates become instances, and the rule below decides on them exactly.
+    # (Each moment may be NULL, none yet: said explicitly, as NOT on a NULL comparison would drop the row.)
+    quiet = Q(started_on__lte=timezone.localdate(cutoff))
+    for name in ["last_meeting", "last_login", *EDIT_FIELDS]:
+        quiet &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__lte": cutoff})
     found = []
-    for accompaniment in accompaniments_with_activity(programme, now):
+    for accompaniment in accompaniments_with_activity(programme, now).filter(quiet):
         edits = [getattr(accompaniment, name) for name in EDIT_FIELDS]
         last_edit = max((edit for edit in edits if edit), default=None)
         last_activity = _last_activity(accompaniment)
