@@ -74,14 +74,13 @@ class Snapshot(models.Model):
             return None
 
 
-class Figure(models.Model):
-    """One typed value of a snapshot. No value (number and text empty) means the source did not provide it."""
+class FigureFields(models.Model):
+    """What a figure says, wherever it is kept: a snapshot's figure, or its copy picked into a diagnostic. No value
+    (number and text empty) means the source did not provide it."""
 
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="figures")
     key = models.CharField("clé", max_length=50)
     label = models.CharField("intitulé", max_length=200)
     counts = models.CharField("ce qui est compté", max_length=300)
-    theme = models.CharField("thème", max_length=20, choices=registry.THEMES)
     value_number = models.DecimalField("valeur", max_digits=18, decimal_places=4, null=True, blank=True)
     value_text = models.CharField("valeur (texte)", max_length=1000, blank=True)
     unit = models.CharField("unité", max_length=30, blank=True)
@@ -90,11 +89,22 @@ class Figure(models.Model):
     attribution = models.CharField("attribution", max_length=300)
     page_url = models.URLField("page de la source", max_length=2000, blank=True)
 
+    # What a copy takes from the figure it copies (communes → the diagnostic).
+    COPIED = (
+        "key",
+        "label",
+        "counts",
+        "value_number",
+        "value_text",
+        "unit",
+        "period",
+        "licence",
+        "attribution",
+        "page_url",
+    )
+
     class Meta:
-        verbose_name = "chiffre du portrait"
-        verbose_name_plural = "chiffres du portrait"
-        ordering = ["snapshot", "pk"]
-        constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="portrait_figure_key")]
+        abstract = True
 
     def __str__(self):
         return f"{self.label} : {self.value if self.provided else 'non fourni'}"
@@ -108,3 +118,16 @@ class Figure(models.Model):
         if self.value_number is not None:
             return self.value_number
         return self.value_text or None
+
+
+class Figure(FigureFields):
+    """One typed value of a snapshot."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="figures")
+    theme = models.CharField("thème", max_length=20, choices=registry.THEMES)
+
+    class Meta:
+        verbose_name = "chiffre du portrait"
+        verbose_name_plural = "chiffres du portrait"
+        ordering = ["snapshot", "pk"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "key"], name="portrait_figure_key")]

@@ -3,6 +3,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from communes.portrait.models import FigureFields
 from core.checklists import ChecklistItem, refuse_blocking
 from core.concurrency import VersionedModel
 from core.french import de
@@ -182,7 +183,7 @@ class ActionLead(models.Model):
         return self.title
 
 
-class DiagnosticFigure(models.Model):
+class DiagnosticFigure(FigureFields):
     """A figure of the commune's open-data portrait picked into the diagnostic's « Données collectées ».
 
     Its value, source, date and licence are copied when the consultant picks it (never a reference to a live
@@ -201,16 +202,6 @@ class DiagnosticFigure(models.Model):
     )
     source = models.CharField("source (clé)", max_length=30)
     source_name = models.CharField("source", max_length=200)
-    key = models.CharField("clé", max_length=50)
-    label = models.CharField("intitulé", max_length=200)
-    counts = models.CharField("ce qui est compté", max_length=300)
-    value_number = models.DecimalField("valeur", max_digits=18, decimal_places=4, null=True, blank=True)
-    value_text = models.CharField("valeur (texte)", max_length=1000, blank=True)
-    unit = models.CharField("unité", max_length=30, blank=True)
-    period = models.CharField("année ou date", max_length=30, blank=True)
-    licence = models.CharField("licence", max_length=100)
-    attribution = models.CharField("attribution", max_length=300)
-    page_url = models.URLField("page de la source", max_length=2000, blank=True)
     fetched_at = models.DateTimeField("lu le")
     is_demo = models.BooleanField("valeur de démonstration", default=False)
     comment = models.TextField("commentaire", blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
@@ -227,6 +218,3 @@ class DiagnosticFigure(models.Model):
                 name="diagnostic_figure_picked_once",
             )
         ]
-
-    def __str__(self):
-        return self.label

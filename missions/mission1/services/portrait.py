@@ -11,19 +11,6 @@ from core.deliverables import lock_for_edit
 from core.french import french_date
 from missions.mission1.models.diagnostics import Diagnostic, DiagnosticFigure
 
-COPIED = (
-    "key",
-    "label",
-    "counts",
-    "value_number",
-    "value_text",
-    "unit",
-    "period",
-    "licence",
-    "attribution",
-    "page_url",
-)
-
 
 def figure_text(figure) -> str:
     return display_value(figure.value_number, figure.value_text, figure.unit)
@@ -58,7 +45,7 @@ def pick_figures(*, diagnostic: Diagnostic, picks: dict[int, str], expected_vers
             is_demo=figure.snapshot.is_demo,
             comment=picks[figure.pk],
             position=position,
-            **{name: getattr(figure, name) for name in COPIED},
+            **{name: getattr(figure, name) for name in DiagnosticFigure.COPIED},
         )
         for position, figure in enumerate(figures)
     )
