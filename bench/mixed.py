@@ -126,6 +126,13 @@ class Database:
         )
         say(f"{self.name} : base modèle prête en {time.monotonic() - started:.0f} s")
 
+    def migrate_template(self, base: dict) -> None:
+        """A template built before the latest code gets its migrations (their new tables empty) and the content
+        hashes the current code computes (bench/mixed_data.py's refresh)."""
+        env = {**self.env(base), "DATABASE_URL": self.template_url()}
+        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([PYTHON, __file__, "--refresh"], cwd=ROOT, env=env, check=True)
+
     def fresh_copy(self) -> None:
         raise NotImplementedError
 
@@ -140,10 +147,13 @@ class SQLite(Database):
     def template_exists(self) -> bool:
         return SQLITE_TEMPLATE.exists()
 
+    def template_url(self) -> str:
+        return f"sqlite:///{SQLITE_TEMPLATE}"
+
     def template_env(self, base: dict) -> dict:
         for suffix in ("", "-wal", "-shm"):  # built afresh: a half-built one (an interrupted build) is dropped
             Path(f"{SQLITE_TEMPLATE}{suffix}").unlink(missing_ok=True)
-        return {**base, "DATABASE_URL": f"sqlite:///{SQLITE_TEMPLATE}"}
+        return {**base, "DATABASE_URL": self.template_url()}
 
     def env(self, base: dict) -> dict:
         # No Redis: the cache is the database's table, as on a server configured without REDIS_URL.
@@ -172,10 +182,13 @@ class PostgreSQL(Database):
     def template_exists(self) -> bool:
         return bool(psql(f"SELECT 1 FROM pg_database WHERE datname = '{PG_TEMPLATE}'").strip())
 
+    def template_url(self) -> str:
+        return f"{PG}/{PG_TEMPLATE}"
+
     def template_env(self, base: dict) -> dict:
         psql(f'DROP DATABASE IF EXISTS "{PG_TEMPLATE}" WITH (FORCE)')  # built afresh, as SQLite's
         psql(f'CREATE DATABASE "{PG_TEMPLATE}"')
-        return {**base, "DATABASE_URL": f"{PG}/{PG_TEMPLATE}", "REDIS_URL": REDIS_URL}
+        return {**base, "DATABASE_URL": self.template_url(), "REDIS_URL": REDIS_URL}
 
     def env(self, base: dict) -> dict:
         return {**base, "DATABASE_URL": f"{PG}/{self.run_database}", "REDIS_URL": REDIS_URL}
@@ -581,7 +594,9 @@ def main() -> int:
         subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=base, check=True)
         for name in DATABASES:
             database = {"sqlite": SQLite, "postgres": PostgreSQL}[name](workdir)
-            if not database.template_ready(needed):
+            if database.template_ready(needed):
+                database.migrate_template(base)
+            else:
                 database.build_template(base, needed)
             steps = []
             for users in STEPS:
@@ -601,13 +616,26 @@ def main() -> int:
     return 0
 
 
-def prepare_child(needed_json: str, output: str) -> None:
-    """In the template's environment: bench/mixed_data.py's rows and the fixtures file."""
+def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pat_portal.settings")
     import django
 
     django.setup()
+
+
+def refresh_child() -> None:
+    setup_django()
+    from bench.mixed_data import refresh
+
+    changed = refresh()
+    if changed:
+        say(f"{changed} versions soumises remises au contenu que le code actuel calcule")
+
+
+def prepare_child(needed_json: str, output: str) -> None:
+    """In the template's environment: bench/mixed_data.py's rows and the fixtures file."""
+    setup_django()
     from bench.mixed_data import prepare
 
     needed = json.loads(needed_json)
@@ -622,5 +650,7 @@ def prepare_child(needed_json: str, output: str) -> None:
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--prepare":
         prepare_child(sys.argv[2], sys.argv[3])
+    elif sys.argv[1:] == ["--refresh"]:
+        refresh_child()
     else:
         sys.exit(main())

@@ -26,8 +26,9 @@ from django_tasks_db.models import DBTaskResult
 
 from ateliers.models import Workshop
 from ateliers.services import create_workshop
+from core.deliverables.registry import content_sha256
 from core.deliverables.workflow import submit_deliverable
-from core.models import User, WorkflowError, WorkflowStatus
+from core.models import Deliverable, User, WorkflowError, WorkflowStatus
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.diagnostics import Diagnostic
 from missions.money.models.orders import OrderForm, OrderLine
@@ -197,3 +198,17 @@ def prepare(*, gbm: int, consultants: int, elus: int) -> dict:
             for k, user in enumerate(elu_users)
         ],
     }
+
+
+@transaction.atomic
+def refresh() -> int:
+    """A template reused after the code changed: the versions awaiting validation get the content hash that the
+    current code computes (what a deliverable's content covers may have grown since the template was built, and
+    GBM would be refused « le contenu a changé depuis la soumission »). Returns how many were brought up to date."""
+    changed = 0
+    for deliverable in Deliverable.objects.filter(status=Deliverable.Status.SUBMITTED):
+        digest = content_sha256(deliverable.subject)
+        if digest != deliverable.content_sha256:
+            Deliverable.objects.filter(pk=deliverable.pk).update(content_sha256=digest)
+            changed += 1
+    return changed
