@@ -221,3 +221,12 @@ def test_each_write_of_the_day_is_saved(bench_rows, client, no_layout):
     created = write(client, day.path("élu · créer un lien de partage", insee=elu["insee"]), {}, expect=200)
     assert PlanShareLink.objects.filter(plan__accompaniment__commune__insee_code=elu["insee"]).count() == 1
     assert "/partage/plan/" in created.content.decode()
+
+
+def test_a_long_select_is_cut_but_keeps_its_chosen_option_and_what_follows():
+    options = "".join(f'<option value="{n}">P{n}</option>' for n in range(1, 500))
+    chosen = options.replace('<option value="450">', '<option value="450" selected>')
+    page = f'<form method="post"><select name="who">{chosen}</select><input name="after" value="x"></form>'
+    form = find_form(page, "/f/", action="/f/")
+    assert form.selects["who"].options[:2] == ["1", "2"] and len(form.selects["who"].options) == 201
+    assert form.value("who") == "450" and form.value("after") == "x"
