@@ -79,7 +79,7 @@ class DeferLongLayoutsMiddleware:
             # the layout was stopped at its time budget: no reload, a French explanation (503: try again later)
             context, status = {"over_budget": True, "budget_minutes": _minutes(settings.DOCUMENT_TIME_BUDGET)}, 503
         elif isinstance(exception, pdf.LayoutQueued):
-            context, status = {"refresh_seconds": self.REFRESH_SECONDS}, 202
+            context, status = {"refresh_seconds": self.REFRESH_SECONDS, "expected": exception.expected}, 202
         else:
             return None
         response = render(

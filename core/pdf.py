@@ -27,7 +27,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 
 from core.pdf_layout import Expectation, cache_key, expect, expectation, forget, lay_out, purge_mark
-from core.tasks import lay_out_pdf
+from core.tasks import frozen_layout_name, lay_out_pdf
 
 # From this length of HTML, a document is laid out by the task worker during a GET: about 2 KB a page, and
 # WeasyPrint lays out about 10 pages a second (issue 19: 13 pages in 1.3 s, 26 in 2.1 s, 54 in 8 s of CPU).
@@ -67,6 +67,11 @@ class LayoutQueued(Exception):
 
 class LayoutOverBudget(Exception):
     """The worker stopped this document's layout at its time budget a moment ago; the page says so, in French."""
+
+
+def frozen_layout_queued(deliverable) -> LayoutQueued:
+    """« Document en préparation » for a validated version whose PDF/A the worker is laying out."""
+    return LayoutQueued(expectation(frozen_layout_name(deliverable.pk)))
 
 
 def render_pdf(template_name: str, context: dict, *, archival: bool = False) -> bytes:

@@ -29,7 +29,14 @@ from django.utils import timezone
 from django_tasks import task
 
 from core.models import Deliverable
-from core.pdf_layout import LayoutInterrupted, LayoutOverBudget, cache_key, lay_out_within_budget, purge_mark
+from core.pdf_layout import (
+    LayoutInterrupted,
+    LayoutOverBudget,
+    cache_key,
+    expect,
+    lay_out_within_budget,
+    purge_mark,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +162,16 @@ def store_frozen_pdf(deliverable_id: int, content: bytes) -> None:
         deliverable.pdf_size = len(content)
         deliverable.pdf.save(f"v{deliverable.version}.pdf", ContentFile(content), save=False)
         deliverable.save(update_fields=["sha256", "pdf_size", "pdf"])
+
+
+def frozen_layout_name(deliverable_id: int) -> str:
+    return f"frozen:{deliverable_id}"
+
+
+def queue_frozen_layout(deliverable_id: int, html: str) -> None:
+    """Queue a validated version's layout, remembering how long it should take (« Document en préparation »)."""
+    expect(frozen_layout_name(deliverable_id), html, timeout=FROZEN_LAYOUT_SECONDS)
+    freeze_deliverable_pdf.enqueue(deliverable_id, html)
 
 
 @task(queue_name=DOCUMENTS_QUEUE)

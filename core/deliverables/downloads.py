@@ -13,7 +13,7 @@ from core import access
 from core.deliverables.registry import render_deliverable
 from core.filenames import WORKING_DRAFT, download_filename
 from core.models import Deliverable, DeliverableSubject
-from core.pdf import LayoutQueued, pdf_response
+from core.pdf import frozen_layout_queued, pdf_response
 
 # What each kind of deliverable is called in a file name (short: the commune or workshop follows).
 KIND_FILE_NAMES = {
@@ -107,7 +107,7 @@ def latest_validated_file(user, subject: DeliverableSubject) -> Deliverable | No
         .first()
     )
     if latest is not None and latest.frozen_file_pending:
-        raise LayoutQueued
+        raise frozen_layout_queued(latest)
     return latest
 
 

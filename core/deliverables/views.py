@@ -20,7 +20,7 @@ from core.deliverables.workflow import (
     validation_refusal,
 )
 from core.models import LOCKED_MESSAGE, Deliverable, DeliverableSubject, WorkflowError
-from core.pdf import LayoutQueued
+from core.pdf import frozen_layout_queued
 from core.querysets import get_visible_or_404
 
 
@@ -114,7 +114,7 @@ def frozen_pdf(request, pk):
     deliverable = get_visible_or_404(Deliverable, request.user, pk=pk)
     if deliverable.frozen_file_pending:
         access.require(access.can_download_frozen_versions(request.user, deliverable.subject))
-        raise LayoutQueued  # « Document en préparation », until the task worker has stored the file
+        raise frozen_layout_queued(deliverable)  # « Document en préparation », until the worker has stored the file
     if not deliverable.is_frozen:
         raise Http404("Cette version n'est pas validée, ou elle a été retirée : aucun PDF figé à télécharger.")
     access.require(access.can_download_frozen_versions(request.user, deliverable.subject))

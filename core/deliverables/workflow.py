@@ -35,7 +35,7 @@ from core.models import (
     WorkflowStatus,
 )
 from core.notifications import notify
-from core.tasks import freeze_deliverable_pdf, store_frozen_pdf
+from core.tasks import queue_frozen_layout, store_frozen_pdf
 
 
 def _lock_subject(subject: DeliverableSubject) -> DeliverableSubject:
@@ -130,7 +130,7 @@ def _freeze(deliverable: Deliverable, subject: DeliverableSubject) -> None:
         render_deliverable(subject, deliverable=deliverable)
     deliverable.save()
     if len(layouts) == 1:
-        freeze_deliverable_pdf.enqueue(deliverable.pk, layouts[0])
+        queue_frozen_layout(deliverable.pk, layouts[0])
     else:
         store_frozen_pdf(deliverable.pk, render_deliverable(subject, deliverable=deliverable))
     deliverable.refresh_from_db(fields=["sha256", "pdf_size", "pdf"])

@@ -2,6 +2,7 @@
 a 500; right after a validation the main PDF button never hands out the draft; an erasure leaves no cached file
 naming the person. And the waiting page says how long the layout should take (issue 26)."""
 
+import time
 from unittest import mock
 
 import pytest
@@ -173,3 +174,49 @@ def test_a_layout_under_way_during_a_purge_is_handed_out_but_not_kept(fake_layou
     with mock.patch.object(pdf_layout, "_write_pdf", side_effect=purged_meanwhile):
         assert pdf_layout.lay_out(html) == b"%PDF-laid-out"  # the person asking gets it
     assert not kept(html)
+
+
+# How long « Document en préparation » expects the layout to take (issue 26) ------------------------------------------
+
+
+@QUEUED
+def test_the_waiting_page_says_how_long_the_layout_should_take(client, gbm_officer, long_documents, fake_layout):
+    ProgrammeFactory()
+    caches["pdfs"].set(pdf_layout.SPEED_KEY, 1.0)  # one second per 1,000 characters, as measured by the worker
+    client.force_login(gbm_officer)
+    content = client.get(reverse("programme_report_pdf")).content.decode()
+    seconds = int(content.split("devrait prendre environ ")[1].split(" ")[0])
+    html_chars = len(default_task_backend.results[0].args[0])
+    assert seconds == round(html_chars / 1000)
+    assert f"encore {seconds} secondes environ" in content or f"encore {seconds - 1} secondes environ" in content
+
+
+@QUEUED
+def test_the_waiting_page_of_a_validated_version_says_how_long_too(
+    client, gbm_officer, consultant, diagnostic, fake_layout
+):
+    validated = validate_deliverable(deliverable=submit_deliverable(subject=diagnostic, by=consultant), by=gbm_officer)
+    client.force_login(gbm_officer)
+    for url in (
+        reverse("deliverable_pdf", args=[validated.pk]),
+        reverse("missions:diagnostic_pdf", args=[diagnostic.accompaniment.commune.insee_code]),
+    ):
+        content = client.get(url).content.decode()
+        assert "devrait prendre environ" in content, url
+
+
+def test_a_layout_taking_longer_than_expected_says_so():
+    caches["pdfs"].set("expected:pdf:x", {"since": time.time() - 60, "seconds": 12.4})  # queued a minute ago
+    assert pdf_layout.expectation("pdf:x") == pdf_layout.Expectation(seconds=12, remaining=0)
+    caches["pdfs"].set("expected:pdf:x", {"since": time.time() - 2.2, "seconds": 12.4})
+    assert pdf_layout.expectation("pdf:x") == pdf_layout.Expectation(seconds=12, remaining=10)
+
+
+def test_the_worker_speed_is_a_moving_average_of_long_layouts():
+    pdf_layout.record_speed(2_000, 30.0)  # a short document: its fixed costs would skew the speed
+    assert caches["pdfs"].get(pdf_layout.SPEED_KEY) is None
+    pdf_layout.record_speed(20_000, 2.0)
+    assert caches["pdfs"].get(pdf_layout.SPEED_KEY) == pytest.approx(0.1)
+    pdf_layout.record_speed(20_000, 4.0)
+    assert caches["pdfs"].get(pdf_layout.SPEED_KEY) == pytest.approx(0.7 * 0.1 + 0.3 * 0.2)
+    assert pdf_layout.expected_seconds(50_000) == pytest.approx(50 * 0.13)
