@@ -77,10 +77,15 @@ def render_select(widget) -> str:
 
 
 def render_input(widget) -> str:
-    """Django's input.html: the value written with `stringformat:'s'` unless it is None."""
+    """Django's input.html: the value written with `stringformat:'s'` unless it is None. A hidden input has no aria-*
+    attribute (HTML allows none): Django 5.2 gives the hidden initial input of a field with a callable default
+    (`show_hidden_initial`) its field's aria-describedby once the field has an error."""
+    attrs = widget["attrs"]
+    if widget["type"] == "hidden":
+        attrs = {name: value for name, value in attrs.items() if not name.startswith("aria-")}
     value = "" if widget["value"] is None else f' value="{_escape(str(widget["value"]))}"'
     return mark_safe(  # noqa: S308 (every value went through _escape)
-        f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"{value}{render_attrs(widget["attrs"])}>'
+        f'<input type="{_escape(widget["type"])}" name="{_escape(widget["name"])}"{value}{render_attrs(attrs)}>'
     )
 
 

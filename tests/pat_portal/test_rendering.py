@@ -57,6 +57,19 @@ def test_other_widgets_keep_their_templates():
     assert XSS not in html and 'type="text"' in html
 
 
+def test_a_hidden_initial_input_has_no_aria_attribute():
+    """A field with a callable default keeps its initial value in a hidden input: once the field has an error,
+    Django 5.2 gives that input the field's aria-describedby, which HTML forbids on a hidden input (issue 25)."""
+
+    class DatedForm(forms.Form):
+        day = forms.DateField(initial=timezone.localdate, show_hidden_initial=True)
+
+    form = DatedForm(data={"day": "pas une date"}, renderer=PortalFormRenderer())
+    shown, hidden = str(form["day"]), form["day"].as_hidden(only_initial=True)
+    assert 'aria-describedby="id_day_error"' in shown and 'aria-invalid="true"' in shown
+    assert 'type="hidden"' in hidden and "aria-" not in hidden
+
+
 def test_a_pdf_is_laid_out_once_per_content():
     caches["pdfs"].clear()
     with mock.patch("weasyprint.HTML.write_pdf", autospec=True, return_value=b"%PDF-fake") as write_pdf:
