@@ -71,7 +71,8 @@ format: install-dev
 bench: install-dev
 	$(BIN)/python bench/first_read.py
 	$(BIN)/python bench/mixed.py
-	BENCH_PARTS=pdfs,exports $(BIN)/python bench/run.py
+	BENCH_PARTS=pdfs $(BIN)/python bench/run.py
+	$(BIN)/python bench/exports.py
 	$(BIN)/python bench/import_plan.py
 
 # Install or upgrade a server (docs/deploy.md): checks the configuration, backs up when there is data, migrates,
