@@ -12,6 +12,7 @@ import json
 from html import escape
 
 from django import forms
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -22,7 +23,7 @@ from django.utils.safestring import mark_safe
 
 from communes import matching
 from communes.models import Commune, Contact
-from core import ratelimit
+from core import access, ratelimit
 from core.forms import IdMultipleChoiceField
 from core.french import de, french_sort_key
 from core.querysets import get_visible_or_404
@@ -36,6 +37,8 @@ ELU_LIMIT_MESSAGE = (
 )
 PLACEHOLDER = "Rechercher une personne (nom, organisme, commune)…"
 QUICK_CREATE_URL = reverse_lazy("communes:contact_quick_create")
+# The search as one types (Tom Select's remote load): `search_response` below.
+SEARCH_URL = reverse_lazy("communes:contact_search")
 # Without JavaScript, "+ Nouvelle personne" opens the directory's contact form, which comes back to the page.
 FALLBACK_CREATE_URL = reverse_lazy("communes:contact_create")
 
@@ -168,6 +171,7 @@ class PeoplePickerMixin:
         widget_attrs["data-placeholder"] = PLACEHOLDER
         if self.create_url:
             widget_attrs["data-create-url"] = str(self.create_url)
+        widget_attrs["data-search-url"] = str(SEARCH_URL)
         if self.commune is not None:
             widget_attrs["data-commune"] = str(self.commune.pk)
         context["widget"]["fallback_url"] = str(self.fallback_url) if self.fallback_url else ""
@@ -307,3 +311,85 @@ def quick_create_response(request, form, *, commune: Commune | None = None, pick
         contact = form.save()
     option = {"value": str(contact.pk), "text": contact_label(contact), "group": group_label(contact, picker_commune)}
     return _json({"option": option})
+
+
+# Searching as one types: Tom Select's remote `load` -----------------------------------------------------------------
+SEARCH_MIN_LENGTH = 2
+SEARCH_MAX_LENGTH = 100
+SEARCH_RESULTS = 20
+SEARCH_PER_MINUTE = 120  # per person: a few keystrokes a second while typing, never a copy of the directory
+
+
+class SearchRefused(ValueError):
+    """A search the endpoint answers 400 to, with the French reason."""
+
+
+def searchable_contacts(user):
+    """The people a reader may find: the team every contact, an élu their own commune's only."""
+    if access.is_team(user):
+        return Contact.objects.visible_to(user)
+    if user.commune_id:
+        return Contact.objects.filter(commune_id=user.commune_id)
+    return Contact.objects.none()
+
+
+def search_terms(raw: str | None) -> list[str]:
+    """The words of a search, checked: 2 to 100 characters; SQL wildcards (% _) are searched as typed."""
+    text = " ".join((raw or "").split())
+    if len(text) < SEARCH_MIN_LENGTH:
+        raise SearchRefused(f"Tapez au moins {SEARCH_MIN_LENGTH} caractères pour chercher une personne.")
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise SearchRefused(f"La recherche est limitée à {SEARCH_MAX_LENGTH} caractères.")
+    return text.split()[:5]
+
+
+def search_options(user, terms: list[str], *, commune: Commune | None = None) -> list[dict]:
+    """The first SEARCH_RESULTS people matching every term (name, organisation or commune), the commune's first,
+    as Tom Select options (`value`, `text`, `optgroup`). One query of plain rows, whatever the directory's size."""
+    contacts = searchable_contacts(user)
+    for term in terms:
+        contacts = contacts.filter(
+            Q(last_name__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(organisation__icontains=term)
+            | Q(commune__name__icontains=term)
+        )
+    own_first = (
+        Case(When(commune_id=commune.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+        if commune is not None
+        else Value(0)
+    )
+    # The binary order picks the first rows cheaply (a French collation would be called for every match); the page
+    # of results is then put in French order here.
+    rows = contacts.annotate(own_first=own_first).order_by("own_first", "last_name", "first_name", "pk")
+    rows = rows.values_list(
+        "own_first", "pk", "first_name", "last_name", "organisation", "commune_id", "commune__name"
+    )
+    rows = sorted(rows[:SEARCH_RESULTS], key=lambda row: (row[0], french_sort_key(row[3]), french_sort_key(row[2])))
+    return [
+        {
+            "value": str(pk),
+            "text": label_of(first, last, organisation, commune_name),
+            "optgroup": (f"Personnes {de(commune)}" if commune_id == commune.pk else "Autres personnes")
+            if commune is not None
+            else "",
+        }
+        for _own, pk, first, last, organisation, commune_id, commune_name in rows
+    ]
+
+
+def search_response(request) -> HttpResponse:
+    """`GET ?q=…&commune=…`: `{"results": […]}`; 400 with `{"error": …}` for a search too short or too long, 404 for
+    a commune the reader does not see, 429 past SEARCH_PER_MINUTE searches a minute."""
+    commune = visible_commune_or_404(request.user, request.GET.get("commune"))
+    try:
+        terms = search_terms(request.GET.get("q"))
+    except SearchRefused as refused:
+        response = _json({"error": str(refused)})
+        response.status_code = 400
+        return response
+    if not ratelimit.hit("recherche-personnes", str(request.user.pk), limit=SEARCH_PER_MINUTE, window=60).allowed:
+        response = _json({"error": "Trop de recherches en une minute : patientez un instant."})
+        response.status_code = 429
+        return response
+    return _json({"results": search_options(request.user, terms, commune=commune)})

@@ -19,6 +19,7 @@ urlpatterns = [
     path("contacts/import/confirmer/", contact_import_views.contact_import_confirm, name="contact_import_confirm"),
     path("contacts/modele.<str:fmt>", contact_import_views.contact_template, name="contact_template"),
     path("contacts/nouvelle-personne/", views.contact_quick_create, name="contact_quick_create"),
+    path("contacts/recherche/", views.contact_search, name="contact_search"),
     path("contacts/<int:pk>/modifier/", views.contact_update, name="contact_update"),
     path("contacts/<int:pk>/donnees/", views.contact_personal_data, name="contact_personal_data"),
     path("contacts/<int:pk>/anonymiser/", views.contact_anonymise, name="contact_anonymise"),

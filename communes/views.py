@@ -99,6 +99,13 @@ def contact_quick_create(request):
 
 
 @login_required
+@require_safe
+def contact_search(request):
+    """The people pickers' search as one types (Tom Select's remote load): what the reader may see, 20 at most."""
+    return picker.search_response(request)
+
+
+@login_required
 def contact_update(request, pk):
     contact = get_visible_or_404(Contact, request.user, pk=pk)
     access.require(access.can_manage_contacts(request.user))

@@ -132,9 +132,47 @@
       });
   }
 
+  // Searching on the server as one types (communes/picker.py search_response): people the page does not list
+  // (another commune's, at scale only the commune's people are in the page) are found by the endpoint, which
+  // answers only what the reader may see. Each answer's groups are created on the fly.
+  function remoteLoad(select) {
+    var url = select.getAttribute("data-search-url");
+    if (!url) return {};
+    return {
+      loadThrottle: 250,
+      shouldLoad: function (query) {
+        return query.trim().length >= 2;
+      },
+      load: function (query, callback) {
+        var picker = select.tomselect;
+        var address = new URL(url, window.location.href);
+        address.searchParams.set("q", query);
+        if (select.dataset.commune) address.searchParams.set("commune", select.dataset.commune);
+        fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) {
+            if (!response.ok) throw new Error(String(response.status));
+            return response.json();
+          })
+          .then(function (answer) {
+            var results = (answer.results || []).map(function (option) {
+              var group = groupValue(picker, option.optgroup);
+              var data = { value: option.value, text: option.text };
+              if (group !== null) data.optgroup = group;
+              return data;
+            });
+            callback(results);
+          })
+          .catch(function () {
+            callback();
+            say("La recherche n'a pas abouti. Vérifiez votre connexion et réessayez.");
+          });
+      },
+    };
+  }
+
   function enhance(select) {
     var multiple = select.multiple;
-    var picker = new window.TomSelect(select, {
+    var picker = new window.TomSelect(select, Object.assign(remoteLoad(select), {
       plugins: multiple ? { remove_button: { title: "Retirer cette personne" } } : {},
       maxOptions: null,
       lockOptgroupOrder: true,
@@ -155,7 +193,7 @@
           );
         },
       },
-    });
+    }));
     picker.wrapper.classList.add("people-picker");
     // Enter in the search box chooses a person (Tom Select's own handler runs first) and never sends the form,
     // even when the list has not opened yet on a slow device.
