@@ -161,6 +161,7 @@ OUTPUTS = [
     ),
     Output("missions:action_plan_template", formats=FORMATS, roles=LOGGED_IN),
     Output("missions:diagnostic_template", formats=FORMATS, roles=LOGGED_IN),
+    Output("communes:contact_template", formats=FORMATS, roles=TEAM),  # the directory's import template
     Output("missions:diagnostic_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
     Output("missions:action_plan_pdf", kwargs=lambda s: {"insee_code": s["insee"]}, roles=TEAM_AND_ELU),
     # Élus get the validated versions of these (issue 17): the team the live ones.
@@ -197,6 +198,7 @@ EXCLUDED = {
 FILE_MARKERS = (
     "export_response",
     "spreadsheet_response",
+    "template_response",
     "pdf_response",
     "document_response",
     "working_draft_response",
