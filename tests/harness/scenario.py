@@ -194,6 +194,9 @@ MATRIX = {
     "communes:contact_update": (lambda s: {"pk": s["contact"]}, TEAM_ONLY, TEAM_ONLY),
     # The contact directory's import: no commune, the team only (DESIGN.md), every élu refused.
     "communes:contact_import": (lambda s: {}, TEAM_PROGRAMME, TEAM_PROGRAMME),
+    # The pickers' search: every logged-in reader (a GET without a search is a 400, "ok"); what each may find is
+    # tested in tests/communes/test_people_search.py (an élu: their commune only, another commune 404). GET only.
+    "communes:contact_search": (lambda s: {}, OPEN_READ, POST_ONLY),
     "communes:contact_import_confirm": (lambda s: {}, POST_ONLY, TEAM_PROGRAMME),
     "missions:accompaniment_update": (lambda s: {"pk": s["accompaniment"]}, TEAM_READ, TEAM_WRITE),
     "missions:meeting_detail": (lambda s: {"pk": s["meeting"]}, READ, READ),
