@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 from django.urls import get_resolver, reverse
 
+from tests.harness.forms import post_forms
 from tests.harness.urls import walk_routes
 
 # Not pages: the way out, downloads and files, feeds, the admin (Django's own pages), the password-reset link.
@@ -22,6 +23,8 @@ NOT_FOLLOWED = re.compile(
     r"|xlsx|csv|modele"
 )
 QUERY_VARIANTS = 3
+# Sent back as the page gave them when a form is refused: the tokens, the version, a formset's management form.
+KEPT_FIELDS = re.compile(r"^csrfmiddlewaretoken$|submission_token$|version$|_FORMS$")
 LINK = re.compile(r"""href=["']([^"'#]+)""")
 
 
@@ -102,3 +105,19 @@ def crawl(client, role: str, start: list[str], limit: int = 400) -> list[Page]:
             seen.add(link)
             queue.append(link)
     return pages
+
+
+def refused_forms(client, role: str, pages: list[Page]) -> list[Page]:
+    """The pages showing a refused form: each page's own form (in <main>, posting to the page) sent with its fields
+    emptied, tokens kept. A form that takes empty fields does its work (a deletion…): read these pages last."""
+    refused = []
+    for page in pages:
+        path = page.url.partition("?")[0]
+        for form in post_forms(page.html):
+            if form.in_main and form.has_submit and urlsplit(form.action or path).path == path:
+                data = {name: value if KEPT_FIELDS.search(name) else "" for name, value in form.data().items()}
+                response = client.post(page.url, data)
+                if response.status_code == 200 and response.get("Content-Type", "").startswith("text/html"):
+                    refused.append(Page(role, f"POST {page.url}", response.content.decode()))
+                break
+    return refused

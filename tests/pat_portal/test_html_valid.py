@@ -1,11 +1,12 @@
 """Every page each role reaches is valid HTML and shows no template syntax (issue 25, item 2).
 
 The pages are crawled with the test client (tests/harness/crawl.py) as a GBM officer, a consultant, the élus of two
-communes and an anonymous visitor, on the permission matrix's scenario. No page may show template syntax (a Django
-comment written over two lines is printed as text), and the Nu HTML Checker (vnu.jar, from npm: .ci/run installs it
-in .ci/vnu/, with a Java runtime) reads every whole page in one run and must report no error. The crawl runs on
-PostgreSQL only, like the other crawls (tests/harness/split.py); test_template_hygiene.py reads every template for
-the same syntax on both databases, in well under a second."""
+communes and an anonymous visitor, on the permission matrix's scenario; then each page's own form is sent back
+empty, for the page that shows what is refused. No page may show template syntax (a Django comment written over two
+lines is printed as text), and the Nu HTML Checker (vnu.jar, from npm: .ci/run installs it in .ci/vnu/, with a Java
+runtime) reads every whole page in one run and must report no error. The crawl runs on PostgreSQL only, like the
+other crawls (tests/harness/split.py); test_template_hygiene.py reads every template for the same syntax on both
+databases, in well under a second."""
 
 import datetime
 import json
@@ -21,7 +22,7 @@ from django.conf import settings
 
 from missions.money.models.orders import OrderLine
 from tests.factories_orders import TimeEntryFactory
-from tests.harness.crawl import crawl, walked_urls
+from tests.harness.crawl import crawl, refused_forms, walked_urls
 from tests.harness.scenario import MATRIX, scenario
 
 ROLES = ("gbm", "consultant", "elu", "elu_other", "anonymous")
@@ -42,13 +43,22 @@ def crawled(commune, other_commune, consultant, users, client):
         date=datetime.date.today() - datetime.timedelta(days=1),
     )
     start = walked_urls(data, MATRIX)
-    pages = []
+    pages = {}
     for role in ROLES:
-        client.logout()
-        if users[role] is not None:
-            client.force_login(users[role])
-        pages += crawl(client, role, start)
-    return pages
+        log_in(client, users[role])
+        pages[role] = crawl(client, role, start)
+    # Then each page's own form, sent empty: what a refused form shows (some forms do their work: read last).
+    refused = []
+    for role in ROLES:
+        log_in(client, users[role])
+        refused += refused_forms(client, role, pages[role])
+    return [page for role in ROLES for page in pages[role]] + refused
+
+
+def log_in(client, user):
+    client.logout()
+    if user is not None:
+        client.force_login(user)
 
 
 def template_syntax(page_html: str) -> list[str]:
