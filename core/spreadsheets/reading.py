@@ -297,7 +297,8 @@ def _percent_styles(workbook) -> set[int]:
 def _sheet_cells(workbook, sheet, budget: ReadBudget):
     """One pass over the sheet's XML as a stream, each cell read by openpyxl's own cell parser: the non-blank rows'
     values as the spreadsheet last computed them (a percentage as shown), the cells holding a formula, the merged
-    ranges. Every row and cell read counts against `budget`; an element is dropped once read."""
+    ranges. Every row and cell read counts against `budget` (a cell as soon as it ends, before its row is parsed);
+    a row is dropped once read."""
     from xml.etree.ElementTree import iterparse
 
     from openpyxl.worksheet._reader import CELL_TAG, FORMULA_TAG, ROW_TAG, WorkSheetParser
@@ -316,30 +317,27 @@ def _sheet_cells(workbook, sheet, budget: ReadBudget):
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        line, cells, in_row = 0, [], 0
-        for event, element in iterparse(source, events=("start", "end")):
+        line, in_row = 0, 0
+        for _event, element in iterparse(source):
             tag = element.tag
-            if event == "start":
-                if tag == ROW_TAG:
-                    budget.row()
-                    reference = element.get("r")
-                    line = int(float(reference)) if reference else line + 1
-                    parser.row_counter, parser.col_counter, cells, in_row = line, 0, [], 0
-                elif tag == CELL_TAG:
-                    budget.cell()
-                    in_row += 1
-                    if in_row > MAX_CELLS_PER_ROW:
-                        raise ImportFileError(f"Ligne {line} : plus de {_limit(MAX_CELLS_PER_ROW)} cellules.")
-                continue
-            if tag == CELL_TAG:
-                cell = parser.parse_cell(element)
-                formula = element.find(FORMULA_TAG)
-                if formula is not None:
-                    cell["formula"] = "=" + (formula.text or "")
-                element.clear()
-                if cell["column"] <= MAX_COLUMNS and not is_blank(cell["value"]) or "formula" in cell:
-                    cells.append(cell)
+            if tag == CELL_TAG:  # counted as it ends, before its row is parsed
+                budget.cell()
+                in_row += 1
+                if in_row > MAX_CELLS_PER_ROW:
+                    raise ImportFileError(f"Ligne {line + 1} : plus de {_limit(MAX_CELLS_PER_ROW)} cellules.")
             elif tag == ROW_TAG:
+                budget.row()
+                reference = element.get("r")
+                line = int(float(reference)) if reference else line + 1
+                parser.row_counter, parser.col_counter, in_row = line, 0, 0
+                cells = []
+                for child in element:
+                    cell = parser.parse_cell(child)
+                    formula = child.find(FORMULA_TAG)
+                    if formula is not None:
+                        cell["formula"] = "=" + (formula.text or "")
+                    if cell["column"] <= MAX_COLUMNS and not is_blank(cell["value"]) or "formula" in cell:
+                        cells.append(cell)
                 element.clear()
                 row = _xlsx_row(line, cells, percent_styles, formulas)
                 if row is not None:
