@@ -100,3 +100,22 @@ def test_refresh_all_without_network_breaks_nothing(commune, playback, monkeypat
 
 def _no_network(request):
     raise httpx.ConnectError("no network")
+
+
+def test_portrait_probe_prints_what_one_source_read_and_writes_nothing(playback, monkeypatch):
+    from communes.management.commands import portrait_probe
+
+    monkeypatch.setattr(portrait_probe, "SourceClient", lambda: playback().client())
+    out = io.StringIO()
+    call_command("portrait_probe", "sirene", "25014", stdout=out)
+    text = out.getvalue()
+    assert "Exploitations agricoles : 2 entreprises" in text
+    assert "MARTINE EXEMPLE (entreprise individuelle : une personne)" in text
+    assert not Snapshot.objects.exists()
+
+
+def test_portrait_probe_names_the_sources_it_knows():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="Source inconnue « insee » : crater, francepat, geo, macantine, sirene"):
+        call_command("portrait_probe", "insee", "25014")
