@@ -263,6 +263,10 @@ SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "mail", "documents"]}}
 # Seconds a PDF layout may take in the worker before it is stopped and the person waiting is told so (core/tasks.py).
 DOCUMENT_TIME_BUDGET = int(os.environ.get("DJANGO_DOCUMENT_TIME_BUDGET", "180"))
+# The communes' open-data portrait (docs/portrait.md): whether the server may call the public sources, and whether
+# Les Greniers d'Abondance agreed to the reuse of CRATer's layers that need their agreement (farmers' ages).
+PORTRAIT_NETWORK = os.environ.get("DJANGO_PORTRAIT_NETWORK", "1") == "1"
+PORTRAIT_CRATER_AGREEMENT = os.environ.get("DJANGO_PORTRAIT_CRATER_AGREEMENT", "0") == "1"
 
 # Security headers; the HTTPS-only ones are on whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True
