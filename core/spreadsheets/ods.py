@@ -16,6 +16,8 @@ from xml.etree.ElementTree import ParseError, iterparse
 
 from openpyxl.utils import get_column_letter
 
+from core.spreadsheets.budget import MAX_CELLS_PER_ROW, MAX_COLUMNS, ImportFileError
+
 TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 TEXT_NS = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
@@ -91,7 +93,6 @@ def read_ods(content: bytes, sheet_names: tuple[str, ...], budget):
     """(sheet name, non-blank rows as (line, values), uncomputed formulas, merged ranges) of the sheet named one of
     `sheet_names` (accents and case ignored), else the first sheet. Raises ImportFileError (French)."""
     from core.spreadsheets.columns import normalize
-    from core.spreadsheets.reading import MAX_CELLS_PER_ROW, MAX_COLUMNS, ImportFileError
 
     unreadable = ImportFileError(
         "Le classeur LibreOffice ne peut pas être lu : ouvrez-le dans LibreOffice Calc, enregistrez-le au format "

@@ -25,24 +25,25 @@ from django.core.exceptions import ValidationError
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
+from core.spreadsheets.budget import (  # noqa: F401 (the reader's limits and error, as its callers name them)
+    HEADER_SEARCH_ROWS,
+    MAX_CELLS_PER_ROW,
+    MAX_CELLS_READ,
+    MAX_COLUMNS,
+    MAX_LINE_LENGTH,
+    MAX_LINES_READ,
+    MAX_LOADED_PARTS_SIZE,
+    MAX_ROWS,
+    MAX_SHARED_STRINGS,
+    MAX_UNCOMPRESSED_SIZE,
+    ImportFileError,
+    ReadBudget,
+    limit_text,
+)
 from core.spreadsheets.columns import CellError, ColumnMap, is_blank, normalize
 from core.uploads import MAX_UPLOAD_SIZE, TYPES_BY_MIME, detect_mime, sanitize_filename, validate_upload
 
-MAX_ROWS = 1000  # a communal plan has tens of actions; more is a wrong file (a whole export, a filled-down sheet)
-MAX_COLUMNS = 400
-HEADER_SEARCH_ROWS = 20  # the header may sit under a title of a few lines
-MAX_LINES_READ = 2000  # rows read, blank ones included: the rows an import takes, a title and some blank lines
-MAX_CELLS_READ = 500_000  # cells read, empty ones included
-MAX_CELLS_PER_ROW = 16_384  # the widest row a spreadsheet has
-MAX_LINE_LENGTH = 200_000  # characters on one CSV line
-MAX_UNCOMPRESSED_SIZE = 50 * 1024 * 1024  # an XLSX or ODS is a zip: refuse one that would unpack to more than this
-MAX_LOADED_PARTS_SIZE = 20 * 1024 * 1024  # the parts loaded whole (shared strings, styles), unpacked
-MAX_SHARED_STRINGS = 100_000  # distinct texts of a workbook: a full 1,000-row import has a few tens of thousands
 ACCEPTED_EXTENSIONS = ("xlsx", "ods", "csv")
-
-
-class ImportFileError(Exception):
-    """A file that cannot be read as a table; the message is French and says what to do."""
 
 
 @dataclass
@@ -61,36 +62,6 @@ class Table:
 
 def column_letter(index: int) -> str:
     return get_column_letter(index + 1)
-
-
-def _limit(number: int) -> str:
-    return f"{number:,}".replace(",", "\u202f")
-
-
-class ReadBudget:
-    """What a reader may go through: rows (blank included) and cells (empty included). Past either, reading stops
-    with a French message."""
-
-    def __init__(self):
-        self.rows = 0
-        self.cells = 0
-
-    def row(self) -> None:
-        self.rows += 1
-        if self.rows > MAX_LINES_READ:
-            raise ImportFileError(
-                f"Le fichier compte plus de {_limit(MAX_LINES_READ)} lignes, lignes vides comprises : un import en "
-                f"prend au plus {_limit(MAX_ROWS)}. Supprimez les lignes vides sous le tableau (ou copiez le seul "
-                "tableau dans un nouveau fichier), puis déposez-le à nouveau."
-            )
-
-    def cell(self, count: int = 1) -> None:
-        self.cells += count
-        if self.cells > MAX_CELLS_READ:
-            raise ImportFileError(
-                f"Le fichier compte plus de {_limit(MAX_CELLS_READ)} cellules, vides comprises : gardez dans le fichier "
-                "le seul tableau à importer (sans lignes ni colonnes vides mises en forme), puis déposez-le à nouveau."
-            )
 
 
 def read_upload(uploaded, column_map: ColumnMap, *, sheet_names: tuple[str, ...] = ()) -> Table:
@@ -159,7 +130,7 @@ def _read_csv(content: bytes) -> list[tuple[int, list]]:
     text = _decode(content)
     if re.search(f"[^\\n]{{{MAX_LINE_LENGTH}}}", text):
         raise ImportFileError(
-            f"Le fichier CSV a une ligne de plus de {_limit(MAX_LINE_LENGTH)} caractères : ce n'est pas un tableau. "
+            f"Le fichier CSV a une ligne de plus de {limit_text(MAX_LINE_LENGTH)} caractères : ce n'est pas un tableau. "
             "Enregistrez-le à nouveau depuis le tableur, au format CSV."
         )
     first_line = text.lstrip("\r\n").split("\n", 1)[0]
@@ -254,7 +225,7 @@ def _shared_strings(source) -> list[str]:
         element.clear()
         if len(strings) > MAX_SHARED_STRINGS:
             raise ImportFileError(
-                f"Le classeur contient plus de {_limit(MAX_SHARED_STRINGS)} textes différents : gardez dans le fichier "
+                f"Le classeur contient plus de {limit_text(MAX_SHARED_STRINGS)} textes différents : gardez dans le fichier "
                 "la seule feuille du tableau à importer, puis déposez-le à nouveau."
             )
     return strings
@@ -324,7 +295,7 @@ def _sheet_cells(workbook, sheet, budget: ReadBudget):
                 budget.cell()
                 in_row += 1
                 if in_row > MAX_CELLS_PER_ROW:
-                    raise ImportFileError(f"Ligne {line + 1} : plus de {_limit(MAX_CELLS_PER_ROW)} cellules.")
+                    raise ImportFileError(f"Ligne {line + 1} : plus de {limit_text(MAX_CELLS_PER_ROW)} cellules.")
             elif tag == ROW_TAG:
                 budget.row()
                 reference = element.get("r")

@@ -483,7 +483,7 @@ def _compare_action(item, action, state, headers, proposals, errors) -> ActionCh
             return None
         values = {**NEW_ACTION_DEFAULTS, **values}
         change = ActionChange(line=line, title=title, action=None, values=values)
-        change.changes = describe_values(Action, {name: value for name, value in values.items() if name != "title"})
+        change.changes = describe_values(Action, {name: values[name] for name in ACTION_FIELDS[1:] if name in values})
     else:
         changed, lines = describe_changes(action, values)
         change = ActionChange(line=line, title=title, action=action, values=changed, changes=lines)
