@@ -188,7 +188,8 @@ def test_each_write_of_the_day_is_saved(bench_rows, client, no_layout):
     assert SupportRequest.objects.get(pk=request).status == SupportRequest.Status.ACCEPTED
     export = client.get(day.path("GBM · export des actions (XLSX)"))
     assert export.status_code == 200 and b"".join(export.streaming_content).startswith(b"PK")
-    export.close()
+    if getattr(export, "file_to_stream", None) is not None:  # not response.close(): it closes the test's connection
+        export.file_to_stream.close()
 
     log_in(client, consultant["username"])
     meetings = Meeting.objects.count()
