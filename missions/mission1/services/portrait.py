@@ -61,18 +61,27 @@ def figures_for_document(diagnostic: Diagnostic, deliverable=None) -> list[Diagn
 
 
 def changes_since_validated(diagnostic: Diagnostic) -> dict | None:
-    """The picked figures against the last validated version's: {version, rows [(label, before, now, what)]};
-    None when no version was validated with figures. Two queries."""
-    frozen = list(
-        DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=False)
-        .select_related("deliverable")
-        .order_by("-deliverable__version", "position", "pk")
+    """The picked figures against the last validated version's: {version, rows [{label, before, now, what}]};
+    None when no version was validated with figures. One query."""
+    return _changes(*_picked_and_frozen(diagnostic))
+
+
+def _picked_and_frozen(diagnostic: Diagnostic) -> tuple[list, list]:
+    """The diagnostic's own picks and its last validated version's copies, in one query."""
+    figures = list(
+        DiagnosticFigure.objects.filter(diagnostic=diagnostic).select_related("deliverable").order_by("position", "pk")
     )
+    picked = [figure for figure in figures if figure.deliverable_id is None]
+    last = max((figure.deliverable.version for figure in figures if figure.deliverable_id), default=None)
+    frozen = [figure for figure in figures if figure.deliverable_id and figure.deliverable.version == last]
+    return picked, frozen
+
+
+def _changes(picked: list, frozen: list) -> dict | None:
     if not frozen:
         return None
-    version = frozen[0].deliverable.version
-    before = {(f.source, f.key): f for f in frozen if f.deliverable.version == version}
-    now = {(f.source, f.key): f for f in diagnostic.picked_figures.filter(deliverable__isnull=True)}
+    before = {(f.source, f.key): f for f in frozen}
+    now = {(f.source, f.key): f for f in picked}
     rows = []
     for key in [*before, *(k for k in now if k not in before)]:
         old, new = before.get(key), now.get(key)
@@ -88,7 +97,16 @@ def changes_since_validated(diagnostic: Diagnostic) -> dict | None:
                 "what": what,
             }
         )
-    return {"version": version, "rows": rows}
+    return {"version": frozen[0].deliverable.version, "rows": rows}
+
+
+def diagnostic_panel(diagnostic: Diagnostic | None) -> tuple[list[dict], dict | None]:
+    """What the diagnostic's page shows of the portrait: its picked figures (rows) and what changed since the last
+    validated version. One query."""
+    if diagnostic is None:
+        return [], None
+    picked, frozen = _picked_and_frozen(diagnostic)
+    return rows(picked), _changes(picked, frozen)
 
 
 def coverage_with_actors(coverage: list[dict] | None, commune) -> list[dict] | None:
@@ -106,10 +124,3 @@ def coverage_with_actors(coverage: list[dict] | None, commune) -> list[dict] | N
 def rows(figures) -> list[dict]:
     """Picked figures as a page or a PDF shows them: the figure, its value in French, its source line."""
     return [{"figure": figure, "text": figure_text(figure), "source_line": source_line(figure)} for figure in figures]
-
-
-def portrait_rows(diagnostic: Diagnostic | None) -> list[dict]:
-    """The diagnostic's picked figures (its page). One query."""
-    if diagnostic is None:
-        return []
-    return rows(DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=True))

@@ -25,7 +25,7 @@ from missions.mission1.services.diagnostics import (
     save_diagnostic,
     stakeholder_coverage,
 )
-from missions.mission1.services.portrait import changes_since_validated, coverage_with_actors, portrait_rows
+from missions.mission1.services.portrait import coverage_with_actors, diagnostic_panel
 
 
 def _accompaniment(request, insee_code) -> Accompaniment:
@@ -93,8 +93,7 @@ def diagnostic_detail(request, insee_code):
             stakeholder_coverage(accompaniment, meetings=meetings) if request.user.is_team else None,
             accompaniment.commune,
         ),
-        "picked_figures": portrait_rows(diagnostic),
-        "figure_changes": changes_since_validated(diagnostic) if diagnostic is not None else None,
+        "portrait_panel": diagnostic_panel(diagnostic),
         "can_edit": access.can_edit_deliverable_content(request.user, diagnostic),
     }
     return render(request, "missions/diagnostic_detail.html", context)
