@@ -55,11 +55,17 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
         .values_list("pk", "commune__name"),
         key=lambda row: row[1],
     )
-    workshops = (
+    workshops = (  # plain rows, labelled as Workshop.__str__ writes them
         Workshop.objects.visible_to(user)
         .filter(~Q(status=Workshop.Status.CANCELLED) | kept(Activity.WORKSHOP))
-        .only("id", "number", "title")
         .order_by("-starts_at")
+        .values_list("pk", "number", "title")
+    )
+    # Each kind's value read once: an enum member's `.value` is a descriptor call, costly in a loop of 1,300 rows.
+    accompaniment_kind, workshop_kind, request_kind = (
+        Activity.ACCOMPANIMENT.value,
+        Activity.WORKSHOP.value,
+        Activity.SUPPORT_REQUEST.value,
     )
     requests = (  # plain rows: 350 at scale 20, 5 ms as instances
         SupportRequest.objects.visible_to(user)
@@ -70,17 +76,17 @@ def activity_choices(user, *, include_keys: set[str] | None = None) -> list:
     groups = [
         (
             "Mission 1 : accompagnements communaux",
-            [(f"{Activity.ACCOMPANIMENT.value}:{pk}", f"Accompagnement — {name}") for pk, name in accompaniments],
+            [(f"{accompaniment_kind}:{pk}", f"Accompagnement — {name}") for pk, name in accompaniments],
         ),
         (
             "Mission 2 : ateliers de partage",
-            [(f"{Activity.WORKSHOP.value}:{item.pk}", str(item)) for item in workshops],
+            [(f"{workshop_kind}:{pk}", f"Atelier n° {number} : {title}") for pk, number, title in workshops],
         ),
         (
             "Mission 3 : demandes d'accompagnement",
             [
                 (
-                    f"{Activity.SUPPORT_REQUEST.value}:{pk}",
+                    f"{request_kind}:{pk}",
                     f"Demande {SupportRequest.reference_of(year, number)} — {title}",
                 )
                 for pk, year, number, title in requests
