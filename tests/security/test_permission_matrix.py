@@ -90,4 +90,4 @@ def test_permission_matrix(commune, other_commune, consultant, users):
 
 def test_matrix_size():
     """The number of cells checked (reported in the closing note): URLs × roles × (GET, POST)."""
-    assert len(MATRIX) * len(ROLES) * 2 == 1070
+    assert len(MATRIX) * len(ROLES) * 2 == 1080
