@@ -165,7 +165,12 @@ def calendar(actions) -> dict:
     rows = []
     for action in dated:
         end = action.end_month or action.start_month
-        rows.append({"action": action, "cells": [action.start_month <= month <= end for month in months]})
+        cells = [action.start_month <= month <= end for month in months]
+        first = cells.index(True) if True in cells else 0
+        # The PDF draws one bar per action (`offset` and `span` in % of the months' width), not a cell per month.
+        rows.append(
+            {"action": action, "cells": cells, "offset": 100 * first / count, "span": 100 * sum(cells) / count}
+        )
     return {
         "months": [{"date": month, "label": short_month_year(month)} for month in months],
         "rows": rows,
