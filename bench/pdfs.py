@@ -34,6 +34,7 @@ from bench import run as bench_run  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_PDF_ROUNDS", "3"))
 TARGET_S_PER_PAGE = 0.15
+PROFILE_LINES = int(os.environ.get("BENCH_PDF_PROFILE_LINES", "40"))
 
 
 def throwaway_database() -> Path:
@@ -149,7 +150,9 @@ def profile(name: str, html: str, archival: bool) -> None:
     _write_pdf(html, archival)
     profiler.disable()
     print(f"\n=== {name} ===")
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(PROFILE_LINES)
+    stats.sort_stats("tottime").print_stats(PROFILE_LINES)
 
 
 def main(argv: list[str]) -> None:
