@@ -24,6 +24,7 @@ import random
 import re
 import urllib.parse
 
+import gevent
 from locust import FastHttpUser, between, task
 
 from bench import day
@@ -32,6 +33,7 @@ from bench.html_forms import find_form, form_errors
 HOST_HEADER = os.environ.get("BENCH_HOST_HEADER", "pat.bench.test")
 PASSWORD = "Bench-PAT-2026"
 WEIGHTS = [int(w) for w in os.environ.get("BENCH_WEIGHTS", "1:4:10").split(":")]
+MEASURE_SECONDS = float(os.environ.get("BENCH_MEASURE_SECONDS", "0"))
 MESSAGE_ERRORS = re.compile(r'<div class="messages"[^>]*>.*?<div class="alert alert-danger">(.*?)</div>', re.S)
 SHARED_LINK = re.compile(r"/partage/plan/([A-Za-z0-9_\-]+)/")
 
@@ -50,6 +52,8 @@ def arrived(environment) -> None:
     if next(_arrived) == runner.target_user_count:
         environment.stats.reset_all()
         print(f"[locustfile] {runner.target_user_count} utilisateurs connectés : mesure à partir d'ici", flush=True)
+        if MEASURE_SECONDS:  # the step lasts exactly this long from here, however long the logins took
+            gevent.spawn_later(MEASURE_SECONDS, runner.quit)
 
 
 def fixtures() -> dict:

@@ -57,6 +57,7 @@ WEIGHTS = [int(w) for w in os.environ.get("BENCH_WEIGHTS", "1:4:10").split(":")]
 SCALE = os.environ.get("BENCH_SCALE", "20")
 # The last logins of the ramp may take a while on a busy machine: measuring starts once all are in.
 LOGIN_SECONDS = int(os.environ.get("BENCH_LOGIN_SECONDS", "10"))
+LOGIN_BOUND_SECONDS = 180  # a step whose users have not all logged in by then ends anyway
 PORT = int(os.environ.get("BENCH_PORT", "8105"))
 SQLITE_TEMPLATE = Path(os.environ.get("BENCH_SQLITE_TEMPLATE", "/tmp/pat_portal_bench_mixed.sqlite3"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -389,7 +390,9 @@ def run_locust(users: int, fixtures: Path, prefix: Path, logs: Path) -> tuple[fl
     """Locust headless: ramp up at SPAWN_RATE, statistics reset once every user has logged in, then about
     STEP_SECONDS measured (the step's JSON has the measured time).
     Returns Locust's CPU seconds and its exit code."""
-    ramp = math.ceil(users / SPAWN_RATE) + LOGIN_SECONDS
+    # One process: the locustfile ends the step STEP_SECONDS after the last login; --run-time is only a bound.
+    # Several: Locust resets its statistics when the ramp ends and stops at --run-time.
+    ramp = math.ceil(users / SPAWN_RATE) + (LOGIN_SECONDS if LOCUST_PROCESSES != 1 else LOGIN_BOUND_SECONDS)
     command = [
         LOCUST,
         "-f",
@@ -420,6 +423,7 @@ def run_locust(users: int, fixtures: Path, prefix: Path, logs: Path) -> tuple[fl
         "BENCH_FIXTURES": str(fixtures),
         "BENCH_HOST_HEADER": HOST_HEADER,
         "BENCH_WEIGHTS": ":".join(map(str, WEIGHTS)),
+        "BENCH_MEASURE_SECONDS": str(STEP_SECONDS) if LOCUST_PROCESSES == 1 else "0",
     }
     with (logs / f"locust-{users}.log").open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
