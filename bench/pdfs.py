@@ -3,7 +3,7 @@
 `python bench/pdfs.py [document-substring…] [--profile] [--archival] [--save FILE] [--compare FILE]`
 
 Builds (or reuses) the scale-20 bench database (bench/run.py's `prepare_database`, BENCH_DB), copies it to a
-throwaway file (nothing the documents write touches the bench database), then for each document: renders its HTML
+throwaway file (migrated; nothing the documents write touches the bench database), then for each document: renders its HTML
 the way its view or task does (the service's `render_pdf` call, whose layout is intercepted), and lays it out
 BENCH_PDF_ROUNDS times (3) with WeasyPrint in this process, as the task worker's child does. Prints per document:
 pages, HTML size, median wall seconds, median CPU seconds (time.process_time(): far less sensitive to the other
@@ -22,6 +22,7 @@ import platform
 import pstats
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +44,13 @@ def throwaway_database() -> Path:
     directory = Path(tempfile.mkdtemp(prefix="bench_pdfs_"))
     copy = directory / "bench.sqlite3"
     shutil.copyfile(bench_run.DB, copy)
+    # The bench database may predate the tree's last migrations.
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=BASE_DIR,
+        env={**bench_run.ENV, "DATABASE_URL": f"sqlite:///{copy}"},
+        check=True,
+    )
     import atexit
 
     atexit.register(shutil.rmtree, directory, ignore_errors=True)
