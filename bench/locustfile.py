@@ -118,7 +118,7 @@ class Person(FastHttpUser):
         with self.client.get(url, name=name, headers=self.headers(), catch_response=True) as response:
             self.keep_cookies(response)
             if response.status_code != 200:
-                response.failure(f"HTTP {response.status_code} sur {url}")
+                response.failure(f"{status(response)} sur {url}")
                 return None
             text = response.text or ""
             shown = MESSAGE_ERRORS.search(text) if check_messages else None
@@ -131,7 +131,7 @@ class Person(FastHttpUser):
         with self.client.get(url, name=name, headers=self.headers(), catch_response=True) as response:
             self.keep_cookies(response)
             if response.status_code != 200 or not response.content:
-                response.failure(f"HTTP {response.status_code} sur {url}")
+                response.failure(f"{status(response)} sur {url}")
 
     def post(self, name: str, url: str, body: list, *, expect: int = 302) -> tuple[str | None, str]:
         """POST a form; (where it redirects, or None after a failure, and the response's HTML)."""
@@ -154,7 +154,7 @@ class Person(FastHttpUser):
             text = response.text or ""
             if response.status_code != expect:
                 errors = form_errors(text) if response.status_code == 200 else ""
-                response.failure(errors or f"HTTP {response.status_code} au lieu de {expect} sur {url}")
+                response.failure(errors or f"{status(response)} au lieu de {expect} sur {url}")
                 return None, text
             location = response.headers.get("Location") or response.headers.get("location") or ""
             return urllib.parse.urlsplit(location).path + (
@@ -201,6 +201,14 @@ class Person(FastHttpUser):
             step()
             self.wait()
         self.rounds += 1
+
+
+def status(response) -> str:
+    """« HTTP 500 », or what broke when no answer came (HTTP 0: the connection, a timeout)."""
+    if response.status_code:
+        return f"HTTP {response.status_code}"
+    error = getattr(response, "error", None)
+    return f"pas de réponse ({type(error).__name__}: {error})"
 
 
 def _query(url: str) -> str:
