@@ -3,6 +3,7 @@ names a person, so the name is copied only when the consultant says so, and cons
 (nobody's details are shared without it: `consent_to_share` stays off)."""
 
 from django.db import transaction
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils import timezone
 
 from communes.models import Contact
@@ -38,10 +39,21 @@ def candidates_of(commune) -> list[dict]:
     return snapshot.candidates if snapshot else []
 
 
-def kinds_present(commune) -> dict[str, int]:
-    """How many candidates of each kind the commune has (from its current SIRENE snapshot)."""
+def candidates_subquery(commune_ref: str):
+    """The current SIRENE candidates of the commune `commune_ref` names (an OuterRef path), as an annotation: a
+    page that already fetches a row of the commune brings them along without a query of its own."""
+    return Subquery(
+        Snapshot.objects.filter(
+            scope=registry.COMMUNE, commune=OuterRef(commune_ref), source="sirene", is_current=True
+        ).values("candidates")[:1],
+        output_field=JSONField(),
+    )
+
+
+def kinds_present(candidates: list[dict] | None) -> dict[str, int]:
+    """How many candidates of each kind (farms, shops, associations…) a commune's SIRENE reading lists."""
     counts: dict[str, int] = {}
-    for candidate in candidates_of(commune):
+    for candidate in candidates or []:
         counts[candidate["kind"]] = counts.get(candidate["kind"], 0) + 1
     return counts
 

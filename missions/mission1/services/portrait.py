@@ -3,7 +3,7 @@ their source and date), freezing them with each validated version, and what chan
 
 from django.db import transaction
 
-from communes.portrait.actors import KINDS_OF_CATEGORY, kinds_present
+from communes.portrait.actors import KINDS_OF_CATEGORY, candidates_subquery, kinds_present
 from communes.portrait.display import display_value
 from communes.portrait.selectors import current_figures
 from core.concurrency import save_versioned
@@ -100,6 +100,11 @@ def _changes(picked: list, frozen: list) -> dict | None:
     return {"version": frozen[0].deliverable.version, "rows": rows}
 
 
+def with_sirene_candidates(diagnostics):
+    """Diagnostics with their commune's current SIRENE candidates (`sirene_candidates`), in the same query."""
+    return diagnostics.annotate(sirene_candidates=candidates_subquery("accompaniment__commune"))
+
+
 def diagnostic_panel(diagnostic: Diagnostic | None) -> tuple[list[dict], dict | None]:
     """What the diagnostic's page shows of the portrait: its picked figures (rows) and what changed since the last
     validated version. One query."""
@@ -109,12 +114,13 @@ def diagnostic_panel(diagnostic: Diagnostic | None) -> tuple[list[dict], dict | 
     return rows(picked), _changes(picked, frozen)
 
 
-def coverage_with_actors(coverage: list[dict] | None, commune) -> list[dict] | None:
+def coverage_with_actors(coverage: list[dict] | None, candidates: list[dict] | None) -> list[dict] | None:
     """The coverage gaps, with how many actors of each kind SIRENE lists in the commune (farms, shops,
-    associations): a kind that exists there but was not met is a gap worth a meeting. One query."""
+    associations): a kind that exists there but was not met is a gap worth a meeting. No query: the candidates
+    ride along with the diagnostic (`actors.candidates_subquery`)."""
     if coverage is None:
         return None
-    present = kinds_present(commune)
+    present = kinds_present(candidates)
     return [
         {**category, "in_sirene": sum(present.get(kind, 0) for kind in KINDS_OF_CATEGORY.get(category["value"], ()))}
         for category in coverage

@@ -25,7 +25,7 @@ from missions.mission1.services.diagnostics import (
     save_diagnostic,
     stakeholder_coverage,
 )
-from missions.mission1.services.portrait import coverage_with_actors, diagnostic_panel
+from missions.mission1.services.portrait import coverage_with_actors, diagnostic_panel, with_sirene_candidates
 
 
 def _accompaniment(request, insee_code) -> Accompaniment:
@@ -71,7 +71,7 @@ def diagnostic_detail(request, insee_code):
     leads, the accompaniment's meetings)."""
     accompaniment = _accompaniment(request, insee_code)
     diagnostic = (
-        Diagnostic.objects.visible_to(request.user)
+        with_sirene_candidates(Diagnostic.objects.visible_to(request.user))
         .prefetch_related("stakes", "findings", "action_leads__resource_people")
         .filter(accompaniment=accompaniment)
         .first()
@@ -91,7 +91,7 @@ def diagnostic_detail(request, insee_code):
         "meetings": meetings,
         "coverage": coverage_with_actors(
             stakeholder_coverage(accompaniment, meetings=meetings) if request.user.is_team else None,
-            accompaniment.commune,
+            getattr(diagnostic, "sirene_candidates", None),
         ),
         "portrait_panel": diagnostic_panel(diagnostic),
         "can_edit": access.can_edit_deliverable_content(request.user, diagnostic),
