@@ -7,7 +7,7 @@ Run by bench/mixed.py (headless, one step per number of users); by hand against 
 
 Each simulated user logs in with its own account (bench/mixed_data.py made them and the rows of their day), through
 the login form as a browser does, and reaches gunicorn as nginx would forward it (X-Forwarded-Proto: https, its own
-X-Forwarded-For address, so that login throttling and rate limits see one person each). Between two steps it thinks
+X-Forwarded-For address, so that login throttling and rate limits see one person each; one connection a request). Between two steps it thinks
 for 2 to 5 s. A write GETs its form, posts every field the page gives (CSRF token, version, submission token) with
 what a person would change, and must be redirected; the page it is redirected to is read next, as the person would
 see it. A response that is not 2xx/3xx, a form shown again with an error, or an error message on the page after a
@@ -96,7 +96,15 @@ class Person(FastHttpUser):
     # --- HTTP as a browser behind nginx ---
 
     def headers(self, extra=None) -> dict:
-        headers = {"Host": HOST_HEADER, "X-Forwarded-Proto": "https", "X-Forwarded-For": self.address}
+        # nginx's proxy_pass (deploy/nginx-pat-portal.conf, no upstream keep-alive) opens one connection per
+        # request to gunicorn: so does the bench. Kept alive, a connection gunicorn closed during the think time
+        # (its keep-alive is 2 s) failed the next POST now and then.
+        headers = {
+            "Host": HOST_HEADER,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": self.address,
+            "Connection": "close",
+        }
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         return headers | (extra or {})
