@@ -33,7 +33,7 @@ from missions.money.services.budget import (
     MissionBudget,
     ProgrammeBudget,
     committed_order_forms,
-    figures_of_line,
+    figures_by_key,
     lines_with_consumption,
 )
 from missions.programme.choices import Mission
@@ -401,7 +401,6 @@ def budget_with_alerts(programme, user) -> tuple[ProgrammeBudget, list[BudgetAle
     """The programme's budget per mission (as `programme_totals`) and the missions and order forms at 80 % of
     their ordered amount or more, from the same rows (one query)."""
     missions = {value: MissionBudget(mission=value, label=label) for value, label in Mission.choices}
-    forms: dict[int, list] = {}
     rows = (
         lines_with_consumption(
             OrderLine.objects.filter(order_form__in=committed_order_forms(programme=programme, user=user))
@@ -419,17 +418,14 @@ def budget_with_alerts(programme, user) -> tuple[ProgrammeBudget, list[BudgetAle
             "consumed_half_days",
         )
     )
-    for form_id, number, subject, mission, status, unit, quantity, unit_price, consumed in rows:
-        figures = figures_of_line(
-            unit=unit,
-            quantity=quantity,
-            unit_price=unit_price,
-            consumed_half_days=consumed,
-            executed=status in OrderForm.EXECUTED_STATUSES,
-        )
+    by_form = figures_by_key(
+        ((form_id, number, subject, mission), unit, quantity, unit_price, consumed, status)
+        for form_id, number, subject, mission, status, unit, quantity, unit_price, consumed in rows
+    )
+    forms: dict[int, list] = {}
+    for (form_id, number, subject, mission), figures in by_form.items():
         missions[mission].figures = missions[mission].figures + figures
-        entry = forms.setdefault(form_id, [f"{number} — {subject}", BudgetFigures()])
-        entry[1] = entry[1] + figures
+        forms[form_id] = [f"{number} — {subject}", figures]
     total = sum((mission.figures for mission in missions.values()), BudgetFigures())
     budget = ProgrammeBudget(programme=programme, missions=list(missions.values()), figures=total)
     alerts = [
