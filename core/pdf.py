@@ -16,6 +16,9 @@ the cache; a layout stopped at its time budget (`DOCUMENT_TIME_BUDGET`, tasks.la
 and stop reloading (`LayoutOverBudget`). The document a person asked for is remembered for a few minutes under their user and URL, so that the
 reload gets it even when the HTML has changed meanwhile (a report printing the time of day). Short documents and
 anything outside a GET (the frozen versions, rendered by their own task) are laid out as before.
+
+The waiting page says how long the layout should take (`LayoutQueued.expected`, from the worker's measured speed),
+and an erasure empties the whole cache (`pdf_layout.purge_cache`, docs/adr/0010).
 """
 
 from contextlib import contextmanager
