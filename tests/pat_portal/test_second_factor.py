@@ -255,3 +255,31 @@ def test_an_unverified_session_cannot_turn_it_off(client, consultant):
     client.force_login(consultant)
     assert client.post(reverse("second_factor_turn_off"), {"code": code_for(device)}).status_code == 403
     assert TOTPDevice.objects.filter(user=consultant).exists()
+
+
+# Whether it is on -----------------------------------------------------------------------------------------------
+
+
+def test_the_two_device_kinds_are_the_only_ones_installed():
+    """has_second_factor reads these two tables only: a third device plugin must be added there too."""
+    from django.apps import apps
+    from django_otp.models import Device
+
+    installed = {model for model in apps.get_models() if issubclass(model, Device)}
+    assert installed == {TOTPDevice, StaticDevice}
+
+
+@pytest.mark.django_db
+def test_has_second_factor_counts_a_confirmed_device_of_either_kind_in_one_query(
+    consultant, elu, django_assert_num_queries
+):
+    TOTPDevice.objects.create(user=elu, name=second_factor.TOTP_NAME, confirmed=False)
+    StaticDevice.objects.create(user=consultant, name=second_factor.RECOVERY_NAME, confirmed=False)
+    with django_assert_num_queries(1):
+        assert not second_factor.has_second_factor(elu)
+    assert not second_factor.has_second_factor(consultant)
+    StaticDevice.objects.filter(user=consultant).update(confirmed=True)
+    TOTPDevice.objects.filter(user=elu).update(confirmed=True)
+    with django_assert_num_queries(1):
+        assert second_factor.has_second_factor(consultant)
+    assert second_factor.has_second_factor(elu)
