@@ -147,9 +147,18 @@ def render_diagnostic_poster_pdf(diagnostic: Diagnostic, *, deliverable) -> byte
 
 def diagnostic_content(diagnostic: Diagnostic) -> dict:
     """What the "Synthèse du diagnostic" says (context, data, stakes, findings, leads and their resource people),
-    hashed when a version is submitted. The meetings it lists are field records, frozen as of the submission."""
+    hashed when a version is submitted. The meetings it lists are field records, frozen as of the submission.
+
+    What is hashed only grows with what is added: a part a later version of the portal adds is left out while
+    empty, or every version submitted before the upgrade would be refused at validation (« Le contenu a changé »)."""
     leads = ActionLead.objects.filter(diagnostic_id=diagnostic.pk).prefetch_related("resource_people").order_by("pk")
-    return {
+    figures = [
+        row_content(figure, exclude=["diagnostic", "deliverable"])
+        for figure in DiagnosticFigure.objects.filter(diagnostic_id=diagnostic.pk, deliverable__isnull=True).order_by(
+            "pk"
+        )
+    ]
+    content = {
         "diagnostic": row_content(diagnostic),
         "stakes": [row_content(stake) for stake in Stake.objects.filter(diagnostic_id=diagnostic.pk).order_by("pk")],
         "findings": [
@@ -160,11 +169,12 @@ def diagnostic_content(diagnostic: Diagnostic) -> dict:
             {**row_content(lead), "resource_people": sorted(person.pk for person in lead.resource_people.all())}
             for lead in leads
         ],
-        "portrait_figures": [
-            row_content(figure, exclude=["diagnostic", "deliverable"])
-            for figure in DiagnosticFigure.objects.filter(diagnostic_id=diagnostic.pk, deliverable__isnull=True)
-        ],
     }
+    # Added only when there are some: a diagnostic without picked figures hashes as it did before they existed, so
+    # a version submitted before an upgrade is still the content GBM validates after it.
+    if figures:
+        content["portrait_figures"] = figures
+    return content
 
 
 def diagnostics_naming(contact) -> list[int]:

@@ -122,3 +122,13 @@ def test_coverage_gaps_name_the_actors_sirene_lists_but_nobody_met(diagnostic, u
         client_for(users["consultant"]), f"/communes/{diagnostic.accompaniment.commune.insee_code}/diagnostic/"
     )
     assert "Pas encore rencontré : Agriculteur·rice (2 dans SIRENE)" in text
+
+
+def test_a_diagnostic_without_picked_figures_hashes_as_before_the_portrait_existed(diagnostic, users, client_for):
+    """A version submitted before the upgrade that brought the portrait is still what GBM validates after it."""
+    from missions.mission1.services.diagnostics import diagnostic_content
+
+    assert set(diagnostic_content(diagnostic)) == {"diagnostic", "stakes", "findings", "leads"}
+    pick(client_for(users["consultant"]), diagnostic, {"population": ""})
+    diagnostic.refresh_from_db()
+    assert set(diagnostic_content(diagnostic)) == {"diagnostic", "stakes", "findings", "leads", "portrait_figures"}
