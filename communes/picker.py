@@ -65,66 +65,99 @@ def picker_contacts():
 
 
 class PickerOptions:
-    """The options of the pickers of one page, the commune's people first in their own group, then everyone else
-    (without a commune, e.g. a workshop open to every commune: one list in name order).
+    """The options of the pickers of one page: the commune's people in their own group, then the people chosen from
+    elsewhere, then the matches of a search typed without JavaScript (issue 26.5: never the whole directory; at
+    scale 20 a picker holding 16,000 people made the diagnostic edit page weigh 9.8 MB).
 
-    Read once, however many pickers show them (present and excused, each lead of a diagnostic): one query of plain
-    rows (id and the four values a label shows), sorted by French name in Python (a collation called from SQLite
-    for each comparison costs more than the query), each option written once as an HTML string. A picker then
-    renders as one join, with its chosen people marked `selected`. Nothing is read until a picker is rendered: a
-    form that saves never reads the directory (a POST checks its chosen ids with one query, the field's queryset).
+    The commune's people are read once, however many pickers show them (present and excused, each lead of a
+    diagnostic): one query of plain rows, sorted by French name in Python, each option written once as an HTML
+    string. A picker then renders as one join, with its chosen people marked `selected`; the chosen people of
+    another commune are read by id (one query, only for ids not already known), so that an edit never loses them.
+    Nothing is read until a picker is rendered: a form that saves never reads the directory (a POST checks its
+    chosen ids with one query, the field's queryset, which may hold more people than the options).
 
-    Without JavaScript the select is the whole picker, so every person is in it; the script only enhances it.
+    Without a commune (e.g. a workshop open to every commune) only the chosen people and the matches are shown.
+    Anyone else is found by the search: Tom Select's remote load with JavaScript, the « Chercher » button without.
     """
 
     FIELDS = ("pk", "first_name", "last_name", "organisation", "commune_id", "commune__name")
+    SEARCH_LIMIT = 50  # matches offered by a search without JavaScript
 
     def __init__(self, contacts=None, *, commune: Commune | None = None):
-        self.contacts = contacts  # a queryset of contacts (every contact by default)
+        self.contacts = contacts  # a queryset of contacts (every contact by default): who may be offered
         self.commune = commune
+        self._known: dict[int, tuple[int, str, int | None, str]] = {}
+        self._searches: dict[str, list[tuple[int, str, int | None, str]]] = {}
 
-    @cached_property
-    def rows(self) -> list[tuple[int, str, int | None, str]]:
+    def _queryset(self):
+        return Contact.objects.all() if self.contacts is None else self.contacts
+
+    def _read(self, contacts) -> list[tuple[int, str, int | None, str]]:
         """(id, label, commune id, commune name) of each person, in French name order (last name, first name, id)."""
-        contacts = Contact.objects.all() if self.contacts is None else self.contacts
         values = contacts.order_by().values_list(*self.FIELDS)
         values = sorted(values, key=lambda row: (french_sort_key(row[2]), french_sort_key(row[1]), row[0]))
-        return [
+        rows = [
             (pk, label_of(first, last, organisation, commune_name), commune_id, commune_name or "")
             for pk, first, last, organisation, commune_id, commune_name in values
         ]
+        self._known.update((row[0], row) for row in rows)
+        return rows
 
     @cached_property
-    def groups(self) -> list[tuple[str, list[tuple[int, str]]]]:
-        """[(group label, [(id, label)…])…]; one group labelled "" without a commune."""
-        commune = self.commune
-        if commune is None:
-            return [("", [(pk, label) for pk, label, _commune_id, _name in self.rows])]
-        own_pk = commune.pk
-        own = [(pk, label) for pk, label, commune_id, _name in self.rows if commune_id == own_pk]
-        others = [(pk, label) for pk, label, commune_id, _name in self.rows if commune_id != own_pk]
+    def rows(self) -> list[tuple[int, str, int | None, str]]:
+        """The commune's people (none without a commune), in French name order."""
+        if self.commune is None:
+            return []
+        return self._read(self._queryset().filter(commune_id=self.commune.pk))
+
+    def chosen_rows(self, values) -> list[tuple[int, str, int | None, str]]:
+        """The chosen people the commune's list does not hold (one query for the ids not read yet)."""
+        known = {row[0] for row in self.rows}
+        ids = {int(value) for value in values if str(value).isdigit() and len(str(value)) < 19}
+        missing = ids - self._known.keys()
+        if missing:
+            self._read(self._queryset().filter(pk__in=missing))
+        rows = [self._known[pk] for pk in ids - known if pk in self._known]
+        return sorted(rows, key=lambda row: (french_sort_key(row[1]), row[0]))
+
+    def search_rows(self, terms: list[str]) -> list[tuple[int, str, int | None, str]]:
+        """The first SEARCH_LIMIT people matching every term (one query, cached per search)."""
+        key = " ".join(terms)
+        if key not in self._searches:
+            contacts = matching_contacts(self._queryset(), terms)
+            ids = contacts.order_by("last_name", "first_name", "pk").values_list("pk", flat=True)[: self.SEARCH_LIMIT]
+            self._searches[key] = self._read(self._queryset().filter(pk__in=list(ids)))
+        return self._searches[key]
+
+    def groups(self, values=(), terms: list[str] | None = None) -> list[tuple[str, list[tuple[int, str]]]]:
+        """[(group label, [(id, label)…])…]: the commune's people, the others chosen, the matches of `terms`."""
+        own = [(pk, label) for pk, label, _commune_id, _name in self.rows]
+        shown = {pk for pk, _label in own}
+        others = [(pk, label) for pk, label, _c, _n in self.chosen_rows(values)]
+        shown |= {pk for pk, _label in others}
+        found = [(pk, label) for pk, label, _c, _n in self.search_rows(terms)] if terms else []
+        found = [(pk, label) for pk, label in found if pk not in shown]
         groups = []
         if own:
-            groups.append((f"Personnes {de(commune)}", own))
+            groups.append((f"Personnes {de(self.commune)}", own))
         if others:
-            groups.append(("Autres personnes" if own else "Personnes", others))
+            groups.append(("Autres personnes" if own else "Personnes choisies", others))
+        if found:
+            groups.append((f"Trouvées pour « {' '.join(terms)} »", found))
+        if len(groups) == 1 and self.commune is None and not found:
+            return [("", groups[0][1])]
         return groups
 
     def choices(self) -> list:
-        """The same options as Django choices, for a widget that is not a picker (a list of checkboxes)."""
-        return [option for label, options in self.groups if not label for option in options] + [
-            (label, options) for label, options in self.groups if label
-        ]
+        """The commune's people as Django choices, for a widget that is not a picker (a list of checkboxes)."""
+        return [(label, options) for label, options in self.groups()]
 
     @cached_property
-    def _html(self) -> list[tuple[str, str]]:
-        """Per group: its escaped label and its options, written once as HTML (no option selected)."""
-        return [
-            (escape(label), "\n".join([f'<option value="{pk}">{escape(text)}</option>' for pk, text in options]))
-            for label, options in self.groups
-        ]
+    def _own_html(self) -> str:
+        """The commune's options, written once as HTML (no option selected)."""
+        return "\n".join([f'<option value="{pk}">{escape(label)}</option>' for pk, label, _c, _n in self.rows])
 
-    def html(self, values, *, empty_label: str | None = None, multiple: bool = True) -> str:
+    def html(self, values, *, empty_label: str | None = None, multiple: bool = True, terms=None) -> str:
         """The select's options, as Django's select widget writes them, with `values` (strings) selected."""
         chosen = [str(value) for value in values if str(value).isdigit()]  # ids: nothing else can match
         if not multiple:
@@ -133,13 +166,17 @@ class PickerOptions:
         if empty_label is not None:
             selected = "" if chosen else " selected"
             parts.append(f'<option value=""{selected}>{escape(empty_label)}</option>')
-        for label, options in self._html:
-            for value in chosen:  # a few people among thousands: each a search in one string
-                options = options.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
+        for index, (label, options) in enumerate(self.groups(chosen, terms)):
+            if index == 0 and self.rows:
+                html = self._own_html
+            else:
+                html = "\n".join([f'<option value="{pk}">{escape(text)}</option>' for pk, text in options])
+            for value in chosen:  # a few people among hundreds: each a search in one string
+                html = html.replace(f'<option value="{value}">', f'<option value="{value}" selected>', 1)
             if label:
-                parts.append(f'<optgroup label="{label}">\n{options}\n</optgroup>')
-            elif options:
-                parts.append(options)
+                parts.append(f'<optgroup label="{escape(label)}">\n{html}\n</optgroup>')
+            elif html:
+                parts.append(html)
         return mark_safe("\n".join(parts))  # noqa: S308 - every label is escaped above
 
 
@@ -158,6 +195,22 @@ class PeoplePickerMixin:
         self.create_url = create_url
         self.fallback_url = fallback_url
         self.commune = commune
+
+    search_term: str | None = None  # what was typed in the search field without JavaScript
+    search_requested = False  # its « Chercher » button sent the form
+
+    def value_from_datadict(self, data, files, name):
+        term = data.get(search_name(name))
+        self.search_term = term[: SEARCH_MAX_LENGTH * 2] if isinstance(term, str) else None
+        self.search_requested = data.get(SEARCH_BUTTON) == name
+        return super().value_from_datadict(data, files, name)
+
+    def search_terms(self) -> list[str] | None:
+        """The words searched without JavaScript, or None (nothing typed, or a search refused)."""
+        try:
+            return search_terms(self.search_term) if self.search_term else None
+        except SearchRefused:
+            return None
 
     def optgroups(self, name, value, attrs=None):
         if self.options is not None:
@@ -178,8 +231,18 @@ class PeoplePickerMixin:
         context["widget"]["can_create"] = bool(self.create_url)
         if self.options is not None:
             context["widget"]["options_html"] = self.options.html(
-                context["widget"]["value"], empty_label=self.empty_label, multiple=self.allow_multiple_selected
+                context["widget"]["value"],
+                empty_label=self.empty_label,
+                multiple=self.allow_multiple_selected,
+                terms=self.search_terms(),
             )
+            context["widget"]["search"] = {
+                "name": search_name(name),
+                "id": f"{widget_attrs.get('id') or name}-recherche",
+                "value": self.search_term or "",
+                "button": SEARCH_BUTTON,
+                "maxlength": SEARCH_MAX_LENGTH,
+            }
         return context
 
 
@@ -198,6 +261,38 @@ class PersonPickerWidget(PeoplePickerMixin, forms.Select):
         if self.options is None:
             return super().use_required_attribute(initial)
         return forms.Widget.use_required_attribute(self, initial)  # its first option is the empty one
+
+
+def search_name(name: str) -> str:
+    """The name of a picker's search field without JavaScript."""
+    return f"{name}-recherche"
+
+
+# The « Chercher » button of a picker without JavaScript: its value names the picker whose search is asked.
+SEARCH_BUTTON = "chercher_personne"
+
+
+def check_search(field) -> None:
+    """A search asked without JavaScript sends the form back to be shown again (nothing saved, everything typed
+    kept) with the matches offered in the picker, and says what was found, as an error of the field."""
+    widget = field.widget
+    if not getattr(widget, "search_requested", False):
+        return
+    try:
+        terms = search_terms(widget.search_term)
+    except SearchRefused as refused:
+        raise forms.ValidationError(str(refused), code="search") from None
+    options = widget.options
+    found = len(options.search_rows(terms)) if options is not None else 0
+    typed = " ".join(terms)
+    if not found:
+        message = f"Aucune personne ne correspond à « {typed} ». Essayez une autre orthographe, ou créez-la."
+    elif found == 1:
+        message = f"Une personne correspond à « {typed} » : choisissez-la dans la liste, puis enregistrez."
+    else:
+        more = " (les premières)" if found >= PickerOptions.SEARCH_LIMIT else ""
+        message = f"{found} personnes{more} correspondent à « {typed} » : choisissez dans la liste, puis enregistrez."
+    raise forms.ValidationError(message, code="search")
 
 
 def _offer(field, *, commune, contacts, options) -> None:
@@ -224,6 +319,10 @@ class ContactPickerField(IdMultipleChoiceField):
     def label_from_instance(self, contact):
         return contact_label(contact)
 
+    def clean(self, value):
+        check_search(self)
+        return super().clean(value)
+
     def offer(self, *, commune=None, contacts=None, options: PickerOptions | None = None) -> None:
         """What is checked on POST (`contacts`, every contact by default) and what is shown, the commune first
         (`options`, shared by the page's pickers, or read here when shown)."""
@@ -241,6 +340,10 @@ class ContactPickerChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, contact):
         return contact_label(contact)
+
+    def clean(self, value):
+        check_search(self)
+        return super().clean(value)
 
     def offer(self, *, commune=None, contacts=None, options: PickerOptions | None = None) -> None:
         _offer(self, commune=commune, contacts=contacts, options=options)
@@ -343,10 +446,9 @@ def search_terms(raw: str | None) -> list[str]:
     return text.split()[:5]
 
 
-def search_options(user, terms: list[str], *, commune: Commune | None = None) -> list[dict]:
-    """The first SEARCH_RESULTS people matching every term (name, organisation or commune), the commune's first,
-    as Tom Select options (`value`, `text`, `optgroup`). One query of plain rows, whatever the directory's size."""
-    contacts = searchable_contacts(user)
+def matching_contacts(contacts, terms: list[str]):
+    """The contacts matching every term, in their name, first name, organisation or commune (SQL wildcards as typed:
+    Django escapes them in `icontains`)."""
     for term in terms:
         contacts = contacts.filter(
             Q(last_name__icontains=term)
@@ -354,6 +456,13 @@ def search_options(user, terms: list[str], *, commune: Commune | None = None) ->
             | Q(organisation__icontains=term)
             | Q(commune__name__icontains=term)
         )
+    return contacts
+
+
+def search_options(user, terms: list[str], *, commune: Commune | None = None) -> list[dict]:
+    """The first SEARCH_RESULTS people matching every term (name, organisation or commune), the commune's first,
+    as Tom Select options (`value`, `text`, `optgroup`). One query of plain rows, whatever the directory's size."""
+    contacts = matching_contacts(searchable_contacts(user), terms)
     own_first = (
         Case(When(commune_id=commune.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
         if commune is not None

@@ -203,6 +203,10 @@
     // The real select stays in the form for what is posted; its label now names the picker's search box, so the
     // select itself is hidden from assistive technologies as it is from sight (one control, not two).
     select.setAttribute("aria-hidden", "true");
+    // The search field without JavaScript (a « Chercher » button posting the form back) gives way to the picker's
+    // own search, which asks the server as one types.
+    var fallbackSearch = document.querySelector('[data-picker-search-for="' + select.id + '"]');
+    if (fallbackSearch) fallbackSearch.remove();
 
     var link = document.querySelector('a.people-picker-new[data-picker-for="' + select.id + '"]');
     if (link && select.getAttribute("data-create-url")) {

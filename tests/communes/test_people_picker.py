@@ -42,6 +42,10 @@ def select_tag(page: str, name: str) -> str:
     return re.search(rf'<select name="{name}"[^>]*>', page).group(0)
 
 
+def picker_select(page: str, name: str) -> str:
+    return re.search(rf'<select name="{name}".*?</select>', page, flags=re.S).group(0)
+
+
 def optgroups(page: str, name: str) -> list[tuple[str, str]]:
     select = re.search(rf'<select name="{name}".*?</select>', page, flags=re.S).group(0)
     return re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, flags=re.S)
@@ -79,8 +83,9 @@ def test_meeting_picker_lists_the_communes_people_first(client, consultant, comm
     url = reverse("missions:meeting_create") + f"?accompagnement={accompaniment.pk}"
     page = client.get(url).content.decode()
     groups = optgroups(page, "present")
-    assert [label for label, _options in groups] == ["Personnes d&#x27;Amagney", "Autres personnes"]
-    assert f'value="{own.pk}"' in groups[0][1] and f'value="{other.pk}"' in groups[1][1]
+    # Only the commune's people: anyone else is searched (issue 26.5), never the whole directory in the page.
+    assert [label for label, _options in groups] == ["Personnes d&#x27;Amagney"]
+    assert f'value="{own.pk}"' in groups[0][1] and f'value="{other.pk}"' not in picker_select(page, "present")
     assert f'data-commune="{commune.pk}"' in select_tag(page, "present")
 
 
@@ -290,7 +295,7 @@ def test_meeting_form_queries_do_not_grow_with_the_directory_and_a_save_never_re
         for queries in (post, save):
             assert whole_directory_reads(queries) == []
         for queries in (get, edit):
-            assert len(whole_directory_reads(queries)) == 1  # present and excused share one reading
+            assert whole_directory_reads(queries) == []  # the commune's people only, and the chosen ones by id
         return page, [len(queries) for queries in (get, post, edit, save)]
 
     small_page, small = measure()
@@ -298,7 +303,8 @@ def test_meeting_form_queries_do_not_grow_with_the_directory_and_a_save_never_re
     ContactFactory.create_batch(30, commune=other_commune)
     large_page, large = measure()
     assert large == small
-    assert large_page.count("<option value=") == small_page.count("<option value=") + 2 * 60
+    # present and excused each list the commune's people; the other commune's 30 are never in the page
+    assert large_page.count("<option value=") == small_page.count("<option value=") + 2 * 30
 
 
 def test_meeting_edit_shows_who_was_present_and_excused_selected_and_names_as_text(client, consultant, commune):
@@ -314,7 +320,7 @@ def test_meeting_edit_shows_who_was_present_and_excused_selected_and_names_as_te
     assert f'<option value="{present.pk}" selected>&lt;b&gt;Léa&lt;/b&gt; Durand (A &amp; B, Amagney)</option>' in (
         present_select
     )
-    assert f'<option value="{excused.pk}">' in present_select
+    assert f'value="{excused.pk}"' not in present_select  # another commune's, chosen only as excused
     assert f'<option value="{excused.pk}" selected>' in excused_select
     assert f'<option value="{present.pk}">' in excused_select
     assert "<b>" not in page
@@ -341,3 +347,46 @@ def test_action_lead_picker_shows_the_chosen_lead_selected(client, consultant, c
     select = re.search(r'<select name="lead_contact".*?</select>', page, flags=re.S).group(0)
     assert select.count(" selected>") == 1 and f'<option value="{lead.pk}" selected>' in select
     assert '<option value="">' in select
+
+
+def test_without_javascript_a_search_offers_the_matches_and_keeps_what_was_typed(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    own = ContactFactory(commune=commune)
+    far = ContactFactory(commune=CommuneFactory(name="Devecey"), last_name="Lointaine", first_name="Anne")
+    ContactFactory(commune=CommuneFactory(name="Pirey"), last_name="Ailleurs")
+    client.force_login(consultant)
+    data = meeting_data(accompaniment, present=[own.pk], title="Réunion gardée")
+    data.update({"present-recherche": "lointa", "chercher_personne": "present"})
+    response = client.post(reverse("missions:meeting_create"), data)
+    assert response.status_code == 200 and not Meeting.objects.exists()  # shown again, nothing saved
+    page = response.content.decode()
+    assert f'<option value="{far.pk}">' in dict(optgroups(page, "present"))["Trouvées pour « lointa »"]
+    assert "Ailleurs" not in page  # only the matches join the commune's people
+    assert f'<option value="{own.pk}" selected>' in page and "Réunion gardée" in page and 'value="lointa"' in page
+    assert "Une personne correspond à « lointa »" in page
+    # The person found is chosen and the form saved, as a browser posts it without JavaScript.
+    data.pop("chercher_personne")
+    data["present"] = [own.pk, far.pk]
+    assert client.post(reverse("missions:meeting_create"), data).status_code == 302
+    assert set(Meeting.objects.get().participations.values_list("contact_id", flat=True)) >= {own.pk, far.pk}
+
+
+def test_without_javascript_a_search_too_short_is_said_in_french(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    client.force_login(consultant)
+    data = {**meeting_data(accompaniment), "present-recherche": "a", "chercher_personne": "present"}
+    page = client.post(reverse("missions:meeting_create"), data).content.decode()
+    assert "Tapez au moins 2 caractères" in page and not Meeting.objects.exists()
+
+
+def test_a_person_of_another_commune_posted_without_being_offered_is_saved(client, consultant, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    far = ContactFactory(commune=CommuneFactory(name="Devecey"))
+    client.force_login(consultant)
+    page = client.get(reverse("missions:meeting_create") + f"?accompagnement={accompaniment.pk}").content.decode()
+    assert f'value="{far.pk}"' not in picker_select(page, "present")  # found by the remote search, not in the page
+    assert (
+        client.post(reverse("missions:meeting_create"), meeting_data(accompaniment, present=[far.pk])).status_code
+        == 302
+    )
+    assert Meeting.objects.get().participations.filter(contact=far).exists()
