@@ -470,6 +470,13 @@ class BulkRegistrationForm(forms.Form):
 
     picked = ContactPickerField(label="Rechercher dans l'annuaire", required=False)
     people = ContactPickerField(label="Cocher dans la liste", required=False, widget=forms.CheckboxSelectMultiple)
+    list_commune = forms.ModelChoiceField(
+        label="Personnes de la commune",
+        queryset=Commune.objects.none(),
+        required=False,
+        empty_label="— Choisir une commune —",
+        help_text="La liste à cocher montre les personnes d'une commune ; les autres se cherchent ci-dessus.",
+    )
     pasted = forms.CharField(
         label="Coller une liste",
         required=False,
@@ -506,18 +513,23 @@ class BulkRegistrationForm(forms.Form):
         if user.is_elu:
             pool = pool.filter(commune_id=user.commune_id)
             del self.fields["new_people_commune"]
+            del self.fields["list_commune"]
+            list_commune = user.commune
         else:
-            self.fields["new_people_commune"].queryset = Commune.objects.only("id", "name").order_by_name()
+            communes = Commune.objects.only("id", "name").order_by_name()
+            self.fields["new_people_commune"].queryset = communes
+            self.fields["list_commune"].queryset = communes
+            list_commune = self._list_commune()
         if not (user.is_team and workshop.has_started):
             del self.fields["present"]
         self.registered = registered
         self._pool = pool
         # What a POST is checked against: the same people, as a query (no list of ids, however long the directory).
         contacts = pool.exclude(pk__in=workshop.registrations.values("contact_id"))
-        own_commune = user.commune if user.is_elu else None
-        # What the picker and the list show: read once, as plain rows, and only if the page is shown.
-        self.options = PickerOptions(contacts, commune=own_commune)
-        self.fields["picked"].offer(commune=own_commune, contacts=contacts, options=self.options)
+        # What the picker and the list show: the commune's people (an élu's own, the one the team chose for the
+        # list), read once, as plain rows, and only if the page is shown; anyone else is searched.
+        self.options = PickerOptions(contacts, commune=list_commune)
+        self.fields["picked"].offer(commune=list_commune, contacts=contacts, options=self.options)
         self.fields["picked"].widget.create_url = reverse("ateliers:registration_new_person", args=[workshop.pk])
         self.fields["picked"].widget.fallback_url = reverse("ateliers:registration_create", args=[workshop.pk])
         self.fields["people"].offer(contacts=contacts, options=self.options)  # written by people_groups()
@@ -528,6 +540,13 @@ class BulkRegistrationForm(forms.Form):
         self.unknown: list[str] = [line for line in (self.data.get("pending") or "").splitlines() if line.strip()]
         self.fields["create"].choices = [(index, line) for index, line in enumerate(self.unknown)]
 
+    def _list_commune(self) -> Commune | None:
+        """The commune whose people the team's list to tick shows (posted, or `?commune=` given as initial)."""
+        raw = self.data.get("list_commune") if self.is_bound else self.initial.get("list_commune")
+        if not str(raw or "").isdigit() or len(str(raw)) > 18:
+            return None
+        return Commune.objects.only("id", "name").filter(pk=raw).first()
+
     @cached_property
     def pool(self) -> list[Contact]:
         """Everyone a pasted line may name (instances: the matching reads names and e-mails); read only for a paste."""
@@ -535,7 +554,12 @@ class BulkRegistrationForm(forms.Form):
 
     @property
     def available_count(self) -> int:
-        return len(self.options.rows)
+        return len(self._list_rows())
+
+    def _list_rows(self):
+        """The commune's people not yet registered, and the people ticked elsewhere (kept ticked)."""
+        ticked = [str(value) for value in (self["people"].value() or [])]
+        return [*self.options.rows, *self.options.chosen_rows(ticked)]
 
     def people_groups(self) -> list[tuple[str, str]]:
         """The list to tick, one group per commune (people of no commune last): (commune, its checkboxes as HTML).
@@ -545,8 +569,9 @@ class BulkRegistrationForm(forms.Form):
         """
         ticked = {str(value) for value in (self["people"].value() or [])}
         name = self["people"].auto_id
-        rows = french_sorted([row for row in self.options.rows if row[3]], key=lambda row: row[3])
-        rows += [row for row in self.options.rows if not row[3]]
+        list_rows = self._list_rows()
+        rows = french_sorted([row for row in list_rows if row[3]], key=lambda row: row[3])
+        rows += [row for row in list_rows if not row[3]]
         groups: dict[str, list[str]] = {}
         for index, (pk, label, _commune_id, commune) in enumerate(rows):
             box_id = f"{name}_{index}"

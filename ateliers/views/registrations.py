@@ -67,7 +67,8 @@ def registration_bulk(request, pk):
     """Many people at once: the people picker, the list to tick, a pasted list matched against the directory."""
     workshop = get_visible_or_404(Workshop.objects.select_related("theme"), request.user, pk=pk)
     access.require(access.is_team(request.user) or access.is_elu(request.user))
-    form = BulkRegistrationForm(request.POST or None, user=request.user, workshop=workshop)
+    initial = {"list_commune": request.GET.get("commune")}  # the team's list to tick: a commune's people
+    form = BulkRegistrationForm(request.POST or None, user=request.user, workshop=workshop, initial=initial)
     if request.method == "POST" and form.is_valid():
         form.match()
         if "inscrire" in request.POST and not form.unknown_now:

@@ -58,9 +58,9 @@ def test_two_people_of_the_same_name_are_proposed_not_chosen():
     assert line.contact is None and line.proposals == [first, second]
 
 
-def test_ticked_people_are_registered_together(client, consultant, workshop, people):
+def test_ticked_people_are_registered_together(client, consultant, workshop, people, commune):
     client.force_login(consultant)
-    page = client.get(bulk_url(workshop)).content.decode()
+    page = client.get(bulk_url(workshop) + f"?commune={commune.pk}").content.decode()
     assert re.search(rf'type="checkbox" name="people" value="{people["marie"].pk}"', page)
     response = client.post(bulk_url(workshop), {"people": [people["marie"].pk, people["paul"].pk], "inscrire": "1"})
     assert response.status_code == 302
@@ -214,7 +214,7 @@ def test_registering_picked_or_ticked_people_reads_only_them_however_large_the_d
     client.force_login(consultant)
     post_init.connect(count, sender=Contact)
     try:
-        page = client.get(bulk_url(workshop)).content.decode()
+        page = client.get(bulk_url(workshop) + f"?commune={other_commune.pk}").content.decode()
         shown = len(loaded)
         data = {"picked": [people["marie"].pk], "people": [people["paul"].pk], "inscrire": "1"}
         response = client.post(bulk_url(workshop), data)
@@ -222,5 +222,20 @@ def test_registering_picked_or_ticked_people_reads_only_them_however_large_the_d
         post_init.disconnect(count, sender=Contact)
     assert response.status_code == 302 and registered(workshop) == {"Dupont", "Martin"}
     assert shown == 0  # the list and the picker are written from plain rows
-    assert page.count('type="checkbox" name="people"') == 43
+    assert page.count('type="checkbox" name="people"') == 40  # the chosen commune's people, not the directory
     assert len(loaded) - shown <= 4  # the two chosen people (and what registering them reads), not the 43
+
+
+def test_the_teams_list_to_tick_shows_only_the_chosen_communes_people(
+    client, consultant, workshop, people, other_commune
+):
+    far = ContactFactory(commune=other_commune, last_name="Lointaine")
+    client.force_login(consultant)
+    page = client.get(bulk_url(workshop)).content.decode()
+    assert 'name="people"' not in page and "Choisissez une commune" in page
+    page = client.post(bulk_url(workshop), {"list_commune": other_commune.pk, "afficher": "1"}).content.decode()
+    assert f'name="people" value="{far.pk}"' in page and f'name="people" value="{people["marie"].pk}"' not in page
+    # A person ticked in another commune's list stays ticked when the list changes.
+    data = {"list_commune": other_commune.pk, "people": [people["marie"].pk], "afficher": "1"}
+    page = client.post(bulk_url(workshop), data).content.decode()
+    assert re.search(rf'name="people" value="{people["marie"].pk}"[^>]*checked', page)
