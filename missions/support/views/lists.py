@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core import access
+from core.links import url_by_id
 from missions.programme.models import Programme
 from missions.support.filters import STARTED, SupportRequestFilter
 from missions.support.models import SupportPriorityWeights, SupportRequest
@@ -31,9 +32,16 @@ def _queue(request):
         request.GET, queryset=SupportRequest.objects.visible_to(request.user).select_related("commune", "programme")
     )
     queue = priority_queue(filterset.qs.annotate_step_lateness(timezone.localdate()), weights=weights)
-    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(queue, QUEUE_PAGE_SIZE)
+    # The count needs none of the priority's annotations: counted on the filtered set, its SQL is a plain COUNT.
+    paginator.count = filterset.qs.count()  # a cached_property: set, it is not computed
+    page = paginator.get_page(request.GET.get("page"))
 
-    rows = [(support_request, explain_priority(support_request, weights)) for support_request in page.object_list]
+    detail_url = url_by_id("missions:support_detail")  # reversed once, not once per row
+    rows = []
+    for support_request in page.object_list:
+        support_request.detail_url = detail_url(support_request.pk)
+        rows.append((support_request, explain_priority(support_request, weights)))
     programme = Programme.objects.current()
     # The export links carry the filters the queue shows, its default status « À traiter » included: an export
     # asked without a status gives every request.
