@@ -228,11 +228,6 @@ def month(value) -> datetime.date | None:
     raise error
 
 
-def month_text(value: datetime.date | None) -> str:
-    """How the template writes a month: "03/2026" (read back the same by `month`)."""
-    return value.strftime("%m/%Y") if value else ""
-
-
 def month_label(value: datetime.date | None) -> str:
     return f"{MONTH_LABELS[value.month - 1]} {value.year}" if value else "—"
 

@@ -579,6 +579,20 @@ def test_export_then_import_changes_nothing(client, accompaniment, commune, cons
     assert (Action.history.count(), FundingSource.history.count(), IndicatorValue.history.count()) == history
 
 
+def test_the_plan_export_writes_its_months_as_real_months(client, accompaniment, commune, consultant):
+    plan = full_plan(accompaniment, commune)
+    client.force_login(consultant)
+    sheet = load_workbook(io.BytesIO(exported(client, commune, "xlsx").read())).worksheets[0]
+    rows = list(sheet.iter_rows())
+    header_row = next(row for row in rows if any(cell.value == "Début" for cell in row))
+    start_column = next(cell.column for cell in header_row if cell.value == "Début")
+    cell = sheet.cell(row=header_row[0].row + 1, column=start_column)
+    first = plan.actions.order_by("position").first()
+    assert cell.is_date and cell.value.date() == first.start_month and cell.number_format == "mm/yyyy"
+    csv_text = exported(client, commune, "csv").read().decode("utf-8-sig")
+    assert first.start_month.strftime("%Y-%m") in csv_text
+
+
 def test_export_imported_into_an_empty_plan_gives_the_same_plan(client, accompaniment, commune, consultant):
     plan = full_plan(accompaniment, commune)
     client.force_login(consultant)
@@ -683,9 +697,7 @@ def test_the_import_is_recorded_in_the_plan_history(client, accompaniment, commu
     )
     record = ActionPlan.objects.get().history.first()
     assert record.history_user == consultant
-    assert record.history_change_reason == (
-        "Import du fichier « plan 2024.xlsx » : 1 créée, 0 modifiée, 0 contact"
-    )
+    assert record.history_change_reason == ("Import du fichier « plan 2024.xlsx » : 1 créée, 0 modifiée, 0 contact")
     assert Action.history.get().history_change_reason == "Import du fichier « plan 2024.xlsx »"
     client.force_login(consultant)
     page = client.get(reverse("missions:action_plan_history", args=[commune.insee_code])).content.decode()

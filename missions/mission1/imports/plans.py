@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.concurrency import save_versioned
 from core.deliverables import lock_for_edit
+from core.exports import Month
 from core.models import User, WorkflowStatus
 from core.spreadsheets.columns import (
     Column,
@@ -32,7 +33,6 @@ from core.spreadsheets.columns import (
     money_or_zero,
     month,
     month_label,
-    month_text,
     names,
     normalize,
     percent,
@@ -790,8 +790,9 @@ def plan_columns(*, funders: int, indicators: int, years: list[int]) -> dict:
         "operational_objectives": lambda action: action.operational_objectives,
         "expected_results": lambda action: action.expected_results,
         "cost_estimate": lambda action: action.cost_estimate,
-        "start_month": lambda action: month_text(action.start_month),
-        "end_month": lambda action: month_text(action.end_month),
+        # Real months (mm/aaaa in XLSX, aaaa-mm in CSV), as every export writes them: sortable, and read back.
+        "start_month": lambda action: Month.of(action.start_month),
+        "end_month": lambda action: Month.of(action.end_month),
     }
     columns = {column.header: getters[column.key] for column in PLAN_COLUMNS.columns}
     numbered = {(column.group, column.key): column for column in PLAN_COLUMNS.numbered}
