@@ -14,7 +14,14 @@ from communes.models import Contact
 from missions.mission1.models.meetings import Meeting
 from tests.factories import CommuneFactory, ContactFactory
 from tests.factories_ateliers import WorkshopFactory
-from tests.factories_mission1 import AccompanimentFactory, ActionPlanFactory, DiagnosticFactory
+from tests.factories_mission1 import (
+    AccompanimentFactory,
+    ActionFactory,
+    ActionLeadFactory,
+    ActionPlanFactory,
+    DiagnosticFactory,
+)
+from tests.harness.forms import form_posting_to
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +397,48 @@ def test_a_person_of_another_commune_posted_without_being_offered_is_saved(clien
         == 302
     )
     assert Meeting.objects.get().participations.filter(contact=far).exists()
+
+
+def test_diagnostic_edit_lists_the_communes_people_and_keeps_a_chosen_outsider_with_constant_queries(
+    client, consultant, commune, other_commune
+):
+    diagnostic = DiagnosticFactory(accompaniment=AccompanimentFactory(commune=commune))
+    lead = ActionLeadFactory(diagnostic=diagnostic)
+    outsider = ContactFactory(commune=other_commune, last_name="Lointaine")
+    lead.resource_people.add(outsider)
+    client.force_login(consultant)
+    url = reverse("missions:diagnostic_update", args=[commune.insee_code])
+    client.get(url)  # warm
+
+    def measure():
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        return page, len(queries)
+
+    small_page, small = measure()
+    ContactFactory.create_batch(20, commune=commune)
+    ContactFactory.create_batch(40, commune=other_commune)
+    large_page, large = measure()
+    assert large == small
+    select = picker_select(large_page, "pistes-0-resource_people")
+    assert f'<option value="{outsider.pk}" selected>' in select  # an edit never loses a chosen person
+    assert select.count("<option value=") == 1 + 20  # the outsider and the commune's 20, not the other 40
+    assert 'name="pistes-0-resource_people-recherche"' in large_page
+
+
+def test_without_javascript_the_action_lead_is_searched_and_kept(client, consultant, commune, other_commune):
+    action = ActionFactory(plan=ActionPlanFactory(accompaniment=AccompanimentFactory(commune=commune)))
+    far = ContactFactory(commune=other_commune, last_name="Lointaine")
+    client.force_login(consultant)
+    url = reverse("missions:action_update", args=[action.pk])
+    page = client.get(url).content.decode()
+    assert f'value="{far.pk}"' not in picker_select(page, "lead_contact")
+    data = form_posting_to(page, url, url).data()
+    data.update({"lead_contact-recherche": "Lointaine", "chercher_personne": "lead_contact"})
+    page = client.post(url, data).content.decode()
+    assert f'<option value="{far.pk}">' in picker_select(page, "lead_contact")
+    data.pop("chercher_personne")
+    data["lead_contact"] = str(far.pk)
+    assert client.post(url, data).status_code == 302
+    action.refresh_from_db()
+    assert action.lead_contact_id == far.pk
