@@ -100,7 +100,10 @@ def main():
         "meeting create": (f"/reunions/nouvelle/?accompagnement={accompaniment.pk}", meeting_create),
         "meeting edit": (f"/reunions/{meeting.pk}/modifier/", meeting_update),
         "workshop registration": (f"/ateliers/{workshop.pk}/inscriptions/nouvelle/", registration),
-        "workshop bulk registration": (f"/ateliers/{workshop.pk}/inscriptions/plusieurs/", bulk_registration),
+        "workshop bulk registration": (
+            f"/ateliers/{workshop.pk}/inscriptions/plusieurs/?commune={commune.pk}",
+            bulk_registration,
+        ),
         "diagnostic edit": (f"/communes/{commune.insee_code}/diagnostic/modifier/", unchanged),
         "action edit": (f"/actions/{action.pk}/modifier/", unchanged),
     }
