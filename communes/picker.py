@@ -202,7 +202,11 @@ class PeoplePickerMixin:
     def value_from_datadict(self, data, files, name):
         term = data.get(search_name(name))
         self.search_term = term[: SEARCH_MAX_LENGTH * 2] if isinstance(term, str) else None
-        self.search_requested = data.get(SEARCH_BUTTON) == name
+        # Its own button, or any picker's (Enter in a search field presses the form's first « Chercher ») with
+        # something typed in this one.
+        self.search_requested = data.get(SEARCH_BUTTON) == name or (
+            SEARCH_BUTTON in data and bool((self.search_term or "").strip())
+        )
         return super().value_from_datadict(data, files, name)
 
     def search_terms(self) -> list[str] | None:

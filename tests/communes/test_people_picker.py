@@ -442,3 +442,13 @@ def test_without_javascript_the_action_lead_is_searched_and_kept(client, consult
     assert client.post(url, data).status_code == 302
     action.refresh_from_db()
     assert action.lead_contact_id == far.pk
+
+
+def test_enter_in_the_second_pickers_search_field_searches_there(client, consultant, commune, other_commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    far = ContactFactory(commune=other_commune, last_name="Lointaine")
+    client.force_login(consultant)
+    # Enter in the « excusé·e·s » search field presses the form's first « Chercher », the present's.
+    data = {**meeting_data(accompaniment), "excused-recherche": "lointaine", "chercher_personne": "present"}
+    page = client.post(reverse("missions:meeting_create"), data).content.decode()
+    assert f'<option value="{far.pk}">' in picker_select(page, "excused") and not Meeting.objects.exists()
