@@ -52,9 +52,11 @@ def pick_figures(*, diagnostic: Diagnostic, picks: dict[int, str], expected_vers
 
 
 def figures_for_document(diagnostic: Diagnostic, deliverable=None) -> list[DiagnosticFigure]:
-    """What a PDF prints: a frozen version's own copies once it has them, else the diagnostic's picks."""
-    if deliverable is not None:
-        frozen = list(DiagnosticFigure.objects.filter(deliverable=deliverable))
+    """What a PDF prints: a frozen version's own copies once it has them, else the diagnostic's picks. A version
+    being re-issued (not saved yet) prints the copies of the version it replaces."""
+    version = deliverable if deliverable is None or deliverable.pk else deliverable.reissue_of
+    if version is not None:
+        frozen = list(DiagnosticFigure.objects.filter(deliverable=version))
         if frozen:
             return frozen
     return list(DiagnosticFigure.objects.filter(diagnostic=diagnostic, deliverable__isnull=True))
