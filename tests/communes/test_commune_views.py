@@ -97,8 +97,9 @@ def test_commune_list_query_count_does_not_grow(client, consultant, django_asser
 
 
 # The commune hub: every app's section and the timeline, each reader's own -------------------------------------------
-# Its queries, the same whatever the meetings (measured; the issue's budget is 12).
-HUB_QUERIES = {"gbm": 11, "consultant": 11, "elu": 9}
+# Its queries, the same whatever the meetings (measured; the issue's budget is 12): one more since issue 27 for the
+# portrait alimentaire (its figures and sources; the issue allows it 2).
+HUB_QUERIES = {"gbm": 12, "consultant": 12, "elu": 10}
 
 
 @pytest.mark.django_db

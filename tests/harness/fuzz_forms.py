@@ -203,6 +203,8 @@ class Form:
     prepare: Callable[[Client, dict], None] | None = None
     open_page: Callable[[Client, dict], HttpResponse] | None = None  # the page is the answer to a POST (a preview)
     not_found: bool = False  # a hidden field names an object: one the user may not reach is 404, as in the matrix
+    # The confirmation names what was previewed (hidden fields): anything else is shown again as a new preview, 409.
+    conflict: bool = False
 
 
 def _page(name, kwargs=lambda s: {}):
@@ -475,7 +477,9 @@ FORMS = {
     ),
     "communes:contact_import": Form("communes:contact_import", files=("file",), upload=_contacts_csv),
     "communes:contact_import_confirm": Form(
-        "communes:contact_import_confirm", open_page=_preview("communes:contact_import", _contacts_csv, lambda s: {})
+        "communes:contact_import_confirm",
+        open_page=_preview("communes:contact_import", _contacts_csv, lambda s: {}),
+        conflict=True,
     ),
     "missions:share_link_create": Form("missions:share_link_create", kwargs=_shared),
     "missions:share_link_revoke": Form(

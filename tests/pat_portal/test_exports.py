@@ -30,51 +30,21 @@ from missions.mission1.models.meetings import Meeting
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
 from missions.support.models import SupportRequest
-from tests.factories import CommuneFactory, ContactFactory, ProgrammeFactory
-from tests.factories_ateliers import RegistrationFactory, WorkshopFactory
+from tests.factories import CommuneFactory, ProgrammeFactory
 from tests.factories_mission1 import (
     AccompanimentFactory,
-    ActionFactory,
-    ActionLeadFactory,
-    ActionPlanFactory,
-    DiagnosticFactory,
-    FundingSourceFactory,
-    IndicatorValueFactory,
-    MeetingFactory,
-    MeetingParticipantFactory,
-    SharedFindingFactory,
-    StakeFactory,
 )
-from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory
-from tests.factories_support import SupportRequestFactory
+from tests.factories_orders import OrderFormFactory
+from tests.harness.exports import EXPORTS, FORMATS, build
 
 pytestmark = pytest.mark.django_db
 
-FORMATS = ("csv", "xlsx")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 FORMULAS = ['=HYPERLINK("http://x"&A2,"Cliquez")', "+1", "-2+3", "@SUM(A1)", "\tX", "\rX"]
 CONTROL_TEXTS = ["avant\x0bapres", "page\x0c\x0bsuivante", "\x01\x0b\x1fdebut", "fin\x08\x0b"]
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CSV_NUMBER = re.compile(r"^-?\d+(,\d+)?$")
 
-# Each export, what it needs in its URL, and a filter its list's form refuses (None: the export has no filter).
-EXPORTS = {
-    "exports:communes": ({}, {"population": "beaucoup"}, "Population"),
-    "exports:actions": ({}, {"theme": "inconnu"}, "Thème"),
-    "exports:meetings": ({}, {"date_from": "31/02/2026"}, "Du"),
-    "exports:contacts": ({}, {"category": "inconnue"}, "Catégorie"),
-    "exports:support_requests": ({}, {"status": "inconnu"}, "Statut"),
-    "missions:order_form_export": ({}, {"year": "0"}, "Année"),
-    "missions:order_line_export": ({}, {"year": "0"}, "Année"),
-    "missions:time_export": ({}, {"month": "2026-13"}, "Mois"),
-    "ateliers:contacts_export": ({"pk": "workshop"}, None, None),
-    # The plan and the diagnostic in their import templates, and the blank templates (headers only).
-    "missions:action_plan_export": ({"insee_code": "insee"}, None, None),
-    "missions:diagnostic_export": ({"insee_code": "insee"}, None, None),
-    "missions:action_plan_template": ({}, None, None),
-    "missions:diagnostic_template": ({}, None, None),
-    "communes:contact_template": ({}, None, None),
-}
 # Exports of no row, whose cells are the column headers only: no planted text can reach them.
 BLANK_TEMPLATES = {"missions:action_plan_template", "missions:diagnostic_template", "communes:contact_template"}
 # Every model whose text reaches an export; fields that are not free text people type are left alone.
@@ -112,32 +82,6 @@ def export_url_names() -> set[str]:
                 yield f"{namespace}{pattern.name}"
 
     return set(walk(get_resolver().url_patterns))
-
-
-def build(gbm_officer) -> dict:
-    """One row in every export, every row reaching the people and the text each export shows."""
-    programme = ProgrammeFactory()
-    commune = CommuneFactory()
-    accompaniment = AccompanimentFactory(programme=programme, commune=commune)
-    contact = ContactFactory(commune=commune, consenting=True, organisation="Ferme", role_title="Maraîchère")
-    meeting = MeetingFactory(
-        accompaniment=accompaniment, created_by=gbm_officer, place="Mairie", minutes="Compte rendu", agenda="Ordre"
-    )
-    MeetingParticipantFactory(meeting=meeting, contact=contact)
-    action = ActionFactory(plan=ActionPlanFactory(accompaniment=accompaniment), partners="Chambre d'agriculture")
-    FundingSourceFactory(action=action)
-    IndicatorValueFactory(indicator__action=action)
-    diagnostic = DiagnosticFactory(accompaniment=accompaniment)
-    StakeFactory(diagnostic=diagnostic)
-    SharedFindingFactory(diagnostic=diagnostic)
-    ActionLeadFactory(diagnostic=diagnostic).resource_people.add(contact)
-    SupportRequestFactory(programme=programme, commune=commune, organisation="Association", accepted=True)
-    order_form = OrderFormFactory(programme=programme, commune=commune)
-    line = OrderLineFactory(order_form=order_form)
-    TimeEntryFactory(order_line=line, accompaniment=accompaniment, comment="Préparation")
-    workshop = WorkshopFactory(programme=programme, held=True)
-    RegistrationFactory(workshop=workshop, contact=contact, commune=commune, present=True, consenting=True)
-    return {"workshop": workshop.pk, "insee": commune.insee_code}
 
 
 def plant(texts: list[str]) -> None:

@@ -27,7 +27,7 @@ from tests.factories_ateliers import RegistrationFactory
 from tests.factories_mission1 import ActionFactory, ActionPlanFactory, MeetingFactory
 from tests.factories_orders import TimeEntryFactory
 from tests.factories_support import SupportRequestFactory
-from tests.pat_portal.test_exports import EXPORTS, FORMATS, build
+from tests.harness.exports import EXPORTS, FORMATS, build
 
 pytestmark = pytest.mark.django_db
 
