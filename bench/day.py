@@ -25,7 +25,7 @@ ROUTES = {
     "consultant · nouvelle réunion": "/reunions/nouvelle/?accompagnement={accompaniment}",
     "consultant · semaine de temps": "/temps/semaine/?semaine={monday}",
     "consultant · modifier une action": "/actions/{action}/modifier/",
-    "consultant · inscrire des personnes": "/ateliers/{workshop}/inscriptions/plusieurs/",
+    "consultant · inscrire des personnes": "/ateliers/{workshop}/inscriptions/plusieurs/?commune={commune}",
     # Élu: home, the plan, the Point d'étape, registers a colleague, a share link.
     "élu · accueil": "/",
     "élu · plan d'actions": "/communes/{insee}/plan-d-actions/",

@@ -36,7 +36,7 @@ class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)  # what the browser would send as it stands
     selects: dict[str, Select] = field(default_factory=dict)
     choices: dict[str, list[str]] = field(default_factory=dict)  # radio and checkbox values by name
-    submit: tuple[str, str] | None = None  # the first named submit button
+    submit: tuple[str, str] | None = None  # the first named submit button that saves (not a `formnovalidate` one)
 
     def values(self, name: str) -> list[str]:
         return [value for key, value in self.fields if key == name]
@@ -99,12 +99,15 @@ class _FormReader(HTMLParser):
                 if "checked" in attrs:
                     self.form.fields.append((name, attrs.get("value", "on")))
             elif kind in ("submit", "image"):
-                if self.form.submit is None:
+                if self.form.submit is None and "formnovalidate" not in attrs:
                     self.form.submit = (name, attrs.get("value", ""))
             elif kind not in ("button", "reset", "file"):
                 self.form.fields.append((name, attrs.get("value", "")))
         elif tag == "button" and name and attrs.get("type", "submit") == "submit" and self.form.submit is None:
-            self.form.submit = (name, attrs.get("value", ""))
+            # A secondary action that sends the form back unsaved (a people picker's « Chercher ») is not the one
+            # a person clicks to save: it carries `formnovalidate`.
+            if "formnovalidate" not in attrs:
+                self.form.submit = (name, attrs.get("value", ""))
         elif tag == "select" and name:
             self.select = Select(name=name, multiple="multiple" in attrs)
             self.form.selects[name] = self.select

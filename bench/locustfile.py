@@ -310,7 +310,7 @@ class Consultant(Person):
         self.after("consultant · action (après enregistrement)", location)
 
     def register(self):
-        url = day.path("consultant · inscrire des personnes", workshop=self.me["workshop"])
+        url = day.path("consultant · inscrire des personnes", workshop=self.me["workshop"], commune=self.me["commune"])
 
         def filled(form):
             return day.bulk_registration_changes(form, random)

@@ -188,6 +188,7 @@ def prepare(*, gbm: int, consultants: int, elus: int) -> dict:
                 "action": spread[k % len(spread)].pk,
                 "accompaniment": spread[k % len(spread)].plan.accompaniment_id,
                 "insee": spread[k % len(spread)].plan.accompaniment.commune.insee_code,
+                "commune": spread[k % len(spread)].plan.accompaniment.commune_id,  # the list to tick, its people
                 "line": lines[1],
                 "workshop": planned[k % len(planned)].pk,
             }

@@ -209,7 +209,9 @@ def test_each_write_of_the_day_is_saved(bench_rows, client, no_layout):
     write(client, day.path("consultant · modifier une action", action=consultant["action"]), day.action_changes(3))
     assert Action.objects.get(pk=consultant["action"]).progress == 31
     registered = Registration.objects.filter(workshop_id=consultant["workshop"]).count()
-    url = day.path("consultant · inscrire des personnes", workshop=consultant["workshop"])
+    url = day.path(
+        "consultant · inscrire des personnes", workshop=consultant["workshop"], commune=consultant["commune"]
+    )
     write(client, url, lambda form: day.bulk_registration_changes(form, random.Random(1)))
     assert Registration.objects.filter(workshop_id=consultant["workshop"]).count() == registered + 2
 
