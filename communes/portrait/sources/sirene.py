@@ -123,7 +123,8 @@ def read(client, scope: str, code: str) -> Reading:
         if kind == "association":
             kept = [row for row in kept if any(word in row["name"].lower() for word in FOOD_WORDS)]
         raw[kind] = {"total_results": field(data, "total_results"), "results": kept}
-        figures.append(FigureValue(key, label, counts, theme, total, "entreprises"))
+        unit = "associations" if kind == "association" else "entreprises"  # an association is no company
+        figures.append(FigureValue(key, label, counts, theme, total, unit))
         if scope == COMMUNE:
             # One establishment may answer two searches (an organic farm): listed once, under the first.
             seen = {candidate["siret"] for candidate in candidates}

@@ -63,6 +63,8 @@ def test_sirene_counts_and_candidates_are_organisations_with_sole_traders_flagge
         "transformation": 0,
         "associations": 6,
     }
+    units = {figure.key: figure.unit for figure in reading.figures}
+    assert units["fermes"] == "entreprises" and units["associations"] == "associations"
     by_siret = {candidate["siret"]: candidate for candidate in reading.candidates}
     assert by_siret["41234567800017"]["name"] == "GAEC DES VERGERS D'AMAGNEY"
     assert by_siret["82345678900012"]["sole_trader"] is True
