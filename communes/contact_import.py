@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from communes.matching import person_key
 from communes.models import Commune, Contact
 from core.spreadsheets.columns import CellError, Column, ColumnMap, choice, normalize, shown, text
 from core.spreadsheets.reading import ParsedTable, cell_error, in_line_order
@@ -182,11 +183,6 @@ class Communes:
 
 
 # Reading and comparing ---------------------------------------------------------------------------------------------
-
-
-def person_key(first_name: str, last_name: str, commune_id: int | None) -> str:
-    """Same name (accents, case, punctuation and word order ignored) in the same commune."""
-    return " ".join(sorted(f"{normalize(first_name)} {normalize(last_name)}".split())) + f"|{commune_id or ''}"
 
 
 @dataclass

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from communes.models import Contact
+from core.spreadsheets.columns import normalize
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 MAX_LINES = 200  # a workshop has a few dozen people; a longer paste is refused, not matched slowly
@@ -98,12 +99,18 @@ def match_people(text: str, contacts) -> list[PastedLine]:
     return results
 
 
+def person_key(first_name: str, last_name: str, commune_id: int | None) -> str:
+    """Same name (accents, case, punctuation and word order ignored) in the same commune: the directory's one rule
+    for « the same person », used by the contact import and by « + Nouvelle personne »."""
+    return " ".join(sorted(f"{normalize(first_name)} {normalize(last_name)}".split())) + f"|{commune_id or ''}"
+
+
 def same_person(*, commune, first_name: str, last_name: str, email: str) -> Contact | None:
     """The directory's contact a new person would duplicate: the same e-mail (any case), or the same name (accents,
     case and order ignored) in the same commune. One query, over the commune's people (or, for a person of no
     commune, over that e-mail only)."""
     wanted_email = (email or "").strip().casefold()
-    wanted_name = normalise(f"{first_name} {last_name}")
+    wanted_name = person_key(first_name, last_name, commune.pk if commune is not None else None)
     people = Contact.objects.filter(anonymised_at__isnull=True).only("id", "first_name", "last_name", "email")
     if commune is not None:
         people = people.filter(commune=commune)
@@ -114,6 +121,6 @@ def same_person(*, commune, first_name: str, last_name: str, email: str) -> Cont
     for contact in people.order_by("pk"):
         if wanted_email and contact.email.casefold() == wanted_email:
             return contact
-        if wanted_name and normalise(f"{contact.first_name} {contact.last_name}") == wanted_name:
+        if commune is not None and person_key(contact.first_name, contact.last_name, commune.pk) == wanted_name:
             return contact
     return None
