@@ -2,7 +2,7 @@
 
 One selector per role builds what that role's home shows: `gbm_home`, `consultant_home`, `elu_home`. The kinds of
 item each role must act on are declared once (`gbm_todo`, `consultant_todo`, `elu_todo`, and the late ones): the
-home lists them (one UNION query for every list, `items.py`), the scorecard's query counts them, the navigation's
+home lists and counts them (one UNION query for every list and its count, `items.py`), the navigation's
 "À faire (n)" counts them (`todo_count`, one query) and the weekly digest lists them. Every selector stays within the
 12-query budget whatever the amount of data.
 """
@@ -521,16 +521,12 @@ def _news(home: Home, user, since, now) -> None:
 
 
 def _team_home(role, user, programme, todo, late, today, now, since, thresholds) -> tuple[Home, dict]:
-    """The lists of a GBM officer's or a consultant's home, their counts (in the scorecard's query), the scorecard
+    """The lists of a GBM officer's or a consultant's home with their counts (in the lists' query), the scorecard
     and the budget levels."""
-    querysets = {**todo, **late}
-    by_kind = read_items(_item_queries(querysets, today), SHOWN)
-    counts, extra = {}, {}
+    by_kind, counts = read_items(_item_queries({**todo, **late}, today), SHOWN)
+    extra = {}
     if programme is not None:
-        figures = programme_figures(
-            programme, phases=False, **{f"home_{kind}": queryset for kind, queryset in querysets.items()}
-        )
-        counts = {kind: figures[f"home_{kind}"] for kind in querysets}
+        figures = programme_figures(programme, phases=False)
         budget, alerts = budget_with_alerts(programme, user)
         extra = {
             "targets": contract_targets(programme, figures, budget),

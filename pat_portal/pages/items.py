@@ -1,14 +1,16 @@
 """Lists of things to do or late, read from several models in ONE query (a UNION ALL of one SELECT per kind).
 
 Each kind declares how its rows fill the common columns (title, commune, a date, a state, a note, a person…); the
-home pages and the weekly digest read all their kinds at once, at most `limit` rows of each (the oldest first,
-which are the most urgent), and count them in the scorecard's query.
+home pages read all their kinds at once: at most `limit` rows of each (the oldest first, which are the most urgent),
+each row carrying how many rows its kind has in all (a window count, taken before the limit). So a list and the
+count shown beside it come from the same rows of the same query.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import CharField, DateField, DateTimeField, F, IntegerField, Subquery, Value
+from django.db import connections
+from django.db.models import CharField, Count, DateField, DateTimeField, F, IntegerField, Value, Window
 from django.db.models.functions import Cast, Concat
 
 COLUMNS = [
@@ -24,6 +26,7 @@ COLUMNS = [
     "i_person",
     "i_number",
     "i_parent",
+    "i_total",
 ]
 
 
@@ -58,9 +61,8 @@ class ItemQuery:
     parent: object = None
 
     def rows(self, limit: int):
-        """The first `limit` rows in `order`, with the common columns (a subquery keeps the limit per kind, which a
-        UNION's member may not carry on SQLite)."""
-        first = Subquery(self.queryset.order_by(*self.order).values("pk")[:limit])
+        """The first `limit` rows in `order`, with the common columns and `i_total`, the number of rows of the kind
+        (counted over all of them: a window function is computed before the LIMIT)."""
         person = (
             Concat(
                 F(f"{self.person}__first_name"), Value(" "), F(f"{self.person}__last_name"), output_field=CharField()
@@ -69,8 +71,7 @@ class ItemQuery:
             else Value("", output_field=CharField())
         )
         return (
-            self.queryset.model._default_manager.filter(pk__in=first)
-            .order_by()
+            self.queryset.order_by(*self.order)
             .annotate(
                 i_kind=Value(self.kind, output_field=CharField()),
                 i_pk=F("pk"),
@@ -86,8 +87,9 @@ class ItemQuery:
                 i_parent=Cast(_or_null(self.parent, IntegerField()), output_field=CharField())
                 if self.parent is not None
                 else Value("", output_field=CharField()),
+                i_total=Window(Count("pk")),
             )
-            .values(*COLUMNS)
+            .values(*COLUMNS)[:limit]
         )
 
 
@@ -113,14 +115,44 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
-def read_items(queries: list[ItemQuery], limit: int) -> dict[str, list[Item]]:
-    """Every kind's first `limit` items, by kind (one query for all of them, none when there is no kind)."""
+def _union_all(querysets) -> tuple[str, list, object, dict]:
+    """One UNION ALL of `querysets` (each with COLUMNS, its own ORDER BY and LIMIT), each member wrapped as a derived
+    table: SQLite refuses an ORDER BY or a LIMIT on a compound's member itself, which Django's `union()` would write.
+    The columns are selected by name, whatever order each member's SELECT lists them in. Returns the SQL, its
+    parameters, the connection and, by column, the converters Django applies to its values (dates on SQLite)."""
+    alias = querysets[0].db
+    connection = connections[alias]
+    columns = ", ".join(connection.ops.quote_name(column) for column in COLUMNS)
+    parts, params, converters = [], [], {}
+    for position, queryset in enumerate(querysets):
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, member_params = compiler.as_sql()
+        parts.append(f"SELECT {columns} FROM ({sql}) {connection.ops.quote_name(f'kind_{position}')}")
+        params.extend(member_params)
+        if position == 0:  # every member types its columns alike (`_or_null`)
+            names = [name for _, _, name in compiler.select]
+            found = compiler.get_converters([expression for expression, _, _ in compiler.select])
+            converters = {names[index]: pair for index, pair in found.items()}
+    return " UNION ALL ".join(parts), params, connection, converters
+
+
+def read_items(queries: list[ItemQuery], limit: int) -> tuple[dict[str, list[Item]], dict[str, int]]:
+    """Every kind's first `limit` items, by kind, and every kind's count (one query for all of them, none when there
+    is no kind)."""
     by_kind: dict[str, list[Item]] = {query.kind: [] for query in queries}
+    counts: dict[str, int] = {query.kind: 0 for query in queries}
     if not queries:
-        return by_kind
-    first, *rest = [query.rows(limit) for query in queries]
-    rows = first.union(*rest, all=True) if rest else first
-    for row in rows:
+        return by_kind, counts
+    sql, params, connection, converters = _union_all([query.rows(limit) for query in queries])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for values in rows:
+        row = dict(zip(COLUMNS, values, strict=True))
+        for column, (functions, expression) in converters.items():
+            for function in functions:
+                row[column] = function(row[column], expression, connection)
+        counts[row["i_kind"]] = row["i_total"]
         by_kind[row["i_kind"]].append(
             Item(
                 kind=row["i_kind"],
@@ -137,4 +169,4 @@ def read_items(queries: list[ItemQuery], limit: int) -> dict[str, list[Item]]:
                 parent=row["i_parent"] or "",
             )
         )
-    return by_kind
+    return by_kind, counts
