@@ -1,6 +1,7 @@
 """Readable change history from django-simple-history: who changed what, when, field by field, in French."""
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -25,6 +26,24 @@ class HistoryEntry:
     object_label: str
     changes: list[Change] = field(default_factory=list)
     reason: str = ""  # why the change was made, when the writer said (e.g. « Import du fichier « plan.xlsx » »)
+
+
+@functools.cache
+def _history_manager(model):
+    return model.history
+
+
+def history_of(model):
+    """The historical rows of `model`, as `model.history.all()`, without its cost on every access: simple_history
+    builds a new manager class each time `Model.history` is read (`Manager.from_queryset`, which walks the queryset
+    class with `inspect`: about 0.3 ms each, six of them on GBM's home). The unbound manager holds no state but its
+    model, so it is built once per model."""
+    return _history_manager(model).all()
+
+
+def history_model(model):
+    """The historical model of `model` (`model.history.model`, built once; see `history_of`)."""
+    return _history_manager(model).model
 
 
 ACTIONS = {"+": "Création", "~": "Modification", "-": "Suppression"}

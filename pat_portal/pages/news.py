@@ -25,6 +25,7 @@ from django.utils.timesince import timesince
 
 from ateliers.models import Registration, Theme, Workshop
 from core import french
+from core.history import history_model
 from core.models import Deliverable, WorkflowStatus
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
@@ -105,7 +106,7 @@ def _visible_plan(prefix: str) -> Callable:
 
 def _not_internal_only_meeting_edit(user):
     """Keeps every meeting record but the edits whose previous record has the same public fields."""
-    history = Meeting.history.model
+    history = history_model(Meeting)
     previous = (
         history.objects.filter(id=OuterRef(OuterRef("id")), history_date__lt=OuterRef(OuterRef("history_date")))
         .order_by("-history_date", "-history_id")
@@ -269,7 +270,7 @@ def _openable(source: Source, user) -> Q | None:
 
 
 def _history_branch(source: Source, user, since: datetime.datetime):
-    rows = source.model.history.model.objects.filter(history_date__gt=since).exclude(history_user=user)
+    rows = history_model(source.model).objects.filter(history_date__gt=since).exclude(history_user=user)
     openable = _openable(source, user)
     if openable is not None:
         rows = rows.filter(openable)
@@ -449,7 +450,7 @@ def _changed_sources(user, since: datetime.datetime) -> set[str]:
     quote = connection.ops.quote_name
     moment = connection.ops.adapt_datetimefield_value(since)
     tables = [
-        (source.key, source.model.history.model._meta.db_table, "history_date", "history_user_id")
+        (source.key, history_model(source.model)._meta.db_table, "history_date", "history_user_id")
         for source in SOURCES
     ]
     tables.append((REMINDERS.key, Reminder._meta.db_table, "sent_at", "sent_by_id"))

@@ -6,6 +6,7 @@ from django.utils import timezone
 from ateliers.models import Registration
 from communes.models import Commune
 from core.french import french_order
+from core.history import history_of
 from core.models import User, WorkflowStatus
 from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
@@ -65,12 +66,16 @@ def _activity_annotations() -> dict:
             Meeting.objects.filter(commune_id=commune, starts_at__lte=timezone.now()), "starts_at"
         ),
         "activity_login": _latest(User.objects.elus_of(commune), "last_login"),
-        "activity_accompaniment": _latest(Accompaniment.history.filter(commune_id=commune), "history_date"),
-        "activity_diagnostic": _latest(Diagnostic.history.filter(accompaniment__commune_id=commune), "history_date"),
-        "activity_plan": _latest(ActionPlan.history.filter(accompaniment__commune_id=commune), "history_date"),
-        "activity_actions": _latest(Action.history.filter(plan__accompaniment__commune_id=commune), "history_date"),
-        "activity_meetings": _latest(Meeting.history.filter(commune_id=commune), "history_date"),
-        "activity_requests": _latest(SupportRequest.history.filter(commune_id=commune), "history_date"),
+        "activity_accompaniment": _latest(history_of(Accompaniment).filter(commune_id=commune), "history_date"),
+        "activity_diagnostic": _latest(
+            history_of(Diagnostic).filter(accompaniment__commune_id=commune), "history_date"
+        ),
+        "activity_plan": _latest(history_of(ActionPlan).filter(accompaniment__commune_id=commune), "history_date"),
+        "activity_actions": _latest(
+            history_of(Action).filter(plan__accompaniment__commune_id=commune), "history_date"
+        ),
+        "activity_meetings": _latest(history_of(Meeting).filter(commune_id=commune), "history_date"),
+        "activity_requests": _latest(history_of(SupportRequest).filter(commune_id=commune), "history_date"),
     }
 
 

@@ -9,9 +9,10 @@ accompaniment, diagnostic, action plan, actions, meetings or support requests (b
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Max, OuterRef, Q, Subquery, Value
+from django.db.models import DateTimeField, Exists, Max, OuterRef, Subquery, Value
 from django.utils import timezone
 
+from core.history import history_of
 from core.lateness import start_of_day
 from core.models import User
 from missions.mission1.models.accompaniments import Accompaniment
@@ -51,29 +52,43 @@ class SilentCommune:
         return self.next_reminder_on is None
 
 
-def accompaniments_with_activity(programme, now: datetime.datetime):
-    """The programme's open accompaniments, each with `last_meeting`, `last_edit_*`, `last_login` and
-    `last_reminder` (one query)."""
+def _activity_sources(now: datetime.datetime) -> dict:
+    """Each sign of activity of an accompaniment: {annotation: (rows correlated to the accompaniment, their moment)}.
+    The reminders are not activity: they are read beside it (`last_reminder`)."""
     commune = OuterRef("commune_id")
-    edits = {
-        "last_edit_accompaniment": Accompaniment.history.filter(id=OuterRef("pk")),
-        "last_edit_diagnostic": Diagnostic.history.filter(accompaniment_id=OuterRef("pk")),
-        "last_edit_plan": ActionPlan.history.filter(accompaniment_id=OuterRef("pk")),
-        "last_edit_actions": Action.history.filter(plan__accompaniment_id=OuterRef("pk")),
-        "last_edit_meetings": Meeting.history.filter(commune_id=commune),
-        "last_edit_requests": SupportRequest.history.filter(commune_id=commune),
+    return {
+        "last_meeting": (Meeting.objects.filter(commune_id=commune, starts_at__lte=now), "starts_at"),
+        "last_login": (User.objects.elus_of(commune), "last_login"),
+        "last_edit_accompaniment": (history_of(Accompaniment).filter(id=OuterRef("pk")), "history_date"),
+        "last_edit_diagnostic": (history_of(Diagnostic).filter(accompaniment_id=OuterRef("pk")), "history_date"),
+        "last_edit_plan": (history_of(ActionPlan).filter(accompaniment_id=OuterRef("pk")), "history_date"),
+        "last_edit_actions": (history_of(Action).filter(plan__accompaniment_id=OuterRef("pk")), "history_date"),
+        "last_edit_meetings": (history_of(Meeting).filter(commune_id=commune), "history_date"),
+        "last_edit_requests": (history_of(SupportRequest).filter(commune_id=commune), "history_date"),
     }
-    return (
+
+
+def accompaniments_with_activity(programme, now: datetime.datetime, *, quiet_since: datetime.datetime | None = None):
+    """The programme's open accompaniments, each with `last_meeting`, `last_edit_*`, `last_login` and
+    `last_reminder` (one query). With `quiet_since`, only those with no sign of activity after that moment and
+    started on or before its day: the database leaves the others out at once (most of them), with one NOT EXISTS
+    per source, so that only the candidates become instances."""
+    sources = _activity_sources(now)
+    accompaniments = (
         Accompaniment.objects.filter(programme=programme)
         .exclude(phase=Accompaniment.Phase.CLOSED)
         .select_related("commune")
         .annotate(
-            last_meeting=_latest(Meeting.objects.filter(commune_id=commune, starts_at__lte=now), "starts_at"),
-            last_login=_latest(User.objects.elus_of(commune), "last_login"),
-            last_reminder=_latest(Reminder.objects.filter(commune_id=commune), "sent_at"),
-            **{name: _latest(history, "history_date") for name, history in edits.items()},
+            last_reminder=_latest(Reminder.objects.filter(commune_id=OuterRef("commune_id")), "sent_at"),
+            **{name: _latest(rows, moment) for name, (rows, moment) in sources.items()},
         )
     )
+    if quiet_since is not None:
+        accompaniments = accompaniments.filter(
+            *(~Exists(rows.filter(**{f"{moment}__gt": quiet_since})) for rows, moment in sources.values()),
+            started_on__lte=timezone.localdate(quiet_since),
+        )
+    return accompaniments
 
 
 EDIT_FIELDS = [
@@ -92,15 +107,8 @@ def silent_communes(programme, *, now: datetime.datetime | None = None) -> list[
         return []
     now = now or timezone.now()
     silent_after = datetime.timedelta(days=programme.silent_commune_days)
-    cutoff = now - silent_after
-    # The database leaves out, at once, the accompaniments with a sign of activity after the cutoff (most of them):
-    # only the candidates become instances, and the rule below decides on them exactly.
-    # (Each moment may be NULL, none yet: said explicitly, as NOT on a NULL comparison would drop the row.)
-    quiet = Q(started_on__lte=timezone.localdate(cutoff))
-    for name in ["last_meeting", "last_login", *EDIT_FIELDS]:
-        quiet &= Q(**{f"{name}__isnull": True}) | Q(**{f"{name}__lte": cutoff})
     found = []
-    for accompaniment in accompaniments_with_activity(programme, now).filter(quiet):
+    for accompaniment in accompaniments_with_activity(programme, now, quiet_since=now - silent_after):
         edits = [getattr(accompaniment, name) for name in EDIT_FIELDS]
         last_edit = max((edit for edit in edits if edit), default=None)
         last_activity = _last_activity(accompaniment)
