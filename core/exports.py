@@ -27,13 +27,15 @@ runs, so it is kept as typed, without that quote (`xlsx_text`). Numbers and date
 
 Scale (issue 26): rows are read with `.iterator()` in chunks, so that tens of thousands of rows never sit in memory
 at once; `attached` sets the few related objects of every row from one query each instead of a join built into
-every row; the CSV is streamed line by line, the XLSX written in constant memory by XlsxWriter
-(docs/adr/0004-xlsx-exports-with-xlsxwriter.md) and streamed from its temporary file. `bench/exports.py` measures it.
+every row (an export view also loads only the columns its functions read, `.only()`); the CSV is streamed 500
+lines at a time, the XLSX written in constant memory by XlsxWriter (docs/adr/0004-xlsx-exports-with-xlsxwriter.md)
+and streamed from its temporary file. `bench/exports.py` measures it.
 """
 
 import csv
 import datetime
 import decimal
+import io
 import itertools
 import re
 import tempfile
@@ -53,6 +55,7 @@ Columns = Mapping[str, Callable[[object], object]]
 FORMATS = ("csv", "xlsx")
 CSV_DELIMITER = ";"
 CHUNK_SIZE = 2000
+CSV_LINES_PER_CHUNK = 500  # about 50 kB sent at a time, not a write to the client per line
 # What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP, CSV injection).
 FORMULA_TRIGGERS = frozenset(("=", "+", "-", "@", "\t", "\r"))
 # XLSX number formats: format codes are written with "," and "." and shown with the reader's locale, so a French
@@ -78,11 +81,6 @@ class Month(datetime.date):
         return None if day is None else cls(day.year, day.month, 1)
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 def _iterate(rows: Iterable) -> Iterable:
     if isinstance(rows, QuerySet):
         return rows.iterator(chunk_size=CHUNK_SIZE)
@@ -104,12 +102,12 @@ def attached(rows: QuerySet, *paths: str) -> Iterator:
         objects = field.related_model._base_manager.filter(pk__in=rows.values(field.attname))
         if further:
             objects = objects.select_related(further)
-        tables.append((field, {obj.pk: obj for obj in objects}))
+        tables.append((field.attname, {obj.pk: obj for obj in objects}.get, field.set_cached_value))
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        for field, objects in tables:
-            obj = objects.get(getattr(row, field.attname))
-            if obj is not None:  # (a row written since, to an object not read: Django reads it when asked)
-                field.set_cached_value(row, obj)
+        for attname, related, set_cached in tables:
+            key = getattr(row, attname)
+            if key is not None and (obj := related(key)) is not None:
+                set_cached(row, obj)  # (a row written since, to an object not read: Django reads it when asked)
         yield row
 
 
@@ -134,10 +132,19 @@ def decimal_text(value) -> str:
 
 
 def _csv_value(value) -> str:
-    if isinstance(value, str):
+    kind = type(value)  # the common types first, by identity: this runs for every cell of 50,000 rows
+    if kind is str:
         return safe_text(value)
     if value is None:
         return ""
+    if kind is int:
+        return str(value)
+    if kind is decimal.Decimal:
+        return decimal_text(value)
+    if kind is datetime.date:
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str):
+        return safe_text(value)
     if isinstance(value, bool):
         return "oui" if value else "non"
     if isinstance(value, int):
@@ -157,12 +164,22 @@ def _csv_value(value) -> str:
     return safe_text(str(value))
 
 
-def csv_lines(rows: Iterable, columns: Columns) -> Iterable[str]:
-    """UTF-8 with BOM and `;` separators, so that French Excel opens it as is."""
-    writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER)
-    yield "\ufeff" + writer.writerow([safe_text(name) for name in columns])
-    for row in _iterate(rows):
-        yield writer.writerow([_csv_value(getter(row)) for getter in columns.values()])
+def csv_chunks(rows: Iterable, columns: Columns) -> Iterator[str]:
+    """UTF-8 with BOM and `;` separators, so that French Excel opens it as is; sent `CSV_LINES_PER_CHUNK` lines
+    at a time."""
+    getters = list(columns.values())
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=CSV_DELIMITER)
+    buffer.write("\ufeff")
+    writer.writerow([safe_text(name) for name in columns])
+    rows = iter(_iterate(rows))
+    while chunk := list(itertools.islice(rows, CSV_LINES_PER_CHUNK)):
+        writer.writerows([_csv_value(getter(row)) for getter in getters] for row in chunk)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():  # no row: the header alone
+        yield buffer.getvalue()
 
 
 def xlsx_text(text: str) -> str:
@@ -202,7 +219,11 @@ class _SheetWriter:
     """Writes rows of values as typed XLSX cells: one format object per kind of value and column, shared by all rows."""
 
     def __init__(self, workbook, sheet, names: list[str]):
-        self.sheet = sheet
+        self.write_string, self.write_number, self.write_datetime = (
+            sheet.write_string,
+            sheet.write_number,
+            sheet.write_datetime,
+        )
         euros = workbook.add_format({"num_format": EUROS_FORMAT})
         decimals = workbook.add_format({"num_format": DECIMAL_FORMAT})
         integers = workbook.add_format({"num_format": INTEGER_FORMAT})
@@ -214,30 +235,31 @@ class _SheetWriter:
         self.integers = [euros if amount else integers for amount in in_euros]
 
     def write(self, index: int, values: list) -> None:
-        sheet = self.sheet
+        # Runs for every cell of every row: the sheet's methods bound once, types compared by identity, commonest first.
+        write_string, write_number, write_datetime = self.write_string, self.write_number, self.write_datetime
         for column, value in enumerate(values):
             kind = type(value)
             if kind is str:
                 if value:
-                    sheet.write_string(index, column, xlsx_text(value))
+                    write_string(index, column, xlsx_text(value))
             elif value is None:
                 continue
-            elif kind is bool:
-                sheet.write_string(index, column, "oui" if value else "non")
             elif kind is int:
-                sheet.write_number(index, column, value, self.integers[column])
+                write_number(index, column, value, self.integers[column])
             elif kind is decimal.Decimal or kind is float:
-                sheet.write_number(index, column, value, self.decimals[column])
+                write_number(index, column, value, self.decimals[column])
+            elif kind is datetime.date:
+                write_datetime(index, column, value, self.date)
+            elif kind is bool:
+                write_string(index, column, "oui" if value else "non")
             elif kind is Month:
-                sheet.write_datetime(index, column, value, self.month)
+                write_datetime(index, column, value, self.month)
             elif kind is datetime.datetime:
                 if timezone.is_aware(value):
                     value = timezone.localtime(value).replace(tzinfo=None)
-                sheet.write_datetime(index, column, value, self.datetime)
-            elif kind is datetime.date:
-                sheet.write_datetime(index, column, value, self.date)
+                write_datetime(index, column, value, self.datetime)
             else:  # a subclass (a safe or lazy string, an enum member…): written as its text
-                sheet.write_string(index, column, xlsx_text(str(value)))
+                write_string(index, column, xlsx_text(str(value)))
 
 
 def write_xlsx(rows: Iterable, columns: Columns, handle, *, title: str = "Export", heading: str | None = None) -> None:
@@ -324,7 +346,7 @@ def spreadsheet_response(
     """
     name = download_filename(filename, about=about, extension=fmt)
     if fmt == "csv":
-        response = StreamingHttpResponse(csv_lines(rows, columns), content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(csv_chunks(rows, columns), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     if fmt == "xlsx":
