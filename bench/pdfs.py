@@ -7,7 +7,8 @@ throwaway file (migrated; nothing the documents write touches the bench database
 the way its view or task does (the service's `render_pdf` call, whose layout is intercepted), and lays it out
 BENCH_PDF_ROUNDS times (3) with WeasyPrint in this process, as the task worker's child does. Prints per document:
 pages, HTML size, median wall seconds, median CPU seconds (time.process_time(): far less sensitive to the other
-processes of a shared machine), CPU seconds per page, and the target (0.15 s per page, issue 26).
+processes of a shared machine), CPU seconds per page, and the target (0.15 s per page, issue 26); and who subsets
+the fonts (HarfBuzz, or fontTools: 0.3 s more per document, docs/adr/0010).
 
 --archival  lays out the PDF/A variant (what a validation freezes) instead of the working draft.
 --profile   cProfile of one layout per document matched: the 25 costliest functions (cumulative), no table.
@@ -123,6 +124,16 @@ def html_of(render) -> tuple[str, bool]:
     return seen[-1]
 
 
+def font_subsetter() -> str:
+    """Who subsets the fonts: HarfBuzz (libharfbuzz-subset0), or WeasyPrint's fallback, fontTools, which costs about
+    0.3 s of CPU more per document (docs/adr/0010): a run without HarfBuzz is not comparable."""
+    from weasyprint.text import ffi
+
+    if ffi.harfbuzz_subset is not None and ffi.harfbuzz.hb_version_atleast(4, 1, 0):
+        return "HarfBuzz"
+    return "fontTools (libharfbuzz-subset0 absente : +0,3 s par document)"
+
+
 def page_count(content: bytes) -> int:
     from pypdf import PdfReader
 
@@ -210,6 +221,7 @@ def main(argv: list[str]) -> None:
         f"\nMise en page WeasyPrint, échelle {bench_run.SCALE}, {'PDF/A' if archival else 'document de travail'}, "
         f"médiane de {ROUNDS} · {platform.node()} · charge {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
+    print(f"Sous-ensembles des polices : {font_subsetter()}")
     header = f"{'document':48} {'pages':>5} {'HTML ko':>8} {'mur s':>7} {'CPU s':>7} {'CPU s/page':>10}"
     if before:
         header += f" {'avant s/page':>12} {'avant CPU s':>11}"
@@ -226,7 +238,16 @@ def main(argv: list[str]) -> None:
         print(line)
     if save:
         save.write_text(
-            json.dumps({"archival": archival, "load": load, "rounds": ROUNDS, "documents": results}, indent=2)
+            json.dumps(
+                {
+                    "archival": archival,
+                    "fonts": font_subsetter(),
+                    "load": load,
+                    "rounds": ROUNDS,
+                    "documents": results,
+                },
+                indent=2,
+            )
         )
         print(f"Écrit : {save}")
 
