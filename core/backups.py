@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.models import Deliverable
@@ -60,6 +61,11 @@ class RestoreResult:
     rows: int
     media_files: int
     frozen_pdfs_checked: int
+
+
+# Sent inside the restore's transaction, once the rows are loaded: what a domain derives from its rows and keeps
+# with its model's signals (which a restore does not send) is recomputed there (e.g. the order lines' consumption).
+restored = Signal()
 
 
 def backed_up_models() -> list:
@@ -306,4 +312,5 @@ def restore_backup(*, archive_path: Path, force: bool = False) -> RestoreResult:
             }
             if differences:
                 raise BackupError(f"Nombre de lignes différent de la sauvegarde : {differences}")
+            restored.send(sender=restore_backup)
     return RestoreResult(rows=sum(counts.values()), media_files=len(media), frozen_pdfs_checked=len(frozen))

@@ -17,7 +17,7 @@ from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, Meeting
 from missions.mission1.models.share_links import PlanShareLink
 from missions.money.models.orders import Mission, OrderForm, OrderFormStatusChange, OrderLine, VatRate
 from missions.money.models.prices import PriceListItem
-from missions.money.models.time import TimeEntry, TimeMonthLock
+from missions.money.models.time import LineConsumption, TimeEntry, TimeMonthLock
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
 from missions.support.models.financing import FinancingLine
@@ -56,6 +56,7 @@ __all__ = [
     "OrderLine",
     "PriceListItem",
     "VatRate",
+    "LineConsumption",
     "TimeEntry",
     "TimeMonthLock",
 ]

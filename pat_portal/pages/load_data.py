@@ -24,6 +24,7 @@ from missions.mission1.models.diagnostics import ActionLead, Diagnostic, SharedF
 from missions.mission1.models.meetings import Meeting, MeetingParticipant
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry
+from missions.money.services import consumption
 from missions.programme.choices import ActionTheme
 from missions.programme.models import Programme
 from missions.support.models import SupportRequest
@@ -524,6 +525,7 @@ def generate_load_data(*, scale: float = 1, seed: int = 2026, force: bool = Fals
             entry.support_request = rng.choice(requests)
         entries.append(entry)
     TimeEntry.objects.bulk_create(entries, batch_size=BATCH)
+    consumption.refresh_all()  # a bulk creation sends no signal: the lines' consumption is summed once
 
     result.counts = {
         "communes": Commune.objects.count(),

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from missions.money.models.orders import OrderForm, OrderLine
 from missions.money.models.time import TimeEntry, TimeMonthLock
+from missions.money.services import consumption
 from tests.factories import UserFactory
 from tests.factories_mission1 import AccompanimentFactory
 from tests.factories_orders import OrderFormFactory, OrderLineFactory, TimeEntryFactory, TimeMonthLockFactory
@@ -441,6 +442,7 @@ def many_entries(consultant, line, count: int):
         TimeEntry(consultant=consultant, date=start + datetime.timedelta(days=index), half_days=1, order_line=line)
         for index in range(count)
     )
+    consumption.refresh_all()  # a bulk creation sends no signal
 
 
 @pytest.mark.django_db

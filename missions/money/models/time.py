@@ -182,6 +182,15 @@ class TimeEntry(VersionedModel):
     history = HistoricalRecords()
     objects = TimeEntryQuerySet.as_manager()
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """An entry read from the database remembers its line: moved to another one, both lines' consumption is
+        recomputed (`missions.money.services.consumption`)."""
+        instance = super().from_db(db, field_names, values)
+        if "order_line_id" in instance.__dict__:
+            instance._db_order_line_id = instance.order_line_id
+        return instance
+
     class Meta:
         verbose_name = "saisie de temps"
         verbose_name_plural = "saisies de temps"
@@ -359,6 +368,30 @@ class TimeEntry(VersionedModel):
                 )
             )
         return problems
+
+
+class LineConsumption(models.Model):
+    """The half-days logged against one order line: the sum of its time entries, kept up to date by
+    `missions.money.services.consumption` in the transaction of every write of a time entry (save, delete, a week,
+    an import) and recomputed from the entries each time, never incremented. The budget reads it instead of summing
+    every entry of every line on each page (issue 26; docs/adr/0013-line-consumption.md). A line with no row has
+    consumed nothing."""
+
+    order_line = models.OneToOneField(
+        "missions.OrderLine",
+        verbose_name="ligne de bon de commande",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="consumption",
+    )
+    half_days = models.PositiveIntegerField("demi-journées imputées", default=0)
+
+    class Meta:
+        verbose_name = "consommation d'une ligne"
+        verbose_name_plural = "consommations des lignes"
+
+    def __str__(self):
+        return f"{self.order_line_id} : {self.half_days} demi-journées"
 
 
 ACTIVITY_OF = {

@@ -18,12 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from core import access
 from missions.money.models.orders import ZERO, OrderForm, OrderLine, line_amount, round_cents
-from missions.money.models.time import TimeEntry
 from missions.programme.choices import Mission
 from missions.programme.models import Programme
 
@@ -135,19 +134,12 @@ class ProgrammeBudget:
 
 
 def lines_with_consumption(queryset: QuerySet | None = None) -> QuerySet:
-    """Order lines annotated with `consumed_half_days` (the sum of their time entries; 0 when none)."""
+    """Order lines annotated with `consumed_half_days`: their time entries' half-days, as kept in `LineConsumption`
+    (`services/consumption.py`: one join, where summing the entries of every line cost 4 ms of SQL at scale 20);
+    0 when none."""
     queryset = OrderLine.objects.all() if queryset is None else queryset
-    # A correlated sum read from the (order_line, half_days) index, not a join grouped by every column of the
-    # line: 56 ms → 10 ms for the 800 lines and 30,000 entries of the issue 10 benchmark.
-    consumed = (
-        TimeEntry.objects.filter(order_line=OuterRef("pk"))
-        .order_by()
-        .values("order_line")
-        .annotate(total=Sum("half_days"))
-        .values("total")
-    )
     return queryset.annotate(
-        consumed_half_days=Coalesce(Subquery(consumed), Value(0), output_field=IntegerField())
+        consumed_half_days=Coalesce(F("consumption__half_days"), Value(0), output_field=IntegerField())
     ).order_by("position", "pk")
 
 
