@@ -99,8 +99,9 @@ def _keep(pdf: bytes, html: str, archival: bool, key: str | None, mark) -> bytes
     return pdf
 
 
-# Seconds of layout per 1,000 characters of HTML until a layout has been measured here (bench/pdfs.py, scale 20).
-DEFAULT_SECONDS_PER_KCHAR = 0.05
+# Seconds of layout per 1,000 characters of HTML until a layout has been measured here: the programme report's, the
+# longest document (bench/pdfs.py, scale 20, fonts subset by HarfBuzz: 6.6 s of CPU for 148,000 characters).
+DEFAULT_SECONDS_PER_KCHAR = 0.045
 SPEED_KEY = "layout-speed"
 # Shorter documents are dominated by fixed costs: their speed is not recorded.
 SPEED_MIN_CHARS = 10_000
