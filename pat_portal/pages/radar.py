@@ -9,7 +9,7 @@ accompaniment, diagnostic, action plan, actions, meetings or support requests (b
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Exists, Max, OuterRef, Subquery, Value
+from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from core.history import history_of
@@ -25,9 +25,10 @@ from pat_portal.pages.reminders import next_reminder_allowed_on
 
 
 def _latest(queryset, field: str) -> Subquery:
-    """The latest `field` among the rows of an already correlated `queryset` (NULL when there is none)."""
+    """The latest `field` among the rows of an already correlated `queryset` (NULL when there is none): the first
+    row in descending order, nulls last, as MAX() would give it, for half the ORM work of a grouped aggregate."""
     return Subquery(
-        queryset.order_by().annotate(group=Value(1)).values("group").annotate(latest=Max(field)).values("latest")[:1],
+        queryset.order_by(F(field).desc(nulls_last=True)).values(field)[:1],
         output_field=DateTimeField(),
     )
 
