@@ -257,6 +257,19 @@ def test_numbers_stay_numbers_and_text_that_looks_like_one_is_a_text_cell_in_xls
     assert b"".join(response.streaming_content).decode().splitlines()[1] == "-5,50;-2;'-5"
 
 
+def test_a_long_csv_is_streamed_in_chunks_of_whole_lines_and_an_empty_one_is_its_header():
+    columns = {"Numéro": lambda number: number, "Texte": lambda number: f"=ligne {number}"}
+    chunks = list(spreadsheet_response(range(1201), columns, "essai", "csv").streaming_content)
+    assert len(chunks) == 3  # 500 lines at a time: a write to the client per chunk, not per line
+    assert all(chunk.endswith(b"\r\n") for chunk in chunks)
+    lines = b"".join(chunks).decode().splitlines()
+    assert lines[:2] == ["\ufeffNuméro;Texte", "0;'=ligne 0"]
+    assert len(lines) == 1202 and lines[-1] == "1200;'=ligne 1200"
+    assert b"".join(spreadsheet_response([], columns, "essai", "csv").streaming_content).decode() == (
+        "\ufeffNuméro;Texte\r\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "safe"),
     [
