@@ -8,7 +8,7 @@ WeasyPrint lays out about 5 to 10 pages a second on this project's documents (is
 the `pdfs` cache under the SHA-256 of its HTML and options: the same content is laid out once, any change
 (an action edited, a new date printed) makes another key, and nothing has to be invalidated.
 
-A cold layout of a long document (the 54-page programme report: 8 s of CPU at scale 20) must not hold a request
+A cold layout of a long document (the 54-page programme report: 6.5 s of CPU at scale 20) must not hold a request
 (issue 19). During a GET (`DeferLongLayoutsMiddleware` sets `deferring_for`), a document whose HTML is long and not
 laid out yet is queued for the task worker (`tasks.lay_out_pdf`) and `LayoutQueued` is raised: the middleware answers
 with the « document en préparation » page, which reloads itself (a meta refresh, no script) until the file is in
@@ -33,7 +33,7 @@ from core.pdf_layout import Expectation, cache_key, expect, expectation, forget,
 from core.tasks import frozen_layout_name, lay_out_pdf
 
 # From this length of HTML, a document is laid out by the task worker during a GET: about 2 KB a page, and
-# WeasyPrint lays out about 10 pages a second (issue 19: 13 pages in 1.3 s, 26 in 2.1 s, 54 in 8 s of CPU).
+# WeasyPrint lays out about 10 pages a second (bench/pdfs.py: 13 pages in 1.1 s, 26 in 1.9 s, 54 in 6.5 s of CPU).
 LONG_HTML_CHARS = 20_000
 # A queued layout not done within this time after its budget (worker stopped, crashed) is queued again by the next
 # reload: the time it may wait behind another document, plus its own budget.
