@@ -10,37 +10,30 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import CharField, Count, DateField, DateTimeField, F, IntegerField, Value, Window
+from django.db.models import CharField, Count, F, Value, Window
 from django.db.models.functions import Cast, Concat
 
-COLUMNS = [
-    "i_kind",
-    "i_pk",
-    "i_title",
-    "i_commune",
-    "i_insee",
-    "i_due",
-    "i_at",
-    "i_state",
-    "i_note",
-    "i_person",
-    "i_number",
-    "i_parent",
-    "i_total",
-]
+# The common columns, and the type of each (what a kind that has no such column selects instead: a typed NULL, as
+# PostgreSQL types a UNION's columns member by member and two untyped NULLs make a text column, or an empty text).
+COLUMNS = {
+    "i_kind": "text",
+    "i_pk": "IntegerField",
+    "i_title": "text",
+    "i_commune": "text",
+    "i_insee": "text",
+    "i_due": "DateField",
+    "i_at": "DateTimeField",
+    "i_state": "text",
+    "i_note": "text",
+    "i_person": "text",
+    "i_number": "IntegerField",
+    "i_parent": "text",
+    "i_total": "IntegerField",
+}
 
 
-def _or_null(path, output_field):
-    if path is None:
-        # A typed NULL: PostgreSQL types a UNION's columns pair by pair, and two untyped NULLs make a text column.
-        return Cast(Value(None), output_field=output_field)
-    return F(path) if isinstance(path, str) else path
-
-
-def _text(path):
-    if path is None:
-        return Value("", output_field=CharField())
-    return F(path) if isinstance(path, str) else path
+def _expression(value):
+    return F(value) if isinstance(value, str) else value
 
 
 @dataclass(frozen=True)
@@ -61,36 +54,29 @@ class ItemQuery:
     parent: object = None
 
     def rows(self, limit: int):
-        """The first `limit` rows in `order`, with the common columns and `i_total`, the number of rows of the kind
-        (counted over all of them: a window function is computed before the LIMIT)."""
-        person = (
-            Concat(
+        """The first `limit` rows in `order`, with the columns this kind has (the others are filled in the UNION,
+        `_union_all`) and `i_total`, the number of rows of the kind (counted over all of them: a window function is
+        computed before the LIMIT)."""
+        columns = {
+            "i_pk": F("pk"),
+            "i_title": self.title,
+            "i_commune": f"{self.commune}__name" if self.commune else None,
+            "i_insee": f"{self.commune}__insee_code" if self.commune else None,
+            "i_due": self.due,
+            "i_at": self.at,
+            "i_state": self.state,
+            "i_note": self.note,
+            "i_person": Concat(
                 F(f"{self.person}__first_name"), Value(" "), F(f"{self.person}__last_name"), output_field=CharField()
             )
             if self.person
-            else Value("", output_field=CharField())
-        )
-        return (
-            self.queryset.order_by(*self.order)
-            .annotate(
-                i_kind=Value(self.kind, output_field=CharField()),
-                i_pk=F("pk"),
-                i_title=_text(self.title),
-                i_commune=_or_null(f"{self.commune}__name" if self.commune else None, CharField()),
-                i_insee=_or_null(f"{self.commune}__insee_code" if self.commune else None, CharField()),
-                i_due=_or_null(self.due, DateField()),
-                i_at=_or_null(self.at, DateTimeField()),
-                i_state=_text(self.state),
-                i_note=_text(self.note),
-                i_person=person,
-                i_number=_or_null(self.number, IntegerField()),
-                i_parent=Cast(_or_null(self.parent, IntegerField()), output_field=CharField())
-                if self.parent is not None
-                else Value("", output_field=CharField()),
-                i_total=Window(Count("pk")),
-            )
-            .values(*COLUMNS)[:limit]
-        )
+            else None,
+            "i_number": self.number,
+            "i_parent": Cast(_expression(self.parent), output_field=CharField()) if self.parent is not None else None,
+        }
+        columns = {name: _expression(value) for name, value in columns.items() if value is not None}
+        columns["i_total"] = Window(Count("pk"))
+        return self.queryset.order_by(*self.order).annotate(**columns).values(*columns)[:limit]
 
 
 @dataclass
@@ -115,24 +101,38 @@ class Item:
     extra: dict = field(default_factory=dict)
 
 
-def _union_all(querysets) -> tuple[str, list, object, dict]:
-    """One UNION ALL of `querysets` (each with COLUMNS, its own ORDER BY and LIMIT), each member wrapped as a derived
-    table: SQLite refuses an ORDER BY or a LIMIT on a compound's member itself, which Django's `union()` would write.
-    The columns are selected by name, whatever order each member's SELECT lists them in. Returns the SQL, its
-    parameters, the connection and, by column, the converters Django applies to its values (dates on SQLite)."""
-    alias = querysets[0].db
+def _missing(column: str, connection) -> str:
+    """What a kind without `column` selects for it: an empty text, or a NULL of the column's type."""
+    kind = COLUMNS[column]
+    if kind == "text":
+        return "''"
+    return f"CAST(NULL AS {connection.data_types[kind]})"
+
+
+def _union_all(kinds: list[tuple[str, object]]) -> tuple[str, list, object, dict]:
+    """One UNION ALL of the kinds' querysets (each with its own columns, ORDER BY and LIMIT), each member wrapped as a
+    derived table: SQLite refuses an ORDER BY or a LIMIT on a compound's member itself, which Django's `union()`
+    would write. The outer SELECT of each member lists every column of COLUMNS by name, in order: the kind as a
+    parameter, the member's own columns, a typed constant for the others (`_missing`), which Django has no
+    expression to build nor compile. Returns the SQL, its parameters, the connection and, by column, the converters
+    Django applies to its values (dates on SQLite)."""
+    alias = kinds[0][1].db
     connection = connections[alias]
-    columns = ", ".join(connection.ops.quote_name(column) for column in COLUMNS)
+    quote = connection.ops.quote_name
     parts, params, converters = [], [], {}
-    for position, queryset in enumerate(querysets):
+    for position, (kind, queryset) in enumerate(kinds):
         compiler = queryset.query.get_compiler(using=alias)
         sql, member_params = compiler.as_sql()
-        parts.append(f"SELECT {columns} FROM ({sql}) {connection.ops.quote_name(f'kind_{position}')}")
-        params.extend(member_params)
-        if position == 0:  # every member types its columns alike (`_or_null`)
-            names = [name for _, _, name in compiler.select]
-            found = compiler.get_converters([expression for expression, _, _ in compiler.select])
-            converters = {names[index]: pair for index, pair in found.items()}
+        names = [name for _, _, name in compiler.select]
+        found = compiler.get_converters([expression for expression, _, _ in compiler.select])
+        for index, pair in found.items():
+            converters.setdefault(names[index], pair)  # every kind types a column alike
+        selected = ", ".join(
+            "%s" if column == "i_kind" else quote(column) if column in names else _missing(column, connection)
+            for column in COLUMNS
+        )
+        parts.append(f"SELECT {selected} FROM ({sql}) {quote(f'kind_{position}')}")
+        params += [kind, *member_params]
     return " UNION ALL ".join(parts), params, connection, converters
 
 
@@ -143,7 +143,7 @@ def read_items(queries: list[ItemQuery], limit: int) -> tuple[dict[str, list[Ite
     counts: dict[str, int] = {query.kind: 0 for query in queries}
     if not queries:
         return by_kind, counts
-    sql, params, connection, converters = _union_all([query.rows(limit) for query in queries])
+    sql, params, connection, converters = _union_all([(query.kind, query.rows(limit)) for query in queries])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
