@@ -22,11 +22,12 @@ from django.db.models import F, IntegerField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from core import access
-from missions.money.models.orders import ZERO, OrderForm, OrderLine, line_amount, round_cents
+from missions.money.models.orders import ZERO, OrderForm, OrderLine, line_amount
 from missions.programme.choices import Mission
 from missions.programme.models import Programme
 
 NO_HALF_DAYS = Decimal("0")
+HALF_DAY = OrderLine.Unit.HALF_DAY
 WARNING_RATE = Decimal("80")
 ALERT_RATE = Decimal("100")
 
@@ -167,17 +168,15 @@ def with_budget(order_forms: QuerySet) -> QuerySet:
 
 
 def _line_terms(unit, quantity, unit_price, consumed_half_days, executed: bool) -> tuple:
-    """The rule for one line (see the module's docstring), as the five fields of BudgetFigures in their order."""
+    """The rule for one line (see the module's docstring), as the five fields of BudgetFigures in their order. The
+    consumed amount of a half-day line is exact without rounding: a whole number of half-days times a price in
+    cents (`unit_price` has two decimal places)."""
     ordered_amount = line_amount(quantity, unit_price)
-    if unit == OrderLine.Unit.HALF_DAY:
-        consumed = Decimal(consumed_half_days or 0)
-        return (
-            Decimal(quantity),
-            ordered_amount,
-            consumed,
-            round_cents(consumed * Decimal(unit_price)),
-            int(consumed > quantity),
-        )
+    if unit == HALF_DAY:
+        consumed = consumed_half_days or 0
+        quantity = quantity if type(quantity) is Decimal else Decimal(quantity)
+        unit_price = unit_price if type(unit_price) is Decimal else Decimal(unit_price)
+        return (quantity, ordered_amount, Decimal(consumed), consumed * unit_price, int(consumed > quantity))
     return (NO_HALF_DAYS, ordered_amount, NO_HALF_DAYS, ordered_amount if executed else ZERO, 0)
 
 
