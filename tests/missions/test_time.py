@@ -545,6 +545,26 @@ def test_the_totals_follow_the_entries(client, consultant, line):
 
 
 @pytest.mark.django_db
+def test_the_totals_value_each_line_at_its_own_price_to_the_cent(client, gbm_officer, consultant, line):
+    """The lines are summed per line then per price: two lines at one price, one at a price with cents."""
+    same_price = OrderLineFactory(order_form=line.order_form, description="Autre ligne", unit_price=Decimal("255.00"))
+    cents = OrderLineFactory(order_form=line.order_form, description="Ligne en centimes", unit_price=Decimal("412.35"))
+    for day, (order_line, half_days) in enumerate([(line, 1), (same_price, 2), (cents, 1), (cents, 2)]):
+        TimeEntryFactory(
+            consultant=consultant,
+            order_line=order_line,
+            date=MONDAY + datetime.timedelta(days=day),
+            half_days=half_days,
+        )
+    client.force_login(gbm_officer)
+    # 3 × 255,00 + 3 × 412,35 = 765,00 + 1 237,05
+    assert "4 saisies · 6 demi-journées · valorisées 2 002,05 € HT" in _words(_list_page(client))
+    assert "0 saisies · 0 demi-journées · valorisées 0,00 € HT" in _words(_list_page(client, {"month": "2025-03"}))
+    response = client.get("/temps/", {"month": "avril"})  # an invalid filter lists nothing, with zero totals
+    assert response.context["totals"] == {"entries": 0, "half_days": 0, "amount": Decimal("0.00")}
+
+
+@pytest.mark.django_db
 def test_a_consultant_gets_no_button_on_a_colleagues_entry_nor_to_lock_a_month(client, gbm_officer, consultant, line):
     other = UserFactory(consultant=True)
     colleague_entry = TimeEntryFactory(consultant=other, order_line=line, date=MONDAY)

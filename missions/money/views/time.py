@@ -4,11 +4,11 @@
 """
 
 import datetime
-from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connections
+from django.db.models import Count, F, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from core.querysets import get_visible_or_404
 from core.submissions import once_per_submission
 from missions.money.filters import TimeEntryFilter
 from missions.money.forms import TimeEntryForm, WeekChoiceForm, WeekGridForm
-from missions.money.models.orders import ZERO
+from missions.money.models.orders import ZERO, OrderLine
 from missions.money.models.time import (
     TIME_ENTRY_RELATED,
     TimeEntry,
@@ -45,6 +45,25 @@ from missions.money.services.time import (
 
 MONTHS_SHOWN_TO_GBM = 12
 LISTED_RELATED = ("consultant", "accompaniment__commune", "workshop", "support_request", "order_line__order_form")
+# The columns a row shows (its activity's label, the consultant's name, the line and its order form's number), out of
+# ~170 in the seven tables: the others were read, converted and set on each row's seven instances for nothing.
+LISTED_FIELDS = (
+    "date",
+    "half_days",
+    "comment",
+    "consultant__first_name",
+    "consultant__last_name",
+    "consultant__username",
+    "accompaniment__commune__name",
+    "workshop__number",
+    "workshop__title",
+    "support_request__year",
+    "support_request__number",
+    "support_request__title",
+    "order_line__description",
+    "order_line__unit_price",
+    "order_line__order_form__number",
+)
 
 
 def require_team(user) -> None:
@@ -79,7 +98,7 @@ class TimeEntryListView(FilterView):
 
     def get_queryset(self):
         # What the rows show: not the communes of the order forms and requests (two joins and a row each fewer).
-        entries = TimeEntry.objects.visible_to(self.request.user).select_related(*LISTED_RELATED)
+        entries = TimeEntry.objects.visible_to(self.request.user).select_related(*LISTED_RELATED).only(*LISTED_FIELDS)
         return entries.order_by("-date", "-pk")
 
     def get_paginator(self, queryset, per_page, **kwargs):
@@ -116,14 +135,46 @@ class TimeEntryListView(FilterView):
 
 
 def time_totals(queryset) -> dict:
-    """Entries, half-days and their value for a filtered set of entries: one grouped query, money summed in
-    Decimal."""
-    rows = (
-        queryset.order_by().values("order_line__unit_price").annotate(half_days=Sum("half_days"), entries=Count("pk"))
+    """Entries, half-days and their value for a filtered set of entries: one query, money summed in Decimal.
+
+    The entries are summed per order line first (the index on order line and half-days holds all it reads: no join,
+    no sort), then those sums per unit price (a few hundred rows, as a derived table). Grouping every entry by its
+    line's price directly joined and sorted all 30,000 entries at scale 20: three times the work."""
+    per_line = (
+        queryset.order_by()
+        .values(entries_line=F("order_line"))
+        .annotate(line_half_days=Sum("half_days"), line_entries=Count("*"))
     )
-    half_days = sum((row["half_days"] for row in rows), 0)
-    amount = sum((row["half_days"] * Decimal(row["order_line__unit_price"]) for row in rows), ZERO)
-    return {"entries": sum(row["entries"] for row in rows), "half_days": half_days, "amount": amount}
+    connection = connections[queryset.db]
+    quote = connection.ops.quote_name
+    lines, price = OrderLine._meta, OrderLine._meta.get_field("unit_price")
+    totals = {"entries": 0, "half_days": 0, "amount": ZERO}
+    try:
+        per_line_sql, params = per_line.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:  # an empty set (`none()`, as a list given an invalid filter shows): nothing to read
+        return totals
+    line_price = f"{quote('line')}.{quote(price.column)}"
+    sql = (
+        f"SELECT {line_price}, SUM({quote('per_line')}.{quote('line_half_days')}), "
+        f"SUM({quote('per_line')}.{quote('line_entries')}) FROM ({per_line_sql}) {quote('per_line')} "
+        f"INNER JOIN {quote(lines.db_table)} {quote('line')} "
+        f"ON {quote('line')}.{quote(lines.pk.column)} = {quote('per_line')}.{quote('entries_line')} "
+        f"GROUP BY {line_price}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # The price as the ORM reads it: a Decimal with its two places (SQLite returns a number).
+    column = price.cached_col
+    converters = connection.ops.get_db_converters(column) + price.get_db_converters(connection)
+    for unit_price, half_days, entries in rows:
+        for converter in converters:
+            unit_price = converter(unit_price, column, connection)
+        # int(): PostgreSQL sums the per-line sums (bigint) as numeric
+        totals["entries"] += int(entries)
+        totals["half_days"] += int(half_days)
+        totals["amount"] += int(half_days) * unit_price
+    return totals
 
 
 @once_per_submission
