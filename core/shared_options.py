@@ -44,21 +44,48 @@ class SharedOptions:
                 values.add(str(value))
         return frozenset(values)
 
-    def _option(self, value, label) -> str:
-        value = str(value)
-        return f'<option value="{escape(value)}"{render_attrs(self.option_attrs.get(value))}>{escape(str(label))}</option>'
-
     @cached_property
     def _html(self) -> str:
-        parts = []
+        """Every option written by comprehensions, html.escape's replacements inlined: no Python call per option (a
+        call per option and one per escape were 3,700 calls for `/temps/`'s 1,200 options)."""
+        parts, flat = [], []
         for value, label in self.choices:
             if isinstance(label, list | tuple):
+                parts += self._options(flat)
+                flat = []
                 parts.append(f'<optgroup label="{escape(str(value))}">')
-                parts.extend(self._option(sub_value, sub_label) for sub_value, sub_label in label)
+                parts += self._options(label)
                 parts.append("</optgroup>")
             else:
-                parts.append(self._option(value, label))
+                flat.append((value, label))
+        parts += self._options(flat)
         return "\n".join(parts)
+
+    def _options(self, pairs) -> list[str]:
+        """`<option>`s of (value, label) pairs, escaped as html.escape does (quotes included)."""
+        values = [str(value) for value, _ in pairs]
+        escaped_values = [
+            value.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+            .replace("'", "&#x27;")
+            for value in values
+        ]
+        labels = [
+            str(label)
+            .replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&quot;")
+            .replace("'", "&#x27;")
+            for _, label in pairs
+        ]
+        attrs = self.option_attrs
+        return [
+            f'<option value="{escaped}"{render_attrs(attrs[value]) if value in attrs else ""}>{label}</option>'
+            for value, escaped, label in zip(values, escaped_values, labels, strict=True)
+        ]
 
     def html(self, value) -> str:
         """The options with `value` (a string, or None) selected: one search in one string."""
