@@ -22,6 +22,7 @@ import json
 import os
 import random
 import re
+import time
 import urllib.parse
 
 import gevent
@@ -40,20 +41,31 @@ SHARED_LINK = re.compile(r"/partage/plan/([A-Za-z0-9_\-]+)/")
 _fixtures = None
 _counters = {}
 _arrived = itertools.count(1)
+_measured_from = None  # time.time() of the reset: a request sent before it is not counted
 
 
 def arrived(environment) -> None:
     """Once every simulated user has logged in, the statistics start afresh: logging in (Argon2, all at once during
-    the ramp) is not a page of anyone's day. One Locust process; with several, bench/mixed.py asks Locust to reset
-    them when the ramp ends instead (--reset-stats)."""
+    the ramp) is not a page of anyone's day. A request sent during the ramp and answered after the reset (a home
+    queued behind the logins) is not counted either (`counted_if_measured`). One Locust process; with several,
+    bench/mixed.py asks Locust to reset them when the ramp ends instead (--reset-stats)."""
+    global _measured_from
     runner = environment.runner
     if runner is None or type(runner).__name__ != "LocalRunner":
         return
     if next(_arrived) == runner.target_user_count:
+        _measured_from = time.time()
         environment.stats.reset_all()
         print(f"[locustfile] {runner.target_user_count} utilisateurs connectés : mesure à partir d'ici", flush=True)
         if MEASURE_SECONDS:  # the step lasts exactly this long from here, however long the logins took
             gevent.spawn_later(MEASURE_SECONDS, runner.quit)
+
+
+def counted_if_measured(response) -> None:
+    """A response to a request sent before the statistics were reset is left out of them: its time is the ramp's
+    (the logins' queue), not the measured load's. Locust's client stamps each request with its start (time.time())."""
+    if _measured_from is not None and response.request_meta.get("start_time", _measured_from) < _measured_from:
+        response._report_request = lambda: None
 
 
 def fixtures() -> dict:
@@ -125,6 +137,7 @@ class Person(FastHttpUser):
         """GET a page that must answer 200; its HTML, or None after a failure."""
         with self.client.get(url, name=name, headers=self.headers(), catch_response=True) as response:
             self.keep_cookies(response)
+            counted_if_measured(response)
             if response.status_code != 200:
                 response.failure(f"{status(response)} sur {url}")
                 return None
@@ -138,6 +151,7 @@ class Person(FastHttpUser):
     def download(self, name: str, url: str) -> None:
         with self.client.get(url, name=name, headers=self.headers(), catch_response=True) as response:
             self.keep_cookies(response)
+            counted_if_measured(response)
             if response.status_code != 200 or not response.content:
                 response.failure(f"{status(response)} sur {url}")
 
@@ -159,6 +173,7 @@ class Person(FastHttpUser):
             catch_response=True,
         ) as response:
             self.keep_cookies(response)
+            counted_if_measured(response)
             text = response.text or ""
             if response.status_code != expect:
                 errors = form_errors(text) if response.status_code == 200 else ""
@@ -182,6 +197,7 @@ class Person(FastHttpUser):
             with self.client.get(
                 url, name=f"{name} (formulaire introuvable)", headers=self.headers(), catch_response=True
             ) as response:
+                counted_if_measured(response)
                 response.failure(f"pas de formulaire sur {url}")
             return None, ""
         values = changes(form) if callable(changes) else (changes or {})

@@ -342,12 +342,19 @@ def _tree_seconds(pid: int) -> float:
 
 
 def _named_seconds(*names: str) -> float:
+    """CPU seconds of the processes so named, and of their children that have ended: PostgreSQL's backends come
+    and go with the connections, and one that ended between two samples would otherwise take its CPU away with it
+    (a negative share). The postmaster reaps them, so its children's times hold theirs."""
     import psutil
 
     total = 0.0
-    for process in psutil.process_iter(["name", "cpu_times"]):
-        if process.info["name"] and process.info["name"].startswith(names) and process.info["cpu_times"]:
-            total += process.info["cpu_times"].user + process.info["cpu_times"].system
+    for process in psutil.process_iter(["name", "cpu_times", "ppid"]):
+        times = process.info["cpu_times"]
+        if process.info["name"] and process.info["name"].startswith(names) and times:
+            total += times.user + times.system
+            with contextlib.suppress(psutil.Error):
+                if not psutil.Process(process.info["ppid"]).name().startswith(names):  # the postmaster, redis
+                    total += times.children_user + times.children_system
     return total
 
 
@@ -388,10 +395,15 @@ class CpuMeter:
 # --- One step ---
 
 
-def run_locust(users: int, fixtures: Path, prefix: Path, logs: Path) -> tuple[float, int]:
+MEASURING = "utilisateurs connectés : mesure à partir d'ici"  # what the locustfile prints when it resets
+
+
+def run_locust(users: int, fixtures: Path, prefix: Path, logs: Path, meter: "CpuMeter") -> tuple[dict, int]:
     """Locust headless: ramp up at SPAWN_RATE, statistics reset once every user has logged in, then about
     STEP_SECONDS measured (the step's JSON has the measured time).
-    Returns Locust's CPU seconds and its exit code."""
+    The CPU is metered over the same window as the statistics (one Locust process: from the reset, which the
+    locustfile prints; several: from the start), so that the ramp's logins (Argon2) are not in the shares.
+    Returns the CPU shares and Locust's exit code."""
     # One process: the locustfile ends the step STEP_SECONDS after the last login; --run-time is only a bound.
     # Several: Locust resets its statistics when the ramp ends and stops at --run-time.
     ramp = math.ceil(users / SPAWN_RATE) + (LOGIN_SECONDS if LOCUST_PROCESSES != 1 else LOGIN_BOUND_SECONDS)
@@ -427,11 +439,22 @@ def run_locust(users: int, fixtures: Path, prefix: Path, logs: Path) -> tuple[fl
         "BENCH_WEIGHTS": ":".join(map(str, WEIGHTS)),
         "BENCH_MEASURE_SECONDS": str(STEP_SECONDS) if LOCUST_PROCESSES == 1 else "0",
     }
-    with (logs / f"locust-{users}.log").open("w") as log:
+    log_path = logs / f"locust-{users}.log"
+    locust_before, measuring = 0.0, LOCUST_PROCESSES != 1
+    meter.start()  # re-started at the reset; from here if it never comes (logins that did not all end)
+    with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if not measuring and MEASURING in log_path.read_text(errors="replace"):
+                meter.start()
+                locust_before, measuring = _tree_seconds(process.pid), True
+            time.sleep(0.5)
         process.returncode = os.waitstatus_to_exitcode(status)
-    return usage.ru_utime + usage.ru_stime, process.returncode
+    cpu = meter.stop(usage.ru_utime + usage.ru_stime - locust_before)
+    return cpu, process.returncode
 
 
 def read_stats(prefix: Path) -> dict:
@@ -473,11 +496,8 @@ def run_step(database: Database, users: int, workdir: Path) -> dict:
         except SystemExit as failure:
             tail = (logs / "web.log").read_text(errors="replace")[-4000:]
             raise SystemExit(f"{failure}\n--- fin du journal de gunicorn :\n{tail}") from None
-        meter = CpuMeter(processes)
         load_before = os.getloadavg()[0]
-        meter.start()
-        locust_cpu, code = run_locust(users, database.fixtures, logs / "locust", logs)
-        cpu = meter.stop(locust_cpu)
+        cpu, code = run_locust(users, database.fixtures, logs / "locust", logs, CpuMeter(processes))
         load_after = os.getloadavg()[0]
         if not Path(f"{logs / 'locust'}_stats.csv").exists():
             tail = (logs / f"locust-{users}.log").read_text(errors="replace")[-3000:]

@@ -63,6 +63,25 @@ def test_the_locustfile_imports_with_one_user_class_per_role():
     assert result.stdout.strip() == "[('Consultant', 'consultants', 4), ('Elu', 'elus', 10), ('GBMOfficer', 'gbm', 1)]"
 
 
+def test_a_request_sent_during_the_ramp_is_left_out_of_the_measure():
+    """A home sent before every user had logged in and answered after the reset (queued behind the logins) is not
+    counted; one sent after the reset is. In a child process, as above."""
+    code = (
+        "import bench.locustfile as f\n"
+        "class Response:\n"
+        "    def __init__(self, start): self.request_meta = {'start_time': start}; self._report_request = 'kept'\n"
+        "before, after = Response(99.0), Response(101.0)\n"
+        "f.counted_if_measured(before)\n"
+        "f._measured_from = 100.0\n"
+        "late, on_time = Response(99.0), Response(101.0)\n"
+        "f.counted_if_measured(late); f.counted_if_measured(on_time)\n"
+        "print(before._report_request, late._report_request(), on_time._report_request)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "kept None kept"
+
+
 FORM_PAGE = """
 <form method="post" action="/deconnexion/"><input type="hidden" name="csrfmiddlewaretoken" value="t"></form>
 <form method="post">
