@@ -92,6 +92,20 @@ def test_list_filters_by_commune_kind_and_dates(client, consultant, commune, oth
     assert titles({"date_from": "2030-01-01"}) == []
 
 
+def test_list_filters_by_who_recorded_the_meeting(client, consultant, gbm_officer, commune):
+    accompaniment = AccompanimentFactory(commune=commune)
+    MeetingFactory(accompaniment=accompaniment, title="A", created_by=consultant)
+    MeetingFactory(accompaniment=accompaniment, title="B", created_by=gbm_officer)
+    client.force_login(consultant)
+    url = reverse("missions:meeting_list")
+    page = client.get(url)
+    assert f'<option value="{consultant.pk}">{consultant}</option>' in page.content.decode()
+    assert [m.title for m in client.get(url, {"consultant": consultant.pk}).context["meetings"]] == ["A"]
+    assert [m.title for m in client.get(url, {"consultant": gbm_officer.pk}).context["meetings"]] == ["B"]
+    refused = client.get(url, {"consultant": 0})  # not a team member: an error on the field, no meeting listed
+    assert refused.context["filter"].errors["consultant"] and not list(refused.context["meetings"])
+
+
 def test_elu_sees_own_commune_meetings_without_internal_notes(client, elu, other_commune):
     mine = MeetingFactory(accompaniment=AccompanimentFactory(commune=elu.commune))
     other = MeetingFactory(accompaniment=AccompanimentFactory(commune=other_commune))

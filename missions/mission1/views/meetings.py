@@ -11,8 +11,20 @@ from core.submissions import once_per_submission
 from missions.mission1.filters.meetings import MeetingFilter
 from missions.mission1.forms.fieldwork import MeetingForm
 from missions.mission1.models.accompaniments import Accompaniment
-from missions.mission1.models.meetings import Meeting, MeetingParticipant
+from missions.mission1.models.meetings import HEADCOUNT_FIELDS, Meeting, MeetingParticipant
 from missions.mission1.services.meetings import save_meeting
+
+LISTED_FIELDS = (
+    "starts_at",
+    "title",
+    "kind",
+    "place",
+    "commune__name",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_by__username",
+    *(name for name, _label, _categories in HEADCOUNT_FIELDS),
+)
 
 
 class MeetingListView(FilterView):
@@ -28,6 +40,8 @@ class MeetingListView(FilterView):
         return (
             Meeting.objects.visible_to(self.request.user)
             .select_related("commune", "created_by")
+            # What a row shows: not the minutes and notes (long texts) nor the whole commune and user rows.
+            .only(*LISTED_FIELDS)
             # A correlated subquery, not a JOIN + GROUP BY: the page's LIMIT then walks the starts_at index
             # instead of aggregating every meeting first (issue 10 benchmark, 6,000 meetings).
             .annotate(
