@@ -90,3 +90,22 @@ def test_a_failed_write_leaves_the_consumption_as_it_was():
         assert kept(line) == 3  # inside the transaction
         raise IntegrityError("the write fails after the entry was saved")
     assert kept(line) == summed(line) == 2
+
+
+@pytest.mark.django_db
+def test_a_batch_recomputes_each_line_once_when_it_ends():
+    line = OrderLineFactory()
+    consultant = UserFactory(consultant=True)
+    with consumption.batched():
+        for day in range(1, 4):
+            TimeEntry.objects.create(
+                consultant=consultant, date=datetime.date(2025, 4, day), half_days=1, order_line=line
+            )
+        assert kept(line) == 0  # not yet: the block has not ended
+    assert kept(line) == summed(line) == 3
+    # Nested blocks recompute once, at the end of the outermost.
+    with consumption.batched():
+        with consumption.batched():
+            TimeEntry.objects.filter(order_line=line).first().delete()
+        assert kept(line) == 3
+    assert kept(line) == 2

@@ -7,6 +7,8 @@ added to the old one, so it cannot drift. The writes that bypass the model's sig
 `refresh_all` (docs/adr/0013-line-consumption.md).
 """
 
+import contextlib
+import contextvars
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -15,6 +17,34 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from missions.money.models.orders import OrderLine
 from missions.money.models.time import LineConsumption, TimeEntry
+
+# The lines touched inside `batched()`: recomputed once when the block ends, not after each entry.
+_batch: contextvars.ContextVar[set | None] = contextvars.ContextVar("consumption_batch", default=None)
+
+
+@contextlib.contextmanager
+def batched():
+    """Inside the block, the writes of time entries only note the lines they touch; their consumption is recomputed
+    once when the block ends (a week of ten cells on two lines: two recomputations, not ten). Use it inside the
+    writes' transaction, so that the recomputation is part of it."""
+    if _batch.get() is not None:  # already batching: the outer block recomputes
+        yield
+        return
+    touched: set = set()
+    token = _batch.set(touched)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    refresh(touched)
+
+
+def _touch(line_ids: Iterable[int | None]) -> None:
+    touched = _batch.get()
+    if touched is None:
+        refresh(line_ids)
+    else:
+        touched.update(pk for pk in line_ids if pk is not None)
 
 
 def refresh(line_ids: Iterable[int | None]) -> None:
@@ -68,12 +98,12 @@ def _remember_previous_line(sender, instance, raw=False, **kwargs):
 def _entry_saved(sender, instance, raw=False, **kwargs):
     if raw:  # loaddata: the restore recomputes everything once (`refresh_all`)
         return
-    refresh([instance.order_line_id, getattr(instance, "_db_order_line_id", None)])
+    _touch([instance.order_line_id, getattr(instance, "_db_order_line_id", None)])
     instance._db_order_line_id = instance.order_line_id
 
 
 def _entry_deleted(sender, instance, **kwargs):
-    refresh([instance.order_line_id])
+    _touch([instance.order_line_id])
 
 
 def _restored(sender, **kwargs):
