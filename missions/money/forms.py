@@ -6,6 +6,8 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.db.models import Q
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from ateliers.models import Workshop
 from core import access
@@ -219,6 +221,19 @@ class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
         super()._post_clean()
 
 
+def _labelled(field: forms.BoundField, label: str) -> str:
+    """A week grid's cell content: the visually hidden label (`label` already escaped), the widget, its errors."""
+    errors = field.errors
+    feedback = (
+        f'    <div id="{field.auto_id}_error">'
+        + "".join(f'<div class="invalid-feedback d-block">{escape(error)}</div>' for error in errors)
+        + "</div>\n"
+        if errors
+        else ""
+    )
+    return f'    <label class="visually-hidden" for="{field.id_for_label}">{label}</label>\n    {field}\n{feedback}'
+
+
 class WeekRowForm(forms.Form):
     """One row of the week grid. Days of a locked month or in the future are shown but cannot change."""
 
@@ -238,27 +253,41 @@ class WeekRowForm(forms.Form):
     # The proposal the row came from ('reunion:12', 'atelier:3'; empty for a row typed in): see `week_suggestions`.
     source = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
 
-    def __init__(self, *args, days, activity_options, line_options, frozen_days=frozenset(), **kwargs):
+    def __init__(self, *args, days, activity_options, line_options, day_fields, **kwargs):
         super().__init__(*args, **kwargs)
         self.days = days
         self.fields["activity"].offer(activity_options, attrs={"data-time-activity": ""})
         self.fields["order_line"].offer(line_options, attrs={"data-time-line": ""})
-        for index, day in enumerate(days):
-            self.fields[f"day_{index}"] = forms.IntegerField(
-                label=f"{weekday_day_month(day)} : demi-journées",
-                required=False,
-                min_value=0,
-                max_value=MAX_HALF_DAYS_PER_ENTRY,
-                disabled=day in frozen_days,
-                widget=forms.NumberInput(attrs={"class": "form-control form-control-sm week-cell", "step": 1}),
-                error_messages={
-                    "max_value": "Au plus deux demi-journées par jour.",
-                    "min_value": "Le nombre ne peut pas être négatif.",
-                },
-            )
+        # The day fields are the grid's (`week_day_fields`), the same for every row: no form changes its fields,
+        # so they are shared rather than built again (seven fields and widgets per row).
+        self.fields.update(day_fields)
 
     def day_fields(self):
         return [(day, self[f"day_{index}"]) for index, day in enumerate(self.days)]
+
+    def as_week_row(self, number) -> str:
+        """The row's `<tr>`: each field with its visually hidden label (« Ligne 3 : activité ») and its errors (their
+        block's id is the one the field's `aria-describedby` names). Written here rather than by a template per
+        row and per cell: the template engine cost more than the row's widgets."""
+        prefix = f"Ligne {escape(str(number))} : "
+        suggestion = getattr(self, "suggestion_label", None)
+        activity, line, source = self["activity"], self["order_line"], self["source"]
+        parts = [
+            f'<tr class="formset-form{" table-info" if suggestion else ""}">\n  <td>\n',
+            f'    <p class="small mb-1"><span class="badge text-bg-info me-1">Proposé</span>{escape(suggestion)}. '
+            "Gardez, ajustez, ou videz les cases pour l'écarter.</p>\n"
+            if suggestion
+            else "",
+            _labelled(activity, f"{prefix}activité"),
+            f'    {source}\n  </td>\n  <td class="week-line">\n',
+            _labelled(line, f"{prefix}ligne de bon de commande"),
+            "  </td>\n",
+        ]
+        for index in range(len(self.days)):
+            field = self[f"day_{index}"]
+            parts += ['  <td class="text-center">\n', _labelled(field, f"{prefix}{escape(field.label)}"), "  </td>\n"]
+        parts.append("</tr>\n")
+        return mark_safe("".join(parts))  # noqa: S308 - labels, values and errors are escaped, widgets are Django's
 
     def half_days_by_day(self) -> dict[datetime.date, int]:
         return {day: self.cleaned_data.get(f"day_{index}") or 0 for index, day in enumerate(self.days)}
@@ -273,11 +302,40 @@ class WeekRowForm(forms.Form):
         return cleaned
 
 
+def week_day_fields(days, frozen_days=frozenset()) -> dict[str, forms.IntegerField]:
+    """The half-day fields of a grid's week (`day_0`…`day_6`), built once per grid and shared by its rows. Days of
+    a locked month or in the future are shown but cannot change."""
+    return {
+        f"day_{index}": forms.IntegerField(
+            label=f"{weekday_day_month(day)} : demi-journées",
+            required=False,
+            min_value=0,
+            max_value=MAX_HALF_DAYS_PER_ENTRY,
+            disabled=day in frozen_days,
+            widget=forms.NumberInput(attrs={"class": "form-control form-control-sm week-cell", "step": 1}),
+            error_messages={
+                "max_value": "Au plus deux demi-journées par jour.",
+                "min_value": "Le nombre ne peut pas être négatif.",
+            },
+        )
+        for index, day in enumerate(days)
+    }
+
+
+# The selects of the added row's template (`empty_form`): only the empty option. The grid's script copies the
+# lists of the page's first row into them (static/js/time-lines.js): without JavaScript no row is added, and the
+# page carries each long list once less.
+ONLY_EMPTY_OPTION = SharedOptions([("", "—")])
+
+
 class BaseWeekFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         # Every row is read, even one equal to what was shown: the grid is the whole week, and an unread row
         # would count as emptied (its entries deleted).
-        return {**super().get_form_kwargs(index), "empty_permitted": False}
+        kwargs = {**super().get_form_kwargs(index), "empty_permitted": False}
+        if index is None:  # the added row's template
+            kwargs |= {"activity_options": ONLY_EMPTY_OPTION, "line_options": ONLY_EMPTY_OPTION}
+        return kwargs
 
     def clean(self):
         super().clean()
@@ -352,7 +410,7 @@ class WeekGridForm:
         # The options of every row's selects, written once (with each line's mission, for the grid's script).
         form_kwargs = {
             "days": grid.days,
-            "frozen_days": grid.frozen_days,
+            "day_fields": week_day_fields(grid.days, grid.frozen_days),
             "activity_options": SharedOptions([("", "—"), *activity_choices(user, include_keys=grid.activity_keys())]),
             "line_options": SharedOptions(
                 [("", "—"), *line_choices],
@@ -364,6 +422,14 @@ class WeekGridForm:
         labels = grid.suggestion_labels()
         for form in self.formset.forms:
             form.suggestion_label = labels.get(form["source"].value() or "")
+
+    def rows_html(self) -> str:
+        """Every row of the grid, numbered from 1 (for their labels)."""
+        return mark_safe("".join(form.as_week_row(number) for number, form in enumerate(self.formset.forms, 1)))  # noqa: S308
+
+    def empty_row_html(self) -> str:
+        """The row the grid's script adds (« Ligne ajoutée »)."""
+        return self.formset.empty_form.as_week_row("ajoutée")
 
     def is_valid(self) -> bool:
         return self.formset.is_valid() and (self.override is None or self.override.is_valid())

@@ -27,6 +27,22 @@
     });
   }
 
+  // The week grid's added-row template carries its selects with only the empty option (each long list is on
+  // every row already): they get the lists of the first row, nothing chosen, before a row is added.
+  document.querySelectorAll("template.formset-empty").forEach(function (template) {
+    var fieldset = template.closest("fieldset");
+    ["select[data-time-activity]", "select[data-time-line]"].forEach(function (selector) {
+      var empty = template.content.querySelector(selector);
+      var source = fieldset && fieldset.querySelector(".formset-forms " + selector);
+      if (!empty || !source || empty.options.length > 1) return;
+      empty.innerHTML = source.innerHTML;
+      Array.prototype.forEach.call(empty.querySelectorAll("option[selected]"), function (option) {
+        option.removeAttribute("selected");
+      });
+      if (empty.options.length) empty.options[0].setAttribute("selected", "");
+    });
+  });
+
   document.querySelectorAll("select[data-time-activity]").forEach(filterLines);
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-time-activity]")) filterLines(event.target);

@@ -271,6 +271,7 @@ def time_week(request):
     context.update(
         {
             "formset": form.formset,
+            "grid_form": form,
             "override": form.override,
             "suggestion_count": len(grid.suggestions),
             "frozen_days": grid.frozen_days,
