@@ -283,13 +283,29 @@ def _with_usual_lines(consultant: User, suggestions: list[Suggestion]) -> list[S
     if not suggestions:
         return suggestions
     usual: dict[str, int] = {}
-    recent = (
+    recent = (  # plain rows, keyed as TimeEntry.activity_key keys them (200 instances were a third of the proposals)
         TimeEntry.objects.filter(consultant=consultant, order_line__order_form__status__in=OPEN_STATUSES)
         .order_by("-date", "-pk")
-        .only("accompaniment_id", "workshop_id", "support_request_id", "order_line_id")[:200]
+        .values_list("accompaniment_id", "workshop_id", "support_request_id", "order_line_id")[:200]
     )
-    for entry in recent:
-        usual.setdefault(entry.activity_key, entry.order_line_id)
+    Activity = TimeEntry.Activity
+    accompaniment, workshop, request = (
+        Activity.ACCOMPANIMENT.value,
+        Activity.WORKSHOP.value,
+        Activity.SUPPORT_REQUEST.value,
+    )
+    general = Activity.GENERAL.value
+    for accompaniment_id, workshop_id, request_id, line_id in recent:
+        key = (
+            f"{accompaniment}:{accompaniment_id}"
+            if accompaniment_id
+            else f"{workshop}:{workshop_id}"
+            if workshop_id
+            else f"{request}:{request_id}"
+            if request_id
+            else general
+        )
+        usual.setdefault(key, line_id)
     return [
         Suggestion(s.source, s.activity_key, s.day, s.half_days, s.label, usual.get(s.activity_key))
         for s in suggestions
