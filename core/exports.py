@@ -111,6 +111,14 @@ def attached(rows: QuerySet, *paths: str) -> Iterator:
         yield row
 
 
+def choice_label(model, name: str) -> Callable[[object], object]:
+    """The label of a value of `model`'s field `name`, as `get_<name>_display()` gives it (a value without a label
+    as itself), from labels read once per export where `get_<name>_display()` rebuilds them for every row:
+    `label = choice_label(Action, "status")`, then the column `lambda action: label(action.status)`."""
+    labels = {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
+    return lambda value: labels.get(value, value)
+
+
 def safe_text(text: str) -> str:
     """`text` as a CSV cell may hold it: without control characters, never read as a formula (a leading quote)."""
     if CONTROL_CHARACTERS.search(text):  # rare: searching first keeps the common case a third as costly

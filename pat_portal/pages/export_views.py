@@ -5,18 +5,19 @@ what a role may not see is a column it does not get (internal notes, contacts' e
 not get (contacts who did not consent).
 """
 
-from django.db.models import Prefetch
+import itertools
+
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from communes.filters import ContactFilter
 from communes.models import Commune, Contact
 from core import access
-from core.exports import Month, decimal_text, export_response
+from core.exports import CHUNK_SIZE, Month, attached, choice_label, decimal_text, export_response
 from core.french import french_order
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.filters.meetings import MeetingFilter
-from missions.mission1.models.action_plans import Action, IndicatorValue
+from missions.mission1.models.action_plans import Action, ActionPlan, FundingSource, Indicator, IndicatorValue
 from missions.mission1.views.meetings import MeetingListView
 from missions.support.filters import ALL, SupportRequestFilter
 from missions.support.models import SupportRequest
@@ -52,48 +53,50 @@ def communes(request, fmt):
     )
 
 
-def _indicators(action) -> str:
+def _indicators_text(indicators: list, values: dict) -> str:
+    """'Repas bio (%) [2026 : cible 30,00 / réalisé —, 2027 : …] ; …': an action's indicators, each with its values
+    by year; `indicators` are (pk, name, unit) rows, `values` the (year, target, actual) rows of each indicator."""
     parts = []
-    for indicator in action.indicators.all():
-        values = ", ".join(
-            f"{value.year} : cible {decimal_text(value.target) if value.target is not None else '—'}"
-            f" / réalisé {decimal_text(value.actual) if value.actual is not None else '—'}"
-            for value in indicator.values.all()
+    for pk, name, unit in indicators:
+        text = ", ".join(
+            f"{year} : cible {decimal_text(target) if target is not None else '—'}"
+            f" / réalisé {decimal_text(actual) if actual is not None else '—'}"
+            for year, target, actual in values.get(pk, ())
         )
-        parts.append(f"{indicator.name}{f' ({indicator.unit})' if indicator.unit else ''} [{values}]")
+        parts.append(f"{name}{f' ({unit})' if unit else ''} [{text}]")
     return " ; ".join(parts)
 
 
+_plan_status, _theme, _status = (
+    choice_label(ActionPlan, "workflow_status"),
+    choice_label(Action, "theme"),
+    choice_label(Action, "status"),
+)
 ACTION_COLUMNS = {
     "Commune": lambda a: a.plan.accompaniment.commune.name,
     "Code INSEE": lambda a: a.plan.accompaniment.commune.insee_code,
-    "Statut du plan": lambda a: a.plan.get_workflow_status_display(),
+    "Statut du plan": lambda a: _plan_status(a.plan.workflow_status),
     "Action": lambda a: a.title,
-    "Thème": lambda a: a.get_theme_display(),
+    "Thème": lambda a: _theme(a.theme),
     "Porteur": lambda a: a.lead_display,
     "Partenaires": lambda a: a.partners,
     "Coût estimé (€)": lambda a: a.cost_estimate,
-    "Financements (€)": lambda a: sum((source.amount for source in a.funding_sources.all()), start=0),
+    "Financements (€)": lambda a: a.export_funding,
     "Début": lambda a: Month.of(a.start_month),
     "Fin": lambda a: Month.of(a.end_month),
-    "Statut": lambda a: a.get_status_display(),
+    "Statut": lambda a: _status(a.status),
     "Jours de retard": lambda a: a.lateness.days if a.lateness else "",
     "Avancement (%)": lambda a: a.progress,
     "Accompagnement spécifique": lambda a: a.specific_support,
-    "Indicateurs": _indicators,
+    "Indicateurs": lambda a: a.export_indicators,
 }
 
 
 @require_safe
 def actions(request, fmt):
     access.require(access.is_team(request.user))
-    queryset = (
-        Action.objects.visible_to(request.user)
-        .select_related("plan__accompaniment__commune", "lead_contact")
-        .prefetch_related(
-            "funding_sources", "indicators", Prefetch("indicators__values", IndicatorValue.objects.order_by("year"))
-        )
-        .order_by(french_order("plan__accompaniment__commune__name"), "position", "pk")
+    queryset = Action.objects.visible_to(request.user).order_by(
+        french_order("plan__accompaniment__commune__name"), "position", "pk"
     )
     return export_response(
         request,
@@ -103,7 +106,54 @@ def actions(request, fmt):
         filename="actions",
         title="Actions",
         filterset_class=ActionFilter,
+        prepare=_action_export_rows,
     )
+
+
+def _action_export_rows(actions):
+    """The actions with only the fields `ACTION_COLUMNS` reads, their plan (accompaniment, commune) and lead contact
+    read once each (`attached`), and, per chunk of actions, their funding total (`export_funding`, 0 without
+    funding) and indicators text (`export_indicators`) from plain rows: one query each per chunk, as a prefetch
+    makes, without a model instance nor a queryset per action and indicator.
+    """
+    actions = actions.only(
+        "plan",
+        "title",
+        "theme",
+        "lead_contact",
+        "lead_organisation",
+        "partners",
+        "cost_estimate",
+        "start_month",
+        "end_month",
+        "status",
+        "progress",
+        "specific_support",
+    )
+    rows = attached(actions, "plan__accompaniment__commune", "lead_contact")
+    while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+        keys = [action.pk for action in chunk]
+        funding = {}
+        for action_id, amount in (
+            FundingSource.objects.filter(action__in=keys).order_by("pk").values_list("action", "amount")
+        ):
+            funding[action_id] = funding.get(action_id, 0) + amount
+        indicators = {}
+        for pk, action_id, name, unit in (
+            Indicator.objects.filter(action__in=keys).order_by("pk").values_list("pk", "action", "name", "unit")
+        ):
+            indicators.setdefault(action_id, []).append((pk, name, unit))
+        values = {}
+        for indicator_id, year, target, actual in (
+            IndicatorValue.objects.filter(indicator__action__in=keys)
+            .order_by("year")
+            .values_list("indicator", "year", "target", "actual")
+        ):
+            values.setdefault(indicator_id, []).append((year, target, actual))
+        for action in chunk:
+            action.export_funding = funding.get(action.pk, 0)
+            action.export_indicators = _indicators_text(indicators.get(action.pk, ()), values)
+        yield from chunk
 
 
 MEETING_COLUMNS = {

@@ -89,6 +89,41 @@ def test_actions_export_has_plan_commune_cost_and_indicators(client, consultant,
     assert "Part de produits locaux" in record["Indicateurs"]
 
 
+def test_actions_export_writes_each_action_its_own_funding_total_and_indicators(client, gbm_officer, commune):
+    """Funding and indicators are read per chunk of actions as plain rows: each action gets its own, in order."""
+    from decimal import Decimal
+
+    from tests.factories_mission1 import FundingSourceFactory, IndicatorFactory, IndicatorValueFactory
+
+    plan = ActionPlanFactory(accompaniment=AccompanimentFactory(commune=commune))
+    lead = ContactFactory(first_name="Rose", last_name="Vallet", organisation="Jardins de Cocagne")
+    verger = ActionFactory(plan=plan, title="Verger", position=1, theme="jardins_vergers", lead_contact=lead)
+    cantine = ActionFactory(plan=plan, title="Cantine", position=2, status="en_cours", lead_organisation="Mairie")
+    FundingSourceFactory(action=verger, amount=Decimal("1500.00"))
+    FundingSourceFactory(action=verger, amount=Decimal("250.50"))
+    meals = IndicatorFactory(action=verger, name="Repas bio", unit="%")
+    IndicatorValueFactory(indicator=meals, year=2027, target=Decimal("40"), actual=None)
+    IndicatorValueFactory(indicator=meals, year=2026, target=None, actual=Decimal("12.5"))
+    IndicatorFactory(action=verger, name="Bénévoles", unit="")
+    IndicatorValueFactory(indicator=IndicatorFactory(action=cantine, name="Couverts"), year=2026)
+    client.force_login(gbm_officer)
+    rows = read_csv(client.get(reverse("exports:actions", args=["csv"])))
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert [record["Action"] for record in records] == ["Verger", "Cantine"]
+    assert [record["Financements (€)"] for record in records] == ["1750,50", "0"]
+    assert [record["Indicateurs"] for record in records] == [
+        "Repas bio (%) [2026 : cible — / réalisé 12,50, 2027 : cible 40,00 / réalisé —] ; Bénévoles []",
+        "Couverts (%) [2026 : cible 20,00 / réalisé 12,00]",
+    ]
+    assert [record["Porteur"] for record in records] == ["Rose Vallet (Jardins de Cocagne)", "Mairie"]
+    assert [record["Thème"] for record in records] == ["Jardins et vergers", records[1]["Thème"]]
+    assert [record["Statut"] for record in records] == ["Proposée", "En cours"]
+    xlsx = read_xlsx(client.get(reverse("exports:actions", args=["xlsx"])))
+    funding = xlsx[0].index("Financements (€)")
+    assert [row[funding] for row in xlsx[1:]] == [1750.5, 0]
+    assert xlsx[1][xlsx[0].index("Indicateurs")] == records[0]["Indicateurs"]
+
+
 def test_meetings_export_internal_notes_only_for_gbm_on_request(client, consultant, gbm_officer, commune):
     MeetingFactory(accompaniment=AccompanimentFactory(commune=commune))
     client.force_login(consultant)
