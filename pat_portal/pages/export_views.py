@@ -148,6 +148,8 @@ def _action_export_rows(actions):
             IndicatorValue.objects.filter(indicator__action__in=keys)
             .order_by("year")
             .values_list("indicator", "year", "target", "actual")
+            if indicators  # no indicator, no values to read (as a prefetch skips them)
+            else ()
         ):
             values.setdefault(indicator_id, []).append((year, target, actual))
         for action in chunk:
