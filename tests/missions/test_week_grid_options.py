@@ -115,3 +115,61 @@ def test_time_list_filters_keep_the_choice_and_refuse_a_forged_one_in_french(cli
         response = client.get(url, forged)
         assert response.status_code == 200
         assert "Sélectionnez un choix valide" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_added_rows_template_carries_no_list_the_script_copies_the_first_rows(client):
+    """The `<template>` of « + Ajouter une ligne » has only the empty option (time-lines.js copies the first row's
+    lists into it): each long list is written once less. The rows themselves keep every option (no JavaScript)."""
+    consultant = UserFactory(consultant=True)
+    line = OrderLineFactory(order_form=OrderFormFactory(), quantity=Decimal("20"))
+    accompaniment = AccompanimentFactory(lead_consultant=consultant)
+    client.force_login(consultant)
+    with time_machine.travel(TODAY, tick=False):
+        page = client.get(URL).content.decode()
+    template = re.search(r'<template class="formset-empty">(.*?)</template>', page, re.S)[1]
+    for name in ("activity", "order_line"):
+        select = re.search(rf'<select name="form-__prefix__-{name}".*?</select>', template, re.S)[0]
+        assert select.count("<option") == 1 and '<option value="" selected>—</option>' in select
+        row = re.search(rf'<select name="form-0-{name}".*?</select>', page, re.S)[0]
+        assert f'value="{line.pk}"' in row or f'value="accompagnement:{accompaniment.pk}"' in row
+    assert 'for="id_form-__prefix__-day_0">Ligne ajoutée : lundi 14 avril : demi-journées</label>' in template
+
+
+@pytest.mark.django_db
+def test_a_rows_errors_are_the_block_its_fields_aria_describedby_names(client):
+    consultant = UserFactory(consultant=True)
+    line = OrderLineFactory(order_form=OrderFormFactory(), quantity=Decimal("20"))
+    client.force_login(consultant)
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "0",
+        "form-0-activity": "general",
+        "form-0-order_line": str(line.pk),
+        "form-0-day_0": "3",
+    }
+    with time_machine.travel(TODAY, tick=False):
+        page = client.post(URL, data).content.decode()
+    day = re.search(r'<input type="number" name="form-0-day_0"[^>]*>', page)[0]
+    assert 'aria-invalid="true"' in day and 'aria-describedby="id_form-0-day_0_error"' in day
+    assert (
+        '<div id="id_form-0-day_0_error"><div class="invalid-feedback d-block">Au plus deux demi-journées par jour.'
+        "</div></div>" in page
+    )
+    assert (
+        '<label class="visually-hidden" for="id_form-0-day_0">Ligne 1 : lundi 14 avril : demi-journées</label>' in page
+    )
+
+
+@pytest.mark.django_db
+def test_week_rows_share_the_grids_day_fields():
+    from missions.money.forms import WeekGridForm
+    from missions.money.services.time import week_grid
+
+    consultant = UserFactory(consultant=True)
+    with time_machine.travel(TODAY, tick=False):
+        grid = week_grid(consultant=consultant, monday=MONDAY, today=datetime.date(2025, 4, 18))
+        form = WeekGridForm(None, user=consultant, grid=grid)
+    first, second = form.formset.forms[:2]
+    assert first.fields["day_0"] is second.fields["day_0"]
+    assert first.fields["day_0"].disabled is False and first.fields["day_6"].disabled is True  # Sunday, after today
