@@ -14,6 +14,7 @@ from core import access
 from core.concurrency import VersionedModelForm
 from core.french import french_sorted, weekday_day_month
 from core.models import User
+from core.renderers import render_attrs
 from core.shared_options import SharedChoiceField, SharedOptions
 from core.submissions import SubmissionTokenMixin
 from core.templatetags.portal import euros
@@ -221,7 +222,7 @@ class TimeEntryForm(SubmissionTokenMixin, VersionedModelForm):
         super()._post_clean()
 
 
-def _labelled(field: forms.BoundField, label: str) -> str:
+def _labelled(field: forms.BoundField, label: str, widget: str | None = None) -> str:
     """A week grid's cell content: the visually hidden label (`label` already escaped), the widget, its errors."""
     errors = field.errors
     feedback = (
@@ -231,7 +232,20 @@ def _labelled(field: forms.BoundField, label: str) -> str:
         if errors
         else ""
     )
-    return f'    <label class="visually-hidden" for="{field.id_for_label}">{label}</label>\n    {field}\n{feedback}'
+    widget = f"{field}" if widget is None else widget
+    return f'    <label class="visually-hidden" for="{field.id_for_label}">{label}</label>\n    {widget}\n{feedback}'
+
+
+def _number_input(field: forms.BoundField) -> str:
+    """A day cell's `<input type="number">` as Django and core/renderers.py write it (the same attributes in the same
+    order: the widget's, then `disabled`, `aria-invalid`, `aria-describedby`, then the id), without the widget's
+    context and renderer: a week has 7 cells per row."""
+    widget = field.field.widget
+    value = widget.format_value(field.value())
+    attrs = field.build_widget_attrs(widget.attrs)
+    attrs.setdefault("id", field.auto_id)
+    value = "" if value is None else f' value="{escape(value)}"'
+    return f'<input type="number" name="{escape(field.html_name)}"{value}{render_attrs(attrs)}>'
 
 
 class WeekRowForm(forms.Form):
@@ -285,7 +299,11 @@ class WeekRowForm(forms.Form):
         ]
         for index in range(len(self.days)):
             field = self[f"day_{index}"]
-            parts += ['  <td class="text-center">\n', _labelled(field, f"{prefix}{escape(field.label)}"), "  </td>\n"]
+            parts += [
+                '  <td class="text-center">\n',
+                _labelled(field, f"{prefix}{escape(field.label)}", _number_input(field)),
+                "  </td>\n",
+            ]
         parts.append("</tr>\n")
         return mark_safe("".join(parts))  # noqa: S308 - labels, values and errors are escaped, widgets are Django's
 

@@ -173,3 +173,23 @@ def test_week_rows_share_the_grids_day_fields():
     first, second = form.formset.forms[:2]
     assert first.fields["day_0"] is second.fields["day_0"]
     assert first.fields["day_0"].disabled is False and first.fields["day_6"].disabled is True  # Sunday, after today
+
+
+@pytest.mark.django_db
+def test_a_day_cell_is_written_as_djangos_number_input():
+    """`_number_input` writes what the field's widget writes: value, disabled day, error attributes, id."""
+    from missions.money.forms import WeekGridForm, _number_input
+    from missions.money.services.time import week_grid
+
+    consultant = UserFactory(consultant=True)
+    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-0-activity": "general", "form-0-day_0": "5"}
+    with time_machine.travel(TODAY, tick=False):
+        grid = week_grid(consultant=consultant, monday=MONDAY, today=datetime.date(2025, 4, 18))
+        for bound in (None, data):
+            form = WeekGridForm(bound, user=consultant, grid=grid)
+            if bound:
+                form.is_valid()  # the row's errors: aria-invalid, aria-describedby
+            row = form.formset.forms[0]
+            for index in (0, 1, 6):
+                field = row[f"day_{index}"]
+                assert _number_input(field) == str(field), (bound, index)
