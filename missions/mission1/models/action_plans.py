@@ -232,10 +232,12 @@ class ActionPlan(VersionedModel, DeliverableSubject):
             self.clear_approval()
 
 
-class ActionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Actions follow their plan's visibility."""
-        return self.filter(plan__in=ActionPlan.objects.visible_to(user))
+class ActionQuerySet(RoleScopedQuerySet):
+    """Actions follow their plan's visibility: the team sees every one (with no subquery on the plans to build and
+    run), an élu those of the plans `ActionPlan.objects.for_elu` gives them."""
+
+    def for_elu(self, user):
+        return self.filter(plan__in=ActionPlan.objects.for_elu(user))
 
     def toward_specific_support_target(self, programme=None):
         """The actions that count toward the contract's 7–8 "specific support" target: flagged for specific
