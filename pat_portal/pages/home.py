@@ -115,7 +115,7 @@ def late_querysets(user, today: datetime.date, *, consultant: bool = False) -> d
     """Actions, support steps and order forms past their planned end (the models' own rules); for a consultant,
     those of the communes they lead and of the requests they logged time on; for an élu, their plan's actions."""
     actions = Action.objects.visible_to(user).late(today)
-    steps = SupportStep.objects.filter(request__in=SupportRequest.objects.visible_to(user)).late(today)
+    steps = SupportStep.objects.visible_to(user).late(today)
     if consultant:
         actions = actions.filter(plan__accompaniment__lead_consultant=user)
         steps = steps.filter(

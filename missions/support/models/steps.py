@@ -10,10 +10,16 @@ from simple_history.models import HistoricalRecords
 
 from core.concurrency import VersionedModel
 from core.lateness import LatenessMixin
+from core.querysets import RoleScopedQuerySet
 from core.uploads import UploadPath
 
 
-class SupportStepQuerySet(models.QuerySet):
+class SupportStepQuerySet(RoleScopedQuerySet):
+    """Steps follow their request's visibility: the team sees every one, an élu those of their commune's requests."""
+
+    def for_elu(self, user):
+        return self.filter(request__commune_id=user.commune_id)
+
     def late(self, today: datetime.date):
         """Late steps: their planned end is before `today` and they are neither done nor dropped ("sans objet").
         The same rule as `SupportStep.lateness_on()`."""
