@@ -7,7 +7,7 @@ Each function runs a fixed number of queries whatever the amount of data, and ta
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -284,22 +284,26 @@ def meetings_per_month(programme, today: datetime.date, figures: dict | None = N
                 for position, month in enumerate(months)
             ],
         )
-    # One filtered count per month between aware datetime bounds, in one query: the index on starts_at applies
-    # and no row goes through a date function (SQLite's TruncMonth is a Python function called per row: 35 ms
-    # for 6,000 meetings in the issue 10 benchmark, 3 ms this way).
-    counts = (
+    # One grouped count in one query: each meeting falls in the first month whose end is after it (a CASE between
+    # aware datetime bounds: the covering index on (starts_at, accompaniment) applies and no row goes through a date
+    # function, which SQLite's TruncMonth is, a Python function called per row). 3.6 ms of SQL at scale 20 with one
+    # filtered COUNT per month, 2.3 ms this way.
+    month_of = Case(
+        *(When(starts_at__lt=end, then=Value(position)) for position, end in enumerate(bounds[1:])),
+        output_field=IntegerField(),
+    )
+    counts = dict(
         Meeting.objects.filter(starts_at__gte=bounds[0], starts_at__lt=bounds[-1])
         .filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
-        .aggregate(
-            **{
-                f"m{position}": Count("pk", filter=Q(starts_at__gte=start, starts_at__lt=end))
-                for position, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
-            }
-        )
+        .annotate(month=month_of)
+        .order_by()
+        .values("month")
+        .annotate(meetings=Count("pk"))
+        .values_list("month", "meetings")
     )
     return Chart(
         "Réunions par mois (12 derniers mois)",
-        [ChartBar(french.month_year(month), counts[f"m{position}"]) for position, month in enumerate(months)],
+        [ChartBar(french.month_year(month), counts.get(position, 0)) for position, month in enumerate(months)],
     )
 
 
