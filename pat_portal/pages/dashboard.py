@@ -14,6 +14,7 @@ from django.utils import timezone
 from ateliers.models import Workshop
 from core import french
 from core.deliverables import to_validate_now, with_ready_at
+from core.links import url_by_id
 from core.models import Deliverable
 from core.querysets import count_all
 from missions.mission1.filters.actions import ActionFilter
@@ -334,19 +335,22 @@ def pending_decisions(user) -> dict:
 
 
 def upcoming(user, today: datetime.date) -> list[dict]:
-    """Meetings and workshops of the next 30 days (two queries)."""
+    """Meetings and workshops of the next 30 days (two queries, reading only what the list shows: not a meeting's
+    minutes nor notes)."""
     start, end = _upcoming_window(today)
+    meeting_url, workshop_url = url_by_id("missions:meeting_detail"), url_by_id("ateliers:detail")
     items = [
         {"date": meeting.starts_at, "kind": "Réunion", "title": str(meeting.title or meeting.get_kind_display()),
-         "place": meeting.commune.name if meeting.commune else meeting.place, "url": meeting.get_absolute_url()}
+         "place": meeting.commune.name if meeting.commune else meeting.place, "url": meeting_url(meeting.pk)}
         for meeting in Meeting.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("commune").order_by("starts_at")[:30]
+        .select_related("commune").only("starts_at", "title", "kind", "place", "commune__name")
+        .order_by("starts_at")[:30]
     ]  # fmt: skip
     items += [
         {"date": workshop.starts_at, "kind": "Atelier", "title": workshop.title, "place": workshop.place,
-         "url": workshop.get_absolute_url()}
+         "url": workshop_url(workshop.pk)}
         for workshop in Workshop.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
-        .exclude(status=Workshop.Status.CANCELLED).order_by("starts_at")[:30]
+        .exclude(status=Workshop.Status.CANCELLED).only("starts_at", "title", "place").order_by("starts_at")[:30]
     ]  # fmt: skip
     return sorted(items, key=lambda item: item["date"])
 
