@@ -30,6 +30,7 @@ from missions.money.models.time import (
     locked_message,
     month_label,
 )
+from missions.money.services import consumption
 
 WEEK_LENGTH = 7
 
@@ -318,6 +319,7 @@ OPEN_STATUSES = (OrderForm.Status.ISSUED, OrderForm.Status.NOTIFIED)
 
 
 @transaction.atomic
+@consumption.batched()  # each line touched by the week recomputed once, in the week's transaction
 def save_week(
     *, consultant: User, monday: datetime.date, rows: list[WeekRow], by: User, override_reason: str = ""
 ) -> WeekResult:
