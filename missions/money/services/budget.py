@@ -245,10 +245,8 @@ def committed_order_forms(*, programme: Programme | None, user=None) -> QuerySet
     """The order forms that commit the programme's budget: drafts left out; with `user`, those they may see."""
     if programme is None:
         return OrderForm.objects.none()
-    order_forms = OrderForm.objects.ordered().filter(programme=programme)
-    if user is not None:
-        order_forms = order_forms.filter(pk__in=OrderForm.objects.visible_to(user).values("pk"))
-    return order_forms
+    order_forms = OrderForm.objects.all() if user is None else OrderForm.objects.visible_to(user)
+    return order_forms.ordered().filter(programme=programme)
 
 
 def programme_budget(*, programme: Programme | None, user=None) -> ProgrammeBudget:
