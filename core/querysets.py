@@ -44,31 +44,42 @@ def count_subquery(queryset):
     return _CountOf(queryset.order_by().values("pk"))
 
 
-def count_all(querysets: dict) -> dict[str, int]:
+def count_all(querysets: dict, *, grouped: dict | None = None) -> dict[str, int]:
     """The number of rows of each of `querysets` ({name: queryset}), in one query: a UNION ALL of one COUNT(*) per
-    queryset, each compiled on its own.
+    queryset, each compiled on its own. `grouped` ({prefix: (queryset, field, values)}) counts a queryset's rows per
+    value of `field` in the same query, as f"{prefix}{value}" for each of `values` (0 when none has it): one GROUP BY
+    to build instead of one count per value.
 
     Counting uncorrelated querysets this way, rather than as subqueries of one row (`count_subquery` on an outer
     query), spares Django the cloning and relabelling of every subquery into the outer one: a quarter of the CPU of
     the programme's twelve figures (6.8 → 5.1 ms at scale 20). The names are passed as parameters, never written in
     the SQL."""
-    if not querysets:
+    grouped = grouped or {}
+    names = [*querysets, *(f"{prefix}{value}" for prefix, (_, _, values) in grouped.items() for value in values)]
+    members = [(name, queryset, None) for name, queryset in querysets.items()]
+    members += [(prefix, queryset, field) for prefix, (queryset, field, _) in grouped.items()]
+    if not members:
         return {}
-    alias = next(iter(querysets.values())).db
+    alias = members[0][1].db
     parts, params = [], []
-    for name, queryset in querysets.items():
+    for name, queryset, field in members:
         try:
-            sql, queryset_params = queryset.order_by().values("pk").query.get_compiler(using=alias).as_sql()
+            rows = queryset.order_by().values("pk") if field is None else queryset.order_by().values(field)
+            sql, queryset_params = rows.query.get_compiler(using=alias).as_sql()
         except EmptyResultSet:  # `.none()`, or a filter on an empty list: nothing to count
             continue
-        parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) counted")
+        if field is None:
+            parts.append(f"SELECT %s, COUNT(*) FROM ({sql}) counted")
+        else:
+            column = connections[alias].ops.quote_name(field)
+            parts.append(f"SELECT %s || counted.{column}, COUNT(*) FROM ({sql}) counted GROUP BY counted.{column}")
         params += [name, *queryset_params]
-    if not parts:
-        return dict.fromkeys(querysets, 0)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
-        counts = dict(cursor.fetchall())
-    return {name: counts.get(name, 0) for name in querysets}
+    counts = {}
+    if parts:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            counts = dict(cursor.fetchall())
+    return {name: counts.get(name, 0) for name in names}
 
 
 def get_visible_or_404(source, user, **lookups):

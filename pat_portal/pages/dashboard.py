@@ -103,10 +103,10 @@ class Target:
         return f"{self.target_min}"
 
 
-def programme_figures(programme, *, phases: bool = True, **extra_counts) -> dict:
-    """Every count the targets and (with `phases`) the phase chart need, in one query (`count_all`); `extra_counts`:
-    more querysets to count. The homes leave the phases out: they show no chart, and each count is ORM work to
-    build."""
+def programme_figures(programme, *, charts: bool = True, **extra_counts) -> dict:
+    """Every count the targets and (with `charts`) the phase and theme charts need, in one query (`count_all`: the
+    phases and themes as two grouped counts); `extra_counts`: more querysets to count. The homes leave the charts
+    out: they show none, and each count is ORM work to build."""
     accompaniments = Accompaniment.objects.filter(programme=programme)
     new = accompaniments.filter(cohort=Accompaniment.Cohort.NEW)
     specific = Action.objects.toward_specific_support_target(programme)
@@ -124,12 +124,14 @@ def programme_figures(programme, *, phases: bool = True, **extra_counts) -> dict
             "specific_done": specific.filter(status=Action.Status.DONE),
             "held": Workshop.objects.filter(programme=programme, status=Workshop.Status.HELD),
             **local_project_counts(programme),
-            **{
-                f"phase_{value}": accompaniments.filter(phase=value)
-                for value in (Accompaniment.Phase.values if phases else [])
-            },
             **extra_counts,
+        },
+        grouped={
+            "phase_": (accompaniments, "phase", Accompaniment.Phase.values),
+            "theme_": (Action.objects.filter(plan__accompaniment__programme=programme), "theme", ActionTheme.values),
         }
+        if charts
+        else None,
     )
 
 
@@ -238,14 +240,11 @@ class Chart:
 
 
 def chart_querysets(programme, today: datetime.date) -> dict:
-    """The querysets the two count charts count, to ride in `programme_figures`' single query (the report)."""
-    themes = {
-        f"theme_{value}": Action.objects.filter(plan__accompaniment__programme=programme, theme=value)
-        for value in ActionTheme.values
-    }
+    """The querysets the chart of meetings per month counts, to ride in `programme_figures`' single query (the
+    report; the phases and themes are counted there already)."""
     _months, bounds = _chart_months(today)
     meetings = Meeting.objects.filter(Q(accompaniment__programme=programme) | Q(accompaniment__isnull=True))
-    return themes | {
+    return {
         f"month_{position}": meetings.filter(starts_at__gte=start, starts_at__lt=end)
         for position, (start, end) in enumerate(zip(bounds, bounds[1:], strict=False))
     }

@@ -526,7 +526,7 @@ def _team_home(role, user, programme, todo, late, today, now, since, thresholds)
     by_kind, counts = read_items(_item_queries({**todo, **late}, today), SHOWN)
     extra = {}
     if programme is not None:
-        figures = programme_figures(programme, phases=False)
+        figures = programme_figures(programme, charts=False)
         budget, alerts = budget_with_alerts(programme, user)
         extra = {
             "targets": contract_targets(programme, figures, budget),
