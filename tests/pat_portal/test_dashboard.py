@@ -141,3 +141,27 @@ def test_programme_report_pdf(client, gbm_officer, elu, programme, django_assert
     assert client.get(reverse("programme_report_pdf")).status_code == 403
     client.logout()
     assert client.get(reverse("programme_report_pdf")).status_code == 302
+
+
+def test_the_prepared_figures_are_the_counts_of_the_moment_and_follow_the_programme(programme):
+    """programme_figures keeps its compiled query per programme state: the counts are read anew on every call, and a
+    change to the programme (its deadline, its population threshold) gives the query of its new state."""
+    from core.querysets import count_all
+    from pat_portal.pages.dashboard import _programme_querysets, programme_figures
+
+    def fresh():
+        querysets, grouped = _programme_querysets(programme, True)
+        return count_all(querysets, grouped=grouped)
+
+    AccompanimentFactory(programme=programme, cohort="nouvelle", started_on=datetime.date(2025, 3, 1))
+    assert programme_figures(programme) == fresh()
+    assert programme_figures(programme)["new_before_deadline"] == 1
+    AccompanimentFactory(programme=programme, cohort="nouvelle", started_on=datetime.date(2025, 4, 1))
+    assert programme_figures(programme)["new_before_deadline"] == 2  # read again, not kept
+    programme.new_communes_deadline = datetime.date(2025, 3, 15)
+    programme.save()
+    assert programme_figures(programme)["new_before_deadline"] == 1
+    programme.new_communes_deadline = None
+    programme.save()
+    assert programme_figures(programme) == fresh()
+    assert programme_figures(programme)["new_before_deadline"] == 0
