@@ -113,7 +113,7 @@ def attached(rows: QuerySet, *paths: str) -> Iterator:
 
 def choice_label(model, name: str) -> Callable[[object], object]:
     """The label of a value of `model`'s field `name`, as `get_<name>_display()` gives it (a value without a label
-    as itself), from labels read once per export where `get_<name>_display()` rebuilds them for every row:
+    as itself), from labels read once where `get_<name>_display()` rebuilds them for every row:
     `label = choice_label(Action, "status")`, then the column `lambda action: label(action.status)`."""
     labels = {value: str(label) for value, label in model._meta.get_field(name).flatchoices}
     return lambda value: labels.get(value, value)
