@@ -3,6 +3,8 @@ from django.db import connections, models
 from django.db.models import IntegerField, Subquery
 from django.shortcuts import get_object_or_404
 
+from core.prepared import Prepared
+
 
 class RoleScopedQuerySet(models.QuerySet):
     """The portal's visibility rule, written once: the team (GBM officers and consultants) sees every row, an
@@ -44,9 +46,10 @@ def count_subquery(queryset):
     return _CountOf(queryset.order_by().values("pk"))
 
 
-def counting_sql(querysets: dict, *, grouped: dict | None = None) -> tuple:
-    """The one query of `count_all`, built and compiled but not run: (alias, SQL, parameters, names). A caller whose
-    querysets depend on nothing but a few known values may keep it and run it again (`run_counts`)."""
+def counting_sql(querysets: dict, *, grouped: dict | None = None) -> Prepared:
+    """The one query of `count_all`, built and compiled but not run (the counts' names in `extra`). A caller whose
+    querysets depend on nothing but a few known values may keep it (`core.prepared.kept`) and run it again
+    (`run_counts`)."""
     grouped = grouped or {}
     names = [*querysets, *(f"{prefix}{value}" for prefix, (_, _, values) in grouped.items() for value in values)]
     members = [(name, queryset, None) for name, queryset in querysets.items()]
@@ -65,18 +68,13 @@ def counting_sql(querysets: dict, *, grouped: dict | None = None) -> tuple:
             column = connections[alias].ops.quote_name(field)
             parts.append(f"SELECT %s || counted.{column}, COUNT(*) FROM ({sql}) counted GROUP BY counted.{column}")
         params += [name, *queryset_params]
-    return alias, " UNION ALL ".join(parts), tuple(params), tuple(names)
+    return Prepared(alias, " UNION ALL ".join(parts), tuple(params), extra=tuple(names))
 
 
-def run_counts(prepared: tuple) -> dict[str, int]:
-    """Run a query of `counting_sql`: {name: count}, 0 for a name with no row."""
-    alias, sql, params, names = prepared
-    counts = {}
-    if sql:
-        with connections[alias].cursor() as cursor:
-            cursor.execute(sql, list(params))
-            counts = dict(cursor.fetchall())
-    return {name: counts.get(name, 0) for name in names}
+def run_counts(prepared: Prepared, **values) -> dict[str, int]:
+    """Run a query of `counting_sql` (with its `Parameter` values): {name: count}, 0 for a name with no row."""
+    counts = dict(prepared.fetchall(**values))
+    return {name: counts.get(name, 0) for name in prepared.extra}
 
 
 def count_all(querysets: dict, *, grouped: dict | None = None) -> dict[str, int]:

@@ -17,6 +17,7 @@ from core import french
 from core.deliverables import to_validate_now, with_ready_at
 from core.links import url_by_id
 from core.models import Deliverable
+from core.prepared import kept
 from core.querysets import count_all, counting_sql, run_counts
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.models.accompaniments import Accompaniment
@@ -131,19 +132,14 @@ def _programme_querysets(programme, charts: bool) -> tuple[dict, dict | None]:
     return querysets, grouped if charts else None
 
 
-# The compiled query of a programme's figures, by the programme's field values: building and compiling its dozen
-# querysets is most of its cost (4 ms at scale 20, against under 1 ms to run it), and its SQL depends on nothing but
-# those values (`_programme_querysets` reads no date and no reader). The counts are read from the database on every
-# call: what is kept is the statement, never a result.
-_PREPARED_FIGURES: dict[tuple, tuple] = {}
-
-
 def programme_figures(programme, *, charts: bool = True, months_until: datetime.date | None = None, **extra_counts):
     """Every count the targets and (with `charts`) the phase and theme charts need, in one query (`count_all`: the
     phases and themes as two grouped counts); `months_until`: the meetings of the twelve months up to that day too
     (`month_0`…, `_meetings_by_month`); `extra_counts`: more querysets to count. The homes leave the charts out: they
     show none, and each count is ORM work to build. Without `months_until` nor `extra_counts`, the query is compiled
-    once per process and programme state (`_PREPARED_FIGURES`)."""
+    once per process and programme state (`core.prepared.kept`, ADR 0014): building and compiling its dozen
+    querysets is most of its cost, and its SQL depends on nothing but the programme's field values
+    (`_programme_querysets` reads no date and no reader). The counts are read from the database on every call."""
     if extra_counts or months_until:
         querysets, grouped = _programme_querysets(programme, charts)
         if months_until:
@@ -154,18 +150,17 @@ def programme_figures(programme, *, charts: bool = True, months_until: datetime.
             }
         return count_all({**querysets, **extra_counts}, grouped=grouped)
     key = (
+        "programme_figures",
         router.db_for_read(Programme),
         charts,
         *(field.value_from_object(programme) for field in Programme._meta.concrete_fields),
     )
-    prepared = _PREPARED_FIGURES.get(key)
-    if prepared is None:
+
+    def build():
         querysets, grouped = _programme_querysets(programme, charts)
-        prepared = counting_sql(querysets, grouped=grouped)
-        if len(_PREPARED_FIGURES) >= 64:
-            _PREPARED_FIGURES.clear()
-        _PREPARED_FIGURES[key] = prepared
-    return run_counts(prepared)
+        return counting_sql(querysets, grouped=grouped)
+
+    return run_counts(kept(key, build))
 
 
 def contract_targets(programme, figures: dict | None = None, budget=None) -> list[Target]:

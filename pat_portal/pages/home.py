@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import router
 from django.db.models import CharField, Count, DateTimeField, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.urls import reverse
@@ -22,6 +23,7 @@ from core import accounts, french
 from core.deliverables import to_validate_now
 from core.lateness import Thresholds, last_day_of_month
 from core.models import Deliverable, User, WorkflowStatus
+from core.prepared import Parameter, kept
 from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
@@ -40,7 +42,7 @@ from missions.programme.choices import Mission
 from missions.programme.models import Programme
 from missions.support.models import SupportRequest, SupportStep
 from pat_portal.pages.dashboard import contract_targets, programme_figures
-from pat_portal.pages.items import Item, ItemQuery, read_items
+from pat_portal.pages.items import Item, ItemQuery, prepare_items, run_items
 from pat_portal.pages.news import news_for, news_since
 from pat_portal.pages.radar import silent_communes
 
@@ -89,16 +91,17 @@ def returned_to(user):
     )
 
 
-def consultant_todo(user, today: datetime.date, thresholds: Thresholds) -> dict[str, object]:
+def consultant_todo(user, today: datetime.date, thresholds: Thresholds, now=None) -> dict[str, object]:
     """What a consultant must do: what GBM sent back to them, the minutes of their meetings still unwritten after
-    the programme's `minutes_due_days`, and the workshops over but not yet said to be held (or cancelled).
-    Weeks without time are counted apart (`weeks_without_time`)."""
+    the programme's `minutes_due_days`, and the workshops over but not yet said to be held (or cancelled) at `now`
+    (a moment, or the kept home query's `Parameter`). Weeks without time are counted apart
+    (`weeks_without_time`)."""
     return {
         "returned": returned_to(user),
         "minutes": Meeting.objects.visible_to(user)
         .without_minutes_after(today, thresholds.minutes_due_days)
         .filter(Q(created_by=user) | Q(accompaniment__lead_consultant=user)),
-        "closure": Workshop.objects.visible_to(user).awaiting_closure(now=timezone.now()),
+        "closure": Workshop.objects.visible_to(user).awaiting_closure(now=now or timezone.now()),
     }
 
 
@@ -520,10 +523,19 @@ def _news(home: Home, user, since, now) -> None:
     home.news = news_for(user, home.news_since)
 
 
-def _team_home(role, user, programme, todo, late, today, now, since, thresholds) -> tuple[Home, dict]:
+def _team_home(role, user, programme, kinds, today, now, since, thresholds) -> tuple[Home, dict]:
     """The lists of a GBM officer's or a consultant's home with their counts (in the lists' query), the scorecard
-    and the budget levels."""
-    by_kind, counts = read_items(_item_queries({**todo, **late}, today), SHOWN)
+    and the budget levels. `kinds(now)` gives the role's "À faire" and "En retard" querysets; their one query is
+    kept (`core.prepared.kept`) for the reader, the day and the thresholds, with the moment of the read as a
+    `Parameter`: it is run again on every read, never built again."""
+
+    def build():
+        todo, late = kinds(Parameter("now", DateTimeField()))
+        return prepare_items(_item_queries({**todo, **late}, today), SHOWN), tuple(todo), tuple(late)
+
+    key = ("home_items", router.db_for_read(Deliverable), role, user.pk, today, thresholds)
+    prepared, todo, late = kept(key, build)
+    by_kind, counts = run_items(prepared, now=now)
     extra = {}
     if programme is not None:
         figures = programme_figures(programme, charts=False)
@@ -548,7 +560,14 @@ def gbm_home(user, programme, *, since=None, now=None) -> Home:
     today = timezone.localdate(now)
     thresholds = programme.thresholds if programme else Thresholds()
     home, extra = _team_home(
-        "gbm", user, programme, gbm_todo(user), late_querysets(user, today), today, now, since, thresholds
+        "gbm",
+        user,
+        programme,
+        lambda _now: (gbm_todo(user), late_querysets(user, today)),
+        today,
+        now,
+        since,
+        thresholds,
     )
     home.context = {
         **extra,
@@ -566,9 +585,16 @@ def consultant_home(user, programme, *, since=None, now=None) -> Home:
     now = now or timezone.now()
     today = timezone.localdate(now)
     thresholds = programme.thresholds if programme else Thresholds()
-    todo = consultant_todo(user, today, thresholds)
-    late = late_querysets(user, today, consultant=True)
-    home, extra = _team_home("consultant", user, programme, todo, late, today, now, since, thresholds)
+    home, extra = _team_home(
+        "consultant",
+        user,
+        programme,
+        lambda now: (consultant_todo(user, today, thresholds, now), late_querysets(user, today, consultant=True)),
+        today,
+        now,
+        since,
+        thresholds,
+    )
     weeks = weeks_without_time(user, today, thresholds.timesheet_weeks_checked, programme)
     home.context = {
         **extra,

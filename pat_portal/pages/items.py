@@ -13,6 +13,8 @@ from django.db import connections
 from django.db.models import CharField, Count, F, Value, Window
 from django.db.models.functions import Cast, Concat
 
+from core.prepared import Prepared, compile_values
+
 # The common columns, and the type of each (what a kind that has no such column selects instead: a typed NULL, as
 # PostgreSQL types a UNION's columns member by member and two untyped NULLs make a text column, or an empty text).
 COLUMNS = {
@@ -55,7 +57,7 @@ class ItemQuery:
 
     def rows(self, limit: int):
         """The first `limit` rows in `order`, with the columns this kind has (the others are filled in the UNION,
-        `_union_all`) and `i_total`, the number of rows of the kind (counted over all of them: a window function is
+        `prepare_items`) and `i_total`, the number of rows of the kind (counted over all of them: a window function is
         computed before the LIMIT)."""
         columns = {
             "i_pk": F("pk"),
@@ -109,49 +111,47 @@ def _missing(column: str, connection) -> str:
     return f"CAST(NULL AS {connection.data_types[kind]})"
 
 
-def _union_all(kinds: list[tuple[str, object]]) -> tuple[str, list, object, dict]:
-    """One UNION ALL of the kinds' querysets (each with its own columns, ORDER BY and LIMIT), each member wrapped as a
+def prepare_items(queries: list[ItemQuery], limit: int) -> Prepared:
+    """The one query of `read_items`, built and compiled but not run: a caller whose kinds depend on nothing but a
+    few known values may keep it (`core.prepared.kept`) and run it again (`run_items`).
+
+    One UNION ALL of the kinds' querysets (each with its own columns, ORDER BY and LIMIT), each member wrapped as a
     derived table: SQLite refuses an ORDER BY or a LIMIT on a compound's member itself, which Django's `union()`
     would write. The outer SELECT of each member lists every column of COLUMNS by name, in order: the kind as a
     parameter, the member's own columns, a typed constant for the others (`_missing`), which Django has no
-    expression to build nor compile. Returns the SQL, its parameters, the connection and, by column, the converters
-    Django applies to its values (dates on SQLite)."""
-    alias = kinds[0][1].db
+    expression to build nor compile. `extra` holds the kinds."""
+    members = [(query.kind, query.rows(limit)) for query in queries]
+    alias = members[0][1].db if members else "default"
     connection = connections[alias]
     quote = connection.ops.quote_name
     parts, params, converters = [], [], {}
-    for position, (kind, queryset) in enumerate(kinds):
-        compiler = queryset.query.get_compiler(using=alias)
-        sql, member_params = compiler.as_sql()
-        names = [name for _, _, name in compiler.select]
-        found = compiler.get_converters([expression for expression, _, _ in compiler.select])
-        for index, pair in found.items():
-            converters.setdefault(names[index], pair)  # every kind types a column alike
+    for position, (kind, queryset) in enumerate(members):
+        sql, member_params, names, found = compile_values(queryset)
+        for index, functions, expression in found:
+            converters.setdefault(names[index], (functions, expression))  # every kind types a column alike
         selected = ", ".join(
             "%s" if column == "i_kind" else quote(column) if column in names else _missing(column, connection)
             for column in COLUMNS
         )
         parts.append(f"SELECT {selected} FROM ({sql}) {quote(f'kind_{position}')}")
         params += [kind, *member_params]
-    return " UNION ALL ".join(parts), params, connection, converters
+    columns = tuple(COLUMNS)
+    return Prepared(
+        alias,
+        " UNION ALL ".join(parts),
+        tuple(params),
+        columns,
+        tuple((columns.index(name), *pair) for name, pair in converters.items()),
+        extra=tuple(query.kind for query in queries),
+    )
 
 
-def read_items(queries: list[ItemQuery], limit: int) -> tuple[dict[str, list[Item]], dict[str, int]]:
-    """Every kind's first `limit` items, by kind, and every kind's count (one query for all of them, none when there
-    is no kind)."""
-    by_kind: dict[str, list[Item]] = {query.kind: [] for query in queries}
-    counts: dict[str, int] = {query.kind: 0 for query in queries}
-    if not queries:
-        return by_kind, counts
-    sql, params, connection, converters = _union_all([(query.kind, query.rows(limit)) for query in queries])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for values in rows:
-        row = dict(zip(COLUMNS, values, strict=True))
-        for column, (functions, expression) in converters.items():
-            for function in functions:
-                row[column] = function(row[column], expression, connection)
+def run_items(prepared: Prepared, **values) -> tuple[dict[str, list[Item]], dict[str, int]]:
+    """Run a query of `prepare_items` (with its `Parameter` values): every kind's first items, by kind, and every
+    kind's count."""
+    by_kind: dict[str, list[Item]] = {kind: [] for kind in prepared.extra}
+    counts: dict[str, int] = dict.fromkeys(prepared.extra, 0)
+    for row in prepared.dicts(**values):
         counts[row["i_kind"]] = row["i_total"]
         by_kind[row["i_kind"]].append(
             Item(
@@ -170,3 +170,9 @@ def read_items(queries: list[ItemQuery], limit: int) -> tuple[dict[str, list[Ite
             )
         )
     return by_kind, counts
+
+
+def read_items(queries: list[ItemQuery], limit: int) -> tuple[dict[str, list[Item]], dict[str, int]]:
+    """Every kind's first `limit` items, by kind, and every kind's count (one query for all of them, none when there
+    is no kind)."""
+    return run_items(prepare_items(queries, limit))

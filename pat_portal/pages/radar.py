@@ -9,12 +9,15 @@ accompaniment, diagnostic, action plan, actions, meetings or support requests (b
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import DateTimeField, Exists, F, OuterRef, Subquery
+from django.db import router
+from django.db.models import DateField, DateTimeField, Exists, F, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
+from communes.models import Commune
 from core.history import history_of
 from core.lateness import start_of_day
 from core.models import User
+from core.prepared import Parameter, Prepared, kept, prepare
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
 from missions.mission1.models.diagnostics import Diagnostic
@@ -35,7 +38,7 @@ def _latest(queryset, field: str) -> Subquery:
 
 @dataclass
 class SilentCommune:
-    accompaniment: Accompaniment
+    commune: Commune  # its id, name and INSEE code only
     last_meeting: datetime.datetime | None
     last_edit: datetime.datetime | None
     last_login: datetime.datetime | None
@@ -43,10 +46,6 @@ class SilentCommune:
     last_activity: datetime.datetime
     silent_days: int
     next_reminder_on: datetime.date | None  # None: a reminder may be sent now
-
-    @property
-    def commune(self):
-        return self.accompaniment.commune
 
     @property
     def may_be_reminded(self) -> bool:
@@ -69,11 +68,12 @@ def _activity_sources(now: datetime.datetime) -> dict:
     }
 
 
-def accompaniments_with_activity(programme, now: datetime.datetime, *, quiet_since: datetime.datetime | None = None):
+def accompaniments_with_activity(programme, now, *, quiet_since=None, quiet_day=None):
     """The programme's open accompaniments, each with `last_meeting`, `last_edit_*`, `last_login` and
-    `last_reminder` (one query). With `quiet_since`, only those with no sign of activity after that moment and
-    started on or before its day: the database leaves the others out at once (most of them), with one NOT EXISTS
-    per source, so that only the candidates become instances."""
+    `last_reminder` (one query). With `quiet_since` and `quiet_day` (its day), only those with no sign of activity
+    after that moment and started on or before that day: the database leaves the others out at once (most of
+    them), with one NOT EXISTS per source, so that only the candidates are read. `programme`, `now` and the quiet
+    bounds may be `Parameter`s (the radar's kept query)."""
     sources = _activity_sources(now)
     accompaniments = (
         Accompaniment.objects.filter(programme=programme)
@@ -87,7 +87,7 @@ def accompaniments_with_activity(programme, now: datetime.datetime, *, quiet_sin
     if quiet_since is not None:
         accompaniments = accompaniments.filter(
             *(~Exists(rows.filter(**{f"{moment}__gt": quiet_since})) for rows, moment in sources.values()),
-            started_on__lte=timezone.localdate(quiet_since),
+            started_on__lte=quiet_day,
         )
     return accompaniments
 
@@ -100,6 +100,20 @@ EDIT_FIELDS = [
     "last_edit_meetings",
     "last_edit_requests",
 ]
+ACTIVITY_FIELDS = ["last_meeting", "last_login", *EDIT_FIELDS]
+
+
+def _quiet_accompaniments() -> Prepared:
+    """The radar's query, kept once per process (`core.prepared.kept`): the programme and the moments are
+    `Parameter`s, given at each read."""
+    moment = DateTimeField()
+    rows = accompaniments_with_activity(
+        Parameter("programme", IntegerField()),
+        Parameter("now", moment),
+        quiet_since=Parameter("quiet_since", moment),
+        quiet_day=Parameter("quiet_day", DateField()),
+    ).values("started_on", "commune_id", "commune__name", "commune__insee_code", "last_reminder", *ACTIVITY_FIELDS)
+    return prepare(rows)
 
 
 def silent_communes(programme, *, now: datetime.datetime | None = None) -> list[SilentCommune]:
@@ -108,34 +122,37 @@ def silent_communes(programme, *, now: datetime.datetime | None = None) -> list[
         return []
     now = now or timezone.now()
     silent_after = datetime.timedelta(days=programme.silent_commune_days)
+    quiet_since = now - silent_after
+    rows = kept(("radar", router.db_for_read(Accompaniment)), _quiet_accompaniments).dicts(
+        programme=programme.pk, now=now, quiet_since=quiet_since, quiet_day=timezone.localdate(quiet_since)
+    )
     found = []
-    for accompaniment in accompaniments_with_activity(programme, now, quiet_since=now - silent_after):
-        edits = [getattr(accompaniment, name) for name in EDIT_FIELDS]
-        last_edit = max((edit for edit in edits if edit), default=None)
-        last_activity = _last_activity(accompaniment)
+    for row in rows:
+        last_activity = _last_activity(row)
         if now - last_activity <= silent_after:
             continue
-        reminder = accompaniment.last_reminder
-        next_reminder = next_reminder_allowed_on(reminder, programme.reminder_interval_days, now=now)
+        reminder = row["last_reminder"]
         found.append(
             SilentCommune(
-                accompaniment=accompaniment,
-                last_meeting=accompaniment.last_meeting,
-                last_edit=last_edit,
-                last_login=accompaniment.last_login,
+                commune=Commune(
+                    pk=row["commune_id"], name=row["commune__name"], insee_code=row["commune__insee_code"]
+                ),
+                last_meeting=row["last_meeting"],
+                last_edit=max((row[name] for name in EDIT_FIELDS if row[name]), default=None),
+                last_login=row["last_login"],
                 last_reminder=reminder,
                 last_activity=last_activity,
                 silent_days=(now - last_activity).days,
-                next_reminder_on=next_reminder,
+                next_reminder_on=next_reminder_allowed_on(reminder, programme.reminder_interval_days, now=now),
             )
         )
     found.sort(key=lambda item: item.last_activity)
     return found
 
 
-def _last_activity(accompaniment) -> datetime.datetime:
-    edits = [getattr(accompaniment, name) for name in EDIT_FIELDS]
-    moments = [accompaniment.last_meeting, accompaniment.last_login, start_of_day(accompaniment.started_on), *edits]
+def _last_activity(row: dict) -> datetime.datetime:
+    """The latest sign of activity of an accompaniment's row (`started_on` and the ACTIVITY_FIELDS)."""
+    moments = [start_of_day(row["started_on"]), *(row[name] for name in ACTIVITY_FIELDS)]
     return max(moment for moment in moments if moment)
 
 
@@ -143,5 +160,10 @@ def last_activity_of(commune, programme, *, now: datetime.datetime | None = None
     """The commune's last activity in the programme (the radar's rule), None when it is not accompanied (one query)."""
     if programme is None:
         return None
-    accompaniment = accompaniments_with_activity(programme, now or timezone.now()).filter(commune=commune).first()
-    return _last_activity(accompaniment) if accompaniment else None
+    row = (
+        accompaniments_with_activity(programme, now or timezone.now())
+        .filter(commune=commune)
+        .values("started_on", *ACTIVITY_FIELDS)
+        .first()
+    )
+    return _last_activity(row) if row else None

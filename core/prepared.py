@@ -1,0 +1,127 @@
+"""Kept queries: a query the ORM builds and compiles once per process, run again on every call (ADR 0014).
+
+Building and compiling a query of a dozen querysets costs the ORM several milliseconds; the database runs it in a
+fraction of that. A page that reads the same query on every visit keeps its SQL and parameters here (`kept`), under
+a key naming everything the query's text depends on, and runs it again each time (`Prepared.fetchall`): the rows
+are always those of the moment; only the ORM's building and compiling is saved. A value that changes from one call
+to the next (the moment of the read, the programme read) stays a `Parameter` in the query, given each time it runs.
+"""
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import Expression
+
+# Past this many kept queries the table is emptied (keys hold a day or a reader: they never stop growing).
+KEPT_MAX = 256
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a `Parameter` sits in a compiled query's parameters."""
+
+    name: str
+    field: object
+
+
+class Parameter(Expression):
+    """A value given when a kept query runs, by name (`Prepared.fetchall(name=value)`): the compiled SQL holds a
+    placeholder in its place, and `output_field` adapts the value for the database as a lookup on such a field
+    would."""
+
+    def __init__(self, name: str, output_field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [_Slot(self.name, self.output_field)]
+
+    def get_group_by_cols(self):
+        return []
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A compiled query: its database, SQL and parameters (some of them `Parameter` slots); for reading its rows
+    as dicts (`dicts`), its columns' names and, by column position, the converters Django applies to their values
+    (dates on SQLite); and what else its caller needs (`extra`)."""
+
+    alias: str
+    sql: str
+    params: tuple
+    columns: tuple = ()
+    converters: tuple = ()  # ((position, functions, expression), …)
+    extra: object = None
+
+    def bind(self, **values) -> list:
+        """The parameters, each slot replaced by its value (adapted as its field's lookups adapt it)."""
+        connection = connections[self.alias]
+        return [
+            param.field.get_db_prep_value(values[param.name], connection) if isinstance(param, _Slot) else param
+            for param in self.params
+        ]
+
+    def fetchall(self, **values) -> list[tuple]:
+        """Run the query with the slots' `values`: its rows, as the database gives them."""
+        if not self.sql:
+            return []
+        with connections[self.alias].cursor() as cursor:
+            cursor.execute(self.sql, self.bind(**values))
+            return cursor.fetchall()
+
+    def dicts(self, **values) -> list[dict]:
+        """Run the query with the slots' `values`: its rows as {column: value}, converted as Django converts a
+        `values()` queryset's."""
+        connection = connections[self.alias]
+        rows = []
+        for row in self.fetchall(**values):
+            row = list(row)
+            for position, functions, expression in self.converters:
+                for function in functions:
+                    row[position] = function(row[position], expression, connection)
+            rows.append(dict(zip(self.columns, row, strict=True)))
+        return rows
+
+
+def compile_values(queryset) -> tuple[str, tuple, tuple, tuple]:
+    """A `values()` queryset compiled: its SQL, parameters, columns' names and converters (as `Prepared` holds
+    them)."""
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    columns = tuple(name for _, _, name in compiler.select)
+    found = compiler.get_converters([expression for expression, _, _ in compiler.select])
+    converters = tuple((position, tuple(functions), expression) for position, (functions, expression) in found.items())
+    return sql, tuple(params), columns, converters
+
+
+def prepare(queryset, extra=None) -> Prepared:
+    """A `values()` queryset built and compiled, to be kept and run again (`Prepared.dicts`)."""
+    sql, params, columns, converters = compile_values(queryset)
+    return Prepared(queryset.db, sql, params, columns, converters, extra)
+
+
+_kept: dict[tuple, object] = {}
+
+
+def _no_query(execute, sql, params, many, context):
+    raise AssertionError(f"A kept query's building must not read the database (what it read would be kept): {sql}")
+
+
+def kept(key: tuple, build):
+    """What `build()` returns (a `Prepared`, or a tuple holding one and what reads it), built on the first call in
+    the process and kept under `key`.
+
+    `key` must name everything the query's text and fixed parameters depend on: the database, the reader when the
+    querysets depend on who reads, the day when they hold dates. What changes on every call is a `Parameter`.
+    `build()` may not run a query: a value it read would be kept with the statement (it fails at once)."""
+    prepared = _kept.get(key)
+    if prepared is None:
+        with ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(_no_query))
+            prepared = build()
+        if len(_kept) >= KEPT_MAX:
+            _kept.clear()
+        _kept[key] = prepared
+    return prepared

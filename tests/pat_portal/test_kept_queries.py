@@ -1,0 +1,82 @@
+"""Kept queries (core.prepared, ADR 0014): built and compiled once, run again on every read. What they read must be
+the rows of the moment, follow their `Parameter`s, and never be a value read while building."""
+
+import datetime
+
+import pytest
+from django.db.models import IntegerField
+from django.utils import timezone
+
+from communes.models import Commune
+from core.prepared import Parameter, kept, prepare
+from pat_portal.pages.home import consultant_home, gbm_home
+from pat_portal.pages.radar import silent_communes
+from tests.factories import CommuneFactory, ProgrammeFactory
+from tests.factories_ateliers import WorkshopFactory
+from tests.factories_mission1 import AccompanimentFactory
+from tests.factories_support import SupportRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_kept_query_reads_the_rows_of_the_moment_with_its_parameters():
+    CommuneFactory(name="Amagney", population=700)
+    key = ("test", "communes above")
+
+    def build():
+        return prepare(
+            Commune.objects.filter(population__gt=Parameter("above", IntegerField())).order_by("name").values("name")
+        )
+
+    assert [row["name"] for row in kept(key, build).dicts(above=500)] == ["Amagney"]
+    CommuneFactory(name="Thise", population=3200)
+    assert [row["name"] for row in kept(key, build).dicts(above=500)] == ["Amagney", "Thise"]
+    assert [row["name"] for row in kept(key, build).dicts(above=1000)] == ["Thise"]
+
+
+def test_building_a_kept_query_may_not_read_the_database():
+    def build():
+        names = list(Commune.objects.values_list("name", flat=True))  # a value read here would be kept
+        return prepare(Commune.objects.filter(name__in=names).values("name"))
+
+    with pytest.raises(AssertionError, match="must not read the database"):
+        kept(("test", "reads while building"), build)
+
+
+def test_gbm_home_lists_are_read_anew_after_a_write(gbm_officer, commune):
+    programme = ProgrammeFactory()
+
+    def requests():
+        return next(item_list for item_list in gbm_home(gbm_officer, programme).todo if item_list.kind == "request")
+
+    assert requests().count == 0
+    SupportRequestFactory(programme=programme, commune=commune)
+    assert requests().count == 1 and len(requests().items) == 1
+
+
+def test_consultant_home_closure_follows_the_moment_of_the_read(consultant):
+    """The moment is a Parameter of the kept query: a workshop over between two reads the same day is listed."""
+    programme = ProgrammeFactory()
+    now = timezone.now().replace(hour=12, minute=0)
+    workshop = WorkshopFactory(programme=programme, starts_at=now, ends_at=now + datetime.timedelta(hours=2))
+
+    def closure(at):
+        home = consultant_home(consultant, programme, now=at)
+        return next(item_list for item_list in home.todo if item_list.kind == "closure").items
+
+    assert closure(now + datetime.timedelta(hours=1)) == []
+    assert [item.pk for item in closure(now + datetime.timedelta(hours=3))] == [workshop.pk]
+
+
+def test_the_radar_follows_its_programme_and_moment(commune, other_commune):
+    first = ProgrammeFactory()
+    second = ProgrammeFactory(contract_reference="MARCHE-TEST-2", silent_commune_days=200)
+    AccompanimentFactory(programme=first, commune=commune)
+    AccompanimentFactory(programme=second, commune=other_commune)
+    later = timezone.now() + datetime.timedelta(days=100)
+    assert [item.commune for item in silent_communes(first, now=later)] == [commune]
+    assert silent_communes(second, now=later) == []  # 100 days is not 200
+    assert [item.commune for item in silent_communes(second, now=later + datetime.timedelta(days=150))] == [
+        other_commune
+    ]
+    assert silent_communes(first, now=timezone.now()) == []
