@@ -101,6 +101,12 @@ def prepare(queryset, extra=None) -> Prepared:
     return Prepared(queryset.db, sql, params, columns, converters, extra)
 
 
+def reader_key(user) -> tuple:
+    """What a kept query's key names of its reader when its querysets depend on who reads (`visible_to` and the
+    role's filters read these fields, and the reader's id)."""
+    return (user.pk, user.role, user.is_active, user.commune_id)
+
+
 _kept: dict[tuple, object] = {}
 
 

@@ -17,7 +17,7 @@ from core import french
 from core.deliverables import to_validate_now, with_ready_at
 from core.links import url_by_id
 from core.models import Deliverable
-from core.prepared import kept
+from core.prepared import kept, reader_key
 from core.querysets import count_all, counting_sql, run_counts
 from missions.mission1.filters.actions import ActionFilter
 from missions.mission1.models.accompaniments import Accompaniment
@@ -132,15 +132,21 @@ def _programme_querysets(programme, charts: bool) -> tuple[dict, dict | None]:
     return querysets, grouped if charts else None
 
 
-def programme_figures(programme, *, charts: bool = True, months_until: datetime.date | None = None, **extra_counts):
+def programme_figures(
+    programme, *, charts: bool = True, months_until: datetime.date | None = None, reader=None, **extra_counts
+):
     """Every count the targets and (with `charts`) the phase and theme charts need, in one query (`count_all`: the
     phases and themes as two grouped counts); `months_until`: the meetings of the twelve months up to that day too
     (`month_0`…, `_meetings_by_month`); `extra_counts`: more querysets to count. The homes leave the charts out: they
-    show none, and each count is ORM work to build. Without `months_until` nor `extra_counts`, the query is compiled
-    once per process and programme state (`core.prepared.kept`, ADR 0014): building and compiling its dozen
-    querysets is most of its cost, and its SQL depends on nothing but the programme's field values
-    (`_programme_querysets` reads no date and no reader). The counts are read from the database on every call."""
-    if extra_counts or months_until:
+    show none, and each count is ORM work to build.
+
+    The query is compiled once per process (`core.prepared.kept`, ADR 0014) for the programme's field values, the
+    charts and `months_until`: building and compiling its dozen querysets is most of its cost, and
+    `_programme_querysets` reads no date and no reader. `extra_counts` depend on who reads: they are kept only for
+    the `reader` given (their querysets must depend on nothing else), and built each time without one. The counts
+    are read from the database on every call."""
+
+    def build():
         querysets, grouped = _programme_querysets(programme, charts)
         if months_until:
             _months, bounds = _chart_months(months_until)
@@ -148,18 +154,19 @@ def programme_figures(programme, *, charts: bool = True, months_until: datetime.
                 **(grouped or {}),
                 "month_": (_meetings_by_month(programme, bounds), "month", range(len(_months))),
             }
-        return count_all({**querysets, **extra_counts}, grouped=grouped)
+        return counting_sql({**querysets, **extra_counts}, grouped=grouped)
+
+    if extra_counts and reader is None:
+        return run_counts(build())
     key = (
         "programme_figures",
         router.db_for_read(Programme),
         charts,
+        months_until,
+        tuple(extra_counts),
+        reader_key(reader) if reader is not None else None,
         *(field.value_from_object(programme) for field in Programme._meta.concrete_fields),
     )
-
-    def build():
-        querysets, grouped = _programme_querysets(programme, charts)
-        return counting_sql(querysets, grouped=grouped)
-
     return run_counts(kept(key, build))
 
 
@@ -371,7 +378,9 @@ def dashboard(programme, user, today: datetime.date | None = None) -> dict:
         pending["awaiting_requests"].select_related("commune").order_by("received_on", "pk")[:SHOWN]
     )
     return {
-        **_programme_summary(programme, user, today, programme_figures(programme, months_until=today, **pending)),
+        **_programme_summary(
+            programme, user, today, programme_figures(programme, months_until=today, reader=user, **pending)
+        ),
         "awaiting_deliverables": awaiting_deliverables,
         "awaiting_deliverables_url": reverse("deliverable_list"),
         "awaiting_requests": awaiting_requests,

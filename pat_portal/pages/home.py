@@ -23,7 +23,7 @@ from core import accounts, french
 from core.deliverables import to_validate_now
 from core.lateness import Thresholds, last_day_of_month
 from core.models import Deliverable, User, WorkflowStatus
-from core.prepared import Parameter, kept
+from core.prepared import Parameter, kept, reader_key
 from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan
@@ -533,7 +533,7 @@ def _team_home(role, user, programme, kinds, today, now, since, thresholds) -> t
         todo, late = kinds(Parameter("now", DateTimeField()))
         return prepare_items(_item_queries({**todo, **late}, today), SHOWN), tuple(todo), tuple(late)
 
-    key = ("home_items", router.db_for_read(Deliverable), role, user.pk, today, thresholds)
+    key = ("home_items", router.db_for_read(Deliverable), role, reader_key(user), today, thresholds)
     prepared, todo, late = kept(key, build)
     by_kind, counts = run_items(prepared, now=now)
     extra = {}

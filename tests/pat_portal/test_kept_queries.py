@@ -80,3 +80,15 @@ def test_the_radar_follows_its_programme_and_moment(commune, other_commune):
         other_commune
     ]
     assert silent_communes(first, now=timezone.now()) == []
+
+
+def test_the_dashboards_figures_are_kept_for_their_reader_and_read_anew(gbm_officer, consultant, commune):
+    """The pending decisions ride in the figures' kept query, kept per reader: a new request is counted at once,
+    and a reader of another role gets their own query."""
+    from pat_portal.pages.dashboard import dashboard
+
+    programme = ProgrammeFactory()
+    assert dashboard(programme, gbm_officer)["figures"]["awaiting_requests"] == 0
+    SupportRequestFactory(programme=programme, commune=commune)
+    assert dashboard(programme, gbm_officer)["figures"]["awaiting_requests"] == 1
+    assert dashboard(programme, consultant)["figures"]["awaiting_requests"] == 1
