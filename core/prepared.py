@@ -53,6 +53,7 @@ class Prepared:
     columns: tuple = ()
     converters: tuple = ()  # ((position, functions, expression), …)
     extra: object = None
+    instance_plan: tuple = ()  # for `instances`: (model, its fields, ((path, model, fields), …), annotations)
 
     def bind(self, **values) -> list:
         """The parameters, each slot replaced by its value (adapted as its field's lookups adapt it)."""
@@ -83,6 +84,24 @@ class Prepared:
             rows.append(dict(zip(self.columns, row, strict=True)))
         return rows
 
+    def instances(self, **values) -> list:
+        """Run a query of `prepare_instances` with the slots' `values`: its rows as model instances, with their
+        related instances and annotations."""
+        model, names, related, annotations = self.instance_plan
+        found = []
+        for row in self.dicts(**values):
+            instance = model.from_db(self.alias, names, [row[name] for name in names])
+            for path, related_model, related_names in related:
+                columns = [f"{path}__{name}" for name in related_names]
+                if row[columns[0]] is None:  # no related row (a nullable foreign key)
+                    setattr(instance, path, None)
+                    continue
+                setattr(instance, path, related_model.from_db(self.alias, related_names, [row[c] for c in columns]))
+            for name in annotations:
+                setattr(instance, name, row[name])
+            found.append(instance)
+        return found
+
 
 def compile_values(queryset) -> tuple[str, tuple, tuple, tuple]:
     """A `values()` queryset compiled: its SQL, parameters, columns' names and converters (as `Prepared` holds
@@ -95,10 +114,28 @@ def compile_values(queryset) -> tuple[str, tuple, tuple, tuple]:
     return sql, tuple(params), columns, converters
 
 
-def prepare(queryset, extra=None) -> Prepared:
+def prepare(queryset, extra=None, instance_plan=()) -> Prepared:
     """A `values()` queryset built and compiled, to be kept and run again (`Prepared.dicts`)."""
     sql, params, columns, converters = compile_values(queryset)
-    return Prepared(queryset.db, sql, params, columns, converters, extra)
+    return Prepared(queryset.db, sql, params, columns, converters, extra, instance_plan)
+
+
+def prepare_instances(queryset, *, related: tuple[str, ...] = (), extra=None) -> Prepared:
+    """A queryset of model instances built and compiled, to be kept and run again (`Prepared.instances`): each
+    row gives an instance with every concrete field, the instances of its `related` foreign keys (one level, as
+    `select_related` gives them) and the queryset's annotations. Read through `values()` and `Model.from_db`, as
+    the ORM's own iterator reads a row."""
+    model = queryset.model
+    names = tuple(field.attname for field in model._meta.concrete_fields)
+    columns = list(names)
+    plan = []
+    for path in related:
+        related_model = model._meta.get_field(path).related_model
+        related_names = tuple(field.attname for field in related_model._meta.concrete_fields)
+        columns += [f"{path}__{name}" for name in related_names]
+        plan.append((path, related_model, related_names))
+    annotations = tuple(queryset.query.annotation_select)
+    return prepare(queryset.values(*columns, *annotations), extra, (model, names, tuple(plan), annotations))
 
 
 def reader_key(user) -> tuple:

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from core.hub import HubSection, TimelineEvent
 from core.models import Deliverable
+from core.prepared import kept, prepare_instances
 from core.querysets import count_subquery
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action
@@ -164,6 +165,20 @@ def with_priority(
 def priority_queue(queryset: QuerySet, *, weights: SupportPriorityWeights, today: datetime.date | None = None):
     """Requests by priority (highest first), then the oldest first: the order in which they are examined."""
     return with_priority(queryset, weights=weights, today=today).order_by("-priority_score", "received_on", "pk")
+
+
+def priority_page(requests: QuerySet, *, weights: SupportPriorityWeights, today: datetime.date, bottom, top, key):
+    """The requests ranked `bottom` (included) to `top` (excluded) in the priority queue of `requests` (the
+    reader's, filtered), each with its commune, programme, criteria and step lateness, as the queue's page shows
+    them. Its query is kept (`core.prepared.kept`, ADR 0014): `key` names what `requests` depends on (its reader
+    and filters); the day, the weights and the ranks are added here."""
+
+    def build():
+        queue = priority_queue(requests.annotate_step_lateness(today), weights=weights, today=today)
+        return prepare_instances(queue[bottom:top], related=("commune", "programme"))
+
+    weights_key = tuple(field.value_from_object(weights) for field in SupportPriorityWeights._meta.concrete_fields)
+    return kept(("priority_page", requests.db, *key, today, weights_key, bottom, top), build).instances()
 
 
 def _plural(count: int, singular: str, plural: str) -> str:

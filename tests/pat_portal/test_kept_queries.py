@@ -92,3 +92,29 @@ def test_the_dashboards_figures_are_kept_for_their_reader_and_read_anew(gbm_offi
     SupportRequestFactory(programme=programme, commune=commune)
     assert dashboard(programme, gbm_officer)["figures"]["awaiting_requests"] == 1
     assert dashboard(programme, consultant)["figures"]["awaiting_requests"] == 1
+
+
+def test_the_support_queue_page_is_read_anew_and_follows_filters_and_weights(client, gbm_officer, commune):
+    """The queue's page is a kept query per reader, filters, day, weights and ranks: a request received after a
+    first read is listed at the next one, a filter reads its own rows, a change of the weights reorders."""
+    from django.urls import reverse
+
+    from missions.support.models import SupportPriorityWeights
+
+    programme = ProgrammeFactory()
+    today = timezone.localdate()
+    old = SupportRequestFactory(programme=programme, commune=commune, received_on=today - datetime.timedelta(weeks=8))
+    client.force_login(gbm_officer)
+    url = reverse("missions:support_list")
+
+    def listed(**query):
+        return [request.pk for request, _priority in client.get(url, query).context["rows"]]
+
+    assert listed() == [old.pk]
+    under_way = SupportRequestFactory(programme=programme, commune=commune, received_on=today, already_under_way=True)
+    assert listed() == [old.pk, under_way.pk]  # eight weeks' waiting outweigh a project under way
+    assert listed(q=under_way.reference) == [under_way.pk]
+    weights = SupportPriorityWeights.load()
+    weights.under_way_points = 50
+    weights.save()
+    assert listed() == [under_way.pk, old.pk]

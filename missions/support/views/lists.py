@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from core import access
 from core.links import url_by_id
+from core.prepared import reader_key
 from missions.programme.models import Programme
 from missions.support.filters import STARTED, SupportRequestFilter
 from missions.support.models import SupportPriorityWeights, SupportRequest
-from missions.support.selectors import explain_priority, priority_queue, supported_projects
+from missions.support.selectors import explain_priority, priority_page, supported_projects
 
 QUEUE_PAGE_SIZE = 25
 
@@ -31,15 +32,27 @@ def _queue(request):
     filterset = SupportRequestFilter(
         request.GET, queryset=SupportRequest.objects.visible_to(request.user).select_related("commune", "programme")
     )
-    queue = priority_queue(filterset.qs.annotate_step_lateness(timezone.localdate()), weights=weights)
-    paginator = Paginator(queue, QUEUE_PAGE_SIZE)
-    # The count needs none of the priority's annotations: counted on the filtered set, its SQL is a plain COUNT.
-    paginator.count = filterset.qs.count()  # a cached_property: set, it is not computed
+    requests = filterset.qs
+    # The page is counted on the filtered set (a plain COUNT, none of the priority's annotations), then only its
+    # ranks are read, by priority (`priority_page`).
+    paginator = Paginator(range(requests.count()), QUEUE_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
-
+    filters = repr(sorted(filterset.form.cleaned_data.items()))
+    queue = (
+        priority_page(
+            requests,
+            weights=weights,
+            today=timezone.localdate(),
+            bottom=page.start_index() - 1,
+            top=page.end_index(),
+            key=(*reader_key(request.user), filters),
+        )
+        if paginator.count
+        else []
+    )
     detail_url = url_by_id("missions:support_detail")  # reversed once, not once per row
     rows = []
-    for support_request in page.object_list:
+    for support_request in queue:
         support_request.detail_url = detail_url(support_request.pk)
         rows.append((support_request, explain_priority(support_request, weights)))
     programme = Programme.objects.current()
