@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connections, router
-from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, DateTimeField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from ateliers.models import Registration, Theme, Workshop
 from core import french
 from core.history import history_model
 from core.models import Deliverable, WorkflowStatus
+from core.prepared import Parameter, Prepared, kept, prepare, reader_key
 from missions.mission1.models.accompaniments import Accompaniment
 from missions.mission1.models.action_plans import Action, ActionPlan, ProgressNote
 from missions.mission1.models.diagnostics import Diagnostic
@@ -467,23 +468,30 @@ def _changed_sources(user, since: datetime.datetime) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def _news_query(user, wanted: tuple[str, ...]) -> Prepared:
+    """The UNION of the `wanted` sources' branches for `user`, the newest ROWS_READ rows first, kept
+    (`core.prepared.kept`, ADR 0014) for the reader and the sources with the start of "new" as a `Parameter`."""
+    since = Parameter("since", DateTimeField())
+    branches = [_history_branch(source, user, since) for source in SOURCES if source.key in wanted]
+    if REMINDERS.key in wanted:
+        branches.append(_reminder_branch(user, since))
+    first, *rest = branches
+    return prepare(first.union(*rest, all=True).order_by("-n_at")[:ROWS_READ])
+
+
 def news_for(user, since: datetime.datetime, *, limit: int = SHOWN) -> list[NewsItem]:
     """The changes after `since` that `user` may see and open, newest first, in words (one query, two when something
     changed); each import in one line, and what the portal did by itself in one line at the end."""
     changed = _changed_sources(user, since)
-    if not changed:
-        return []
-    branches = [
-        _history_branch(source, user, since)
-        for source in SOURCES
-        if source.key in changed and (user.is_team or not source.team_only)
-    ]
+    wanted = tuple(
+        source.key for source in SOURCES if source.key in changed and (user.is_team or not source.team_only)
+    )
     if REMINDERS.key in changed:
-        branches.append(_reminder_branch(user, since))
-    if not branches:
+        wanted += (REMINDERS.key,)
+    if not wanted:
         return []
-    first, *rest = branches
-    rows = list(first.union(*rest, all=True).order_by("-n_at")[:ROWS_READ])
+    key = ("news", router.db_for_read(Reminder), reader_key(user), wanted)
+    rows = kept(key, lambda: _news_query(user, wanted)).dicts(since=since)
     items: list[NewsItem] = []
     told: dict[tuple, NewsItem] = {}
     imports: dict[tuple, dict[str, int]] = {}

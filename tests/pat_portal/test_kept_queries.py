@@ -118,3 +118,30 @@ def test_the_support_queue_page_is_read_anew_and_follows_filters_and_weights(cli
     weights.under_way_points = 50
     weights.save()
     assert listed() == [under_way.pk, old.pk]
+
+
+def test_the_news_are_read_anew_with_their_own_start(gbm_officer, commune):
+    """The news' union is kept per reader and changed sources, « since » a Parameter: a second change of the same
+    source is told at the next read, and a later start leaves the first one out."""
+    from pat_portal.pages.news import news_for
+    from tests.factories import UserFactory
+    from tests.factories_mission1 import MeetingFactory
+
+    claire = UserFactory(consultant=True, first_name="Claire", last_name="Vuillemin")
+    accompaniment = AccompanimentFactory(programme=ProgrammeFactory(), commune=commune)
+    start = timezone.now() - datetime.timedelta(minutes=5)
+
+    def edit(title):
+        meeting = MeetingFactory(accompaniment=accompaniment, title=title)
+        meeting.minutes, meeting._history_user = "Relu.", claire
+        meeting.save()
+
+    def told(since):
+        return [item.sentence for item in news_for(gbm_officer, since) if item.who == "Claire Vuillemin"]
+
+    edit("Lancement")
+    assert len(told(start)) == 1
+    middle = timezone.now()
+    edit("Comité de suivi")
+    assert len(told(start)) == 2
+    assert told(middle) == [sentence for sentence in told(start) if "Comité de suivi" in sentence]
