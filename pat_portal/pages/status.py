@@ -130,12 +130,9 @@ def commune_status(commune, user, *, now: datetime.datetime | None = None) -> Co
         if plan is not None and plan.council_decision_date:
             status.milestones.append((plan.council_decision_date, "Plan d'actions approuvé par le conseil municipal"))
         if plan is not None:
-            status.actions = list(
-                Action.objects.visible_to(user)
-                .filter(plan=plan)
-                .select_related("plan__accompaniment__programme")
-                .order_by("position", "pk")
-            )
+            status.actions = list(Action.objects.visible_to(user).filter(plan=plan).order_by("position", "pk"))
+            for action in status.actions:
+                action.plan = plan  # read with its accompaniment and programme: one copy, not one per action
             status.late_actions = sum(1 for action in status.actions if action.lateness_on(today))
             horizon = today + datetime.timedelta(days=31 * NEXT_MONTHS)
             for action in status.actions:
