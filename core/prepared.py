@@ -7,14 +7,17 @@ are always those of the moment; only the ORM's building and compiling is saved. 
 to the next (the moment of the read, the programme read) stays a `Parameter` in the query, given each time it runs.
 """
 
+import threading
+from collections import OrderedDict
 from contextlib import ExitStack
 from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Expression
 
-# Past this many kept queries the table is emptied (keys hold a day or a reader: they never stop growing).
-KEPT_MAX = 256
+# At most this many kept queries per process, the least recently used dropped first (keys hold a day or a reader:
+# they never stop growing). A kept query is 5 to 10 KB of SQL: some 10 MB at most.
+KEPT_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -144,7 +147,8 @@ def reader_key(user) -> tuple:
     return (user.pk, user.role, user.is_active, user.commune_id)
 
 
-_kept: dict[tuple, object] = {}
+_kept: OrderedDict[tuple, object] = OrderedDict()
+_kept_lock = threading.Lock()  # gunicorn's threads share the table
 
 
 def _no_query(execute, sql, params, many, context):
@@ -158,13 +162,17 @@ def kept(key: tuple, build):
     `key` must name everything the query's text and fixed parameters depend on: the database, the reader when the
     querysets depend on who reads, the day when they hold dates. What changes on every call is a `Parameter`.
     `build()` may not run a query: a value it read would be kept with the statement (it fails at once)."""
-    prepared = _kept.get(key)
-    if prepared is None:
-        with ExitStack() as stack:
-            for connection in connections.all():
-                stack.enter_context(connection.execute_wrapper(_no_query))
-            prepared = build()
-        if len(_kept) >= KEPT_MAX:
-            _kept.clear()
+    with _kept_lock:
+        prepared = _kept.get(key)
+        if prepared is not None:
+            _kept.move_to_end(key)
+            return prepared
+    with ExitStack() as stack:
+        for connection in connections.all():
+            stack.enter_context(connection.execute_wrapper(_no_query))
+        prepared = build()
+    with _kept_lock:
         _kept[key] = prepared
+        while len(_kept) > KEPT_MAX:
+            _kept.popitem(last=False)
     return prepared

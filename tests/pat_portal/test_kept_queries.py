@@ -145,3 +145,23 @@ def test_the_news_are_read_anew_with_their_own_start(gbm_officer, commune):
     edit("Comité de suivi")
     assert len(told(start)) == 2
     assert told(middle) == [sentence for sentence in told(start) if "Comité de suivi" in sentence]
+
+
+def test_the_least_recently_used_kept_query_is_dropped_first(monkeypatch):
+    from core import prepared
+
+    monkeypatch.setattr(prepared, "KEPT_MAX", 2)
+    monkeypatch.setattr(prepared, "_kept", prepared.OrderedDict())
+    built = []
+
+    def build(name):
+        def make():
+            built.append(name)
+            return prepare(Commune.objects.filter(name=name).values("name"))
+
+        return make
+
+    for name in ("a", "b", "a", "c", "a", "b"):
+        kept(("test", name), build(name))
+    assert built == ["a", "b", "c", "b"]  # « a », read again, stayed; « b » was dropped for « c »
+    assert list(prepared._kept) == [("test", "a"), ("test", "b")]
