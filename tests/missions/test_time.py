@@ -627,3 +627,43 @@ def test_a_chosen_filter_value_costs_no_more_queries(client, gbm_officer, consul
     chosen = {"consultant": consultant.pk, "order_form": line.order_form_id, "activity": "general", "month": "2025-04"}
     assert queries(chosen) == plain == LIST_QUERIES
     assert "1 saisie" in _words(_list_page(client, chosen))
+
+
+def test_a_week_saved_on_a_line_gone_since_is_refused_in_french(consultant, line, accompaniment):
+    """The week reads its lines once, under their lock: a line deleted after the grid was shown is refused by the
+    entry's validation with its message, nothing is written, no error page."""
+    from django.core.exceptions import ValidationError
+
+    from missions.money.services.time import WeekRow, save_week
+
+    gone = OrderLineFactory(order_form=line.order_form)
+    gone_id = gone.pk
+    gone.delete()
+    rows = [
+        WeekRow(f"accompagnement:{accompaniment.pk}", line.pk, {MONDAY: 1}),
+        WeekRow(f"accompagnement:{accompaniment.pk}", gone_id, {MONDAY + datetime.timedelta(days=1): 1}),
+    ]
+    with pytest.raises(ValidationError) as refused:
+        save_week(consultant=consultant, monday=MONDAY, rows=rows, by=consultant)
+    assert any("n'existe plus" in message for message in refused.value.messages), refused.value.messages
+    assert not TimeEntry.objects.filter(consultant=consultant).exists()
+
+
+def test_a_week_validates_each_cell_and_reads_each_line_once(consultant, line, accompaniment):
+    """Five cells on one line: every cell still goes through the entry's rules (here the line's 100 %), and the
+    line and its order form are read once for the week, not once per cell."""
+    from django.core.exceptions import ValidationError
+
+    from missions.money.services.time import WeekRow, save_week
+
+    days = {MONDAY + datetime.timedelta(days=offset): 1 for offset in range(5)}
+    row = WeekRow(f"accompagnement:{accompaniment.pk}", line.pk, days)
+    with CaptureQueriesContext(connection) as captured:
+        save_week(consultant=consultant, monday=MONDAY, rows=[row], by=consultant)
+    assert TimeEntry.objects.filter(consultant=consultant).count() == 5
+    order_form_reads = [q for q in captured.captured_queries if 'FROM "missions_orderform"' in q["sql"]]
+    assert len(order_form_reads) <= 1, order_form_reads
+    OrderLine.objects.filter(pk=line.pk).update(quantity=Decimal("6"))
+    more = WeekRow(f"accompagnement:{accompaniment.pk}", line.pk, dict.fromkeys(days, 2))
+    with pytest.raises(ValidationError, match="100"):
+        save_week(consultant=consultant, monday=MONDAY, rows=[more], by=consultant)

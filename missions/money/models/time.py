@@ -6,7 +6,7 @@ A month locked by GBM refuses every change to its entries (creation, correction,
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -274,8 +274,12 @@ class TimeEntry(VersionedModel):
         errors = {}
         if self.date and self.date > timezone.localdate():
             errors["date"] = "On ne saisit pas de temps à l'avance : choisissez une date passée ou aujourd'hui."
-        if self.order_line_id:
-            line = self.order_line
+        try:
+            line = self.order_line if self.order_line_id else None
+        except ObjectDoesNotExist:  # deleted since the form was shown
+            line = None
+            errors["order_line"] = "Cette ligne de bon de commande n'existe plus : choisissez-en une autre."
+        if line is not None:
             if not line.is_half_days:
                 errors["order_line"] = "Le temps se saisit sur une ligne en demi-journées, pas sur un forfait."
             elif line.order_form.is_draft:

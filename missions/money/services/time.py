@@ -48,10 +48,11 @@ def record_override(entry: TimeEntry, *, by: User) -> None:
     entry.override_by = by if needed else None
 
 
-def lock_order_lines(line_ids) -> None:
+def lock_order_lines(line_ids) -> dict[int, OrderLine]:
     """Serialise the time charged to the same lines (two consultants at 95 % both adding a day): the limit is checked
-    under this lock, in the caller's transaction."""
-    list(OrderLine.objects.select_for_update().filter(pk__in=set(line_ids)).values_list("pk", flat=True))
+    under this lock, in the caller's transaction. Returns the lines by id, each with its order form, as read under
+    the lock (only the lines' rows are locked)."""
+    return OrderLine.objects.select_for_update(of=("self",)).select_related("order_form").in_bulk(set(line_ids))
 
 
 @transaction.atomic
@@ -367,13 +368,15 @@ def save_week(
     if locked:
         raise TimeLockedError(locked_message(min(locked)))
 
-    lock_order_lines([key[1] for key in wanted] + [entry.order_line_id for entry in to_delete])
+    lines = lock_order_lines([key[1] for key in wanted] + [entry.order_line_id for entry in to_delete])
+    checked: set[tuple[str, int]] = set()  # the foreign keys found to exist for an entry of this week
     for entry in to_delete:
         entry.delete()
     for entry, value in to_update:
         entry.half_days = value
         entry.meeting_id = entry.meeting_id or meetings.get(_entry_key(entry))
-        _clean_week_entry(entry, by=by, override_reason=override_reason)
+        _read_under_lock(entry, lines)
+        _clean_week_entry(entry, by=by, override_reason=override_reason, checked=checked)
         save_versioned(entry, entry.lock_version)  # one version up: a correction form opened before is refused
     for key, value in to_create:
         activity_key, order_line_id, day = key
@@ -381,19 +384,39 @@ def save_week(
             consultant=consultant, date=day, half_days=value, order_line_id=order_line_id, meeting_id=meetings.get(key)
         )
         entry.set_activity(activity_key)
-        _clean_week_entry(entry, by=by, override_reason=override_reason)
+        _read_under_lock(entry, lines)
+        _clean_week_entry(entry, by=by, override_reason=override_reason, checked=checked)
         entry.save()
     for source in dismissed:
         TimeSuggestionDismissal.objects.get_or_create(consultant=consultant, source=source)
     return WeekResult(created=len(to_create), updated=len(to_update), deleted=len(to_delete))
 
 
-def _clean_week_entry(entry: TimeEntry, *, by: User, override_reason: str) -> None:
-    """Validate one cell like a single entry; GBM's reason is applied where the line's limits refuse it."""
+def _read_under_lock(entry: TimeEntry, lines: dict[int, OrderLine]) -> None:
+    """The entry's line as `lock_order_lines` read it (with its order form): its rules read it without a query. A
+    line gone since the grid was shown is left to the entry's validation, which says so."""
+    line = lines.get(entry.order_line_id)
+    if line is not None:
+        entry.order_line = line
+
+
+def _clean_week_entry(entry: TimeEntry, *, by: User, override_reason: str, checked: set) -> None:
+    """Validate one cell like a single entry; GBM's reason is applied where the line's limits refuse it. A foreign
+    key value already found to exist for another cell of the week (`checked`: (field, id) pairs, filled here) is
+    not looked up again; every rule of `TimeEntry.clean` and every constraint still runs for each cell."""
     entry.override_reason = override_reason
     record_override(entry, by=by)
+    foreign_keys = [
+        (field.name, getattr(entry, field.attname))
+        for field in TimeEntry._meta.concrete_fields
+        if field.is_relation and getattr(entry, field.attname) is not None
+    ]
     try:
-        entry.full_clean()
+        entry.full_clean(
+            exclude=[name for name, value in foreign_keys if (name, value) in checked], validate_constraints=False
+        )
+        entry.validate_constraints()
+        checked.update(foreign_keys)
     except ValidationError as error:
         raise ValidationError(
             [f"{short_date(entry.date)} : {message}" for message in error.messages], code="invalid_week_entry"
