@@ -117,13 +117,13 @@ def compile_values(queryset) -> tuple[str, tuple, tuple, tuple]:
     return sql, tuple(params), columns, converters
 
 
-def prepare(queryset, extra=None, instance_plan=()) -> Prepared:
+def prepare(queryset, instance_plan=()) -> Prepared:
     """A `values()` queryset built and compiled, to be kept and run again (`Prepared.dicts`)."""
     sql, params, columns, converters = compile_values(queryset)
-    return Prepared(queryset.db, sql, params, columns, converters, extra, instance_plan)
+    return Prepared(queryset.db, sql, params, columns, converters, instance_plan=instance_plan)
 
 
-def prepare_instances(queryset, *, related: tuple[str, ...] = (), extra=None) -> Prepared:
+def prepare_instances(queryset, *, related: tuple[str, ...] = ()) -> Prepared:
     """A queryset of model instances built and compiled, to be kept and run again (`Prepared.instances`): each
     row gives an instance with every concrete field, the instances of its `related` foreign keys (one level, as
     `select_related` gives them) and the queryset's annotations. Read through `values()` and `Model.from_db`, as
@@ -138,7 +138,7 @@ def prepare_instances(queryset, *, related: tuple[str, ...] = (), extra=None) ->
         columns += [f"{path}__{name}" for name in related_names]
         plan.append((path, related_model, related_names))
     annotations = tuple(queryset.query.annotation_select)
-    return prepare(queryset.values(*columns, *annotations), extra, (model, names, tuple(plan), annotations))
+    return prepare(queryset.values(*columns, *annotations), (model, names, tuple(plan), annotations))
 
 
 def reader_key(user) -> tuple:

@@ -112,8 +112,9 @@ def _missing(column: str, connection) -> str:
 
 
 def prepare_items(queries: list[ItemQuery], limit: int) -> Prepared:
-    """The one query of `read_items`, built and compiled but not run: a caller whose kinds depend on nothing but a
-    few known values may keep it (`core.prepared.kept`) and run it again (`run_items`).
+    """The one query of every kind's first `limit` items and every kind's count, built and compiled but not run: a
+    caller whose kinds depend on nothing but a few known values keeps it (`core.prepared.kept`) and runs it again
+    (`run_items`).
 
     One UNION ALL of the kinds' querysets (each with its own columns, ORDER BY and LIMIT), each member wrapped as a
     derived table: SQLite refuses an ORDER BY or a LIMIT on a compound's member itself, which Django's `union()`
@@ -170,9 +171,3 @@ def run_items(prepared: Prepared, **values) -> tuple[dict[str, list[Item]], dict
             )
         )
     return by_kind, counts
-
-
-def read_items(queries: list[ItemQuery], limit: int) -> tuple[dict[str, list[Item]], dict[str, int]]:
-    """Every kind's first `limit` items, by kind, and every kind's count (one query for all of them, none when there
-    is no kind)."""
-    return run_items(prepare_items(queries, limit))

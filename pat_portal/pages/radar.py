@@ -78,7 +78,6 @@ def accompaniments_with_activity(programme, now, *, quiet_since=None, quiet_day=
     accompaniments = (
         Accompaniment.objects.filter(programme=programme)
         .exclude(phase=Accompaniment.Phase.CLOSED)
-        .select_related("commune")
         .annotate(
             last_reminder=_latest(Reminder.objects.filter(commune_id=OuterRef("commune_id")), "sent_at"),
             **{name: _latest(rows, moment) for name, (rows, moment) in sources.items()},
